@@ -1,0 +1,126 @@
+"""The error tree. Every failure a user can meet is one of these classes.
+
+Each class carries the HTTP status the API answers with, a stable machine `code`, and a
+message written for a person; the window shows `str(error)` in a dialog and the CLI prints it.
+
+    BgdeskError                      500 internal_error
+    ├── InvalidRequest               400 invalid_request
+    │   ├── NotAnImage               400 not_an_image
+    │   ├── UnsupportedFormat        400 unsupported_format
+    │   ├── TruncatedImage           400 truncated_image
+    │   ├── ImageTooLarge            400 image_too_large
+    │   ├── InvalidOption            400 invalid_option
+    │   └── InvalidUrl               400 invalid_url
+    ├── AuthenticationFailed         401 invalid_api_key
+    ├── InsufficientCredits          402 insufficient_credits
+    ├── AccountSuspended             403 account_suspended
+    ├── NotFound                     404 not_found
+    ├── Conflict                     409 conflict
+    ├── ModelUnavailable             503 model_unavailable
+    │   └── ModelDownloadFailed      503 model_download_failed
+    │       └── ChecksumMismatch     503 checksum_mismatch
+    ├── ProcessingFailed             500 processing_failed
+    └── SettingsError                500 settings_error
+"""
+
+from __future__ import annotations
+
+
+class BgdeskError(Exception):
+    """Base of every error bgdesk raises on purpose."""
+
+    status: int = 500
+    code: str = "internal_error"
+    default_message: str = "Something went wrong inside bgdesk."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidRequest(BgdeskError):
+    status, code = 400, "invalid_request"
+    default_message = "The request is not valid."
+
+
+class NotAnImage(InvalidRequest):
+    code = "not_an_image"
+    default_message = "The file is not an image."
+
+
+class UnsupportedFormat(InvalidRequest):
+    code = "unsupported_format"
+    default_message = "Unsupported image format: use JPEG, PNG or WEBP."
+
+
+class TruncatedImage(InvalidRequest):
+    code = "truncated_image"
+    default_message = "The image file is truncated or corrupt."
+
+
+class ImageTooLarge(InvalidRequest):
+    code = "image_too_large"
+    default_message = "The image is too large."
+
+
+class InvalidOption(InvalidRequest):
+    code = "invalid_option"
+    default_message = "An output option has an unknown value."
+
+
+class InvalidUrl(InvalidRequest):
+    code = "invalid_url"
+    default_message = "The URL cannot be used."
+
+
+class AuthenticationFailed(BgdeskError):
+    status, code = 401, "invalid_api_key"
+    default_message = "Missing, malformed, unknown or revoked API key."
+
+
+class InsufficientCredits(BgdeskError):
+    status, code = 402, "insufficient_credits"
+    default_message = "Not enough credits. Grant more credits to this account."
+
+
+class AccountSuspended(BgdeskError):
+    status, code = 403, "account_suspended"
+    default_message = "This account is suspended."
+
+
+class NotFound(BgdeskError):
+    status, code = 404, "not_found"
+    default_message = "Not found."
+
+
+class Conflict(BgdeskError):
+    status, code = 409, "conflict"
+    default_message = "That already exists."
+
+
+class ModelUnavailable(BgdeskError):
+    status, code = 503, "model_unavailable"
+    default_message = "The model is not installed."
+
+
+class ModelDownloadFailed(ModelUnavailable):
+    code = "model_download_failed"
+    default_message = "The model could not be downloaded."
+
+
+class ChecksumMismatch(ModelDownloadFailed):
+    code = "checksum_mismatch"
+    default_message = "The model file does not match its published checksum."
+
+
+class ProcessingFailed(BgdeskError):
+    code = "processing_failed"
+    default_message = "Processing failed."
+
+
+class SettingsError(BgdeskError):
+    code = "settings_error"
+    default_message = "The settings are not valid."

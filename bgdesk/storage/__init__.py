@@ -1,0 +1,1 @@
+"""Persistence: the SQLite database through peewee, and atomic file writes."""
