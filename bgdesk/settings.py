@@ -17,7 +17,7 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass
 class Settings:
-    """The owner's choices. Unknown keys in the file are ignored so older apps can read newer files."""
+    """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
     default_model: str = _setting("u2netp", "Model used when a request names none.")
     output_format: str = _setting("png", "Default output format: png, webp or jpg.")
@@ -31,7 +31,7 @@ class Settings:
     )
     url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.")
     url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.")
-    output_dir: str = _setting("", "Folder for cutouts made in the window (empty: the data folder).")
+    output_dir: str = _setting("", "Folder for cutouts made in the window (empty: data folder).")
     inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).")
 
     @classmethod

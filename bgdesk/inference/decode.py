@@ -10,11 +10,18 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (  # the plugins register the formats we accept
+    Image,
+    ImageOps,
+    JpegImagePlugin,  # noqa: F401
+    PngImagePlugin,  # noqa: F401
+    UnidentifiedImageError,
+    WebPImagePlugin,  # noqa: F401
+)
 
 from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
 
-ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # JPEG opens MPO files (camera JPEGs) too
 EXIF_ORIENTATION = 0x0112
 
 # Our own limits (bytes and megapixels) replace Pillow's global decompression-bomb guard.
@@ -63,7 +70,7 @@ def _open(data: bytes, limits: Limits) -> Image.Image:
     megapixels = image.width * image.height / 1e6
     if megapixels > limits.max_megapixels:
         raise ImageTooLarge(
-            f"The image is {image.width}×{image.height} ({megapixels:.1f} megapixels); "
+            f"The image is {image.width} x {image.height} ({megapixels:.1f} megapixels); "
             f"the limit is {limits.max_megapixels:g} megapixels."
         )
     return image

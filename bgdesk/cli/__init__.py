@@ -1,0 +1,66 @@
+"""The `bgdesk` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from bgdesk import __version__
+from bgdesk.cli import admin, models, remove
+from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
+from bgdesk.inference.models import ModelStore
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+
+CoreFactory = Callable[[Paths, Settings], Core]
+WINDOW_NOT_YET = (
+    "bgdesk's desktop window is not part of this release yet.\n"
+    "Use `bgdesk remove PATH...` to cut out images, or `bgdesk --help` for every command."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bgdesk", description="Remove image backgrounds on this computer.")
+    parser.add_argument("--version", action="version", version=f"bgdesk {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    remove.add_parser(commands)
+    models.add_parser(commands)
+    admin.add_parsers(commands)
+    return parser
+
+
+def run(argv: list[str], paths: Paths, build_core: CoreFactory) -> int:
+    """Parse `argv` and run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        print(WINDOW_NOT_YET)
+        return 0
+    try:
+        settings = Settings.load(paths.settings_file)
+        if args.command == "models":
+            return models.run(args, ModelStore(paths.models_dir))
+        core = build_core(paths, settings)
+        try:
+            return _dispatch(args, core)
+        finally:
+            core.close()
+    except BgdeskError as exc:
+        print(f"bgdesk: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nbgdesk: interrupted; unfinished jobs run at the next start "
+              "(or with `bgdesk jobs run`).", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, core: Core) -> int:
+    handlers = {"remove": remove.run, "accounts": admin.run_accounts, "keys": admin.run_keys,
+                "credits": admin.run_credits, "jobs": admin.run_jobs}
+    return handlers[args.command](args, core)

@@ -1,0 +1,146 @@
+"""`bgdesk remove PATH...`: cut out files and folders through the job queue."""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgdesk.cli.output import ProgressBar, print_json
+from bgdesk.core.app import Core
+from bgdesk.core.events import JobEvent
+from bgdesk.errors import BgdeskError, InsufficientCredits
+from bgdesk.inference.options import OutputOptions, parse_color
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+OUTPUT_SUFFIX = "-nobg"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    remove = commands.add_parser("remove", help="remove the background of images and folders")
+    remove.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="image files (JPEG, PNG, WEBP) or folders of them")
+    remove.add_argument("-o", "--output", type=Path, metavar="DIR",
+                        help="write cutouts here (default: beside each input, as NAME-nobg.EXT)")
+    remove.add_argument("--format", choices=["png", "webp", "jpg"], default=None,
+                        help="output format (default: the setting output_format, png)")
+    remove.add_argument("--model", help="model name (default: the setting default_model)")
+    remove.add_argument("--bg-color", type=parse_color, metavar="COLOUR",
+                        help="fill the background with a colour (#RRGGBB or a name)")
+    remove.add_argument("--crop", action="store_true", help="crop to the subject")
+    remove.add_argument("--crop-margin", type=int, default=0, metavar="PX",
+                        help="pixels kept around the subject when cropping")
+    remove.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
+    remove.add_argument("--json", action="store_true", help="print one JSON record per input")
+
+
+@dataclass
+class Item:
+    """One input of the run and what became of it."""
+
+    source: Path
+    target: Path | None = None
+    job_id: str | None = None
+    error: str | None = None
+
+
+def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item]:
+    """Expand folders into their images and decide each output's path."""
+    items: list[Item] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
+                           and p.is_file() and not p.name.startswith("."))
+            items += [Item(p, _target(p, p.parent.relative_to(path), output, extension))
+                      for p in found]
+        elif path.exists():
+            items.append(Item(path, _target(path, Path(), output, extension)))
+        else:
+            items.append(Item(path, error="no such file or folder"))
+    return items
+
+
+def _target(source: Path, relative: Path, output: Path | None, extension: str) -> Path:
+    if output is None:
+        return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}.{extension}")
+    target = output / relative / f"{source.stem}.{extension}"
+    if target.resolve() == source.resolve():
+        target = target.with_name(f"{source.stem}{OUTPUT_SUFFIX}.{extension}")
+    return target
+
+
+def run(args: argparse.Namespace, core: Core) -> int:
+    options = OutputOptions(format=args.format or core.settings.output_format,
+                            bg_color=args.bg_color, crop=args.crop,
+                            crop_margin=args.crop_margin, mask_only=args.mask_only,
+                            model=args.model)
+    items = collect(args.paths, args.output, options.extension)
+    finished: queue.Queue[JobEvent] = queue.Queue()
+    unsubscribe = core.events.subscribe(
+        lambda event: finished.put(event) if event.kind in ("completed", "failed") else None)
+    started = time.monotonic()
+    try:
+        core.start()
+        _submit_all(core, items, options)
+        _wait(core, items, finished)
+    finally:
+        unsubscribe()
+    _report(items, args.json, time.monotonic() - started)
+    return 1 if any(item.error for item in items) else 0
+
+
+def _submit_all(core: Core, items: list[Item], options: OutputOptions) -> None:
+    owner = core.accounts.owner()
+    out_of_credits: str | None = None
+    for item in items:
+        if item.error:
+            continue
+        if out_of_credits:
+            item.error = out_of_credits
+            continue
+        try:
+            assert item.target is not None
+            item.job_id = core.jobs.submit_file(owner, item.source, "cli", options,
+                                                item.target).public_id
+        except InsufficientCredits as exc:
+            item.error = out_of_credits = exc.message
+        except BgdeskError as exc:
+            item.error = exc.message
+
+
+def _wait(core: Core, items: list[Item], finished: queue.Queue[JobEvent]) -> None:
+    """Wait for every submitted job; events wake us, the database has the last word."""
+    pending = {item.job_id for item in items if item.job_id}
+    bar = ProgressBar(len(items))
+    bar.update(len(items) - len(pending))
+    while pending:
+        try:
+            event = finished.get(timeout=0.5)
+            pending.discard(event.job_id)
+        except queue.Empty:
+            pending &= core.jobs.pending_ids(list(pending))
+        bar.update(len(items) - len(pending))
+    bar.close()
+    by_id = core.jobs.get_many([item.job_id for item in items if item.job_id])
+    for item in items:
+        job = by_id.get(item.job_id or "")
+        if job is not None and job.status == "failed":
+            item.error = job.error_message or "processing failed"
+
+
+def _report(items: list[Item], as_json: bool, seconds: float) -> None:
+    if as_json:
+        print_json([{"input": str(i.source), "output": None if i.error else str(i.target),
+                     "jobId": i.job_id, "status": "failed" if i.error else "completed",
+                     "error": i.error} for i in items])
+        return
+    failures = [item for item in items if item.error]
+    done = len(items) - len(failures)
+    print(f"{done} cutout{'s' if done != 1 else ''} written in {seconds:.1f} s.")
+    for item in items:
+        if not item.error and len(items) <= 10:
+            print(f"  {item.source} -> {item.target}")
+    for item in failures:
+        print(f"  FAILED {item.source}: {item.error}")

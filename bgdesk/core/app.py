@@ -1,0 +1,47 @@
+"""`Core`: every service of bgdesk built from explicit settings and paths, for any face."""
+
+from __future__ import annotations
+
+from peewee import SqliteDatabase
+
+from bgdesk.core.accounts import AccountService
+from bgdesk.core.credits import CreditLedger
+from bgdesk.core.events import EventBus
+from bgdesk.core.jobs import JobService
+from bgdesk.core.keys import ApiKeyService
+from bgdesk.core.runner import JobRunner
+from bgdesk.core.secrets import SecretStore
+from bgdesk.inference.engine import CutoutEngine
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+from bgdesk.storage.database import open_database
+
+
+class Core:
+    """The services over one database; `start` runs queued jobs in the background."""
+
+    def __init__(self, paths: Paths, settings: Settings, engine: CutoutEngine,
+                 secret_store: SecretStore) -> None:
+        paths.ensure()
+        self.paths = paths
+        self.settings = settings
+        self.engine = engine
+        self.db: SqliteDatabase = open_database(paths.database)
+        self.events = EventBus()
+        self.ledger = CreditLedger()
+        self.accounts = AccountService(self.ledger)
+        self.keys = ApiKeyService(secret_store)
+        self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
+                               paths.uploads_dir, settings.max_input_bytes)
+        self.runner = JobRunner(self.jobs)
+        self.accounts.owner()
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def close(self) -> None:
+        self.runner.stop()
+        close_engine = getattr(self.engine, "close", None)
+        if close_engine:
+            close_engine()
+        self.db.close()

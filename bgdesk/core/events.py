@@ -1,0 +1,50 @@
+"""In-process events, so the window and the API hear about jobs as they change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A job changed: `kind` is queued, started, completed, failed or deleted."""
+
+    kind: str
+    job_id: str
+    account_id: int
+
+
+Listener = Callable[[JobEvent], None]
+
+
+class EventBus:
+    """Calls every listener on the publishing thread; a failing listener harms no other."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Add `listener`; the returned function removes it again."""
+        with self._lock:
+            self._listeners.append(listener)
+        return lambda: self._unsubscribe(listener)
+
+    def _unsubscribe(self, listener: Listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def publish(self, event: JobEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("Event listener failed on %s", event)

@@ -1,0 +1,304 @@
+"""Jobs: submit (validate, then check-and-charge in one transaction), run, finish or refund.
+
+A job's life: queued → running → completed | failed. Every change happens in a transaction
+with what it pays for: the charge with the job's creation, the refund with its failure, the
+webhook delivery with its end. A runner holds a running job under a lease; jobs whose runner
+died are queued again (`recover`) and run again without a second charge.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import string
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bgdesk.core.credits import JOB_COST, CreditLedger
+from bgdesk.core.events import EventBus, JobEvent
+from bgdesk.errors import (
+    AccountSuspended,
+    BgdeskError,
+    Conflict,
+    ImageTooLarge,
+    InsufficientCredits,
+    InvalidRequest,
+    NotFound,
+)
+from bgdesk.inference.engine import CutoutEngine
+from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.files import write_atomic
+from bgdesk.storage.models import Account, Job, WebhookDelivery, database, utcnow
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("desktop", "api", "cli")
+LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 3
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_job_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+
+
+def _pid_alive(pid: int | None) -> bool:
+    """Whether a process with `pid` runs here; unknowable off POSIX, so assume it does."""
+    if pid is None or os.name != "posix":
+        return os.name != "posix"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class JobService:
+    """Submits, runs and reports jobs; one per process, shared by every face."""
+
+    def __init__(self, engine: CutoutEngine, ledger: CreditLedger, events: EventBus,
+                 outputs_dir: Path, uploads_dir: Path, max_input_bytes: int) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.events = events
+        self.outputs_dir = outputs_dir
+        self.uploads_dir = uploads_dir
+        self.max_input_bytes = max_input_bytes
+        self.runner_id = secrets.token_hex(8)
+        self.work_available = threading.Event()
+
+    # -- submitting ---------------------------------------------------------------------
+
+    def submit_upload(self, account: Account, data: bytes, filename: str, source: str,
+                      options: OutputOptions, webhook_url: str | None = None) -> Job:
+        """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy."""
+        self.engine.inspect(data)
+        self.engine.check_model(options.model)
+        public_id = new_job_id()
+        suffix = Path(filename).suffix.lower()
+        input_path = self.uploads_dir / f"{public_id}{suffix if len(suffix) <= 6 else ''}"
+        write_atomic(input_path, data)
+        try:
+            return self._create(account, public_id, input_path, filename or input_path.name,
+                                True, None, source, options, webhook_url)
+        except BaseException:
+            input_path.unlink(missing_ok=True)
+            raise
+
+    def submit_file(self, account: Account, path: Path, source: str, options: OutputOptions,
+                    output_path: Path | None = None) -> Job:
+        """Queue an image file in place (CLI, files dropped on the window)."""
+        path = path.resolve()
+        self.engine.inspect(self._read_input(path))
+        self.engine.check_model(options.model)
+        return self._create(account, new_job_id(), path, path.name, False, output_path,
+                            source, options, None)
+
+    def _read_input(self, path: Path) -> bytes:
+        try:
+            size = path.stat().st_size
+            if size > self.max_input_bytes:
+                raise ImageTooLarge(f"{path.name} is {size / 1e6:.1f} MB; the limit is "
+                                    f"{self.max_input_bytes / 1e6:.1f} MB.")
+            return path.read_bytes()
+        except OSError as exc:
+            raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}") from None
+
+    def _create(self, account: Account, public_id: str, input_path: Path, input_name: str,
+                owns_input: bool, output_path: Path | None, source: str,
+                options: OutputOptions, webhook_url: str | None) -> Job:
+        if source not in SOURCES:
+            raise ValueError(f"unknown job source {source!r}")
+        output = output_path or self.outputs_dir / f"{public_id}.{options.extension}"
+        with database.atomic("IMMEDIATE"):
+            current = Account.get_by_id(account.id)
+            if current.status != "active":
+                raise AccountSuspended()
+            balance = self.ledger.balance(current)
+            if balance < JOB_COST:
+                raise InsufficientCredits(
+                    f"Not enough credits: the balance is {balance} and a cutout costs "
+                    f"{JOB_COST}. Grant more with `bgdesk credits grant`.")
+            job = Job.create(public_id=public_id, account=current, source=source,
+                             input_path=str(input_path), input_name=input_name,
+                             owns_input=owns_input, output_path=str(output),
+                             output_token=secrets.token_urlsafe(32),
+                             options=json.dumps(options.to_dict()), webhook_url=webhook_url)
+            self.ledger.charge(job)
+        self._announce("queued", job)
+        self.work_available.set()
+        return job
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, public_id: str, account: Account | None = None) -> Job:
+        """The job `public_id`; another account's job is as unknown as a missing one."""
+        query = Job.public_id == public_id
+        if account is not None:
+            query &= Job.account == account
+        job = Job.get_or_none(query)
+        if job is None:
+            raise NotFound(f"No job {public_id!r}.")
+        return job
+
+    def by_output_token(self, token: str) -> Job:
+        job = Job.get_or_none((Job.output_token == token) & (Job.status == "completed"))
+        if job is None or job.output_deleted_at is not None:
+            raise NotFound("No output at this address.")
+        return job
+
+    def get_many(self, public_ids: list[str]) -> dict[str, Job]:
+        return {job.public_id: job for job in Job.select().where(Job.public_id.in_(public_ids))}
+
+    def list(self, account: Account | None = None, limit: int = 50, offset: int = 0,
+             status: str | None = None) -> list[Job]:
+        query = Job.select()
+        if account is not None:
+            query = query.where(Job.account == account)
+        if status:
+            query = query.where(Job.status == status)
+        return list(query.order_by(Job.id.desc()).limit(limit).offset(offset))
+
+    def count(self, account: Account | None = None) -> int:
+        query = Job.select()
+        return (query.where(Job.account == account) if account else query).count()
+
+    def estimate_seconds(self, job: Job) -> float:
+        """Time until `job` is done: the jobs ahead of it and itself, at the recent pace."""
+        ahead = Job.select().where(Job.status.in_(("queued", "running")), Job.id < job.id).count()
+        recent = (Job.select(Job.started_at, Job.completed_at)
+                  .where(Job.status == "completed", Job.started_at.is_null(False))
+                  .order_by(Job.id.desc()).limit(20))
+        durations = [(j.completed_at - j.started_at).total_seconds() for j in recent]
+        pace = sum(durations) / len(durations) if durations else 2.0
+        return (ahead + 1) * pace
+
+    def delete(self, public_id: str, account: Account | None = None) -> Job:
+        """Remove a finished job's output (and bgdesk's copy of its input)."""
+        job = self.get(public_id, account)
+        if job.status in ("queued", "running"):
+            raise Conflict("The job is still processing; delete it once it has finished.")
+        Path(job.output_path).unlink(missing_ok=True)
+        if job.owns_input:
+            Path(job.input_path).unlink(missing_ok=True)
+        Job.update(output_deleted_at=utcnow()).where(Job.id == job.id).execute()
+        self._announce("deleted", job)
+        return self.get(public_id)
+
+    # -- running ------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Queue again the running jobs whose runner is gone (crashed or killed)."""
+        now = utcnow()
+        orphans = [
+            job.id for job in Job.select().where(Job.status == "running")
+            if job.runner_id != self.runner_id
+            and (job.lease_expires_at is None or job.lease_expires_at < now
+                 or not _pid_alive(job.runner_pid))
+        ]
+        if not orphans:
+            return 0
+        with database.atomic("IMMEDIATE"):
+            count = (Job.update(status="queued", runner_id=None, runner_pid=None,
+                                lease_expires_at=None)
+                     .where(Job.id.in_(orphans), Job.status == "running").execute())
+        if count:
+            log.info("Queued %d interrupted job(s) again", count)
+            self.work_available.set()
+        return count
+
+    def claim_next(self) -> Job | None:
+        """Take the oldest queued job for this runner, or None when the queue is empty."""
+        now = utcnow()
+        with database.atomic("IMMEDIATE"):
+            job = Job.select().where(Job.status == "queued").order_by(Job.id).first()
+            if job is None:
+                return None
+            (Job.update(status="running", runner_id=self.runner_id, runner_pid=os.getpid(),
+                        lease_expires_at=now + LEASE, started_at=now,
+                        attempts=Job.attempts + 1)
+             .where(Job.id == job.id).execute())
+        job = Job.get_by_id(job.id)
+        self._announce("started", job)
+        return job
+
+    def execute(self, job: Job) -> None:
+        """Run a claimed job to its end; every failure ends as a refunded, explained job."""
+        if job.attempts > MAX_ATTEMPTS:
+            self._end(job, None, "processing_failed",
+                      f"Processing stopped the app {MAX_ATTEMPTS} times; giving up.")
+            return
+        try:
+            options = OutputOptions.from_mapping(json.loads(job.options))
+            data = self._read_input(Path(job.input_path))
+            with self._lease(job):
+                cutout = self.engine.remove_background(data, options)
+            write_atomic(Path(job.output_path), cutout.data)
+        except BgdeskError as exc:
+            self._end(job, None, exc.code, exc.message)
+        except Exception as exc:  # a bug or a resource failure; the job must still end
+            log.exception("Job %s failed", job.public_id)
+            self._end(job, None, "processing_failed", f"Processing failed: {exc}")
+        else:
+            self._end(job, (cutout.width, cutout.height), None, None)
+
+    @contextmanager
+    def _lease(self, job: Job) -> Iterator[None]:
+        """Renew the job's lease while it runs, so other processes know its runner lives."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(LEASE.total_seconds() / 3):
+                (Job.update(lease_expires_at=utcnow() + LEASE)
+                 .where(Job.id == job.id, Job.runner_id == self.runner_id).execute())
+
+        renewer = threading.Thread(target=renew, name="bgdesk-lease", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+
+    def _end(self, job: Job, size: tuple[int, int] | None, code: str | None,
+             message: str | None) -> None:
+        status = "completed" if size else "failed"
+        width, height = size or (None, None)
+        with database.atomic("IMMEDIATE"):
+            changed = (Job.update(status=status, completed_at=utcnow(), width=width,
+                                  height=height, error_code=code, error_message=message,
+                                  runner_id=None, lease_expires_at=None)
+                       .where(Job.id == job.id, Job.status == "running",
+                              Job.runner_id == self.runner_id).execute())
+            if not changed:
+                log.warning("Job %s was taken over by another runner", job.public_id)
+                return
+            if status == "failed":
+                self.ledger.refund(job)
+            if job.webhook_url:
+                WebhookDelivery.create(job=job, url=job.webhook_url, event=status)
+        self._announce(status, job)
+
+    def _announce(self, kind: str, job: Job) -> None:
+        self.events.publish(JobEvent(kind, job.public_id, job.account_id))
+
+    @staticmethod
+    def pending_ids(public_ids: list[str]) -> set[str]:
+        """Which of `public_ids` have not ended yet (read from the database)."""
+        rows = Job.select(Job.public_id).where(Job.public_id.in_(public_ids),
+                                               Job.status.in_(("queued", "running")))
+        return {row.public_id for row in rows}
+
+
+def as_utc_text(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the API writes times."""
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+

@@ -1,0 +1,58 @@
+"""The job runner: one background thread that executes queued jobs in order."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bgdesk.core.jobs import JobService
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Claims and executes jobs until stopped; looks at the queue again every `poll` seconds
+    so that jobs queued by another bgdesk process on the same database are seen too."""
+
+    def __init__(self, service: JobService, poll: float = 1.0) -> None:
+        self.service = service
+        self.poll = poll
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="bgdesk-runner", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Finish the job in hand, leave the rest queued for the next start, and return."""
+        self._stopping.set()
+        self.service.work_available.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_until_idle(self) -> int:
+        """Execute jobs on the calling thread until none is queued; returns how many ran."""
+        ran = 0
+        self.service.recover()
+        while (job := self.service.claim_next()) is not None:
+            self.service.execute(job)
+            ran += 1
+        return ran
+
+    def _run(self) -> None:
+        self.service.recover()
+        while not self._stopping.is_set():
+            try:
+                self.service.work_available.clear()
+                job = self.service.claim_next()
+                if job is not None:
+                    self.service.execute(job)
+                    continue
+                if not self.service.work_available.wait(self.poll):
+                    self.service.recover()
+            except Exception:  # keep the runner alive through a database hiccup
+                log.exception("The job runner hit an error; retrying")
+                self._stopping.wait(self.poll)

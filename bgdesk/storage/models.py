@@ -1,0 +1,128 @@
+"""The tables, as peewee models bound to one database proxy.
+
+The schema itself lives in `migrations.py` (constraints included); these classes map it.
+Times are naive datetimes in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Account(BaseModel):
+    """Who owns keys, credits and jobs. The installation's own account is the owner."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    status = CharField(default="active")  # active | suspended
+    is_owner = BooleanField(default=False)
+    webhook_secret = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class ApiKey(BaseModel):
+    """A Bearer key; only its SHA-256 and a display prefix are stored."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="keys", on_delete="CASCADE")
+    name = CharField()
+    prefix = CharField(index=True)
+    key_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+class Job(BaseModel):
+    """One background removal, from submission to its output file (or its error)."""
+
+    id = AutoField()
+    public_id = CharField(unique=True)
+    account = ForeignKeyField(Account, backref="jobs", on_delete="CASCADE")
+    source = CharField()  # desktop | api | cli
+    status = CharField(default="queued")  # queued | running | completed | failed
+    input_path = TextField()
+    input_name = TextField()
+    owns_input = BooleanField(default=False)
+    output_path = TextField()
+    output_token = CharField(unique=True)
+    options = TextField(default="{}")
+    webhook_url = TextField(null=True)
+    error_code = CharField(null=True)
+    error_message = TextField(null=True)
+    attempts = IntegerField(default=0)
+    runner_id = CharField(null=True)
+    runner_pid = IntegerField(null=True)
+    lease_expires_at = DateTimeField(null=True)
+    width = IntegerField(null=True)
+    height = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    started_at = DateTimeField(null=True)
+    completed_at = DateTimeField(null=True)
+    output_deleted_at = DateTimeField(null=True)
+
+
+class CreditEntry(BaseModel):
+    """A ledger row: grant (+), charge (-1 for a job) or refund (+1 for a job)."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="credit_entries", on_delete="CASCADE")
+    job = ForeignKeyField(Job, null=True, backref="credit_entries", on_delete="SET NULL")
+    kind = CharField()
+    amount = IntegerField()
+    note = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class WebhookDelivery(BaseModel):
+    """The notification owed for a finished job that named a webhook_url."""
+
+    id = AutoField()
+    job = ForeignKeyField(Job, backref="deliveries", on_delete="CASCADE", unique=True)
+    url = TextField()
+    event = CharField()  # completed | failed
+    status = CharField(default="pending")  # pending | delivered | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_status_code = IntegerField(null=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    delivered_at = DateTimeField(null=True)
+
+
+class WebhookAttempt(BaseModel):
+    """One try at a delivery: the log the window shows."""
+
+    id = AutoField()
+    delivery = ForeignKeyField(WebhookDelivery, backref="attempt_log", on_delete="CASCADE")
+    attempted_at = DateTimeField(default=utcnow)
+    status_code = IntegerField(null=True)
+    error = TextField(null=True)
+    duration_ms = IntegerField(default=0)
+
+
+ALL_MODELS = [Account, ApiKey, Job, CreditEntry, WebhookDelivery, WebhookAttempt]
