@@ -57,15 +57,15 @@ V1 = [
     """CREATE TABLE credit_entry (
         id INTEGER PRIMARY KEY,
         account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
-        job_id INTEGER REFERENCES job (id) ON DELETE SET NULL,
+        job_id INTEGER REFERENCES job (id) ON DELETE RESTRICT,
         kind TEXT NOT NULL,
         amount INTEGER NOT NULL,
         note TEXT NOT NULL DEFAULT '',
         created_at DATETIME NOT NULL,
         UNIQUE (job_id, kind),
         CHECK ((kind = 'grant' AND amount > 0 AND job_id IS NULL)
-            OR (kind = 'charge' AND amount < 0)
-            OR (kind = 'refund' AND amount > 0)))""",
+            OR (kind = 'charge' AND amount < 0 AND job_id IS NOT NULL)
+            OR (kind = 'refund' AND amount > 0 AND job_id IS NOT NULL)))""",
     "CREATE INDEX credit_entry_account ON credit_entry (account_id)",
     """CREATE TABLE webhook_delivery (
         id INTEGER PRIMARY KEY,

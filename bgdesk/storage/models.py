@@ -91,7 +91,7 @@ class CreditEntry(BaseModel):
 
     id = AutoField()
     account = ForeignKeyField(Account, backref="credit_entries", on_delete="CASCADE")
-    job = ForeignKeyField(Job, null=True, backref="credit_entries", on_delete="SET NULL")
+    job = ForeignKeyField(Job, null=True, backref="credit_entries", on_delete="RESTRICT")
     kind = CharField()
     amount = IntegerField()
     note = TextField(default="")

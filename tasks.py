@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Set up a development copy of bgdesk and run it or its tests: `python3 tasks.py run|test`.
+
+Each command creates `.venv` when missing, installs the project into it when `pyproject.toml`
+changed since the last install, makes sure the default model is in the model store, and then
+runs. Only Python 3.11+ and a reachable package index are needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+DEFAULT_MODEL = "u2netp"
+
+
+def step(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def call(*command: str | Path, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(part) for part in command], cwd=ROOT, env=env)
+
+
+def ensure_venv() -> None:
+    if not PYTHON.exists():
+        step(f"Creating the virtual environment in {VENV.name}/")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+
+
+def ensure_installed(extra: str) -> None:
+    """Install the project (editable) with `extra`, unless this exact install was done."""
+    stamp = VENV / f".installed-{extra or 'app'}"
+    fingerprint = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    step("Installing bgdesk and its dependencies")
+    target = f".[{extra}]" if extra else "."
+    if call(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-e", target):
+        sys.exit("tasks.py: installing the dependencies failed (see pip's message above).")
+    stamp.write_text(fingerprint)
+
+
+def ensure_model() -> None:
+    step(f"Checking the default model ({DEFAULT_MODEL})")
+    if call(BIN / "bgdesk", "models", "pull", DEFAULT_MODEL):
+        sys.exit(f"tasks.py: could not obtain the {DEFAULT_MODEL} model (see above).")
+
+
+def run(args: list[str]) -> int:
+    ensure_venv()
+    ensure_installed("")
+    ensure_model()
+    return call(BIN / "bgdesk", *args)
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    ensure_installed("test")
+    ensure_model()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    step("Linting (ruff) and checking the layers (import-linter)")
+    if call(BIN / "ruff", "check", "."):
+        return 1
+    if call(BIN / "lint-imports", env=env):
+        return 1
+    step("Running the test suite")
+    return call(PYTHON, "-m", "pytest", *args, env=env)
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        sys.exit("bgdesk needs Python 3.11 or newer.")
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__.strip().splitlines()[0])
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

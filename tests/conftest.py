@@ -1,0 +1,127 @@
+"""Shared fixtures: a temporary bgdesk home per test, the real model store, real photos."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import numpy as np
+import pytest
+from keyring.backend import KeyringBackend
+from PIL import Image
+from skimage import data as photos
+
+from bgdesk.bootstrap import build_core
+from bgdesk.core.app import Core
+from bgdesk.core.secrets import KeyringSecretStore
+from bgdesk.inference.catalog import DEFAULT_MODEL, CATALOG
+from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
+from bgdesk.inference.engine import Cutout
+from bgdesk.inference.options import OutputOptions
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in this process, so no test touches the real keychain."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """The developer's model store, which `python3 tasks.py test` fills with the default model."""
+    folder = Paths.from_env().models_dir
+    if not (folder / CATALOG[DEFAULT_MODEL].file).is_file():
+        pytest.fail(f"The {DEFAULT_MODEL} model is missing from {folder}: "
+                    "run the tests with `python3 tasks.py test`.")
+    return folder
+
+
+@pytest.fixture
+def home(tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A fresh BGDESK_HOME sharing the real model store."""
+    root = tmp_path / "home"
+    monkeypatch.setenv("BGDESK_HOME", str(root))
+    monkeypatch.setenv("BGDESK_MODELS_DIR", str(models_dir))
+    return Paths.from_env()
+
+
+@pytest.fixture
+def core(home: Paths) -> Iterator[Core]:
+    """The real core: real SQLite file, real engine, real default model."""
+    instance = build_core(home, Settings())
+    yield instance
+    instance.close()
+
+
+class FakeEngine:
+    """Validates like the real engine but 'cuts out' instantly; for ledger and queue tests."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.calls = 0
+
+    def inspect(self, data: bytes) -> ImageInfo:
+        return inspect_image(data, Limits(64 << 20, 64))
+
+    def check_model(self, model: str | None) -> None:
+        return None
+
+    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
+        self.calls += 1
+        if self.fail:
+            raise RuntimeError("the fake engine was told to fail")
+        return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1)
+
+
+@pytest.fixture
+def fake_core(home: Paths) -> Iterator[Core]:
+    instance = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
+    yield instance
+    instance.close()
+
+
+def photo(name: str, size: tuple[int, int] | None = None, fmt: str = "JPEG",
+          **save: object) -> bytes:
+    """A scikit-image sample photo, optionally resized, encoded as `fmt`."""
+    pixels = getattr(photos, name)()
+    image = Image.fromarray(pixels if pixels.ndim == 3 else np.stack([pixels] * 3, axis=-1))
+    if size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **({"quality": 92} if fmt == "JPEG" else {}) | save)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image

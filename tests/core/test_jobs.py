@@ -1,0 +1,98 @@
+"""The job service: what is refused costs nothing; what is accepted ends, once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bgdesk.core.app import Core
+from bgdesk.core.events import JobEvent
+from bgdesk.errors import (
+    AccountSuspended,
+    Conflict,
+    InsufficientCredits,
+    NotAnImage,
+    NotFound,
+    TruncatedImage,
+)
+from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.models import Job, WebhookDelivery
+from tests.conftest import decode, photo
+
+
+def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    for bad, error in [(b"", NotAnImage), (b"plain text", NotAnImage),
+                       (photo("astronaut")[:3000], TruncatedImage)]:
+        with pytest.raises(error):
+            fake_core.jobs.submit_upload(owner, bad, "x.jpg", "api", OutputOptions())
+    assert fake_core.ledger.balance(owner) == 100
+    assert Job.select().count() == 0
+    assert list(fake_core.paths.uploads_dir.iterdir()) == []
+
+
+def test_suspended_account_is_refused(fake_core: Core) -> None:
+    account = fake_core.accounts.create("script", credits=5)
+    fake_core.accounts.set_status("script", "suspended")
+    with pytest.raises(AccountSuspended):
+        fake_core.jobs.submit_upload(account, photo("coffee"), "c.jpg", "api", OutputOptions())
+    assert fake_core.ledger.balance(account) == 5
+
+
+def test_no_credits_nothing_queued(fake_core: Core) -> None:
+    account = fake_core.accounts.create("broke")
+    with pytest.raises(InsufficientCredits, match="balance is 0"):
+        fake_core.jobs.submit_upload(account, photo("coffee"), "c.jpg", "api", OutputOptions())
+    assert Job.select().count() == 0
+
+
+def test_other_accounts_job_is_not_found(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    other = fake_core.accounts.create("other", credits=1)
+    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api", OutputOptions())
+    assert fake_core.jobs.get(job.public_id, owner).id == job.id
+    with pytest.raises(NotFound):
+        fake_core.jobs.get(job.public_id, other)
+
+
+def test_finished_job_with_webhook_owes_one_delivery(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api",
+                                       OutputOptions(), webhook_url="http://127.0.0.1:1/hook")
+    fake_core.runner.run_until_idle()
+    delivery = WebhookDelivery.get(WebhookDelivery.job == job.id)
+    assert (delivery.event, delivery.status, delivery.url) == (
+        "completed", "pending", "http://127.0.0.1:1/hook")
+
+
+def test_delete_removes_the_output_but_not_while_running(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api", OutputOptions())
+    with pytest.raises(Conflict):
+        fake_core.jobs.delete(job.public_id, owner)
+    fake_core.runner.run_until_idle()
+    assert Path(job.output_path).exists()
+    deleted = fake_core.jobs.delete(job.public_id, owner)
+    assert deleted.output_deleted_at is not None and not Path(job.output_path).exists()
+    with pytest.raises(NotFound):
+        fake_core.jobs.by_output_token(job.output_token)
+
+
+def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path: Path):
+    heard: list[JobEvent] = []
+    core.events.subscribe(heard.append)
+    source = tmp_path / "rocket.jpg"
+    source.write_bytes(photo("rocket"))
+    core.start()
+    job = core.jobs.submit_file(core.accounts.owner(), source, "desktop", OutputOptions())
+    for _ in range(600):
+        if not core.jobs.pending_ids([job.public_id]):
+            break
+        core.runner._stopping.wait(0.05)
+    job = core.jobs.get(job.public_id)
+    assert job.status == "completed" and json.loads(job.options)["format"] == "png"
+    assert decode(Path(job.output_path).read_bytes()).mode == "RGBA"
+    assert [e.kind for e in heard] == ["queued", "started", "completed"]
+    assert core.jobs.estimate_seconds(job) > 0

