@@ -17,7 +17,7 @@ from skimage import data as photos
 from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.catalog import DEFAULT_MODEL, CATALOG
+from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
 from bgdesk.inference.engine import Cutout
 from bgdesk.inference.options import OutputOptions
