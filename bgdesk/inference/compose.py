@@ -20,7 +20,10 @@ WHITE = (255, 255, 255)
 
 def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
             pool: Executor | None = None) -> bytes:
-    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask."""
+    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask.
+
+    `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
+    """
     rgb = image.rgb
     alpha = mask if image.alpha is None else ImageChops.multiply(mask, image.alpha)
     if options.crop:
@@ -33,11 +36,11 @@ def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
         flat = Image.new("RGB", rgb.size, background)
         flat.paste(rgb, mask=alpha)
         return _encode(flat, options, image.icc_profile, pool)
-    if options.format == "png":
-        return encode_png(rgb.width, rgb.height, 4, _rgba_rows(rgb, alpha), pool,
-                          image.icc_profile)
-    cutout = rgb.copy()
+    cutout = rgb
     cutout.putalpha(alpha)
+    if options.format == "png":
+        return encode_png(cutout.width, cutout.height, 4, _cleared_rows(cutout), pool,
+                          image.icc_profile)
     return _encode(cutout, options, image.icc_profile, pool)
 
 
@@ -51,19 +54,18 @@ def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
             min(alpha.width, right + margin), min(alpha.height, bottom + margin))
 
 
-def _rgba_rows(rgb: Image.Image, alpha: Image.Image) -> RowSource:
-    """Rows of RGBA with the colour of fully transparent pixels zeroed (it compresses away)."""
-    colour = np.asarray(rgb)
-    opacity = np.asarray(alpha)
-    width = rgb.width
+def _cleared_rows(rgba: Image.Image) -> RowSource:
+    """Rows of RGBA with the colour of fully transparent pixels zeroed: it compresses away.
+
+    Strips are read from the image as they are needed, so no full-size array is made.
+    """
+    width = rgba.width
 
     def rows(start: int, stop: int) -> np.ndarray:
-        a = opacity[start:stop]
-        out = np.empty((stop - start, width, 4), dtype=np.uint8)
-        visible = np.negative((a != 0).view(np.uint8))  # 0 or 255 per pixel
-        np.bitwise_and(colour[start:stop], visible[..., None], out=out[..., :3])
-        out[..., 3] = a
-        return out.reshape(stop - start, width * 4)
+        strip = rgba.crop((0, start, width, stop)).tobytes()
+        packed = np.frombuffer(strip, dtype="<u4")  # one RGBA pixel each, alpha on top
+        visible = np.negative((packed >= 1 << 24).astype("<u4"))  # 0 or 0xFFFFFFFF
+        return np.bitwise_and(packed, visible).view(np.uint8).reshape(stop - start, width * 4)
 
     return rows
 

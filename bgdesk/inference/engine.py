@@ -96,6 +96,9 @@ class Engine:
         path = self.models.require(model)
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Memory patterns pre-plan one block for every activation: about 200 MiB more
+        # resident memory for no measurable speed on these models.
+        options.enable_mem_pattern = False
         if self._threads:
             options.intra_op_num_threads = self._threads
         try:
