@@ -67,11 +67,10 @@ def test(args: list[str]) -> int:
     ensure_installed("test")
     ensure_model()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    step("Linting (ruff) and checking the layers (import-linter)")
-    if call(BIN / "ruff", "check", "."):
-        return 1
-    if call(BIN / "lint-imports", env=env):
-        return 1
+    step("Linting (ruff), type checking (mypy) and checking the layers (import-linter)")
+    for check in (["ruff", "check", "."], ["mypy"], ["lint-imports"]):
+        if call(BIN / check[0], *check[1:], env=env):
+            return 1
     step("Running the test suite")
     return call(PYTHON, "-m", "pytest", *args, env=env)
 

@@ -57,7 +57,7 @@ class Settings:
 
     def set(self, name: str, value: Any) -> None:
         """Set one field, converting strings from the command line to the field's type."""
-        kinds = {f.name: type(f.default) for f in fields(self)}
+        kinds: dict[str, type] = {f.name: type(f.default) for f in fields(self)}
         if name not in kinds:
             raise SettingsError(f"Unknown setting {name!r}. Known: {', '.join(kinds)}.")
         kind = kinds[name]

@@ -98,7 +98,7 @@ def run_keys(args: argparse.Namespace, core: Core) -> int:
             print_json(records)
         else:
             print_table(["ID", "ACCOUNT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
-                        [[r["id"], r["account"], r["name"], r["prefix"] + "…", r["createdAt"],
+                        [[r["id"], r["account"], r["name"], f"{r['prefix']}…", r["createdAt"],
                           r["lastUsedAt"] or "never", "yes" if r["revoked"] else ""]
                          for r in records])
     else:
@@ -132,7 +132,7 @@ def run_jobs(args: argparse.Namespace, core: Core) -> int:
         ran = core.runner.run_until_idle()
         print(f"Ran {ran} job{'s' if ran != 1 else ''}; the queue is empty.")
         return 0
-    jobs = core.jobs.list(limit=args.limit)
+    jobs = core.jobs.recent(limit=args.limit)
     records = [{"jobId": j.public_id, "source": j.source, "status": j.status,
                 "input": j.input_name, "output": j.output_path, "error": j.error_message,
                 "createdAt": as_utc_text(j.created_at)} for j in jobs]

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
                             bg_color=args.bg_color, crop=args.crop,
                             crop_margin=args.crop_margin, mask_only=args.mask_only,
                             model=args.model)
+    core.engine.check_model(options.model)  # one clear message rather than one per file
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()
     unsubscribe = core.events.subscribe(

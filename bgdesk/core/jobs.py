@@ -157,7 +157,7 @@ class JobService:
     def get_many(self, public_ids: list[str]) -> dict[str, Job]:
         return {job.public_id: job for job in Job.select().where(Job.public_id.in_(public_ids))}
 
-    def list(self, account: Account | None = None, limit: int = 50, offset: int = 0,
+    def recent(self, account: Account | None = None, limit: int = 50, offset: int = 0,
              status: str | None = None) -> list[Job]:
         query = Job.select()
         if account is not None:
@@ -176,7 +176,8 @@ class JobService:
         recent = (Job.select(Job.started_at, Job.completed_at)
                   .where(Job.status == "completed", Job.started_at.is_null(False))
                   .order_by(Job.id.desc()).limit(20))
-        durations = [(j.completed_at - j.started_at).total_seconds() for j in recent]
+        durations = [(j.completed_at - j.started_at).total_seconds() for j in recent
+                     if j.completed_at and j.started_at]
         pace = sum(durations) / len(durations) if durations else 2.0
         return (ahead + 1) * pace
 

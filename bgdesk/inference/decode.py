@@ -122,13 +122,14 @@ def _split_channels(image: Image.Image) -> tuple[Image.Image, Image.Image | None
         image = _wide_grey_to_l(image)
         mode = "L"
     if mode == "P":
-        has_alpha = "transparency" in image.info or image.palette.mode == "RGBA"
+        palette_mode = image.palette.mode if image.palette else "RGB"
+        has_alpha = "transparency" in image.info or palette_mode == "RGBA"
         image = image.convert("RGBA" if has_alpha else "RGB")
     elif mode in ("PA", "RGBa", "La"):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA"):
-        alpha = image.getchannel("A")
-        if alpha.getextrema() == (255, 255):
+        alpha: Image.Image | None = image.getchannel("A")
+        if alpha is not None and alpha.getextrema() == (255, 255):
             alpha = None
         return image.convert("RGB"), alpha
     return image.convert("RGB"), None

@@ -10,7 +10,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from bgdesk.errors import ChecksumMismatch, ModelDownloadFailed
 from bgdesk.storage.files import atomic_writer
@@ -27,7 +27,7 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_verified(source: BinaryIO, target: Path, md5: str | None, total: int | None,
+def _copy_verified(source: IO[bytes], target: Path, md5: str | None, total: int | None,
                    progress: Progress | None) -> None:
     """Stream `source` into `target` atomically; a checksum mismatch leaves no file behind."""
     digest = hashlib.md5(usedforsecurity=False)

@@ -34,6 +34,15 @@ def parse_color(value: str) -> Rgb:
     return red, green, blue
 
 
+def _color(value: Any) -> Rgb:
+    """A colour from a form field (text) or from stored options (a list of three numbers)."""
+    if isinstance(value, list | tuple):
+        if len(value) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+            return value[0], value[1], value[2]
+        raise InvalidOption(f"Unknown colour {value!r}.")
+    return parse_color(str(value))
+
+
 def _parse_bool(name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -85,8 +94,7 @@ class OutputOptions:
             raise InvalidOption("crop_margin must be a whole number of pixels.") from None
         return cls(
             format=FORMAT_ALIASES.get(fmt, fmt),
-            bg_color=tuple(color) if isinstance(color, list | tuple)  # type: ignore[arg-type]
-            else (parse_color(color) if color else None),
+            bg_color=_color(color) if color else None,
             crop=_parse_bool("crop", values.get("crop", False)),
             crop_margin=margin,
             mask_only=_parse_bool("mask_only", values.get("mask_only", False)),

@@ -13,15 +13,17 @@ import struct
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor
+from types import ModuleType
 
 import numpy as np
 
+deflate_lib: ModuleType
 try:
     from isal import isal_zlib as deflate_lib
 
     LEVEL = 1
 except ImportError:  # pragma: no cover - ISA-L wheels exist for the supported platforms
-    deflate_lib = zlib  # type: ignore[assignment]
+    deflate_lib = zlib
     LEVEL = 3
 
 RowSource = Callable[[int, int], np.ndarray]
@@ -58,7 +60,7 @@ def _deflate_strip(rows: RowSource, start: int, stop: int, last: bool) -> tuple[
     else:
         filtered[0, 1:] = source[0]
         np.subtract(source[1:], source[:-1], out=filtered[1:, 1:])
-    raw = memoryview(filtered).cast("B")
+    raw = filtered.reshape(-1).data
     compressor = deflate_lib.compressobj(LEVEL, zlib.DEFLATED, -15)
     body = compressor.compress(raw)
     body += compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)

@@ -49,6 +49,7 @@ class ApiKey(BaseModel):
 
     id = AutoField()
     account = ForeignKeyField(Account, backref="keys", on_delete="CASCADE")
+    account_id: int
     name = CharField()
     prefix = CharField(index=True)
     key_hash = CharField(unique=True)
@@ -63,6 +64,7 @@ class Job(BaseModel):
     id = AutoField()
     public_id = CharField(unique=True)
     account = ForeignKeyField(Account, backref="jobs", on_delete="CASCADE")
+    account_id: int
     source = CharField()  # desktop | api | cli
     status = CharField(default="queued")  # queued | running | completed | failed
     input_path = TextField()
