@@ -29,7 +29,22 @@ def build_core(paths: Paths, settings: Settings) -> Core:
     return Core(paths, settings, engine, KeyringSecretStore())
 
 
+def serve_api(core: Core, host: str, port: int) -> int:
+    """`bgdesk serve`: the API and the job runner in this process until Ctrl+C."""
+    from bgdesk.api.server import ApiServer, is_loopback
+
+    server = ApiServer(core, host, port)
+    if not is_loopback(host):
+        print(f"WARNING: the API listens on {host}, reachable from other machines. Anyone who "
+              "can reach this address can try keys against it.", file=sys.stderr)
+    core.start()
+    print(f"bgdesk API on {server.url}  (docs: {server.url}/docs; Ctrl+C stops)")
+    server.serve()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from bgdesk.cli import run
 
-    return run(sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core)
+    return run(sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core,
+               serve_api)

@@ -27,7 +27,7 @@ class Settings:
     api_host: str = _setting("127.0.0.1", "Address the REST API binds to (loopback by default).")
     api_port: int = _setting(7878, "Port of the REST API.")
     allow_private_urls: bool = _setting(
-        False, "Allow image_url and webhook fetches to private, loopback and link-local addresses."
+        False, "Allow image_url fetches from private, loopback and link-local addresses."
     )
     url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.")
     url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.")

@@ -16,6 +16,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 
 CoreFactory = Callable[[Paths, Settings], Core]
+ApiRunner = Callable[[Core, str, int], int]
 WINDOW_NOT_YET = (
     "bgdesk's desktop window is not part of this release yet.\n"
     "Use `bgdesk remove PATH...` to cut out images, or `bgdesk --help` for every command."
@@ -31,10 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_parser(commands)
     models.add_parser(commands)
     admin.add_parsers(commands)
+    serve = commands.add_parser("serve", help="serve the REST API (without the window)")
+    serve.add_argument("--host", help="address to bind (default: setting api_host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: setting api_port, 7878)")
     return parser
 
 
-def run(argv: list[str], paths: Paths, build_core: CoreFactory) -> int:
+def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner) -> int:
     """Parse `argv` and run the command; returns the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -48,6 +52,9 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory) -> int:
             return models.run(args, ModelStore(paths.models_dir))
         core = build_core(paths, settings)
         try:
+            if args.command == "serve":
+                return serve_api(core, args.host or settings.api_host,
+                                 settings.api_port if args.port is None else args.port)
             return _dispatch(args, core)
         finally:
             core.close()

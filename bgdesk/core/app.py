@@ -7,10 +7,13 @@ from peewee import SqliteDatabase
 from bgdesk.core.accounts import AccountService
 from bgdesk.core.credits import CreditLedger
 from bgdesk.core.events import EventBus
+from bgdesk.core.fetch import FetchLimits, ImageFetcher
+from bgdesk.core.intake import Intake
 from bgdesk.core.jobs import JobService
 from bgdesk.core.keys import ApiKeyService
 from bgdesk.core.runner import JobRunner
 from bgdesk.core.secrets import SecretStore
+from bgdesk.core.webhooks import WebhookSender
 from bgdesk.inference.engine import CutoutEngine
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
@@ -34,12 +37,21 @@ class Core:
         self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
                                paths.uploads_dir, settings.max_input_bytes)
         self.runner = JobRunner(self.jobs)
+        self.fetcher = ImageFetcher(FetchLimits(
+            settings.max_input_bytes, settings.url_fetch_timeout,
+            settings.url_fetch_max_redirects, settings.allow_private_urls))
+        self.intake = Intake(self.jobs, self.fetcher)
+        self.public_url = f"http://127.0.0.1:{settings.api_port}"
+        self.webhooks = WebhookSender(self.events, lambda: self.public_url)
         self.accounts.owner()
 
     def start(self) -> None:
+        """Run queued jobs and send owed webhooks in the background."""
         self.runner.start()
+        self.webhooks.start()
 
     def close(self) -> None:
+        self.webhooks.stop()
         self.runner.stop()
         close_engine = getattr(self.engine, "close", None)
         if close_engine:

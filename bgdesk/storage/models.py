@@ -105,6 +105,7 @@ class WebhookDelivery(BaseModel):
 
     id = AutoField()
     job = ForeignKeyField(Job, backref="deliveries", on_delete="CASCADE", unique=True)
+    job_id: int
     url = TextField()
     event = CharField()  # completed | failed
     status = CharField(default="pending")  # pending | delivered | failed

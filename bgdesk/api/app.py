@@ -1,0 +1,38 @@
+"""`create_app(core)`: the FastAPI application over one core."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bgdesk import __version__
+from bgdesk.api import errors
+from bgdesk.api.limits import BodyLimit
+from bgdesk.api.routes import api, downloads
+from bgdesk.core.app import Core
+
+DESCRIPTION = """
+Remove image backgrounds on this computer. Every `/api/v1` call carries
+`Authorization: Bearer sk_live_…` (make a key with `bgdesk keys create`).
+
+Submit with `POST /api/v1/remove-bg`, poll `GET /api/v1/jobs/{jobId}` until it is
+`completed`, then download `outputUrl` (no header needed). Each accepted submission costs
+one credit; failed jobs are refunded.
+
+Webhooks: with `webhook_url`, the server POSTs `{"jobId", "status", "outputUrl" |
+"errorMessage", "completedAt"}` when the job ends, retrying with backoff while the receiver
+is down. The header `X-Bgdesk-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body
+keyed with the account's webhook secret.
+
+Errors all have the shape `{"error": {"code": "...", "message": "..."}}`.
+"""
+
+
+def create_app(core: Core) -> FastAPI:
+    """The API for `core`; the caller starts and closes the core."""
+    app = FastAPI(title="bgdesk", version=__version__, description=DESCRIPTION)
+    app.state.core = core
+    errors.install(app)
+    app.include_router(api)
+    app.include_router(downloads)
+    app.add_middleware(BodyLimit, max_bytes=core.settings.max_input_bytes)
+    return app

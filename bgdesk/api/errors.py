@@ -1,0 +1,71 @@
+"""One error shape for every answer that is not a success:
+
+    {"error": {"code": "insufficient_credits", "message": "Not enough credits: …"}}
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from bgdesk.errors import BgdeskError
+
+log = logging.getLogger(__name__)
+HTTP_CODES = {401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
+              413: "image_too_large"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                        headers=headers)
+
+
+async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BgdeskError)
+    if exc.status >= 500:
+        log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'body'}: "
+        f"{error.get('msg', 'invalid')}" for error in exc.errors())
+    return error_response(400, "invalid_request", f"Invalid request: {problems}")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500
+                          else "internal_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("Unexpected error on %s", request.url.path)
+    return error_response(500, "internal_error", "Something went wrong inside bgdesk.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(BgdeskError, _bgdesk_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,51 @@
+"""The JSON bodies of the API, as the contract (shared/API.md) names their fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+PublicStatus = Literal["processing", "completed", "failed"]
+
+
+class JobAccepted(BaseModel):
+    """Answer to an accepted remove-bg request: the job is queued and one credit is spent."""
+
+    jobId: str = Field(examples=["q3chz7iuyjfx6gshmgztoxol"])
+    status: PublicStatus = "processing"
+    createdAt: str = Field(examples=["2025-01-15T10:30:00Z"])
+    estimatedCompletionTime: str = Field(examples=["1-3 seconds"])
+
+
+class JobStatus(BaseModel):
+    """A job as its owner sees it; completedAt and outputUrl or errorMessage once it ended."""
+
+    jobId: str
+    status: PublicStatus
+    createdAt: str
+    completedAt: str | None = None
+    outputUrl: str | None = Field(None, description="Absolute download URL; needs no header.")
+    errorMessage: str | None = None
+
+
+class JobPage(BaseModel):
+    """One page of the account's jobs, newest first."""
+
+    jobs: list[JobStatus]
+    total: int
+    limit: int
+    offset: int
+
+
+class AccountInfo(BaseModel):
+    """The calling key's account."""
+
+    name: str
+    status: Literal["active", "suspended"]
+    credits: int
+
+
+class JobDeleted(BaseModel):
+    jobId: str
+    deleted: bool = True

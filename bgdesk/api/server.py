@@ -1,0 +1,79 @@
+"""Serving the API with uvicorn: on a socket we bind ourselves, in this thread or another."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+
+import uvicorn
+
+from bgdesk.api.app import create_app
+from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
+
+
+class PortUnavailable(BgdeskError):
+    code = "port_unavailable"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port), or a clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortUnavailable(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Another program may "
+            "be using the port: choose another with --port or the setting api_port.") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class ApiServer:
+    """One uvicorn server for one core; `start` runs it on a thread, `serve` on this one."""
+
+    def __init__(self, core: Core, host: str, port: int) -> None:
+        self.socket = bind(host, port)
+        self.host = host
+        self.port: int = self.socket.getsockname()[1]
+        url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        url_host = f"[{url_host}]" if ":" in url_host else url_host
+        self.url = f"http://{url_host}:{self.port}"
+        core.public_url = self.url
+        config = uvicorn.Config(create_app(core), log_config=None, access_log=False,
+                                timeout_graceful_shutdown=5)
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def serve(self) -> None:
+        """Serve until interrupted (Ctrl+C)."""
+        self.server.run(sockets=[self.socket])
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.server.run,
+                                        kwargs={"sockets": [self.socket]},
+                                        name="bgdesk-api", daemon=True)
+        self._thread.start()
+        while not self.server.started and self._thread.is_alive():
+            self._thread.join(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.socket.close()

@@ -1,0 +1,29 @@
+"""Turning an API-style request (a file or a URL, options, a webhook) into a queued job."""
+
+from __future__ import annotations
+
+from bgdesk.core.fetch import ImageFetcher, check_http_url
+from bgdesk.core.jobs import JobService
+from bgdesk.errors import InvalidRequest
+from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.models import Account, Job
+
+
+class Intake:
+    """Validates the shape of a request, fetches URLs, and hands the bytes to the job service."""
+
+    def __init__(self, jobs: JobService, fetcher: ImageFetcher) -> None:
+        self.jobs = jobs
+        self.fetcher = fetcher
+
+    def submit(self, account: Account, source: str, options: OutputOptions,
+               upload: bytes | None = None, filename: str = "", url: str | None = None,
+               webhook_url: str | None = None) -> Job:
+        """Exactly one of `upload` and `url`; nothing is charged unless the job is queued."""
+        if (upload is None) == (not url):
+            raise InvalidRequest("Send exactly one of image_file and image_url.")
+        webhook = check_http_url(webhook_url) if webhook_url else None
+        if url:
+            upload, filename = self.fetcher.fetch(url)
+        assert upload is not None
+        return self.jobs.submit_upload(account, upload, filename, source, options, webhook)

@@ -1,0 +1,148 @@
+"""Webhook deliveries: the notification a finished job owes, sent until the receiver takes it.
+
+Deliveries are rows written in the same transaction that ends their job, so they survive a
+restart. Each try is logged; a receiver that is down or answers non-2xx is tried again with
+exponential backoff. Bodies are signed with the account's secret:
+
+    X-Bgdesk-Signature: sha256=<hex HMAC-SHA256 of the raw body>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bgdesk.core.events import EventBus, JobEvent
+from bgdesk.core.jobs import as_utc_text
+from bgdesk.storage.models import (
+    Account,
+    Job,
+    WebhookAttempt,
+    WebhookDelivery,
+    database,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Bgdesk-Signature"
+MAX_ATTEMPTS = 10
+MAX_DELAY = timedelta(hours=1)
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def output_path(job: Job) -> str:
+    """The path part of a job's download URL; the token makes it unguessable."""
+    return f"/outputs/{job.output_token}/{job.public_id}{Path(job.output_path).suffix}"
+
+
+def payload(job: Job, base_url: str) -> dict[str, str | None]:
+    body: dict[str, str | None] = {"jobId": job.public_id, "status": job.status}
+    if job.status == "completed":
+        body["outputUrl"] = base_url.rstrip("/") + output_path(job)
+    else:
+        body["errorMessage"] = job.error_message
+    body["completedAt"] = as_utc_text(job.completed_at)
+    return body
+
+
+class WebhookSender:
+    """A background thread that sends due deliveries; `deliver_due` does one pass."""
+
+    def __init__(self, events: EventBus, base_url: Callable[[], str], timeout: float = 10.0,
+                 backoff: float = 2.0, poll: float = 1.0) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.backoff = backoff
+        self.poll = poll
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        events.subscribe(self._on_event)
+
+    def _on_event(self, event: JobEvent) -> None:
+        if event.kind in ("completed", "failed"):
+            self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="bgdesk-webhooks",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                try:
+                    self.deliver_due(client)
+                except Exception:
+                    log.exception("Webhook delivery pass failed")
+                self._wake.wait(self.poll)
+
+    def deliver_due(self, client: httpx.Client) -> int:
+        due = list(WebhookDelivery.select()
+                   .where(WebhookDelivery.status == "pending",
+                          WebhookDelivery.next_attempt_at <= utcnow())
+                   .order_by(WebhookDelivery.next_attempt_at))
+        for delivery in due:
+            if self._stopping.is_set():
+                break
+            self._attempt(client, delivery)
+        return len(due)
+
+    def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+        job = Job.get_by_id(delivery.job_id)
+        account = Account.get_by_id(job.account_id)
+        body = json.dumps(payload(job, self.base_url())).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "bgdesk-webhooks",
+                   SIGNATURE_HEADER: sign(account.webhook_secret, body),
+                   "X-Bgdesk-Delivery": str(delivery.id)}
+        started = time.monotonic()
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            status_code = client.post(delivery.url, content=body, headers=headers).status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        self._record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
+
+    def _record(self, delivery: WebhookDelivery, status_code: int | None, error: str | None,
+                duration_ms: int) -> None:
+        attempts = delivery.attempts + 1
+        now = utcnow()
+        with database.atomic("IMMEDIATE"):
+            WebhookAttempt.create(delivery=delivery, attempted_at=now, status_code=status_code,
+                                  error=error, duration_ms=duration_ms)
+            changes: dict[str, object] = {"attempts": attempts,
+                                          "last_status_code": status_code, "last_error": error}
+            if error is None:
+                changes |= {"status": "delivered", "delivered_at": now}
+            elif attempts >= MAX_ATTEMPTS:
+                changes["status"] = "failed"
+            else:
+                delay = min(timedelta(seconds=self.backoff * 2 ** (attempts - 1)), MAX_DELAY)
+                changes["next_attempt_at"] = now + delay
+            WebhookDelivery.update(changes).where(WebhookDelivery.id == delivery.id).execute()
+        if error:
+            log.info("Webhook %s to %s failed (%s)", delivery.id, delivery.url, error)
