@@ -1,0 +1,255 @@
+"""The REST API over HTTP, following shared/API.md step by step, with the real model."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import threading
+
+import numpy as np
+from PIL import Image
+
+from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
+from tests.api.conftest import Receiver, ServeFactory, upload_path
+from tests.conftest import decode, photo
+
+
+def test_submit_poll_download(serve: ServeFactory) -> None:
+    served = serve()
+    with served.client() as client:
+        answer = client.post("/api/v1/remove-bg",
+                             files={"image_file": ("astronaut.jpg", photo("astronaut"))})
+        assert answer.status_code == 202
+        accepted = answer.json()
+        assert set(accepted) == {"jobId", "status", "createdAt", "estimatedCompletionTime"}
+        assert accepted["status"] == "processing" and accepted["createdAt"].endswith("Z")
+        assert accepted["estimatedCompletionTime"].endswith(("seconds", "minutes"))
+        done = served.wait(client, accepted["jobId"])
+    assert done["status"] == "completed" and done["completedAt"].endswith("Z")
+    download = httpx_get(done["outputUrl"])
+    assert download.status_code == 200 and download.headers["content-type"] == "image/png"
+    alpha = np.asarray(decode(download.content))[..., 3]
+    assert alpha.min() == 0 and alpha.max() == 255
+    assert served.core.ledger.balance(served.core.accounts.owner()) == 99
+
+
+def httpx_get(url: str):
+    import httpx
+
+    return httpx.get(url, timeout=30)
+
+
+def test_image_url_and_options_urlencoded(serve: ServeFactory, receiver: Receiver) -> None:
+    served = serve(allow_private_urls=True)
+    receiver.files["/photos/coffee.jpg"] = (photo("coffee"), "image/jpeg")
+    with served.client() as client:
+        answer = client.post("/api/v1/remove-bg", data={
+            "image_url": f"{receiver.url}/redirect/photos/coffee.jpg", "format": "jpg",
+            "bg_color": "#ff0000", "crop": "true"})
+        assert answer.status_code == 202, answer.text
+        done = served.wait(client, answer.json()["jobId"])
+    image = decode(httpx_get(done["outputUrl"]).content)
+    assert image.format == "JPEG" and image.width < 600
+
+
+def test_webhook_is_signed_and_retried_until_delivered(serve: ServeFactory,
+                                                       receiver: Receiver) -> None:
+    served = serve()
+    receiver.fail_first = 2
+    with served.client() as client:
+        job_id = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))},
+                             data={"webhook_url": f"{receiver.url}/hook"}).json()["jobId"]
+        assert receiver.arrived.wait(60), "the webhook never arrived"
+    headers, body = receiver.posts[-1]
+    payload = json.loads(body)
+    assert set(payload) == {"jobId", "status", "outputUrl", "completedAt"}
+    assert payload["jobId"] == job_id and payload["status"] == "completed"
+    secret = served.core.accounts.owner().webhook_secret
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Bgdesk-Signature"] == expected
+    assert httpx_get(payload["outputUrl"]).status_code == 200
+    delivery = WebhookDelivery.get(WebhookDelivery.job == served.core.jobs.get(job_id))
+    assert (delivery.status, delivery.attempts) == ("delivered", 3)
+    codes = [a.status_code for a in WebhookAttempt.select().where(
+        WebhookAttempt.delivery == delivery).order_by(WebhookAttempt.id)]
+    assert codes == [503, 503, 200]
+
+
+def test_bad_requests_are_400_and_free(serve: ServeFactory) -> None:
+    served = serve(max_input_bytes=3_000_000)
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, "GIF")
+    cases = {
+        "no image": {},
+        "both": {"files": {"image_file": ("a.jpg", photo("coffee"))},
+                 "data": {"image_url": "http://example.com/a.jpg"}},
+        "not an image": {"files": {"image_file": ("a.jpg", b"just text")}},
+        "unsupported": {"files": {"image_file": ("a.gif", gif.getvalue())}},
+        "truncated": {"files": {"image_file": ("a.jpg", photo("astronaut")[:5000])}},
+        "oversize": {"files": {"image_file": ("a.jpg", b"\xff" * 3_500_000)}},
+        "bad url": {"data": {"image_url": "ftp://example.com/a.jpg"}},
+        "private url": {"data": {"image_url": "http://127.0.0.1:9/a.jpg"}},
+        "bad option": {"files": {"image_file": ("a.jpg", photo("coffee"))},
+                       "data": {"format": "gif"}},
+        "bad colour": {"files": {"image_file": ("a.jpg", photo("coffee"))},
+                       "data": {"bg_color": "plaid"}},
+        "unknown model": {"files": {"image_file": ("a.jpg", photo("coffee"))},
+                          "data": {"model": "nope"}},
+    }
+    expected_codes = {"not an image": "not_an_image", "unsupported": "unsupported_format",
+                      "truncated": "truncated_image", "oversize": "image_too_large",
+                      "bad url": "invalid_url", "private url": "invalid_url"}
+    with served.client() as client:
+        for name, request in cases.items():
+            answer = client.post("/api/v1/remove-bg", **request)
+            assert answer.status_code == 400, (name, answer.text)
+            error = answer.json()["error"]
+            assert error["message"] and error["code"] == expected_codes.get(name, error["code"])
+    assert Job.select().count() == 0
+    assert served.core.ledger.balance(served.core.accounts.owner()) == 100
+
+
+def test_streamed_body_over_the_limit_is_cut_short(serve: ServeFactory) -> None:
+    served = serve(max_input_bytes=1_000_000)
+    sent = 0
+
+    def body():
+        nonlocal sent
+        yield (b'--x\r\nContent-Disposition: form-data; name="image_file"; filename="big.jpg"'
+               b"\r\nContent-Type: image/jpeg\r\n\r\n")
+        chunk = b"\0" * (1 << 20)
+        while sent < 2 << 30:
+            sent += len(chunk)
+            yield chunk
+
+    with served.client() as client:
+        answer = client.post("/api/v1/remove-bg", content=body(),
+                             headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "image_too_large"
+    assert sent < 64 << 20, f"the server read {sent >> 20} MiB before refusing"
+
+
+def test_authentication_and_account_status(serve: ServeFactory) -> None:
+    served = serve()
+    core = served.core
+    revoked = core.keys.create(core.accounts.owner())
+    core.keys.revoke(revoked.key.id)
+    for key in ["", "sk_live_" + "x" * 43, "not-a-key", revoked.plaintext]:
+        with served.client(key) as client:
+            answer = client.get("/api/v1/account")
+            assert answer.status_code == 401 and answer.json()["error"]["code"] == "invalid_api_key"
+    with served.client(key="x") as client:
+        answer = client.get("/api/v1/account", headers={"Authorization": "Token abc"})
+        assert answer.status_code == 401
+    suspended = core.accounts.create("script", credits=3)
+    key = core.keys.create(suspended).plaintext
+    core.accounts.set_status("script", "suspended")
+    with served.client(key) as client:
+        answer = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))})
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "account_suspended"
+    assert core.ledger.balance(suspended) == 3
+
+
+def test_no_credits_is_402_and_nothing_queued(serve: ServeFactory) -> None:
+    served = serve()
+    broke = served.core.accounts.create("broke")
+    with served.client(served.core.keys.create(broke).plaintext) as client:
+        answer = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))})
+        assert answer.status_code == 402
+        assert answer.json()["error"]["code"] == "insufficient_credits"
+        assert client.get("/api/v1/account").json() == {"name": "broke", "status": "active",
+                                                        "credits": 0}
+    assert Job.select().count() == 0 and not list(served.core.paths.uploads_dir.iterdir())
+
+
+def test_jobs_of_other_accounts_are_not_found(serve: ServeFactory) -> None:
+    served = serve()
+    other = served.core.accounts.create("other", credits=1)
+    with served.client() as client:
+        job_id = client.post("/api/v1/remove-bg",
+                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        assert client.get("/api/v1/jobs/nonexistent").status_code == 404
+    with served.client(served.core.keys.create(other).plaintext) as client:
+        answer = client.get(f"/api/v1/jobs/{job_id}")
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+        assert client.delete(f"/api/v1/jobs/{job_id}").status_code == 404
+        assert client.get("/api/v1/jobs").json()["total"] == 0
+
+
+def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory) -> None:
+    served = serve(run_jobs=False)
+    owner = served.core.accounts.owner()
+    with served.client() as client:
+        job_id = client.post("/api/v1/remove-bg",
+                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        upload_path(served.core, job_id).unlink()  # the input vanishes before the job runs
+        served.core.start()
+        failed = served.wait(client, job_id)
+        assert failed["status"] == "failed" and "Cannot read" in failed["errorMessage"]
+        assert "outputUrl" not in failed
+        page = client.get("/api/v1/jobs", params={"limit": 10}).json()
+        assert page["total"] == 1 and page["jobs"][0]["jobId"] == job_id
+    job = served.core.jobs.get(job_id)
+    kinds = sorted(e.kind for e in CreditEntry.select().where(CreditEntry.job == job))
+    assert kinds == ["charge", "refund"]
+    assert served.core.ledger.balance(owner) == 100
+
+
+def test_delete_removes_the_output(serve: ServeFactory) -> None:
+    served = serve()
+    with served.client() as client:
+        job_id = client.post("/api/v1/remove-bg",
+                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        done = served.wait(client, job_id)
+        answer = client.delete(f"/api/v1/jobs/{job_id}")
+        assert answer.status_code == 200 and answer.json() == {"jobId": job_id, "deleted": True}
+        assert "outputUrl" not in client.get(f"/api/v1/jobs/{job_id}").json()
+    assert httpx_get(done["outputUrl"]).status_code == 404
+    wrong_name = done["outputUrl"].rsplit("/", 1)[0] + "/other.png"
+    assert httpx_get(wrong_name).status_code == 404
+
+
+def test_eight_clients_two_hundred_jobs_fifty_credits(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    account = served.core.accounts.create("load", credits=50)
+    key = served.core.keys.create(account).plaintext
+    small = photo("chelsea", (40, 30), fmt="PNG")
+    codes: list[int] = []
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def client_loop() -> None:
+        with served.client(key) as client:
+            for _ in range(25):
+                answer = client.post("/api/v1/remove-bg",
+                                     files={"image_file": ("cat.png", small)})
+                with lock:
+                    codes.append(answer.status_code)
+                    if answer.status_code == 202:
+                        accepted.append(answer.json()["jobId"])
+
+    threads = [threading.Thread(target=client_loop) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (codes.count(202), codes.count(402), len(codes)) == (50, 150, 200)
+    with served.client(key) as client:
+        assert all(served.wait(client, job)["status"] == "completed" for job in accepted)
+        assert client.get("/api/v1/account").json()["credits"] == 0
+    entries = served.core.ledger.entries(account, limit=1000)
+    assert sum(e.amount for e in entries) == 0 and len(entries) == 51
+
+
+def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    schema = httpx_get(f"{served.url}/openapi.json").json()
+    assert {"/api/v1/remove-bg", "/api/v1/jobs/{job_id}", "/api/v1/jobs", "/api/v1/account",
+            "/outputs/{token}/{filename}"} <= set(schema["paths"])
+    form = json.dumps(schema["components"])
+    for option in ("image_file", "image_url", "webhook_url", "format", "bg_color", "crop",
+                   "crop_margin", "mask_only", "model"):
+        assert option in form
+    assert httpx_get(f"{served.url}/docs").status_code == 200
