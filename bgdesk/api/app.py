@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from bgdesk import __version__
-from bgdesk.api import errors
+from bgdesk.api import docs, errors
 from bgdesk.api.limits import BodyLimit
 from bgdesk.api.routes import api, downloads
 from bgdesk.core.app import Core
@@ -29,9 +29,11 @@ Errors all have the shape `{"error": {"code": "...", "message": "..."}}`.
 
 def create_app(core: Core) -> FastAPI:
     """The API for `core`; the caller starts and closes the core."""
-    app = FastAPI(title="bgdesk", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="bgdesk", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)
     app.state.core = core
     errors.install(app)
+    docs.install(app)
     app.include_router(api)
     app.include_router(downloads)
     app.add_middleware(BodyLimit, max_bytes=core.settings.max_input_bytes)

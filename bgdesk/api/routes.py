@@ -111,7 +111,8 @@ def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
     """The calling key's account: its credit balance and status."""
     return AccountInfo(name=account.name,
                        status="active" if account.status == "active" else "suspended",
-                       credits=core.ledger.balance(account))
+                       credits=core.ledger.balance(account),
+                       webhookSecret=account.webhook_secret)
 
 
 @downloads.get("/outputs/{token}/{filename}", response_class=FileResponse,

@@ -44,6 +44,7 @@ class AccountInfo(BaseModel):
     name: str
     status: Literal["active", "suspended"]
     credits: int
+    webhookSecret: str = Field(description="Key of the HMAC-SHA256 webhook signatures.")
 
 
 class JobDeleted(BaseModel):

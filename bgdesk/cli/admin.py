@@ -19,6 +19,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--credits", type=int, default=0, help="initial grant")
     for verb in ("suspend", "resume"):
         verbs.add_parser(verb, help=f"{verb} an account's API access").add_argument("account")
+    secret = verbs.add_parser("secret", help="print the key that signs the account's webhooks")
+    secret.add_argument("account", nargs="?", help="account name or id (default: the owner)")
 
     keys = commands.add_parser("keys", help="create, list and revoke API keys")
     verbs = keys.add_subparsers(dest="verb", required=True)
@@ -70,6 +72,8 @@ def run_accounts(args: argparse.Namespace, core: Core) -> int:
     elif args.verb == "create":
         record = _account_record(core, core.accounts.create(args.name, args.credits))
         print_json(record) if args.json else print(f"Created account {args.name}.")
+    elif args.verb == "secret":
+        print(_account(core, args.account).webhook_secret)
     else:
         status = "suspended" if args.verb == "suspend" else "active"
         account = core.accounts.set_status(args.account, status)

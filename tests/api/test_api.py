@@ -159,8 +159,9 @@ def test_no_credits_is_402_and_nothing_queued(serve: ServeFactory) -> None:
         answer = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))})
         assert answer.status_code == 402
         assert answer.json()["error"]["code"] == "insufficient_credits"
-        assert client.get("/api/v1/account").json() == {"name": "broke", "status": "active",
-                                                        "credits": 0}
+        account = client.get("/api/v1/account").json()
+        assert account == {"name": "broke", "status": "active", "credits": 0,
+                           "webhookSecret": broke.webhook_secret}
     assert Job.select().count() == 0 and not list(served.core.paths.uploads_dir.iterdir())
 
 
@@ -178,12 +179,13 @@ def test_jobs_of_other_accounts_are_not_found(serve: ServeFactory) -> None:
         assert client.get("/api/v1/jobs").json()["total"] == 0
 
 
-def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory) -> None:
+def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory,
+                                                receiver: Receiver) -> None:
     served = serve(run_jobs=False)
     owner = served.core.accounts.owner()
     with served.client() as client:
-        job_id = client.post("/api/v1/remove-bg",
-                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        job_id = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))},
+                             data={"webhook_url": f"{receiver.url}/hook"}).json()["jobId"]
         upload_path(served.core, job_id).unlink()  # the input vanishes before the job runs
         served.core.start()
         failed = served.wait(client, job_id)
@@ -195,6 +197,10 @@ def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory) -> None:
     kinds = sorted(e.kind for e in CreditEntry.select().where(CreditEntry.job == job))
     assert kinds == ["charge", "refund"]
     assert served.core.ledger.balance(owner) == 100
+    assert receiver.arrived.wait(30)
+    notice = json.loads(receiver.posts[-1][1])
+    assert set(notice) == {"jobId", "status", "errorMessage", "completedAt"}
+    assert notice["status"] == "failed" and notice["jobId"] == job_id
 
 
 def test_delete_removes_the_output(serve: ServeFactory) -> None:
@@ -252,4 +258,7 @@ def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
     for option in ("image_file", "image_url", "webhook_url", "format", "bg_color", "crop",
                    "crop_margin", "mask_only", "model"):
         assert option in form
-    assert httpx_get(f"{served.url}/docs").status_code == 200
+    page = httpx_get(f"{served.url}/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert httpx_get(f"{served.url}/docs-assets/swagger-ui-bundle.js").status_code == 200
