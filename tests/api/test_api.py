@@ -8,12 +8,18 @@ import io
 import json
 import threading
 
+import httpx
 import numpy as np
 from PIL import Image
 
+from bgdesk.core.app import Core
+from bgdesk.core.secrets import KeyringSecretStore
+from bgdesk.inference.options import OutputOptions
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
 from tests.api.conftest import Receiver, ServeFactory, upload_path
-from tests.conftest import decode, photo
+from tests.conftest import FakeEngine, decode, photo
 
 
 def test_submit_poll_download(serve: ServeFactory) -> None:
@@ -35,9 +41,7 @@ def test_submit_poll_download(serve: ServeFactory) -> None:
     assert served.core.ledger.balance(served.core.accounts.owner()) == 99
 
 
-def httpx_get(url: str):
-    import httpx
-
+def httpx_get(url: str) -> httpx.Response:
     return httpx.get(url, timeout=30)
 
 
@@ -262,3 +266,20 @@ def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
     assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
     assert httpx_get(f"{served.url}/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_owed_webhook_is_delivered_after_a_restart(home: Paths, receiver: Receiver) -> None:
+    before = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
+    job = before.jobs.submit_upload(before.accounts.owner(), photo("coffee"), "c.jpg", "api",
+                                    OutputOptions(), webhook_url=f"{receiver.url}/hook")
+    before.runner.run_until_idle()  # the job ends; the app stops before the webhook is sent
+    before.close()
+    assert not receiver.posts
+
+    after = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
+    after.start()
+    try:
+        assert receiver.arrived.wait(30)
+    finally:
+        after.close()
+    assert json.loads(receiver.posts[0][1])["jobId"] == job.public_id

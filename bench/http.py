@@ -1,0 +1,180 @@
+"""`bgdesk serve` against rembg's own server (`rembg s`) over HTTP, same model, same photos.
+
+    python bench/http.py
+
+rembg's server needs rembg's `cli` extra, whose pins clash with bgdesk's, so it runs from its
+own virtualenv (bench/.rembg-venv, made on first use). Each server runs alone; clients send
+the photos concurrently and time submit-to-result-in-hand (for bgdesk: submit, poll every
+20 ms, download outputUrl). Prints images per second, p50/p95 latency and the server's peak
+resident memory (VmHWM).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import Sample, build
+
+from bgdesk.inference.models import ModelStore
+from bgdesk.paths import Paths
+
+HERE = Path(__file__).resolve().parent
+REMBG_VENV = HERE / ".rembg-venv"
+RESULTS = HERE / "results"
+BGDESK_PORT, REMBG_PORT = 17878, 17879
+
+
+def model_file() -> Path:
+    return ModelStore(Paths.from_env().models_dir).require("u2netp")
+
+
+def ensure_rembg_venv() -> Path:
+    rembg = REMBG_VENV / "bin" / "rembg"
+    if not rembg.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(REMBG_VENV)], check=True)
+        subprocess.run([str(REMBG_VENV / "bin" / "pip"), "install", "-q", "rembg[cli]",
+                        "onnxruntime"], check=True)
+    return rembg
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server at {url} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server at {url} did not come up")
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load(samples: list[Sample], clients: int, request: Callable[[bytes], bytes]) -> dict:
+    latencies: list[float] = []
+
+    def one(sample: Sample) -> None:
+        start = time.perf_counter()
+        result = request(sample.jpeg)
+        assert result[:4] == b"\x89PNG", result[:200]
+        latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, samples))
+    wall = time.perf_counter() - start
+    latencies.sort()
+    return {"images_per_s": len(samples) / wall, "p50_s": statistics.median(latencies),
+            "p95_s": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]}
+
+
+def bgdesk_request(base: str, key: str) -> Callable[[bytes], bytes]:
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                          timeout=300, limits=httpx.Limits(max_connections=8))
+
+    def request(jpeg: bytes) -> bytes:
+        job = client.post("/api/v1/remove-bg", files={"image_file": ("p.jpg", jpeg)}).json()
+        while (state := client.get(f"/api/v1/jobs/{job['jobId']}").json())["status"] == \
+                "processing":
+            time.sleep(0.02)
+        return client.get(state["outputUrl"]).content
+
+    return request
+
+
+def rembg_request(base: str) -> Callable[[bytes], bytes]:
+    client = httpx.Client(base_url=base, timeout=300, limits=httpx.Limits(max_connections=8))
+
+    def request(jpeg: bytes) -> bytes:
+        return client.post("/api/remove", files={"file": ("p.jpg", jpeg)},
+                           data={"model": "u2netp"}).content
+
+    return request
+
+
+def run_bgdesk(small: list[Sample], large: list[Sample], tmp: Path) -> dict:
+    env = {**os.environ, "BGDESK_HOME": str(tmp / "bgdesk"),
+           "BGDESK_MODELS_DIR": str(model_file().parent)}
+    bgdesk = [sys.executable, "-m", "bgdesk"]
+    key = json.loads(subprocess.run([*bgdesk, "keys", "create", "--json"], env=env, check=True,
+                                    capture_output=True, text=True).stdout)["key"]
+    subprocess.run([*bgdesk, "credits", "grant", "1000"], env=env, check=True,
+                   capture_output=True)
+    server = subprocess.Popen([*bgdesk, "serve", "--port", str(BGDESK_PORT)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{BGDESK_PORT}"
+    try:
+        wait_until_up(f"{base}/openapi.json", server)
+        return measure(bgdesk_request(base, key), small, large, server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def run_rembg(small: list[Sample], large: list[Sample], tmp: Path) -> dict:
+    home = tmp / "rembg-home"
+    home.mkdir()
+    (home / "u2netp.onnx").symlink_to(model_file())
+    server = subprocess.Popen(
+        [str(ensure_rembg_venv()), "s", "--host", "127.0.0.1", "--port", str(REMBG_PORT),
+         "--no-ui", "--log_level", "warning"], env={**os.environ, "U2NET_HOME": str(home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{REMBG_PORT}"
+    try:
+        wait_until_up(f"{base}/openapi.json", server)
+        return measure(rembg_request(base), small, large, server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def measure(request: Callable[[bytes], bytes], small: list[Sample], large: list[Sample],
+            pid: int) -> dict:
+    request(small[0].jpeg)  # loads the model
+    return {"small_20_4_clients": load(small, 4, request),
+            "large_5_2_clients": load(large, 2, request),
+            "peak_rss_mib": peak_rss_mib(pid)}
+
+
+def main() -> None:
+    small, large = build()
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = run_bgdesk(small, large, Path(tmp))
+        theirs = run_rembg(small, large, Path(tmp))
+    report = {"bgdesk": ours, "rembg": theirs}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "http.json").write_text(json.dumps(report, indent=2))
+    print("workload              server   images/s   p50 s   p95 s")
+    for workload in ("small_20_4_clients", "large_5_2_clients"):
+        for name, result in report.items():
+            r = result[workload]
+            print(f"{workload:21} {name:7} {r['images_per_s']:9.2f} {r['p50_s']:7.2f} "
+                  f"{r['p95_s']:7.2f}")
+        ratio = ours[workload]["images_per_s"] / theirs[workload]["images_per_s"]
+        print(f"{'':21} throughput bgdesk/rembg: {ratio:.2f}x (target >= 1.3x)")
+    print(f"peak RSS: bgdesk {ours['peak_rss_mib']:.0f} MiB, rembg {theirs['peak_rss_mib']:.0f}"
+          f" MiB, ratio {ours['peak_rss_mib'] / theirs['peak_rss_mib']:.2f} (target < 0.5)")
+
+
+if __name__ == "__main__":
+    main()
