@@ -66,11 +66,12 @@ class ApiKeyService:
         if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
             raise AuthenticationFailed()
         wanted = hash_key(token)
-        candidates = ApiKey.select().where(ApiKey.prefix == token[:DISPLAY_CHARS])
+        candidates = (ApiKey.select(ApiKey, Account).join(Account)
+                      .where(ApiKey.prefix == token[:DISPLAY_CHARS]))
         key = next((c for c in candidates if hmac.compare_digest(c.key_hash, wanted)), None)
         if key is None or key.revoked_at is not None:
             raise AuthenticationFailed()
-        account = Account.get_by_id(key.account_id)
+        account: Account = key.account
         if account.status != "active":
             raise AccountSuspended()
         self._touch(key)
