@@ -27,8 +27,13 @@ class FetchLimits:
 
 def check_http_url(url: str) -> str:
     """`url` if it is an absolute http(s) URL with a host, else InvalidUrl."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        valid = False
+    if not valid:
         raise InvalidUrl(f"Not an http(s) URL: {url[:200]!r}.")
     return url.strip()
 
@@ -73,7 +78,7 @@ class ImageFetcher:
                             raise InvalidUrl(f"The image URL answered HTTP "
                                              f"{response.status_code}.")
                         return self._read(response), PurePosixPath(parts.path).name or "image"
-                except httpx.HTTPError as exc:
+                except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                     raise InvalidUrl(f"Could not fetch the image URL: {exc}") from None
         raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} "
                          "times.")

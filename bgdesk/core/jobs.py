@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import string
 import threading
@@ -41,6 +42,7 @@ SOURCES = ("desktop", "api", "cli")
 LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 3
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+_SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
 
 
 def new_job_id() -> str:
@@ -83,7 +85,8 @@ class JobService:
         self.engine.check_model(options.model)
         public_id = new_job_id()
         suffix = Path(filename).suffix.lower()
-        input_path = self.uploads_dir / f"{public_id}{suffix if len(suffix) <= 6 else ''}"
+        safe_suffix = suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""
+        input_path = self.uploads_dir / f"{public_id}{safe_suffix}"
         write_atomic(input_path, data)
         try:
             return self._create(account, public_id, input_path, filename or input_path.name,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -71,56 +69,6 @@ def serve(home: Paths) -> Iterator[ServeFactory]:
     for server, core in started:
         server.stop()
         core.close()
-
-
-@dataclass
-class Receiver:
-    """A local HTTP peer: serves `files` on GET, records POSTs, can fail the first ones."""
-
-    url: str
-    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    fail_first: int = 0
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path.startswith("/redirect"):
-                self.send_response(302)
-                self.send_header("Location", "/" + self.path.split("/", 2)[2])
-                self.end_headers()
-                return
-            body, kind = state.files.get(self.path, (b"missing", "text/plain"))
-            self.send_response(200 if self.path in state.files else 404)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.posts.append((dict(self.headers), body))
-            failing = len(state.posts) <= state.fail_first
-            self.send_response(503 if failing else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            if not failing:
-                state.arrived.set()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def upload_path(core: Core, job_id: str) -> Path:

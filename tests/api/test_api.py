@@ -18,8 +18,8 @@ from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
-from tests.api.conftest import Receiver, ServeFactory, upload_path
-from tests.conftest import FakeEngine, decode, photo
+from tests.api.conftest import ServeFactory, upload_path
+from tests.conftest import FakeEngine, Receiver, decode, photo
 
 
 def test_submit_poll_download(serve: ServeFactory) -> None:

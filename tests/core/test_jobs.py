@@ -33,6 +33,15 @@ def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> Non
     assert list(fake_core.paths.uploads_dir.iterdir()) == []
 
 
+def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    for name in ["../../etc/passwd.jpg", "photo.j\x00pg", "x." + "a" * 300, ""]:
+        job = fake_core.jobs.submit_upload(owner, photo("coffee", (60, 40)), name, "api",
+                                           OutputOptions())
+        assert Path(job.input_path).parent == fake_core.paths.uploads_dir
+        assert Path(job.input_path).is_file()
+
+
 def test_suspended_account_is_refused(fake_core: Core) -> None:
     account = fake_core.accounts.create("script", credits=5)
     fake_core.accounts.set_status("script", "suspended")
