@@ -33,6 +33,7 @@ class Settings:
     url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.")
     output_dir: str = _setting("", "Folder for cutouts made in the window (empty: data folder).")
     inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).")
+    parallel_jobs: int = _setting(1, "Jobs run at the same time.")
 
     @classmethod
     def help_texts(cls) -> dict[str, str]:

@@ -36,7 +36,7 @@ class Core:
         self.keys = ApiKeyService(secret_store)
         self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
                                paths.uploads_dir, settings.max_input_bytes)
-        self.runner = JobRunner(self.jobs)
+        self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
         self.fetcher = ImageFetcher(FetchLimits(
             settings.max_input_bytes, settings.url_fetch_timeout,
             settings.url_fetch_max_redirects, settings.allow_private_urls))

@@ -1,4 +1,4 @@
-"""The job runner: one background thread that executes queued jobs in order."""
+"""The job runner: background threads that execute queued jobs in order."""
 
 from __future__ import annotations
 
@@ -14,24 +14,28 @@ class JobRunner:
     """Claims and executes jobs until stopped; looks at the queue again every `poll` seconds
     so that jobs queued by another bgdesk process on the same database are seen too."""
 
-    def __init__(self, service: JobService, poll: float = 1.0) -> None:
+    def __init__(self, service: JobService, poll: float = 1.0, workers: int = 1) -> None:
         self.service = service
         self.poll = poll
+        self.workers = max(1, workers)
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="bgdesk-runner", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self.service.recover()
+            self._threads = [threading.Thread(target=self._run, name=f"bgdesk-runner-{n}",
+                                              daemon=True) for n in range(self.workers)]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Finish the job in hand, leave the rest queued for the next start, and return."""
+        """Finish the jobs in hand, leave the rest queued for the next start, and return."""
         self._stopping.set()
         self.service.work_available.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
 
     def run_until_idle(self) -> int:
         """Execute jobs on the calling thread until none is queued; returns how many ran."""
@@ -43,7 +47,6 @@ class JobRunner:
         return ran
 
     def _run(self) -> None:
-        self.service.recover()
         while not self._stopping.is_set():
             try:
                 self.service.work_available.clear()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent
+from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.errors import (
     AccountSuspended,
     Conflict,
@@ -18,8 +20,9 @@ from bgdesk.errors import (
     TruncatedImage,
 )
 from bgdesk.inference.options import OutputOptions
+from bgdesk.settings import Settings
 from bgdesk.storage.models import Job, WebhookDelivery
-from tests.conftest import decode, photo
+from tests.conftest import FakeEngine, decode, photo
 
 
 def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> None:
@@ -105,3 +108,23 @@ def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path:
     assert decode(Path(job.output_path).read_bytes()).mode == "RGBA"
     assert [e.kind for e in heard] == ["queued", "started", "completed"]
     assert core.jobs.estimate_seconds(job) > 0
+
+
+def test_parallel_workers_run_every_job_once(home) -> None:
+    settings = Settings()
+    settings.set("parallel_jobs", 3)
+    core = Core(home, settings, FakeEngine(), KeyringSecretStore())
+    owner = core.accounts.owner()
+    jobs = [core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api",
+                                    OutputOptions()).public_id for _ in range(30)]
+    core.start()
+    try:
+        for _ in range(400):
+            if not core.jobs.pending_ids(jobs):
+                break
+            time.sleep(0.02)
+    finally:
+        core.close()
+    assert core.engine.calls == 30  # type: ignore[attr-defined]
+    assert {job.status for job in core.jobs.get_many(jobs).values()} == {"completed"}
+    assert core.ledger.balance(owner) == 70
