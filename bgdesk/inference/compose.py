@@ -19,8 +19,9 @@ WHITE = (255, 255, 255)
 
 
 def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
-            pool: Executor | None = None) -> bytes:
-    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask.
+            pool: Executor | None = None) -> tuple[bytes, tuple[int, int]]:
+    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask;
+    returns the encoded bytes and their size in pixels.
 
     `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
     """
@@ -30,18 +31,18 @@ def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
         box = _subject_box(alpha, options.crop_margin)
         rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
-        return _encode(alpha, options, None, pool)
+        return _encode(alpha, options, None, pool), alpha.size
     background = options.bg_color or (WHITE if options.format == "jpg" else None)
     if background is not None:
         flat = Image.new("RGB", rgb.size, background)
         flat.paste(rgb, mask=alpha)
-        return _encode(flat, options, image.icc_profile, pool)
+        return _encode(flat, options, image.icc_profile, pool), flat.size
     cutout = rgb
     cutout.putalpha(alpha)
     if options.format == "png":
         return encode_png(cutout.width, cutout.height, 4, _cleared_rows(cutout), pool,
-                          image.icc_profile)
-    return _encode(cutout, options, image.icc_profile, pool)
+                          image.icc_profile), cutout.size
+    return _encode(cutout, options, image.icc_profile, pool), cutout.size
 
 
 def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:

@@ -71,8 +71,8 @@ class Engine:
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
         mask = self.predict_mask(image, options.model or self.default_model)
-        encoded = compose(image, mask, options, self._pool)
-        return Cutout(encoded, options.media_type, options.extension, *image.size)
+        encoded, size = compose(image, mask, options, self._pool)
+        return Cutout(encoded, options.media_type, options.extension, *size)
 
     def predict_mask(self, image: Decoded, model: str) -> Image.Image:
         """The model's foreground probability as an L image the size of `image`."""

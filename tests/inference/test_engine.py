@@ -54,11 +54,16 @@ def test_mask_only(engine: Engine) -> None:
                                             OutputOptions(mask_only=True)).data)
     assert image.mode == "L"
     assert np.asarray(image)[FACE].mean() > 240 and np.asarray(image)[SKY].mean() < 10
+    for fmt in ("webp", "jpg"):
+        other = engine.remove_background(photo("coffee"), OutputOptions(fmt, mask_only=True))
+        assert decode(other.data).format == {"webp": "WEBP", "jpg": "JPEG"}[fmt]
 
 
 def test_crop_to_the_subject_with_a_margin(engine: Engine) -> None:
     whole = decode(engine.remove_background(photo("coffee"), OutputOptions()).data)
-    tight = decode(engine.remove_background(photo("coffee"), OutputOptions(crop=True)).data)
+    tight_cutout = engine.remove_background(photo("coffee"), OutputOptions(crop=True))
+    tight = decode(tight_cutout.data)
+    assert (tight_cutout.width, tight_cutout.height) == tight.size
     roomy = decode(engine.remove_background(photo("coffee"),
                                             OutputOptions(crop=True, crop_margin=10)).data)
     assert tight.width < whole.width or tight.height < whole.height
