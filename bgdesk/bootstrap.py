@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
@@ -43,8 +44,26 @@ def serve_api(core: Core, host: str, port: int) -> int:
     return 0
 
 
+def start_embedded_api(core: Core) -> tuple[str, Callable[[], None]]:
+    """The API beside the window, when the settings want it; (state to show, stopper)."""
+    from bgdesk.api.server import ApiServer
+
+    if not core.settings.api_enabled:
+        return "API off (settings)", lambda: None
+    server = ApiServer(core, core.settings.api_host, core.settings.api_port)
+    server.start()
+    return f"API on {server.url}", server.stop
+
+
+def open_window(core: Core) -> int:
+    """Bare `bgdesk`: the desktop window, with the API inside the same process."""
+    from bgdesk.gui.app import run_window
+
+    return run_window(core, start_embedded_api)
+
+
 def main(argv: list[str] | None = None) -> int:
     from bgdesk.cli import run
 
     return run(sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core,
-               serve_api)
+               serve_api, open_window)

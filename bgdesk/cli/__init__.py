@@ -17,10 +17,7 @@ from bgdesk.settings import Settings
 
 CoreFactory = Callable[[Paths, Settings], Core]
 ApiRunner = Callable[[Core, str, int], int]
-WINDOW_NOT_YET = (
-    "bgdesk's desktop window is not part of this release yet.\n"
-    "Use `bgdesk remove PATH...` to cut out images, or `bgdesk --help` for every command."
-)
+WindowRunner = Callable[[Core], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,20 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner) -> int:
+def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner,
+        open_window: WindowRunner) -> int:
     """Parse `argv` and run the command; returns the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.command is None:
-        print(WINDOW_NOT_YET)
-        return 0
     try:
         settings = Settings.load(paths.settings_file)
         if args.command == "models":
             return models.run(args, ModelStore(paths.models_dir))
         core = build_core(paths, settings)
         try:
+            if args.command is None:
+                return open_window(core)
             if args.command == "serve":
                 return serve_api(core, args.host or settings.api_host,
                                  settings.api_port if args.port is None else args.port)

@@ -12,9 +12,9 @@ from bgdesk.cli.output import ProgressBar, print_json
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent
 from bgdesk.errors import BgdeskError, InsufficientCredits
+from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.inference.options import OutputOptions, parse_color
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 OUTPUT_SUFFIX = "-nobg"
 
 

@@ -21,6 +21,7 @@ from PIL import (  # the plugins register the formats we accept
 
 from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
 
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # JPEG opens MPO files (camera JPEGs) too
 EXIF_ORIENTATION = 0x0112
 

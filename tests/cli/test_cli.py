@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bgdesk.bootstrap import main
+from bgdesk.bootstrap import build_core, main
+from bgdesk.cli import run
 from bgdesk.core.app import Core
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
@@ -99,9 +100,10 @@ def test_out_of_credits_is_explained_and_costs_nothing(fake_core: Core, tmp_path
     assert not (tmp_path / "coffee-nobg.png").exists()
 
 
-def test_bare_command_says_the_window_is_coming(capsys) -> None:
-    assert main([]) == 0
-    assert "window" in capsys.readouterr().out
+def test_bare_command_opens_the_window(home: Paths) -> None:
+    opened: list[Core] = []
+    status = run([], home, build_core, lambda *_: 1, lambda core: opened.append(core) or 0)
+    assert status == 0 and len(opened) == 1
 
 
 def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,

@@ -1,0 +1,33 @@
+"""Opening the window: the Qt application, the API served beside it, and the job runner."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QApplication
+
+from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
+from bgdesk.gui.main_window import MainWindow
+
+ApiStarter = Callable[[Core], tuple[str, Callable[[], None]]]
+"""Starts the API for a core; returns the state to show and a function that stops it."""
+
+
+def run_window(core: Core, start_api: ApiStarter) -> int:
+    """Show the main window until it is closed; returns the exit status."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("bgdesk")
+    app.setOrganizationName("bgdesk")
+    try:
+        api_state, stop_api = start_api(core)
+    except BgdeskError as exc:
+        api_state, stop_api = f"API off: {exc.message}", lambda: None
+    core.start()
+    window = MainWindow(core, api_state)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        stop_api()

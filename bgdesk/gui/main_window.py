@@ -1,0 +1,225 @@
+"""The main window: drop photos, watch the queue, compare before and after."""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
+from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.preview import BeforeAfterView
+from bgdesk.inference.decode import IMAGE_SUFFIXES
+from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.models import Job
+
+STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
+               "failed": "Failed"}
+BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
+             "Green": QColor(0, 177, 64)}
+
+
+class Submissions(QObject):
+    """Submits dropped things off the GUI thread; reports refusals as a signal."""
+
+    refused = Signal(str)
+
+    def __init__(self, core: Core) -> None:
+        super().__init__()
+        self.core = core
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bgdesk-submit")
+
+    def add(self, targets: list[str]) -> None:
+        self._pool.submit(self._submit_all, targets)
+
+    def _submit_all(self, targets: list[str]) -> None:
+        owner = self.core.accounts.owner()
+        options = OutputOptions(format=self.core.settings.output_format)
+        for target in targets:
+            try:
+                if target.startswith(("http://", "https://")):
+                    self.core.intake.submit(owner, "desktop", options, url=target)
+                else:
+                    self.core.jobs.submit_file(owner, Path(target), "desktop", options)
+            except BgdeskError as exc:
+                self.refused.emit(f"{Path(target).name or target}: {exc.message}")
+            except Exception as exc:  # never a traceback in the window
+                self.refused.emit(f"{Path(target).name or target}: {exc}")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def expand(paths: list[Path]) -> list[str]:
+    """Files as they are, folders as the images inside them."""
+    found: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(str(p) for p in path.rglob("*")
+                            if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        else:
+            found.append(str(path))
+    return found
+
+
+class MainWindow(QMainWindow):
+    """Queue on the left, before/after on the right, credits and API state in the toolbar."""
+
+    def __init__(self, core: Core, api_state: str) -> None:
+        super().__init__()
+        self.core = core
+        self.setWindowTitle("bgdesk")
+        self.setAcceptDrops(True)
+        self.bridge = CoreBridge(core.events, self)
+        self.submissions = Submissions(core)
+        self.jobs = QListWidget()
+        self.preview = BeforeAfterView()
+        self.credits = QLabel()
+        self.api_state = QLabel(api_state)
+        self._build()
+        self.bridge.job_changed.connect(self._on_job_changed)
+        self.submissions.refused.connect(self.show_error)
+        self.jobs.currentItemChanged.connect(lambda *_: self._show_selected())
+        self._load_history()
+        self._update_credits()
+
+    def _build(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        open_action = QAction("Open…", self, shortcut=QKeySequence(QKeySequence.StandardKey.Open))
+        open_action.triggered.connect(self.open_files)
+        paste = QAction("Paste", self, shortcut=QKeySequence(QKeySequence.StandardKey.Paste))
+        paste.triggered.connect(self.paste)
+        toolbar.addAction(open_action)
+        toolbar.addAction(paste)
+        backdrop = QComboBox()
+        backdrop.addItems(list(BACKDROPS))
+        backdrop.currentTextChanged.connect(lambda name: self.preview.set_backdrop(
+            BACKDROPS[name]))
+        toolbar.addWidget(QLabel(" Backdrop: "))
+        toolbar.addWidget(backdrop)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.credits)
+        toolbar.addWidget(QLabel("   "))
+        toolbar.addWidget(self.api_state)
+        splitter = QSplitter()
+        splitter.addWidget(self.jobs)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(1, 3)
+        self.setCentralWidget(splitter)
+        self.resize(1100, 700)
+        self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
+
+    # -- input --------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.add_urls(event.mimeData().urls(), event.mimeData().text())
+        event.acceptProposedAction()
+
+    def add_urls(self, urls: list[QUrl], text: str = "") -> None:
+        local = [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
+        remote = [url.toString() for url in urls if url.scheme() in ("http", "https")]
+        if not urls and text.strip().startswith(("http://", "https://")):
+            remote.append(text.strip())
+        targets = expand(local) + remote
+        if targets:
+            self.submissions.add(targets)
+
+    def open_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Open photos", "", "Images (*.jpg *.jpeg *.png *.webp)")
+        self.add_urls([QUrl.fromLocalFile(name) for name in names])
+
+    def paste(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData()
+        if mime.hasImage():
+            image = clipboard.image()
+            path = self.core.paths.uploads_dir / f"pasted-{secrets.token_hex(4)}.png"
+            image.save(str(path), b"PNG")
+            self.submissions.add([str(path)])
+        else:
+            self.add_urls(mime.urls(), mime.text())
+
+    # -- queue and preview --------------------------------------------------------------
+
+    def _load_history(self) -> None:
+        for job in reversed(self.core.jobs.recent(limit=200)):
+            self._upsert(job)
+
+    def _on_job_changed(self, kind: str, job_id: str) -> None:
+        self._upsert(self.core.jobs.get(job_id))
+        self._update_credits()
+        if kind == "queued" and self.jobs.currentItem() is None:
+            self.jobs.setCurrentRow(0)
+        current = self.jobs.currentItem()
+        if current is not None and current.data(Qt.ItemDataRole.UserRole) == job_id:
+            self._show_selected()
+
+    def _upsert(self, job: Job) -> None:
+        text = f"{job.input_name}\n{STATUS_TEXT[job.status]} · {job.source}"
+        for row in range(self.jobs.count()):
+            item = self.jobs.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == job.public_id:
+                break
+        else:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, job.public_id)
+            self.jobs.insertItem(0, item)
+        item.setText(text)
+        item.setToolTip(job.error_message or "")
+
+    def _show_selected(self) -> None:
+        item = self.jobs.currentItem()
+        if item is None:
+            self.preview.show_images(None, None)
+            return
+        job = self.core.jobs.get(item.data(Qt.ItemDataRole.UserRole))
+        before = QPixmap(job.input_path)
+        after = QPixmap(job.output_path) if job.status == "completed" else None
+        self.preview.show_images(before if not before.isNull() else None, after)
+        if job.status == "failed":
+            self.statusBar().showMessage(f"{job.input_name}: {job.error_message}")
+
+    def _update_credits(self) -> None:
+        balance = self.core.ledger.balance(self.core.accounts.owner())
+        self.credits.setText(f"Credits: {balance}")
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    def closeEvent(self, event: object) -> None:
+        self.submissions.close()
+        self.bridge.close()
+        super().closeEvent(event)  # type: ignore[arg-type]

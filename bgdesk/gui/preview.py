@@ -1,0 +1,93 @@
+"""Before/after: the original and the cutout in one view, split by a draggable divider."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+CHECKER = 12
+
+
+class BeforeAfterView(QWidget):
+    """Left of the divider the original, right of it the cutout over a backdrop."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.before: QPixmap | None = None
+        self.after: QPixmap | None = None
+        self.divider = 0.5
+        self.backdrop: QColor | None = None  # None: checkerboard
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.SplitHCursor)
+
+    def show_images(self, before: QPixmap | None, after: QPixmap | None) -> None:
+        self.before, self.after = before, after
+        self.update()
+
+    def set_backdrop(self, colour: QColor | None) -> None:
+        self.backdrop = colour
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        """Where the picture is drawn: scaled to fit, centred."""
+        source = self.after or self.before
+        if source is None or source.isNull():
+            return QRectF()
+        scale = min(self.width() / source.width(), self.height() / source.height())
+        width, height = source.width() * scale, source.height() * scale
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._move_divider(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._move_divider(event.position())
+
+    def _move_divider(self, point: QPointF) -> None:
+        rect = self.image_rect()
+        if rect.width() > 0:
+            self.divider = min(1.0, max(0.0, (point.x() - rect.left()) / rect.width()))
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect = self.image_rect()
+        if rect.isEmpty():
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Drop photos here, paste one, or press Ctrl+O")
+            return
+        split = rect.left() + rect.width() * self.divider
+        right = QRectF(split, rect.top(), rect.right() - split, rect.height())
+        self._paint_backdrop(painter, right)
+        if self.after is not None:
+            painter.save()
+            painter.setClipRect(right)
+            painter.drawPixmap(rect, self.after, QRectF(self.after.rect()))
+            painter.restore()
+        if self.before is not None:
+            painter.save()
+            painter.setClipRect(QRectF(rect.left(), rect.top(), split - rect.left(),
+                                       rect.height()))
+            painter.drawPixmap(rect, self.before, QRectF(self.before.rect()))
+            painter.restore()
+        painter.setPen(QPen(self.palette().highlight().color(), 2))
+        painter.drawLine(QPointF(split, rect.top()), QPointF(split, rect.bottom()))
+
+    def _paint_backdrop(self, painter: QPainter, area: QRectF) -> None:
+        if self.backdrop is not None:
+            painter.fillRect(area, self.backdrop)
+            return
+        painter.save()
+        painter.setClipRect(area)
+        light, dark = QColor(236, 236, 236), QColor(200, 200, 200)
+        top, left = int(area.top()), int(area.left())
+        for y in range(top, int(area.bottom()) + 1, CHECKER):
+            for x in range(left - left % CHECKER, int(area.right()) + 1, CHECKER):
+                odd = ((x // CHECKER) + (y - top) // CHECKER) % 2
+                painter.fillRect(x, y, CHECKER, CHECKER, dark if odd else light)
+        painter.restore()

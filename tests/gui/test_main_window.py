@@ -1,0 +1,92 @@
+"""The real window, offscreen, over the real core: drops, the queue, credits, the API."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from bgdesk.api.server import ApiServer
+from bgdesk.bootstrap import build_core
+from bgdesk.core.app import Core
+from bgdesk.gui.main_window import MainWindow
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+from bgdesk.storage.models import Job
+from tests.conftest import photo
+
+
+@pytest.fixture
+def window(qtbot, home: Paths) -> Iterator[MainWindow]:
+    core: Core = build_core(home, Settings())
+    server = ApiServer(core, "127.0.0.1", 0)
+    server.start()
+    core.start()
+    main = MainWindow(core, f"API on {server.url}")
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()
+    server.stop()
+    core.close()
+
+
+def drop(window: MainWindow, paths: list[Path]) -> None:
+    """What a file manager does: drag in over the window, then drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    with warnings.catch_warnings():  # PySide flags the only constructor Qt 6 offers
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert QApplication.sendEvent(window, enter) and enter.isAccepted()
+    release = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert QApplication.sendEvent(window, release)
+
+
+def rows(window: MainWindow) -> list[str]:
+    return [window.jobs.item(i).text() for i in range(window.jobs.count())]
+
+
+def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: MainWindow,
+                                                                tmp_path: Path) -> None:
+    files = [tmp_path / "astronaut.jpg", tmp_path / "coffee.png"]
+    files[0].write_bytes(photo("astronaut"))
+    files[1].write_bytes(photo("coffee", fmt="PNG"))
+    assert window.credits.text() == "Credits: 100"
+    drop(window, files)
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
+    assert window.credits.text() == "Credits: 98"
+    window.jobs.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
+    assert window.preview.before is not None and not window.preview.after.isNull()
+    assert window.preview.after.hasAlphaChannel()
+
+
+def test_a_dropped_non_image_is_explained_and_free(qtbot, window: MainWindow,
+                                                   tmp_path: Path) -> None:
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo")
+    drop(window, [notes])
+    qtbot.waitUntil(lambda: "notes.jpg" in window.statusBar().currentMessage(), timeout=10_000)
+    assert "not an image" in window.statusBar().currentMessage()
+    assert window.credits.text() == "Credits: 100" and Job.select().count() == 0
+
+
+def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWindow) -> None:
+    core = window.core
+    key = core.keys.create(core.accounts.owner()).plaintext
+    url = window.api_state.text().removeprefix("API on ")
+    answer = httpx.post(f"{url}/api/v1/remove-bg", headers={"Authorization": f"Bearer {key}"},
+                        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))})
+    assert answer.status_code == 202
+    qtbot.waitUntil(lambda: any("rocket.jpg" in r and "api" in r and "Done" in r
+                                for r in rows(window)), timeout=60_000)
+    assert window.credits.text() == "Credits: 99"
