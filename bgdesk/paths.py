@@ -8,6 +8,7 @@ usual user folders are used.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,12 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "bgdesk"
+
+
+def resource(name: str) -> Path:
+    """A file of `resources/`: beside the package in a checkout, inside a frozen bundle."""
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1]))
+    return root / "resources" / name
 
 
 @dataclass(frozen=True)

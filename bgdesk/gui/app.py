@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.main_window import MainWindow
+from bgdesk.paths import resource
 
 ApiStarter = Callable[[Core], tuple[str, Callable[[], None]]]
 """Starts the API for a core; returns the state to show and a function that stops it."""
@@ -17,9 +19,11 @@ ApiStarter = Callable[[Core], tuple[str, Callable[[], None]]]
 
 def run_window(core: Core, start_api: ApiStarter) -> int:
     """Show the main window until it is closed; returns the exit status."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("bgdesk")
     app.setOrganizationName("bgdesk")
+    app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
     try:
         api_state, stop_api = start_api(core)
     except BgdeskError as exc:

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.inference.options import OutputOptions
@@ -117,6 +119,13 @@ class MainWindow(QMainWindow):
         paste.triggered.connect(self.paste)
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
+        keys = QAction("API Keys…", self)
+        keys.triggered.connect(self.open_keys)
+        grant = QAction("Grant credits…", self)
+        grant.triggered.connect(self.grant_credits)
+        account = self.menuBar().addMenu("&Account")
+        account.addAction(keys)
+        account.addAction(grant)
         backdrop = QComboBox()
         backdrop.addItems(list(BACKDROPS))
         backdrop.currentTextChanged.connect(lambda name: self.preview.set_backdrop(
@@ -215,6 +224,20 @@ class MainWindow(QMainWindow):
     def _update_credits(self) -> None:
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
+
+    @property
+    def api_url(self) -> str:
+        return self.core.public_url
+
+    def open_keys(self) -> None:
+        KeysDialog(self.core, self.api_url, self).exec()
+
+    def grant_credits(self) -> None:
+        amount, ok = QInputDialog.getInt(self, "Grant credits", "Credits to add:", 100, 1,
+                                         1_000_000)
+        if ok:
+            self.core.ledger.grant(self.core.accounts.owner(), amount, "granted in the window")
+            self._update_credits()
 
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)

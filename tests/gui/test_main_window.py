@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from bgdesk.api.server import ApiServer
 from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
+from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
@@ -90,3 +91,19 @@ def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWind
     qtbot.waitUntil(lambda: any("rocket.jpg" in r and "api" in r and "Done" in r
                                 for r in rows(window)), timeout=60_000)
     assert window.credits.text() == "Credits: 99"
+
+
+def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainWindow) -> None:
+    dialog = KeysDialog(window.core, window.api_url, window)
+    qtbot.addWidget(dialog)
+    new = dialog.create_key("laptop script")
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "laptop script"
+    assert window.api_url in curl_example(window.api_url, new.plaintext)
+    answer = httpx.get(f"{window.api_url}/api/v1/account",
+                       headers={"Authorization": f"Bearer {new.plaintext}"})
+    assert answer.status_code == 200 and answer.json()["credits"] == 100
+    window.core.keys.revoke(new.key.id)
+    dialog.refresh()
+    assert dialog.table.item(0, 4).text() == "revoked"
+    assert httpx.get(f"{window.api_url}/api/v1/account",
+                     headers={"Authorization": f"Bearer {new.plaintext}"}).status_code == 401

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Take docs/screenshot.png: the real window with a finished before/after, on a virtual screen.
+
+    .venv/bin/python scripts/screenshot.py
+
+Starts Xvfb unless a display is already set, cuts out two of scikit-image's photos with the
+real default model, and saves what the screen shows. Debian packages it needs: xvfb and, for
+Qt's xcb plugin, libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "screenshot.png"
+SIZE = (1200, 720)
+
+
+def start_display() -> subprocess.Popen | None:
+    if os.environ.get("DISPLAY"):
+        return None
+    if not shutil.which("Xvfb"):
+        sys.exit("Xvfb is missing: apt-get install -y xvfb libxcb-cursor0")
+    display = ":93"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.environ["DISPLAY"] = display
+    time.sleep(1.5)
+    return server
+
+
+def main() -> int:
+    server = start_display()
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    home = Path(tempfile.mkdtemp(prefix="bgdesk-shot-"))
+    from bgdesk.paths import Paths
+
+    os.environ.setdefault("BGDESK_MODELS_DIR", str(Paths.from_env().models_dir))
+    os.environ["BGDESK_HOME"] = str(home)
+    from PIL import Image
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+    from skimage import data
+
+    from bgdesk.bootstrap import build_core
+    from bgdesk.gui.main_window import MainWindow
+    from bgdesk.paths import resource
+    from bgdesk.settings import Settings
+
+    app = QApplication(["bgdesk"])
+    app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
+    core = build_core(Paths.from_env(), Settings())
+    core.start()
+    window = MainWindow(core, "API on http://127.0.0.1:7878")
+    window.resize(*SIZE)
+    window.move(0, 0)
+    window.show()
+    photos = []
+    for name in ("coffee", "astronaut"):
+        path = home / f"{name}.jpg"
+        Image.fromarray(getattr(data, name)()).save(path, quality=92)
+        photos.append(QUrl.fromLocalFile(str(path)))
+    window.add_urls(photos)
+    deadline = time.monotonic() + 120
+    while (time.monotonic() < deadline and core.jobs.pending_ids(
+            [job.public_id for job in core.jobs.recent()])) or len(core.jobs.recent()) < 2:
+        app.processEvents()
+        time.sleep(0.05)
+    window.jobs.setCurrentRow(0)
+    window.preview.divider = 0.45
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.05)
+    TARGET.parent.mkdir(exist_ok=True)
+    QGuiApplication.primaryScreen().grabWindow(window.winId()).save(str(TARGET))
+    print(f"Saved {TARGET}")
+    window.close()
+    core.close()
+    if server is not None:
+        server.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
