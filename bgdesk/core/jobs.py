@@ -31,8 +31,9 @@ from bgdesk.errors import (
     InvalidRequest,
     NotFound,
 )
+from bgdesk.inference.compose import reencode
 from bgdesk.inference.engine import CutoutEngine
-from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.options import FORMAT_ALIASES, FORMATS, OutputOptions
 from bgdesk.storage.files import write_atomic
 from bgdesk.storage.models import Account, Job, WebhookDelivery, database, utcnow
 
@@ -183,6 +184,46 @@ class JobService:
                      if j.completed_at and j.started_at]
         pace = sum(durations) / len(durations) if durations else 2.0
         return (ahead + 1) * pace
+
+    def export(self, public_id: str, target: Path) -> Path:
+        """Write a finished job's cutout to `target`, in the format its suffix names."""
+        job = self.get(public_id)
+        fmt = FORMAT_ALIASES.get(target.suffix.lower().lstrip("."), target.suffix.lower()[1:])
+        if fmt not in FORMATS:
+            raise InvalidRequest(f"Save as .png, .webp or .jpg, not {target.suffix or 'nothing'}.")
+        if job.status != "completed" or job.output_deleted_at is not None:
+            raise Conflict(f"{job.input_name} has no cutout to save.")
+        try:
+            write_atomic(target, reencode(Path(job.output_path).read_bytes(), fmt))
+        except OSError as exc:
+            raise InvalidRequest(f"Cannot write {target}: {exc.strerror or exc}") from None
+        return target
+
+    def export_all(self, public_ids: list[str], folder: Path, pattern: str = "{name}-nobg",
+                   fmt: str = "png") -> list[Path]:
+        """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id})."""
+        written: list[Path] = []
+        for n, public_id in enumerate(public_ids, start=1):
+            job = self.get(public_id)
+            if job.status != "completed" or job.output_deleted_at is not None:
+                continue
+            stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
+            written.append(self.export(public_id, folder / f"{stem}.{fmt}"))
+        return written
+
+    def retry(self, public_id: str) -> Job:
+        """Queue a failed job's input again as a new job (and a new charge)."""
+        job = self.get(public_id)
+        if job.status != "failed":
+            raise Conflict("Only failed jobs can be retried.")
+        options = OutputOptions.from_mapping(json.loads(job.options))
+        account = Account.get_by_id(job.account_id)
+        if job.owns_input:
+            data = self._read_input(Path(job.input_path))
+            return self.submit_upload(account, data, job.input_name, job.source, options,
+                                      job.webhook_url)
+        return self.submit_file(account, Path(job.input_path), job.source, options,
+                                Path(job.output_path))
 
     def delete(self, public_id: str, account: Account | None = None) -> Job:
         """Remove a finished job's output (and bgdesk's copy of its input)."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -108,6 +110,11 @@ class MainWindow(QMainWindow):
         self.jobs.currentItemChanged.connect(lambda *_: self._show_selected())
         self._load_history()
         self._update_credits()
+        self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
+                                      QSettings.Format.IniFormat)
+        geometry = self.window_state.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
 
     def _build(self) -> None:
         toolbar = QToolBar("Main")
@@ -123,6 +130,18 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.open_keys)
         grant = QAction("Grant credits…", self)
         grant.triggered.connect(self.grant_credits)
+        cutout = self.menuBar().addMenu("&Cutout")
+        for label, shortcut, handler in (
+                ("Save As…", QKeySequence.StandardKey.SaveAs, self.save_as),
+                ("Copy Cutout", QKeySequence.StandardKey.Copy, self.copy_cutout),
+                ("Show in Folder", None, self.reveal),
+                ("Export All…", QKeySequence("Ctrl+E"), self.export_all),
+                ("Retry", QKeySequence("Ctrl+R"), self.retry)):
+            action = QAction(label, self)
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(handler)
+            cutout.addAction(action)
         account = self.menuBar().addMenu("&Account")
         account.addAction(keys)
         account.addAction(grant)
@@ -225,6 +244,60 @@ class MainWindow(QMainWindow):
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
 
+    # -- taking cutouts away --------------------------------------------------------------
+
+    def selected_job(self) -> Job | None:
+        item = self.jobs.currentItem()
+        return None if item is None else self.core.jobs.get(
+            item.data(Qt.ItemDataRole.UserRole))
+
+    def _guarded(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except BgdeskError as exc:
+            self.show_error(exc.message)
+
+    def save_as(self) -> None:
+        job = self.selected_job()
+        if job is None:
+            return
+        suggested = str(Path.home() / f"{Path(job.input_name).stem}-nobg.png")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "Save cutout", suggested, "PNG (*.png);;WEBP (*.webp);;JPEG (*.jpg *.jpeg)")
+        if target:
+            self._guarded(lambda: self.show_error(
+                f"Saved {self.core.jobs.export(job.public_id, Path(target))}"))
+
+    def copy_cutout(self) -> None:
+        job = self.selected_job()
+        if job is not None and job.status == "completed":
+            QGuiApplication.clipboard().setPixmap(QPixmap(job.output_path))
+            self.show_error("Cutout copied to the clipboard.")
+
+    def reveal(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            folder = Path(job.output_path if job.status == "completed" else job.input_path)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder.parent)))
+
+    def export_all(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export all cutouts to")
+        if not folder:
+            return
+        pattern, ok = QInputDialog.getText(self, "Export all", "Name pattern ({name}, {n}):",
+                                           text="{name}-nobg")
+        if ok:
+            ids = [self.jobs.item(row).data(Qt.ItemDataRole.UserRole)
+                   for row in range(self.jobs.count())]
+            self._guarded(lambda: self.show_error(
+                f"Exported {len(self.core.jobs.export_all(ids, Path(folder), pattern))} "
+                f"cutouts to {folder}"))
+
+    def retry(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self._guarded(lambda: self.core.jobs.retry(job.public_id))
+
     @property
     def api_url(self) -> str:
         return self.core.public_url
@@ -243,6 +316,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10_000)
 
     def closeEvent(self, event: object) -> None:
+        self.window_state.setValue("geometry", self.saveGeometry())
+        self.window_state.sync()
         self.submissions.close()
         self.bridge.close()
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -85,3 +85,18 @@ def _encode(image: Image.Image, options: OutputOptions, icc: bytes | None,
     else:
         image.save(buffer, "WEBP", quality=WEBP_QUALITY, **extra)
     return buffer.getvalue()
+
+
+def reencode(png: bytes, fmt: str) -> bytes:
+    """A finished cutout (PNG) in another format; JPEG gets a white background."""
+    if fmt == "png":
+        return png
+    with Image.open(io.BytesIO(png)) as source:
+        source.load()
+        icc = source.info.get("icc_profile")
+        cutout = source.convert("RGBA") if source.mode not in ("RGBA", "L", "RGB") else source
+        if fmt == "jpg" and cutout.mode == "RGBA":
+            flat = Image.new("RGB", cutout.size, WHITE)
+            flat.paste(cutout, mask=cutout.getchannel("A"))
+            cutout = flat
+        return _encode(cutout, OutputOptions(format=fmt), icc, None)

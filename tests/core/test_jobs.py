@@ -15,6 +15,7 @@ from bgdesk.errors import (
     AccountSuspended,
     Conflict,
     InsufficientCredits,
+    InvalidRequest,
     NotAnImage,
     NotFound,
     TruncatedImage,
@@ -128,3 +129,34 @@ def test_parallel_workers_run_every_job_once(home) -> None:
     assert core.engine.calls == 30  # type: ignore[attr-defined]
     assert {job.status for job in core.jobs.get_many(jobs).values()} == {"completed"}
     assert core.ledger.balance(owner) == 70
+
+
+def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
+    owner = core.accounts.owner()
+    job = core.jobs.submit_upload(owner, photo("astronaut"), "astronaut.jpg", "desktop",
+                                  OutputOptions())
+    core.runner.run_until_idle()
+    for suffix, kind, mode in ((".png", "PNG", "RGBA"), (".webp", "WEBP", "RGBA"),
+                               (".jpeg", "JPEG", "RGB")):
+        target = core.jobs.export(job.public_id, tmp_path / f"out{suffix}")
+        image = decode(target.read_bytes())
+        assert (image.format, image.mode, image.size) == (kind, mode, (512, 512))
+    with pytest.raises(InvalidRequest, match="Save as"):
+        core.jobs.export(job.public_id, tmp_path / "out.gif")
+    written = core.jobs.export_all([job.public_id], tmp_path / "all", "{n}-{name}", "webp")
+    assert [p.name for p in written] == ["1-astronaut.webp"]
+    with pytest.raises(Conflict):
+        core.jobs.retry(job.public_id)
+
+
+def test_a_failed_job_can_be_retried_as_a_new_charge(fake_core: Core) -> None:
+    fake_core.engine.fail = True  # type: ignore[attr-defined]
+    owner = fake_core.accounts.owner()
+    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "desktop",
+                                       OutputOptions())
+    fake_core.runner.run_until_idle()
+    fake_core.engine.fail = False  # type: ignore[attr-defined]
+    again = fake_core.jobs.retry(job.public_id)
+    fake_core.runner.run_until_idle()
+    assert fake_core.jobs.get(again.public_id).status == "completed"
+    assert fake_core.ledger.balance(owner) == 99

@@ -107,3 +107,17 @@ def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainW
     assert dialog.table.item(0, 4).text() == "revoked"
     assert httpx.get(f"{window.api_url}/api/v1/account",
                      headers={"Authorization": f"Bearer {new.plaintext}"}).status_code == 401
+
+
+def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    source = tmp_path / "chelsea.jpg"
+    source.write_bytes(photo("chelsea"))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    window.jobs.setCurrentRow(0)
+    window.copy_cutout()
+    assert not QApplication.clipboard().pixmap().isNull()
+    job = window.selected_job()
+    assert job is not None
+    saved = window.core.jobs.export(job.public_id, tmp_path / "cat.webp")
+    assert saved.stat().st_size > 0
