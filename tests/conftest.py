@@ -89,6 +89,7 @@ class FakeEngine:
     """Validates like the real engine but 'cuts out' instantly; for ledger and queue tests."""
 
     def __init__(self, fail: bool = False) -> None:
+        self.default_model = "u2netp"
         self.fail = fail
         self.calls = 0
 

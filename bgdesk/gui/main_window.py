@@ -37,6 +37,7 @@ from bgdesk.errors import BgdeskError
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
+from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import Job
@@ -68,11 +69,19 @@ class Submissions(QObject):
                 if target.startswith(("http://", "https://")):
                     self.core.intake.submit(owner, "desktop", options, url=target)
                 else:
-                    self.core.jobs.submit_file(owner, Path(target), "desktop", options)
+                    self.core.jobs.submit_file(owner, Path(target), "desktop", options,
+                                               self._output_for(Path(target), options))
             except BgdeskError as exc:
                 self.refused.emit(f"{Path(target).name or target}: {exc.message}")
             except Exception as exc:  # never a traceback in the window
                 self.refused.emit(f"{Path(target).name or target}: {exc}")
+
+    def _output_for(self, source: Path, options: OutputOptions) -> Path | None:
+        """In the chosen output folder, when one is set; else bgdesk's own outputs folder."""
+        folder = self.core.settings.output_dir
+        if not folder:
+            return None
+        return Path(folder).expanduser() / f"{source.stem}-nobg.{options.extension}"
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -142,6 +151,11 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(handler)
             cutout.addAction(action)
+        preferences = QAction("Settings…", self)
+        preferences.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
+        preferences.triggered.connect(lambda: SettingsDialog(self.core, self).exec())
+        cutout.addSeparator()
+        cutout.addAction(preferences)
         account = self.menuBar().addMenu("&Account")
         account.addAction(keys)
         account.addAction(grant)

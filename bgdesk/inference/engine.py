@@ -39,6 +39,8 @@ class Cutout:
 class CutoutEngine(Protocol):
     """What the job service needs from an engine; tests may pass a small fake."""
 
+    default_model: str
+
     def inspect(self, data: bytes) -> ImageInfo: ...
 
     def check_model(self, model: str | None) -> None: ...

@@ -10,13 +10,14 @@ import httpx
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bgdesk.api.server import ApiServer
 from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
@@ -121,3 +122,31 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
     assert job is not None
     saved = window.core.jobs.export(job.public_id, tmp_path / "cat.webp")
     assert saved.stat().st_size > 0
+
+
+def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings_shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text: warnings_shown.append(text))
+    dialog = SettingsDialog(window.core, window)
+    qtbot.addWidget(dialog)
+    assert dialog.model.currentData() == "u2netp" and dialog.model.currentText() == "u2netp"
+    assert "not installed" in dialog.model.itemText(dialog.model.findData("u2net"))
+    dialog.private_urls.setChecked(True)
+    dialog.api_port.setValue(9123)
+    dialog.output_format.setCurrentText("webp")
+    dialog.output_dir.setText(str(tmp_path / "cutouts"))
+    dialog.save()
+    saved = Settings.load(window.core.paths.settings_file)
+    assert (saved.allow_private_urls, saved.api_port, saved.output_format) == (True, 9123, "webp")
+    assert window.core.fetcher.limits.allow_private
+    dialog.model.setCurrentIndex(dialog.model.findData("u2net"))
+    dialog.save()  # refused: not installed
+    assert warnings_shown and "Install u2net first" in warnings_shown[0]
+    assert Settings.load(window.core.paths.settings_file).default_model == "u2netp"
+    source = tmp_path / "coffee.jpg"
+    source.write_bytes(photo("coffee"))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: (tmp_path / "cutouts" / "coffee-nobg.webp").exists(),
+                    timeout=60_000)
