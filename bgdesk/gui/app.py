@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -17,8 +18,19 @@ ApiStarter = Callable[[Core], tuple[str, Callable[[], None]]]
 """Starts the API for a core; returns the state to show and a function that stops it."""
 
 
+def has_display() -> bool:
+    """False on a Linux machine with no screen, where Qt would abort instead of opening."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_window(core: Core, start_api: ApiStarter) -> int:
     """Show the main window until it is closed; returns the exit status."""
+    if not has_display():
+        print("bgdesk: no display to open the window on. Use `bgdesk serve` for the API or "
+              "`bgdesk remove PATH...` for files.", file=sys.stderr)
+        return 1
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("bgdesk")

@@ -142,3 +142,11 @@ def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,
 @pytest.mark.parametrize("args", [["models", "list"], ["models", "verify"], ["jobs", "list"]])
 def test_listing_commands_run(home: Paths, args: list[str]) -> None:
     assert main(args) == 0
+
+
+def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, capsys) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main([]) == 1
+    assert "no display" in capsys.readouterr().err
