@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QUrl, Signal
@@ -23,12 +24,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSizePolicy,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
         self.bridge = CoreBridge(core.events, self)
         self.submissions = Submissions(core)
         self.jobs = QListWidget()
+        self.filter = QLineEdit()
         self.preview = BeforeAfterView()
         self.credits = QLabel()
         self.api_state = QLabel(api_state)
@@ -171,8 +175,16 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.credits)
         toolbar.addWidget(QLabel("   "))
         toolbar.addWidget(self.api_state)
+        self.filter.setPlaceholderText("Filter: name, status, source…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(lambda _: self._apply_filter())
+        queue = QWidget()
+        column = QVBoxLayout(queue)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.filter)
+        column.addWidget(self.jobs)
         splitter = QSplitter()
-        splitter.addWidget(self.jobs)
+        splitter.addWidget(queue)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
@@ -230,7 +242,8 @@ class MainWindow(QMainWindow):
             self._show_selected()
 
     def _upsert(self, job: Job) -> None:
-        text = f"{job.input_name}\n{STATUS_TEXT[job.status]} · {job.source}"
+        when = job.created_at.replace(tzinfo=UTC).astimezone().strftime("%d %b %H:%M")
+        text = f"{job.input_name}\n{STATUS_TEXT[job.status]} · {job.source} · {when}"
         for row in range(self.jobs.count()):
             item = self.jobs.item(row)
             if item.data(Qt.ItemDataRole.UserRole) == job.public_id:
@@ -241,6 +254,16 @@ class MainWindow(QMainWindow):
             self.jobs.insertItem(0, item)
         item.setText(text)
         item.setToolTip(job.error_message or "")
+        item.setHidden(not self._matches(text))
+
+    def _matches(self, text: str) -> bool:
+        wanted = self.filter.text().strip().lower()
+        return not wanted or wanted in text.lower()
+
+    def _apply_filter(self) -> None:
+        for row in range(self.jobs.count()):
+            item = self.jobs.item(row)
+            item.setHidden(not self._matches(item.text()))
 
     def _show_selected(self) -> None:
         item = self.jobs.currentItem()

@@ -1,9 +1,12 @@
-"""Before/after: the original and the cutout in one view, split by a draggable divider."""
+"""Before/after: the original and the cutout in one view, split by a draggable divider.
+
+Left-drag moves the divider; the wheel zooms about the cursor; right- or middle-drag pans;
+a double-click fits the picture again."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CHECKER = 12
@@ -17,33 +20,79 @@ class BeforeAfterView(QWidget):
         self.before: QPixmap | None = None
         self.after: QPixmap | None = None
         self.divider = 0.5
+        self.zoom = 1.0
+        self.pan = QPointF(0, 0)
+        self._pan_from: QPointF | None = None
         self.backdrop: QColor | None = None  # None: checkerboard
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
 
     def show_images(self, before: QPixmap | None, after: QPixmap | None) -> None:
+        same = (self.before is not None and before is not None
+                and self.before.size() == before.size())
         self.before, self.after = before, after
+        if not same:
+            self.reset_view()
+        self.update()
+
+    def reset_view(self) -> None:
+        self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.update()
 
     def set_backdrop(self, colour: QColor | None) -> None:
         self.backdrop = colour
         self.update()
 
-    def image_rect(self) -> QRectF:
-        """Where the picture is drawn: scaled to fit, centred."""
+    def image_rect(self, zoom: float | None = None, pan: QPointF | None = None) -> QRectF:
+        """Where the picture is drawn: fitted and centred, then zoomed and panned."""
         source = self.after or self.before
         if source is None or source.isNull():
             return QRectF()
-        scale = min(self.width() / source.width(), self.height() / source.height())
+        zoom = self.zoom if zoom is None else zoom
+        pan = self.pan if pan is None else pan
+        scale = min(self.width() / source.width(), self.height() / source.height()) * zoom
         width, height = source.width() * scale, source.height() * scale
-        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+        return QRectF((self.width() - width) / 2 + pan.x(),
+                      (self.height() - height) / 2 + pan.y(), width, height)
+
+    def zoom_at(self, point: QPointF, zoom: float) -> None:
+        """Zoom to `zoom` keeping the picture's point under `point` where it is."""
+        zoom = min(16.0, max(1.0, zoom))
+        before = self.image_rect()
+        if before.isEmpty():
+            return
+        u = (point.x() - before.left()) / before.width()
+        v = (point.y() - before.top()) / before.height()
+        after = self.image_rect(zoom, QPointF(0, 0))
+        self.pan = QPointF(point.x() - u * after.width() - after.left(),
+                           point.y() - v * after.height() - after.top())
+        self.zoom = zoom
+        if zoom == 1.0:
+            self.pan = QPointF(0, 0)
+        self.update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self.zoom_at(event.position(), self.zoom * 1.25 ** (event.angleDelta().y() / 120))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.reset_view()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._move_divider(event.position())
+        if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
+            self._pan_from = event.position()
+        else:
+            self._move_divider(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._pan_from = None
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if event.buttons() & Qt.MouseButton.LeftButton:
+        if self._pan_from is not None:
+            self.pan += event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.update()
+        elif event.buttons() & Qt.MouseButton.LeftButton:
             self._move_divider(event.position())
 
     def _move_divider(self, point: QPointF) -> None:

@@ -18,6 +18,7 @@ from bgdesk.core.app import Core
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
+from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
@@ -150,3 +151,16 @@ def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: 
     drop(window, [source])
     qtbot.waitUntil(lambda: (tmp_path / "cutouts" / "coffee-nobg.webp").exists(),
                     timeout=60_000)
+
+
+def test_filter_hides_rows_that_do_not_match(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    good = tmp_path / "rocket.jpg"
+    good.write_bytes(photo("rocket", (300, 200)))
+    window.core.jobs.submit_file(window.core.accounts.owner(), good, "cli", OutputOptions())
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    window.filter.setText("rocket")
+    visible = [window.jobs.item(i) for i in range(window.jobs.count())
+               if not window.jobs.item(i).isHidden()]
+    assert len(visible) == 1 and "cli" in visible[0].text()
+    window.filter.setText("nothing like this")
+    assert all(window.jobs.item(i).isHidden() for i in range(window.jobs.count()))
