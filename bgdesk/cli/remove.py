@@ -12,7 +12,7 @@ from bgdesk.cli.output import ProgressBar, print_json
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent
 from bgdesk.errors import BgdeskError, InsufficientCredits
-from bgdesk.inference.decode import IMAGE_SUFFIXES
+from bgdesk.inference.decode import images_in
 from bgdesk.inference.options import OutputOptions, parse_color
 
 OUTPUT_SUFFIX = "-nobg"
@@ -51,10 +51,8 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
     items: list[Item] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                           and p.is_file() and not p.name.startswith("."))
             items += [Item(p, _target(p, p.parent.relative_to(path), output, extension))
-                      for p in found]
+                      for p in images_in(path)]
         elif path.exists():
             items.append(Item(path, _target(path, Path(), output, extension)))
         else:

@@ -37,7 +37,7 @@ class Core:
         self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
                                paths.uploads_dir, settings.max_input_bytes)
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
-        self.fetcher = ImageFetcher(FetchLimits(0, 0, 0, False))
+        self.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
         self.public_url = f"http://127.0.0.1:{settings.api_port}"
         self.webhooks = WebhookSender(self.events, lambda: self.public_url)
@@ -47,9 +47,12 @@ class Core:
     def apply_settings(self) -> None:
         """Take in changed settings that need no restart: the model and URL fetching."""
         self.engine.default_model = self.settings.default_model
-        self.fetcher.limits = FetchLimits(
-            self.settings.max_input_bytes, self.settings.url_fetch_timeout,
-            self.settings.url_fetch_max_redirects, self.settings.allow_private_urls)
+        self.fetcher.limits = self._fetch_limits()
+
+    def _fetch_limits(self) -> FetchLimits:
+        settings = self.settings
+        return FetchLimits(settings.max_input_bytes, settings.url_fetch_timeout,
+                           settings.url_fetch_max_redirects, settings.allow_private_urls)
 
     def start(self) -> None:
         """Run queued jobs and send owed webhooks in the background."""

@@ -41,7 +41,7 @@ from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.settings_dialog import SettingsDialog
-from bgdesk.inference.decode import IMAGE_SUFFIXES
+from bgdesk.inference.decode import images_in
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import Job
 
@@ -95,8 +95,7 @@ def expand(paths: list[Path]) -> list[str]:
     found: list[str] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(str(p) for p in path.rglob("*")
-                            if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            found += [str(p) for p in images_in(path)]
         else:
             found.append(str(path))
     return found

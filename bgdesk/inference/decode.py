@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import (  # the plugins register the formats we accept
@@ -27,6 +28,13 @@ EXIF_ORIENTATION = 0x0112
 
 # Our own limits (bytes and megapixels) replace Pillow's global decompression-bomb guard.
 Image.MAX_IMAGE_PIXELS = None
+
+
+def images_in(folder: Path) -> list[Path]:
+    """The image files under `folder` (any depth), by suffix, hidden files left out."""
+    return sorted(path for path in folder.rglob("*")
+                  if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+                  and not path.name.startswith("."))
 
 
 @dataclass(frozen=True)
