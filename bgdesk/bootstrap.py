@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
@@ -12,6 +13,9 @@ from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bgdesk.gui.main_window import ApiStatus
 
 
 def load_settings(paths: Paths) -> Settings:
@@ -44,15 +48,16 @@ def serve_api(core: Core, host: str, port: int) -> int:
     return 0
 
 
-def start_embedded_api(core: Core) -> tuple[str, Callable[[], None]]:
+def start_embedded_api(core: Core) -> tuple[ApiStatus, Callable[[], None]]:
     """The API beside the window, when the settings want it; (state to show, stopper)."""
     from bgdesk.api.server import ApiServer
+    from bgdesk.gui.main_window import ApiStatus
 
     if not core.settings.api_enabled:
-        return "API off (settings)", lambda: None
+        return ApiStatus(None, "turned off in Settings"), lambda: None
     server = ApiServer(core, core.settings.api_host, core.settings.api_port)
     server.start()
-    return f"API on {server.url}", server.stop
+    return ApiStatus(server.url), server.stop
 
 
 def open_window(core: Core) -> int:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Take docs/screenshot.png: the real window with a finished before/after, on a virtual screen.
 
-    .venv/bin/python scripts/screenshot.py
+    .venv/bin/python scripts/screenshot.py          # docs/screenshot.png
+    .venv/bin/python scripts/screenshot.py --dark   # /tmp/bgdesk-dark.png: the dark palette
 
 Starts Xvfb unless a display is already set, cuts out two of scikit-image's photos with the
 real default model, and saves what the screen shows. Debian packages it needs: xvfb and, for
@@ -37,7 +38,7 @@ def start_display() -> subprocess.Popen | None:
     return server
 
 
-def main() -> int:
+def main(dark: bool) -> int:
     server = start_display()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     home = Path(tempfile.mkdtemp(prefix="bgdesk-shot-"))
@@ -52,15 +53,27 @@ def main() -> int:
     from skimage import data
 
     from bgdesk.bootstrap import build_core
-    from bgdesk.gui.main_window import MainWindow
+    from bgdesk.gui.main_window import ApiStatus, MainWindow
     from bgdesk.paths import resource
     from bgdesk.settings import Settings
 
     app = QApplication(["bgdesk"])
+    if dark:  # what a desktop in dark mode hands the app, to see nothing is hard-coded light
+        from PySide6.QtGui import QColor, QPalette
+
+        app.setStyle("Fusion")
+        palette = QPalette(QColor(53, 53, 53), QColor(40, 40, 40))  # button, window
+        for role, colour in ((QPalette.ColorRole.Base, (30, 30, 30)),
+                             (QPalette.ColorRole.Text, (230, 230, 230)),
+                             (QPalette.ColorRole.WindowText, (230, 230, 230)),
+                             (QPalette.ColorRole.ButtonText, (230, 230, 230))):
+            palette.setColor(role, QColor(*colour))
+        app.setPalette(palette)
+    target = Path(tempfile.gettempdir()) / "bgdesk-dark.png" if dark else TARGET
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
     core = build_core(Paths.from_env(), Settings())
     core.start()
-    window = MainWindow(core, "API on http://127.0.0.1:7878")
+    window = MainWindow(core, ApiStatus("http://127.0.0.1:7878"))
     window.resize(*SIZE)
     window.move(0, 0)
     window.show()
@@ -75,14 +88,14 @@ def main() -> int:
             [job.public_id for job in core.jobs.recent()])) or len(core.jobs.recent()) < 2:
         app.processEvents()
         time.sleep(0.05)
-    window.jobs.setCurrentRow(0)
+    window.queue.list.setCurrentRow(0)
     window.preview.divider = 0.45
     for _ in range(20):
         app.processEvents()
         time.sleep(0.05)
-    TARGET.parent.mkdir(exist_ok=True)
-    QGuiApplication.primaryScreen().grabWindow(window.winId()).save(str(TARGET))
-    print(f"Saved {TARGET}")
+    target.parent.mkdir(exist_ok=True)
+    QGuiApplication.primaryScreen().grabWindow(window.winId()).save(str(target))
+    print(f"Saved {target}")
     window.close()
     core.close()
     if server is not None:
@@ -91,4 +104,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(dark="--dark" in sys.argv[1:]))

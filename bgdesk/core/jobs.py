@@ -170,6 +170,13 @@ class JobService:
             query = query.where(Job.status == status)
         return list(query.order_by(Job.id.desc()).limit(limit).offset(offset))
 
+    def changed_since(self, moment: datetime) -> list[Job]:
+        """Jobs created, started, finished or deleted at or after `moment`, by any process."""
+        return list(Job.select().where(
+            (Job.created_at >= moment) | (Job.started_at >= moment)
+            | (Job.completed_at >= moment) | (Job.output_deleted_at >= moment))
+            .order_by(Job.id))
+
     def count(self, account: Account | None = None) -> int:
         query = Job.select()
         return (query.where(Job.account == account) if account else query).count()

@@ -98,6 +98,22 @@ class WebhookSender:
                     log.exception("Webhook delivery pass failed")
                 self._wake.wait(self.poll)
 
+    def recent(self, limit: int = 200) -> list[WebhookDelivery]:
+        """The latest deliveries, newest first, with their jobs joined in."""
+        return list(WebhookDelivery.select(WebhookDelivery, Job).join(Job)
+                    .order_by(WebhookDelivery.id.desc()).limit(limit))
+
+    def attempts(self, delivery_id: int) -> list[WebhookAttempt]:
+        return list(WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)
+                    .order_by(WebhookAttempt.id))
+
+    def send_again(self, delivery_id: int) -> None:
+        """Put a delivery back in line now, with a fresh set of tries."""
+        WebhookDelivery.update(status="pending", attempts=0, next_attempt_at=utcnow(),
+                               delivered_at=None).where(
+            WebhookDelivery.id == delivery_id).execute()
+        self._wake.set()
+
     def deliver_due(self, client: httpx.Client) -> int:
         due = list(WebhookDelivery.select()
                    .where(WebhookDelivery.status == "pending",

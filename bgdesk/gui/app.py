@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QApplication
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
-from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.main_window import ApiStatus, MainWindow
 from bgdesk.paths import resource
 
-ApiStarter = Callable[[Core], tuple[str, Callable[[], None]]]
+ApiStarter = Callable[[Core], tuple[ApiStatus, Callable[[], None]]]
 """Starts the API for a core; returns the state to show and a function that stops it."""
 
 
@@ -37,11 +37,11 @@ def run_window(core: Core, start_api: ApiStarter) -> int:
     app.setOrganizationName("bgdesk")
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
     try:
-        api_state, stop_api = start_api(core)
+        api, stop_api = start_api(core)
     except BgdeskError as exc:
-        api_state, stop_api = f"API off: {exc.message}", lambda: None
+        api, stop_api = ApiStatus(None, exc.message), lambda: None
     core.start()
-    window = MainWindow(core, api_state)
+    window = MainWindow(core, api)
     window.show()
     try:
         return app.exec()

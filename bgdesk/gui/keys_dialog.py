@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.keys import NewKey
+from bgdesk.gui.formatting import local_time
 
 COLUMNS = ["Name", "Key", "Created", "Last used", "State"]
 
@@ -91,8 +91,8 @@ class KeysDialog(QDialog):
         keys = self.core.keys.list(self.core.accounts.owner())
         self.table.setRowCount(len(keys))
         for row, key in enumerate(keys):
-            cells = [key.name, f"{key.prefix}…", as_utc_text(key.created_at) or "",
-                     as_utc_text(key.last_used_at) or "never",
+            cells = [key.name, f"{key.prefix}…", local_time(key.created_at),
+                     local_time(key.last_used_at, never="never"),
                      "revoked" if key.revoked_at else "active"]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -1,16 +1,17 @@
-"""The main window: drop photos, watch the queue, compare before and after."""
+"""The main window: drop photos, watch the queue, compare before and after, take cutouts away."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
+    QCloseEvent,
     QColor,
     QDesktopServices,
     QDragEnterEvent,
@@ -24,14 +25,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QSizePolicy,
     QSplitter,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,132 +39,106 @@ from bgdesk.errors import BgdeskError
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
+from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.settings_dialog import SettingsDialog
-from bgdesk.inference.decode import images_in
-from bgdesk.inference.options import OutputOptions
-from bgdesk.storage.models import Job
+from bgdesk.gui.submissions import Refusal, Submissions, expand, free_path
+from bgdesk.gui.webhooks_dialog import WebhooksDialog
+from bgdesk.storage.models import Job, utcnow
 
-STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
-               "failed": "Failed"}
 BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
              "Green": QColor(0, 177, 64)}
+REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
+StandardKey = QKeySequence.StandardKey
 
 
-class Submissions(QObject):
-    """Submits dropped things off the GUI thread; reports refusals as a signal."""
+@dataclass(frozen=True)
+class ApiStatus:
+    """The API served beside the window: its address, or why it is not running."""
 
-    refused = Signal(str)
+    url: str | None
+    problem: str = ""
 
-    def __init__(self, core: Core) -> None:
-        super().__init__()
-        self.core = core
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bgdesk-submit")
-
-    def add(self, targets: list[str]) -> None:
-        self._pool.submit(self._submit_all, targets)
-
-    def _submit_all(self, targets: list[str]) -> None:
-        owner = self.core.accounts.owner()
-        options = OutputOptions(format=self.core.settings.output_format)
-        for target in targets:
-            try:
-                if target.startswith(("http://", "https://")):
-                    self.core.intake.submit(owner, "desktop", options, url=target)
-                else:
-                    self.core.jobs.submit_file(owner, Path(target), "desktop", options,
-                                               self._output_for(Path(target), options))
-            except BgdeskError as exc:
-                self.refused.emit(f"{Path(target).name or target}: {exc.message}")
-            except Exception as exc:  # never a traceback in the window
-                self.refused.emit(f"{Path(target).name or target}: {exc}")
-
-    def _output_for(self, source: Path, options: OutputOptions) -> Path | None:
-        """In the chosen output folder, when one is set; else bgdesk's own outputs folder."""
-        folder = self.core.settings.output_dir
-        if not folder:
-            return None
-        return Path(folder).expanduser() / f"{source.stem}-nobg.{options.extension}"
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-def expand(paths: list[Path]) -> list[str]:
-    """Files as they are, folders as the images inside them."""
-    found: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            found += [str(p) for p in images_in(path)]
-        else:
-            found.append(str(path))
-    return found
+    @property
+    def text(self) -> str:
+        return f"API on {self.url}" if self.url else f"API off: {self.problem}"
 
 
 class MainWindow(QMainWindow):
     """Queue on the left, before/after on the right, credits and API state in the toolbar."""
 
-    def __init__(self, core: Core, api_state: str) -> None:
+    def __init__(self, core: Core, api: ApiStatus) -> None:
         super().__init__()
         self.core = core
+        self.api = api
         self.setWindowTitle("bgdesk")
         self.setAcceptDrops(True)
         self.bridge = CoreBridge(core.events, self)
         self.submissions = Submissions(core)
-        self.jobs = QListWidget()
-        self.filter = QLineEdit()
+        self.queue = JobQueue()
         self.preview = BeforeAfterView()
         self.credits = QLabel()
-        self.api_state = QLabel(api_state)
+        self.api_state = QLabel(api.text)
+        self.notice: QMessageBox | None = None
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
-        self.submissions.refused.connect(self.show_error)
-        self.jobs.currentItemChanged.connect(lambda *_: self._show_selected())
+        self.submissions.refused.connect(self._on_refused)
+        self.queue.selected.connect(lambda _: self._show_selected())
         self._load_history()
         self._update_credits()
+        self._last_refresh = utcnow()
+        self._refresh_timer = QTimer(self, interval=REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._refresh)
+        self._refresh_timer.start()
         self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
                                       QSettings.Format.IniFormat)
         geometry = self.window_state.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
 
+    # -- layout and menus ---------------------------------------------------------------
+
+    def _action(self, menu: QMenu, label: str, handler: Callable[[], object],
+                shortcut: QKeySequence | StandardKey | str | None = None) -> QAction:
+        action = QAction(label, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda: handler())
+        menu.addAction(action)
+        return action
+
     def _build(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        open_action = self._action(file, "Open…", self.open_files, StandardKey.Open)
+        self._action(file, "Save", self.save, StandardKey.Save)
+        self._action(file, "Save As…", self.save_as, "Ctrl+Shift+S")
+        self._action(file, "Export All…", self.export_all, "Ctrl+E")
+        self._action(file, "Show in Folder", self.reveal, "Ctrl+Shift+R")
+        file.addSeparator()
+        self._action(file, "Quit", self.close, StandardKey.Quit)
+        edit = menus.addMenu("&Edit")
+        self._action(edit, "Copy Cutout", self.copy_cutout, StandardKey.Copy)
+        paste = self._action(edit, "Paste", self.paste, StandardKey.Paste)
+        self._action(edit, "Retry", self.retry, "Ctrl+R")
+        edit.addSeparator()
+        self._action(edit, "Settings…", self.open_settings, "Ctrl+,")
+        account = menus.addMenu("&Account")
+        self._action(account, "API Keys…", self.open_keys)
+        self._action(account, "Grant Credits…", self.grant_credits)
+        self._action(account, "Webhook Deliveries…", self.open_webhooks)
+        help_menu = menus.addMenu("&Help")
+        docs = self._action(help_menu, "API Documentation", self.open_api_docs)
+        docs.setEnabled(self.api.url is not None)
+
         toolbar = QToolBar("Main")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        open_action = QAction("Open…", self, shortcut=QKeySequence(QKeySequence.StandardKey.Open))
-        open_action.triggered.connect(self.open_files)
-        paste = QAction("Paste", self, shortcut=QKeySequence(QKeySequence.StandardKey.Paste))
-        paste.triggered.connect(self.paste)
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
-        keys = QAction("API Keys…", self)
-        keys.triggered.connect(self.open_keys)
-        grant = QAction("Grant credits…", self)
-        grant.triggered.connect(self.grant_credits)
-        cutout = self.menuBar().addMenu("&Cutout")
-        for label, shortcut, handler in (
-                ("Save As…", QKeySequence.StandardKey.SaveAs, self.save_as),
-                ("Copy Cutout", QKeySequence.StandardKey.Copy, self.copy_cutout),
-                ("Show in Folder", None, self.reveal),
-                ("Export All…", QKeySequence("Ctrl+E"), self.export_all),
-                ("Retry", QKeySequence("Ctrl+R"), self.retry)):
-            action = QAction(label, self)
-            if shortcut is not None:
-                action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(handler)
-            cutout.addAction(action)
-        preferences = QAction("Settings…", self)
-        preferences.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
-        preferences.triggered.connect(lambda: SettingsDialog(self.core, self).exec())
-        cutout.addSeparator()
-        cutout.addAction(preferences)
-        account = self.menuBar().addMenu("&Account")
-        account.addAction(keys)
-        account.addAction(grant)
         backdrop = QComboBox()
         backdrop.addItems(list(BACKDROPS))
-        backdrop.currentTextChanged.connect(lambda name: self.preview.set_backdrop(
-            BACKDROPS[name]))
+        backdrop.currentTextChanged.connect(
+            lambda name: self.preview.set_backdrop(BACKDROPS[name]))
         toolbar.addWidget(QLabel(" Backdrop: "))
         toolbar.addWidget(backdrop)
         spacer = QWidget()
@@ -174,18 +147,12 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.credits)
         toolbar.addWidget(QLabel("   "))
         toolbar.addWidget(self.api_state)
-        self.filter.setPlaceholderText("Filter: name, status, source…")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(lambda _: self._apply_filter())
-        queue = QWidget()
-        column = QVBoxLayout(queue)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.filter)
-        column.addWidget(self.jobs)
+
         splitter = QSplitter()
-        splitter.addWidget(queue)
+        splitter.addWidget(self.queue)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
@@ -208,6 +175,8 @@ class MainWindow(QMainWindow):
         targets = expand(local) + remote
         if targets:
             self.submissions.add(targets)
+        elif local:
+            self.statusBar().showMessage("No photos in what was dropped.", 10_000)
 
     def open_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
@@ -218,58 +187,41 @@ class MainWindow(QMainWindow):
         clipboard = QGuiApplication.clipboard()
         mime = clipboard.mimeData()
         if mime.hasImage():
-            image = clipboard.image()
             path = self.core.paths.uploads_dir / f"pasted-{secrets.token_hex(4)}.png"
-            image.save(str(path), b"PNG")
+            clipboard.image().save(str(path), b"PNG")
             self.submissions.add([str(path)])
         else:
             self.add_urls(mime.urls(), mime.text())
 
-    # -- queue and preview --------------------------------------------------------------
+    # -- the queue, live ----------------------------------------------------------------
 
     def _load_history(self) -> None:
         for job in reversed(self.core.jobs.recent(limit=200)):
-            self._upsert(job)
+            self.queue.upsert(job)
 
     def _on_job_changed(self, kind: str, job_id: str) -> None:
-        self._upsert(self.core.jobs.get(job_id))
+        job = self.core.jobs.get(job_id)
+        self.queue.upsert(job)
         self._update_credits()
-        if kind == "queued" and self.jobs.currentItem() is None:
-            self.jobs.setCurrentRow(0)
-        current = self.jobs.currentItem()
-        if current is not None and current.data(Qt.ItemDataRole.UserRole) == job_id:
+        if kind == "queued" and not self.queue.current_id():
+            self.queue.list.setCurrentRow(0)
+        elif self.queue.current_id() == job_id:
             self._show_selected()
+        if kind == "failed" and (job.error_code or "").startswith(("model_", "checksum_")):
+            self._offer_settings(job.error_message or "The model is not installed.")
 
-    def _upsert(self, job: Job) -> None:
-        when = job.created_at.replace(tzinfo=UTC).astimezone().strftime("%d %b %H:%M")
-        text = f"{job.input_name}\n{STATUS_TEXT[job.status]} · {job.source} · {when}"
-        for row in range(self.jobs.count()):
-            item = self.jobs.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == job.public_id:
-                break
-        else:
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, job.public_id)
-            self.jobs.insertItem(0, item)
-        item.setText(text)
-        item.setToolTip(job.error_message or "")
-        item.setHidden(not self._matches(text))
-
-    def _matches(self, text: str) -> bool:
-        wanted = self.filter.text().strip().lower()
-        return not wanted or wanted in text.lower()
-
-    def _apply_filter(self) -> None:
-        for row in range(self.jobs.count()):
-            item = self.jobs.item(row)
-            item.setHidden(not self._matches(item.text()))
+    def _refresh(self) -> None:
+        """Pick up jobs that other bgdesk processes (the CLI, a second server) changed."""
+        since, self._last_refresh = self._last_refresh - timedelta(seconds=1), utcnow()
+        for job in self.core.jobs.changed_since(since):
+            self.queue.upsert(job)
+        self._update_credits()
 
     def _show_selected(self) -> None:
-        item = self.jobs.currentItem()
-        if item is None:
+        job = self.selected_job()
+        if job is None:
             self.preview.show_images(None, None)
             return
-        job = self.core.jobs.get(item.data(Qt.ItemDataRole.UserRole))
         before = QPixmap(job.input_path)
         after = QPixmap(job.output_path) if job.status == "completed" else None
         self.preview.show_images(before if not before.isNull() else None, after)
@@ -280,35 +232,77 @@ class MainWindow(QMainWindow):
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
 
-    # -- taking cutouts away --------------------------------------------------------------
-
     def selected_job(self) -> Job | None:
-        item = self.jobs.currentItem()
-        return None if item is None else self.core.jobs.get(
-            item.data(Qt.ItemDataRole.UserRole))
+        job_id = self.queue.current_id()
+        return self.core.jobs.get(job_id) if job_id else None
+
+    # -- telling the person -------------------------------------------------------------
+
+    def show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    def _on_refused(self, refusal: Refusal) -> None:
+        self.show_message(refusal.summary())
+        self._update_credits()
+        if refusal.code == "insufficient_credits":
+            self._ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "
+                      "credit. Grant more credits to this computer's account to go on.",
+                      "Grant Credits…", self.grant_credits)
+        elif refusal.code.startswith(("model_", "checksum_")):
+            self._offer_settings(refusal.message)
+
+    def _offer_settings(self, message: str) -> None:
+        self._ask("No model", f"{message}\n\nInstall or import a model in Settings.",
+                  "Open Settings…", self.open_settings)
+
+    def _ask(self, title: str, text: str, action: str, handler: Callable[[], object]) -> None:
+        """A window-modal notice with one way forward; never more than one at a time."""
+        if self.notice is not None and self.notice.isVisible():
+            return
+        notice = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                             QMessageBox.StandardButton.Close, self)
+        forward = notice.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        forward.clicked.connect(lambda: handler())
+        notice.open()
+        self.notice = notice
 
     def _guarded(self, action: Callable[[], object]) -> None:
         try:
             action()
         except BgdeskError as exc:
-            self.show_error(exc.message)
+            self.show_message(exc.message)
+
+    # -- taking cutouts away ------------------------------------------------------------
+
+    def save(self) -> None:
+        """Beside the original as NAME-nobg.png; Save As when there is no original folder."""
+        job = self.selected_job()
+        if job is None or job.status != "completed":
+            return
+        if job.owns_input:  # uploaded or pasted: there is no folder of the person's to use
+            self.save_as()
+            return
+        source = Path(job.input_path)
+        target = free_path(source.parent, f"{source.stem}-nobg", "png")
+        self._guarded(lambda: self.show_message(
+            f"Saved {self.core.jobs.export(job.public_id, target)}"))
 
     def save_as(self) -> None:
         job = self.selected_job()
-        if job is None:
+        if job is None or job.status != "completed":
             return
         suggested = str(Path.home() / f"{Path(job.input_name).stem}-nobg.png")
         target, _ = QFileDialog.getSaveFileName(
             self, "Save cutout", suggested, "PNG (*.png);;WEBP (*.webp);;JPEG (*.jpg *.jpeg)")
         if target:
-            self._guarded(lambda: self.show_error(
+            self._guarded(lambda: self.show_message(
                 f"Saved {self.core.jobs.export(job.public_id, Path(target))}"))
 
     def copy_cutout(self) -> None:
         job = self.selected_job()
         if job is not None and job.status == "completed":
             QGuiApplication.clipboard().setPixmap(QPixmap(job.output_path))
-            self.show_error("Cutout copied to the clipboard.")
+            self.show_message("Cutout copied to the clipboard.")
 
     def reveal(self) -> None:
         job = self.selected_job()
@@ -323,23 +317,34 @@ class MainWindow(QMainWindow):
         pattern, ok = QInputDialog.getText(self, "Export all", "Name pattern ({name}, {n}):",
                                            text="{name}-nobg")
         if ok:
-            ids = [self.jobs.item(row).data(Qt.ItemDataRole.UserRole)
-                   for row in range(self.jobs.count())]
-            self._guarded(lambda: self.show_error(
-                f"Exported {len(self.core.jobs.export_all(ids, Path(folder), pattern))} "
-                f"cutouts to {folder}"))
+            self._guarded(lambda: self._export_all(Path(folder), pattern))
+
+    def _export_all(self, folder: Path, pattern: str) -> None:
+        written = self.core.jobs.export_all(self.queue.ids(), folder, pattern)
+        self.show_message(f"Exported {len(written)} cutouts to {folder}")
 
     def retry(self) -> None:
         job = self.selected_job()
         if job is not None:
             self._guarded(lambda: self.core.jobs.retry(job.public_id))
 
+    # -- account, settings, help --------------------------------------------------------
+
     @property
     def api_url(self) -> str:
-        return self.core.public_url
+        return self.api.url or self.core.public_url
 
     def open_keys(self) -> None:
         KeysDialog(self.core, self.api_url, self).exec()
+
+    def open_webhooks(self) -> None:
+        WebhooksDialog(self.core, self).exec()
+
+    def open_settings(self) -> None:
+        SettingsDialog(self.core, self).exec()
+
+    def open_api_docs(self) -> None:
+        QDesktopServices.openUrl(QUrl(f"{self.api_url}/docs"))
 
     def grant_credits(self) -> None:
         amount, ok = QInputDialog.getInt(self, "Grant credits", "Credits to add:", 100, 1,
@@ -348,12 +353,13 @@ class MainWindow(QMainWindow):
             self.core.ledger.grant(self.core.accounts.owner(), amount, "granted in the window")
             self._update_credits()
 
-    def show_error(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10_000)
-
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Jobs still queued stay queued: the next start (of any bgdesk face) finishes them."""
+        self._refresh_timer.stop()
+        self.bridge.job_changed.disconnect(self._on_job_changed)
         self.window_state.setValue("geometry", self.saveGeometry())
         self.window_state.sync()
         self.submissions.close()
+        self.queue.close_loader()
         self.bridge.close()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)

@@ -10,19 +10,20 @@ import httpx
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from bgdesk.api.server import ApiServer
 from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
-from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.main_window import ApiStatus, MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
+from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
-from bgdesk.storage.models import Job
-from tests.conftest import photo
+from bgdesk.storage.models import CreditEntry, Job
+from tests.conftest import Receiver, photo
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def window(qtbot, home: Paths) -> Iterator[MainWindow]:
     server = ApiServer(core, "127.0.0.1", 0)
     server.start()
     core.start()
-    main = MainWindow(core, f"API on {server.url}")
+    main = MainWindow(core, ApiStatus(server.url))
     qtbot.addWidget(main)
     main.show()
     yield main
@@ -55,7 +56,7 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
 
 
 def rows(window: MainWindow) -> list[str]:
-    return [window.jobs.item(i).text() for i in range(window.jobs.count())]
+    return window.queue.texts()
 
 
 def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: MainWindow,
@@ -67,7 +68,7 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: Ma
     drop(window, files)
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     assert window.credits.text() == "Credits: 98"
-    window.jobs.setCurrentRow(0)
+    window.queue.list.setCurrentRow(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
     assert window.preview.before is not None and not window.preview.after.isNull()
     assert window.preview.after.hasAlphaChannel()
@@ -86,7 +87,7 @@ def test_a_dropped_non_image_is_explained_and_free(qtbot, window: MainWindow,
 def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWindow) -> None:
     core = window.core
     key = core.keys.create(core.accounts.owner()).plaintext
-    url = window.api_state.text().removeprefix("API on ")
+    url = window.api_url
     answer = httpx.post(f"{url}/api/v1/remove-bg", headers={"Authorization": f"Bearer {key}"},
                         files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))})
     assert answer.status_code == 202
@@ -116,7 +117,7 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
     source.write_bytes(photo("chelsea"))
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
-    window.jobs.setCurrentRow(0)
+    window.queue.list.setCurrentRow(0)
     window.copy_cutout()
     assert not QApplication.clipboard().pixmap().isNull()
     job = window.selected_job()
@@ -158,9 +159,137 @@ def test_filter_hides_rows_that_do_not_match(qtbot, window: MainWindow, tmp_path
     good.write_bytes(photo("rocket", (300, 200)))
     window.core.jobs.submit_file(window.core.accounts.owner(), good, "cli", OutputOptions())
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
-    window.filter.setText("rocket")
-    visible = [window.jobs.item(i) for i in range(window.jobs.count())
-               if not window.jobs.item(i).isHidden()]
+    window.queue.filter.setText("rocket")
+    items = [window.queue.list.item(i) for i in range(window.queue.list.count())]
+    visible = [item for item in items if not item.isHidden()]
     assert len(visible) == 1 and "cli" in visible[0].text()
-    window.filter.setText("nothing like this")
-    assert all(window.jobs.item(i).isHidden() for i in range(window.jobs.count()))
+    window.queue.filter.setText("nothing like this")
+    assert all(item.isHidden() for item in items)
+
+
+def test_rows_get_thumbnails_of_the_cutout(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    source = tmp_path / "astronaut.jpg"
+    source.write_bytes(photo("astronaut", (400, 400)))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    item = window.queue.list.item(0)
+    qtbot.waitUntil(lambda: not item.icon().isNull(), timeout=10_000)
+    assert item.icon().availableSizes()[0].width() == 56
+
+
+def test_no_credits_asks_to_grant_and_charges_nothing(qtbot, window: MainWindow,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    CreditEntry.delete().execute()  # the owner's starting grant, gone
+    files = [tmp_path / f"{n}.jpg" for n in ("one", "two")]
+    for file in files:
+        file.write_bytes(photo("coffee", (300, 200)))
+    drop(window, files)
+    qtbot.waitUntil(lambda: window.notice is not None and window.notice.isVisible(),
+                    timeout=10_000)
+    assert window.notice is not None
+    assert "Not enough credits" in window.notice.text() and "2 items" in window.notice.text()
+    assert Job.select().count() == 0 and window.credits.text() == "Credits: 0"
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (5, True))
+    grant = next(b for b in window.notice.buttons() if b.text() == "Grant Credits…")
+    grant.click()
+    assert window.credits.text() == "Credits: 5"
+
+
+def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.core.settings.default_model = "u2net"  # in the catalog, not installed
+    window.core.apply_settings()
+    source = tmp_path / "rocket.jpg"
+    source.write_bytes(photo("rocket", (300, 200)))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: window.notice is not None and window.notice.isVisible(),
+                    timeout=30_000)
+    assert window.notice is not None and "u2net" in window.notice.text()
+    assert any(b.text() == "Open Settings…" for b in window.notice.buttons())
+    assert Job.select().count() == 0 and window.credits.text() == "Credits: 100"
+
+
+def test_same_names_from_two_folders_do_not_overwrite(qtbot, window: MainWindow,
+                                                      tmp_path: Path) -> None:
+    window.core.settings.output_dir = str(tmp_path / "cutouts")
+    sources = []
+    for folder, name in (("a", "coffee"), ("b", "chelsea")):
+        (tmp_path / folder).mkdir()
+        sources.append(tmp_path / folder / "photo.jpg")
+        sources[-1].write_bytes(photo(name, (300, 200)))
+    drop(window, sources)
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
+    written = sorted(p.name for p in (tmp_path / "cutouts").iterdir())
+    assert written == ["photo-nobg-2.png", "photo-nobg.png"]
+
+
+def test_save_puts_the_cutout_beside_its_photo(qtbot, window: MainWindow,
+                                               tmp_path: Path) -> None:
+    source = tmp_path / "chelsea.jpg"
+    source.write_bytes(photo("chelsea", (300, 200)))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    window.queue.list.setCurrentRow(0)
+    window.save()
+    window.save()
+    assert (tmp_path / "chelsea-nobg.png").is_file() and (tmp_path / "chelsea-nobg-2.png").is_file()
+    assert "Saved" in window.statusBar().currentMessage()
+
+
+def test_jobs_of_another_process_show_up_without_events(qtbot, window: MainWindow,
+                                                        tmp_path: Path) -> None:
+    window.core.runner.stop()  # only the periodic look at the database can find it now
+    other = build_core(window.core.paths, Settings())  # its own event bus, like another process
+    source = tmp_path / "rocket.jpg"
+    source.write_bytes(photo("rocket", (300, 200)))
+    other.jobs.submit_file(other.accounts.owner(), source, "cli", OutputOptions())
+    qtbot.waitUntil(lambda: any("rocket.jpg" in r and "Waiting" in r and "cli" in r
+                                for r in rows(window)), timeout=10_000)
+    qtbot.waitUntil(lambda: window.credits.text() == "Credits: 99", timeout=5_000)
+    other.close()
+
+
+def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: Receiver) -> None:
+    receiver.fail_first = 1
+    core = window.core
+    key = core.keys.create(core.accounts.owner()).plaintext
+    answer = httpx.post(f"{window.api_url}/api/v1/remove-bg",
+                        headers={"Authorization": f"Bearer {key}"},
+                        data={"webhook_url": f"{receiver.url}/hook"},
+                        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))})
+    assert answer.status_code == 202
+    assert receiver.arrived.wait(60)
+    dialog = WebhooksDialog(core, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.deliveries.item(0, 3).text() == "delivered", timeout=5_000)
+    assert dialog.deliveries.item(0, 0).text() == "rocket.jpg"
+    assert dialog.deliveries.item(0, 4).text() == "2"
+    dialog.deliveries.selectRow(0)
+    assert [dialog.attempts.item(r, 1).text() for r in range(dialog.attempts.rowCount())] == [
+        "HTTP 503", "HTTP 200"]
+    dialog.send_again()
+    qtbot.waitUntil(lambda: len(receiver.posts) == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.attempts.rowCount() == 3, timeout=5_000)
+
+
+def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    files = []
+    for n, name in enumerate(("coffee", "chelsea", "astronaut", "rocket")):
+        files.append(tmp_path / f"{n}-{name}.jpg")
+        files[-1].write_bytes(photo(name))
+    drop(window, files)
+    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
+    window.close()
+    window.core.close()  # what quitting does: the job in hand finishes, the rest wait
+    reopened = build_core(window.core.paths, Settings())
+    reopened.start()
+    try:
+        qtbot.waitUntil(lambda: not reopened.jobs.pending_ids(
+            [job.public_id for job in reopened.jobs.recent()]), timeout=120_000)
+        assert [job.status for job in reopened.jobs.recent()] == ["completed"] * 4
+        assert reopened.ledger.balance(reopened.accounts.owner()) == 96
+        assert CreditEntry.select().where(CreditEntry.kind == "charge").count() == 4
+    finally:
+        reopened.close()
