@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -43,7 +45,21 @@ def run_window(core: Core, start_api: ApiStarter) -> int:
     core.start()
     window = MainWindow(core, api)
     window.show()
+    quit_on_signals(window)
     try:
         return app.exec()
     finally:
         stop_api()
+
+
+def quit_on_signals(window: MainWindow) -> None:
+    """Ctrl+C in a terminal, or a session's SIGTERM, closes the window as its Quit would.
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter
+    while Qt's event loop waits.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: window.close())
+    waker = QTimer(window, interval=250)
+    waker.timeout.connect(lambda: None)
+    waker.start()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -150,3 +152,30 @@ def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, cap
     monkeypatch.setattr(sys, "platform", "linux")
     assert main([]) == 1
     assert "no display" in capsys.readouterr().err
+
+
+def test_bare_bgdesk_opens_the_window_serves_the_api_and_quits_cleanly(home: Paths) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    home.settings_file.write_text(json.dumps({"api_port": port}))
+    environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen([sys.executable, "-m", "bgdesk"], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert (home.config_dir / "window.ini").is_file(), "the window closed as Quit closes it"
