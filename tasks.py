@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Set up a development copy of bgdesk and run it or its tests: `python3 tasks.py run|test`.
+"""Set up a development copy of bgdesk and run, test or package it:
+`python3 tasks.py run|test|package [--check]`.
 
 Each command creates `.venv` when missing, installs the project into it when `pyproject.toml`
 changed since the last install, makes sure the default model is in the model store, and then
-runs. Only Python 3.11+ and a reachable package index are needed.
+runs. Only Python 3.11+ and a reachable package index are needed. `package` builds the frozen
+app into dist/bgdesk/ (PyInstaller, bgdesk.spec) and, where dpkg-deb exists, the .deb beside
+it; `--check` then installs the .deb under build/deb-root/ and tests the installed app.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -75,10 +79,45 @@ def test(args: list[str]) -> int:
     return call(PYTHON, "-m", "pytest", *args, env=env)
 
 
+def package(args: list[str]) -> int:
+    ensure_venv()
+    ensure_installed("package")
+    ensure_model()
+    step("Building the frozen app (dist/bgdesk/)")
+    if call(BIN / "pyinstaller", "--noconfirm", "--log-level", "WARN", "bgdesk.spec"):
+        return 1
+    if not shutil.which("dpkg-deb"):
+        step("No dpkg-deb here: the frozen folder is the result (packaging/README.md)")
+        return 0
+    step("Building the .deb")
+    if call(PYTHON, ROOT / "packaging" / "linux" / "build_deb.py"):
+        return 1
+    return check_package() if "--check" in args else 0
+
+
+def check_package() -> int:
+    """Install the .deb into a scratch root and drive the installed binary."""
+    deb = max((ROOT / "dist").glob("bgdesk_*.deb"), key=lambda path: path.stat().st_mtime)
+    root = ROOT / "build" / "deb-root"
+    step(f"Installing {deb.name} under {root.relative_to(ROOT)}/")
+    shutil.rmtree(root, ignore_errors=True)
+    for folder in ("info", "updates"):
+        (root / "var" / "lib" / "dpkg" / folder).mkdir(parents=True)
+    (root / "var" / "lib" / "dpkg" / "status").touch()
+    # The system libraries it depends on are the machine's, not the scratch root's.
+    if call("dpkg", f"--root={root}", "--force-depends", "--force-not-root",
+            f"--log={os.devnull}", "-i", deb):
+        return 1
+    step("Testing the installed app")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return call(PYTHON, "-m", "pytest", "tests/frozen", "--frozen",
+                root / "usr" / "bin" / "bgdesk", env=env)
+
+
 def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script may meet an older Python
         sys.exit("bgdesk needs Python 3.11 or newer.")
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "package": package}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__.strip().splitlines()[0])
         return 2

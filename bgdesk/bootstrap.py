@@ -23,7 +23,7 @@ def load_settings(paths: Paths) -> Settings:
 
 
 def model_store(paths: Paths) -> ModelStore:
-    return ModelStore(paths.models_dir)
+    return ModelStore(paths.models_dir, paths.bundled_models_dir)
 
 
 def build_core(paths: Paths, settings: Settings) -> Core:
@@ -60,11 +60,11 @@ def start_embedded_api(core: Core) -> tuple[ApiStatus, Callable[[], None]]:
     return ApiStatus(server.url), server.stop
 
 
-def open_window(core: Core) -> int:
+def open_window(core: Core, paths: list[str]) -> int:
     """Bare `bgdesk`: the desktop window, with the API inside the same process."""
     from bgdesk.gui.app import run_window
 
-    return run_window(core, start_embedded_api)
+    return run_window(core, start_embedded_api, paths)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,14 @@ import platformdirs
 APP_NAME = "bgdesk"
 
 
+def bundle_root() -> Path:
+    """Where the installed app keeps its read-only files; the checkout's root otherwise."""
+    return Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1]))
+
+
 def resource(name: str) -> Path:
     """A file of `resources/`: beside the package in a checkout, inside a frozen bundle."""
-    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1]))
-    return root / "resources" / name
+    return bundle_root() / "resources" / name
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class Paths:
     def under(cls, root: Path, models_dir: Path | None = None) -> Paths:
         """All state under `root`, as `BGDESK_HOME=root` would give."""
         return cls(data_dir=root, config_dir=root, models_dir=models_dir or root / "models")
+
+    @property
+    def bundled_models_dir(self) -> Path | None:
+        """Models shipped inside the installed app (read-only), so it works offline at once."""
+        return bundle_root() / "models" if getattr(sys, "frozen", False) else None
 
     @property
     def database(self) -> Path:

@@ -49,6 +49,18 @@ class MemoryKeyring(KeyringBackend):
         self.passwords.pop((service, username), None)
 
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--frozen", metavar="PATH",
+                     help="an installed, frozen bgdesk executable: run tests/frozen against it")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/frozen needs a built app; `python3 tasks.py package --check` provides one."""
+    if collection_path.name == "frozen" and not config.getoption("--frozen"):
+        return True
+    return None
+
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()

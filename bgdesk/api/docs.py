@@ -11,10 +11,15 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from bgdesk.paths import bundle_root
+
 ASSETS = "/docs-assets"
 
 
 def _swagger_ui_static() -> Path:
+    bundled = bundle_root() / "swagger_ui" / "static"  # the installed app carries only these
+    if bundled.is_dir():
+        return bundled
     spec = importlib.util.find_spec("swagger_ui")  # located, not imported: it pulls in jinja2
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("The swagger-ui-py package is missing; reinstall bgdesk.")

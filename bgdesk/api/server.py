@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 import threading
 
@@ -62,8 +63,18 @@ class ApiServer:
         self._thread: threading.Thread | None = None
 
     def serve(self) -> None:
-        """Serve until interrupted (Ctrl+C)."""
-        self.server.run(sockets=[self.socket])
+        """Serve until Ctrl+C or SIGTERM, then return after a graceful shutdown.
+
+        uvicorn re-raises the signal that stopped it once it is done; the handlers set here
+        take that re-raise, so the caller can still close the core (finish the job in hand).
+        """
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {number: signal.signal(number, lambda *_: None) for number in stops}
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.server.run,

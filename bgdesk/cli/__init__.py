@@ -17,7 +17,7 @@ from bgdesk.settings import Settings
 
 CoreFactory = Callable[[Paths, Settings], Core]
 ApiRunner = Callable[[Core, str, int], int]
-WindowRunner = Callable[[Core], int]
+WindowRunner = Callable[[Core, list[str]], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_parser(commands)
     models.add_parser(commands)
     admin.add_parsers(commands)
+    window = commands.add_parser("open", help="open the window (what bare `bgdesk` does), "
+                                 "with these photos or folders queued")
+    window.add_argument("paths", nargs="*", metavar="PATH")
     serve = commands.add_parser("serve", help="serve the REST API (without the window)")
     serve.add_argument("--host", help="address to bind (default: setting api_host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: setting api_port, 7878)")
@@ -44,11 +47,11 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
     try:
         settings = Settings.load(paths.settings_file)
         if args.command == "models":
-            return models.run(args, ModelStore(paths.models_dir))
+            return models.run(args, ModelStore(paths.models_dir, paths.bundled_models_dir))
         core = build_core(paths, settings)
         try:
-            if args.command is None:
-                return open_window(core)
+            if args.command in (None, "open"):
+                return open_window(core, getattr(args, "paths", []))
             if args.command == "serve":
                 return serve_api(core, args.host or settings.api_host,
                                  settings.api_port if args.port is None else args.port)

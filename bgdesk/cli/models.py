@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json, print_table
-from bgdesk.inference.models import ModelStore
+from bgdesk.inference.models import ModelStatus, ModelStore
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, store: ModelStore) -> int:
                         for s in statuses])
         else:
             print_table(["MODEL", "INSTALLED", "SIZE", "LICENCE", "DESCRIPTION"],
-                        [[s.spec.name, "yes" if s.installed else "-", f"{s.spec.size_mb:g} MB",
+                        [[s.spec.name, installed_text(store, s), f"{s.spec.size_mb:g} MB",
                           s.spec.licence, s.spec.description] for s in statuses])
             print(f"\nModels folder: {store.folder}")
         return 0
@@ -68,5 +68,16 @@ def run(args: argparse.Namespace, store: ModelStore) -> int:
             print(f"{name}: {verdict}")
         return 1 if "mismatch" in report.values() else 0
     removed = store.remove(args.name)
-    print(f"Removed {args.name}." if removed else f"{args.name} was not installed.")
+    if removed:
+        print(f"Removed {args.name}.")
+    elif store.is_bundled(args.name):
+        print(f"{args.name} came with bgdesk and stays installed.")
+    else:
+        print(f"{args.name} was not installed.")
     return 0
+
+
+def installed_text(store: ModelStore, status: ModelStatus) -> str:
+    if not status.installed:
+        return "-"
+    return "bundled" if store.is_bundled(status.spec.name) else "yes"

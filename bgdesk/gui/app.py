@@ -7,7 +7,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -27,8 +27,8 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_window(core: Core, start_api: ApiStarter) -> int:
-    """Show the main window until it is closed; returns the exit status."""
+def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None) -> int:
+    """Show the main window, with `paths` queued, until it is closed; returns the status."""
     if not has_display():
         print("bgdesk: no display to open the window on. Use `bgdesk serve` for the API or "
               "`bgdesk remove PATH...` for files.", file=sys.stderr)
@@ -45,6 +45,8 @@ def run_window(core: Core, start_api: ApiStarter) -> int:
     core.start()
     window = MainWindow(core, api)
     window.show()
+    if paths:
+        window.add_urls([QUrl.fromLocalFile(os.path.abspath(path)) for path in paths])
     quit_on_signals(window)
     try:
         return app.exec()

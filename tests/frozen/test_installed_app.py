@@ -1,0 +1,126 @@
+"""The installed, frozen app, driven as a person or a script would, with no Python around it.
+
+Run by `python3 tasks.py package --check` with `--frozen PATH/TO/bgdesk`; skipped otherwise.
+The app gets a fresh home and no models folder of its own, so its bundled model must serve.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from bgdesk import __version__
+from bgdesk.inference.decode import Limits
+from bgdesk.inference.engine import Engine
+from bgdesk.inference.models import ModelStore
+from bgdesk.inference.options import OutputOptions
+from tests.conftest import decode, photo
+from tests.processes import free_port, serving, terminate
+
+
+@pytest.fixture
+def frozen(request: pytest.FixtureRequest) -> Path:
+    return Path(request.config.getoption("--frozen"))
+
+
+@pytest.fixture
+def app_env(tmp_path: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("BGDESK_", "PYTHON", "VIRTUAL_ENV"))}
+    env |= {"BGDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
+            "PATH": "/usr/bin:/bin"}
+    return env
+
+
+def bgdesk(frozen: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(frozen), *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+@pytest.fixture
+def astronaut(tmp_path: Path) -> Path:
+    path = tmp_path / "astronaut.jpg"
+    path.write_bytes(photo("astronaut"))
+    return path
+
+
+def test_version(frozen: Path, app_env: dict[str, str]) -> None:
+    result = bgdesk(frozen, app_env, "--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"bgdesk {__version__}"
+
+
+def test_the_default_model_comes_inside_the_app(frozen: Path, app_env: dict[str, str]) -> None:
+    result = bgdesk(frozen, app_env, "models", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    u2netp = next(m for m in json.loads(result.stdout) if m["name"] == "u2netp")
+    assert u2netp["installed"] and Path(u2netp["path"]).is_relative_to(frozen.resolve().parent)
+    assert bgdesk(frozen, app_env, "models", "verify").stdout.strip() == "u2netp: ok"
+
+
+def test_remove_gives_the_same_cutout_as_the_source_tree(frozen: Path, app_env: dict[str, str],
+                                                         astronaut: Path,
+                                                         models_dir: Path) -> None:
+    result = bgdesk(frozen, app_env, "remove", str(astronaut))
+    assert result.returncode == 0, result.stderr
+    frozen_cutout = decode((astronaut.parent / "astronaut-nobg.png").read_bytes())
+    assert frozen_cutout.mode == "RGBA" and frozen_cutout.size == (512, 512)
+    engine = Engine(ModelStore(models_dir), Limits(64 << 20, 64))
+    reference = decode(engine.remove_background(astronaut.read_bytes(), OutputOptions()).data)
+    alpha = np.asarray(frozen_cutout)[..., 3].astype(int)
+    expected = np.asarray(reference)[..., 3].astype(int)
+    assert np.abs(alpha - expected).max() <= 1
+    assert alpha[5, 5] == 0 and alpha[200, 250] == 255  # sky-blue corner out, face in
+
+
+@pytest.fixture
+def served(frozen: Path, app_env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    created = bgdesk(frozen, app_env, "keys", "create", "--name", "frozen test", "--json")
+    assert created.returncode == 0, created.stderr
+    port = free_port()
+    with serving([str(frozen), "serve", "--port", str(port)], app_env, port) as process:
+        yield f"http://127.0.0.1:{port}", json.loads(created.stdout)["key"]
+        errors = terminate(process)
+        assert process.returncode == 0 and "Traceback" not in errors, errors
+
+
+def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) -> None:
+    url, key = served
+    auth = {"Authorization": f"Bearer {key}"}
+    assert httpx.post(f"{url}/api/v1/remove-bg").status_code == 401
+    answer = httpx.post(f"{url}/api/v1/remove-bg", headers=auth,
+                        files={"image_file": ("astronaut.jpg", astronaut.read_bytes())})
+    assert answer.status_code == 202, answer.text
+    job_id = answer.json()["jobId"]
+    deadline = time.monotonic() + 60
+    while (status := httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=auth).json())[
+            "status"] in ("queued", "processing") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status["status"] == "completed", status
+    download = httpx.get(status["outputUrl"])
+    assert download.status_code == 200 and download.headers["content-type"] == "image/png"
+    assert decode(download.content).mode == "RGBA"
+    assert httpx.get(f"{url}/docs").status_code == 200
+
+
+def test_the_window_opens_runs_a_photo_and_quits_cleanly(frozen: Path, app_env: dict[str, str],
+                                                         astronaut: Path) -> None:
+    home = Path(app_env["BGDESK_HOME"])
+    home.mkdir()
+    port = free_port()
+    (home / "settings.json").write_text(json.dumps({"api_port": port}))
+    with serving([str(frozen), "open", str(astronaut)], app_env, port) as process:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((home / "outputs").glob("*.png")):
+            time.sleep(0.1)
+        errors = terminate(process)
+    assert process.returncode == 0 and "Traceback" not in errors, errors
+    assert len(list((home / "outputs").glob("*.png"))) == 1
+    assert (home / "window.ini").is_file()
