@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bgdesk import __version__
 from bgdesk.cli import admin, models, remove
@@ -38,10 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = {"remove", "models", "accounts", "keys", "credits", "jobs", "open", "serve"}
+
+
 def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner,
         open_window: WindowRunner) -> int:
-    """Parse `argv` and run the command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Parse `argv` and run the command; returns the exit status.
+
+    Paths with no command (`bgdesk photo.jpg`, what file managers and "Open with" send) mean
+    `bgdesk open photo.jpg`.
+    """
+    parser = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS and Path(
+            argv[0]).exists():
+        argv = ["open", *argv]
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -110,7 +110,8 @@ def test_bare_command_and_open_open_the_window(home: Paths) -> None:
 
     assert run([], home, build_core, lambda *_: 1, window) == 0
     assert run(["open", "a.jpg", "folder"], home, build_core, lambda *_: 1, window) == 0
-    assert opened == [[], ["a.jpg", "folder"]]
+    assert run([str(home.data_dir)], home, build_core, lambda *_: 1, window) == 0
+    assert opened == [[], ["a.jpg", "folder"], [str(home.data_dir)]]
 
 
 def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,
