@@ -89,7 +89,7 @@ def build(dist: Path) -> Path:
                                ("256x256", HERE / "bgdesk-256.png")):
             (icons / folder / "apps").mkdir(parents=True)
             shutil.copy(source, icons / folder / "apps" / f"bgdesk{source.suffix}")
-        size_kib = sum(p.stat().st_size for p in stage.rglob("*") if p.is_file()) // 1024
+        size_kib = sum(p.lstat().st_size for p in stage.rglob("*") if not p.is_dir()) // 1024
         (stage / "DEBIAN").mkdir()
         (stage / "DEBIAN" / "control").write_text(control(frozen, size_kib))
         for path in stage.rglob("*"):  # what dpkg-deb accepts: no group/world write bits
