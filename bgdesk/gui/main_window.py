@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.app import Core
-from bgdesk.errors import BgdeskError
+from bgdesk.errors import BgdeskError, NotFound
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
@@ -200,7 +200,11 @@ class MainWindow(QMainWindow):
             self.queue.upsert(job)
 
     def _on_job_changed(self, kind: str, job_id: str) -> None:
-        job = self.core.jobs.get(job_id)
+        try:
+            job = self.core.jobs.get(job_id)
+        except NotFound:  # its account was deleted meanwhile
+            self.queue.remove(job_id)
+            return
         self.queue.upsert(job)
         self._update_credits()
         if kind == "queued" and not self.queue.current_id():
