@@ -90,7 +90,10 @@ def main(dark: bool) -> int:
         time.sleep(0.05)
     window.queue.list.setCurrentRow(0)
     window.preview.divider = 0.45
-    for _ in range(20):
+    while window.preview.after is None and time.monotonic() < deadline:  # read off-thread
+        app.processEvents()
+        time.sleep(0.05)
+    for _ in range(20):  # thumbnails, then one more paint
         app.processEvents()
         time.sleep(0.05)
     target.parent.mkdir(exist_ok=True)

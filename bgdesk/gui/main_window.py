@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
+    QImage,
     QKeySequence,
     QPixmap,
 )
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, NotFound
 from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.queue import JobQueue
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
         self.submissions.refused.connect(self._on_refused)
+        self.preview_loader = PreviewLoader(self)
+        self.preview_loader.loaded.connect(self._show_loaded)
         self.queue.selected.connect(lambda _: self._show_selected())
         self._load_history()
         self._update_credits()
@@ -222,15 +226,20 @@ class MainWindow(QMainWindow):
         self._update_credits()
 
     def _show_selected(self) -> None:
+        """Ask for the selected job's pictures; `_show_loaded` shows them once read."""
         job = self.selected_job()
         if job is None:
             self.preview.show_images(None, None)
             return
-        before = QPixmap(job.input_path)
-        after = QPixmap(job.output_path) if job.status == "completed" else None
-        self.preview.show_images(before if not before.isNull() else None, after)
+        self.preview_loader.request(job.public_id, job.input_path,
+                                    job.output_path if job.status == "completed" else None)
         if job.status == "failed":
             self.statusBar().showMessage(f"{job.input_name}: {job.error_message}")
+
+    def _show_loaded(self, job_id: str, before: QImage, after: QImage) -> None:
+        if job_id == self.queue.current_id():
+            self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
+                                     None if after.isNull() else QPixmap.fromImage(after))
 
     def _update_credits(self) -> None:
         balance = self.core.ledger.balance(self.core.accounts.owner())
@@ -365,5 +374,6 @@ class MainWindow(QMainWindow):
         self.window_state.sync()
         self.submissions.close()
         self.queue.close_loader()
+        self.preview_loader.close()
         self.bridge.close()
         super().closeEvent(event)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from bgdesk.gui.formatting import local_time
+from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
 from bgdesk.storage.models import Job
 
 STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
                "failed": "Failed"}
-THUMBNAIL = 56
 JOB_ID = Qt.ItemDataRole.UserRole
 
 
@@ -23,57 +21,6 @@ def row_text(job: Job) -> str:
     if job.status == "failed" and job.error_message:
         status = f"Failed: {job.error_message}"
     return f"{job.input_name}\n{status} · {job.source} · {when}"
-
-
-def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
-    """A `side`-pixel square image of the picture at `path`, over a checkerboard.
-
-    Reads only as many pixels as the thumbnail needs (JPEG decodes at a reduced scale), and
-    uses QImage alone, which is safe off the GUI thread.
-    """
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid():
-        reader.setScaledSize(size.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
-    picture = reader.read()
-    canvas = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
-    canvas.fill(Qt.GlobalColor.transparent)
-    if picture.isNull():
-        return canvas
-    picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
-    left, top = (side - picture.width()) // 2, (side - picture.height()) // 2
-    painter = QPainter(canvas)
-    if picture.hasAlphaChannel():
-        cell = 7
-        for y in range(top, top + picture.height(), cell):
-            for x in range(left, left + picture.width(), cell):
-                shade = 0xFF if ((x - left) // cell + (y - top) // cell) % 2 else 0xCC
-                painter.fillRect(x, y, min(cell, left + picture.width() - x),
-                                 min(cell, top + picture.height() - y), QColor(shade, shade, shade))
-    painter.drawImage(left, top, picture)
-    painter.end()
-    return canvas
-
-
-class ThumbnailLoader(QObject):
-    """Makes thumbnails on a worker thread; `loaded` arrives on the GUI thread."""
-
-    loaded = Signal(str, str, QImage)  # job id, path, image
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bgdesk-thumbs")
-        self._closed = False
-
-    def request(self, job_id: str, path: str) -> None:
-        if not self._closed:  # events queued before the window closed may still arrive
-            self._pool.submit(lambda: self.loaded.emit(job_id, path, thumbnail(path)))
-
-    def close(self) -> None:
-        self._closed = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class JobQueue(QWidget):

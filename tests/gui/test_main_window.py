@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
@@ -293,3 +294,18 @@ def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
         assert CreditEntry.select().where(CreditEntry.kind == "charge").count() == 4
     finally:
         reopened.close()
+
+
+def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned; show rotated 90° clockwise
+    source = tmp_path / "phone.jpg"
+    source.write_bytes(photo("coffee", (300, 200), exif=exif.tobytes()))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    window.queue.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+    assert window.preview.before is not None
+    assert window.preview.before.size().toTuple() == (200, 300)
+    assert window.preview.after.size().toTuple() == (200, 300)

@@ -1,0 +1,103 @@
+"""Reading pictures for the window off the GUI thread: thumbnails and the preview's pair.
+
+Only QImage is used on worker threads (QPixmap belongs to the GUI thread); readers apply the
+EXIF orientation, as the engine does, so a phone photo and its cutout stand the same way up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
+
+THUMBNAIL = 56
+
+
+def read_image(path: str | None) -> QImage:
+    """The picture at `path`, upright; a null image when there is none or it cannot be read."""
+    if not path:
+        return QImage()
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    return reader.read()
+
+
+def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
+    """A `side`-pixel square image of the picture at `path`, over a checkerboard.
+
+    Reads only as many pixels as the thumbnail needs (JPEG decodes at a reduced scale), and
+    uses QImage alone, which is safe off the GUI thread.
+    """
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if size.isValid():
+        reader.setScaledSize(size.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
+    picture = reader.read()
+    canvas = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    canvas.fill(Qt.GlobalColor.transparent)
+    if picture.isNull():
+        return canvas
+    picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    left, top = (side - picture.width()) // 2, (side - picture.height()) // 2
+    painter = QPainter(canvas)
+    if picture.hasAlphaChannel():
+        cell = 7
+        for y in range(top, top + picture.height(), cell):
+            for x in range(left, left + picture.width(), cell):
+                shade = 0xFF if ((x - left) // cell + (y - top) // cell) % 2 else 0xCC
+                painter.fillRect(x, y, min(cell, left + picture.width() - x),
+                                 min(cell, top + picture.height() - y), QColor(shade, shade, shade))
+    painter.drawImage(left, top, picture)
+    painter.end()
+    return canvas
+
+
+class _Worker(QObject):
+    """One background thread; work asked for after `close` is dropped."""
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._closed = False
+
+    def _submit(self, work: Callable[..., object], *args: object) -> None:
+        if not self._closed:  # events queued before the window closed may still arrive
+            self._pool.submit(work, *args)
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ThumbnailLoader(_Worker):
+    """`loaded` brings a job's thumbnail to the GUI thread."""
+
+    loaded = Signal(str, str, QImage)  # job id, path, image
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__("bgdesk-thumbs", parent)
+
+    def request(self, job_id: str, path: str) -> None:
+        self._submit(lambda: self.loaded.emit(job_id, path, thumbnail(path)))
+
+
+class PreviewLoader(_Worker):
+    """`loaded` brings the selected job's original and cutout; stale requests are skipped."""
+
+    loaded = Signal(str, QImage, QImage)  # job id, before, after (null when there is none)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__("bgdesk-preview", parent)
+        self._wanted = ""
+
+    def request(self, job_id: str, before: str, after: str | None) -> None:
+        self._wanted = job_id
+        self._submit(self._load, job_id, before, after)
+
+    def _load(self, job_id: str, before: str, after: str | None) -> None:
+        if job_id == self._wanted:  # the person may have moved on to another job meanwhile
+            self.loaded.emit(job_id, read_image(before), read_image(after))
