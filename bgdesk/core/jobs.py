@@ -177,6 +177,11 @@ class JobService:
             | (Job.completed_at >= moment) | (Job.output_deleted_at >= moment))
             .order_by(Job.id))
 
+    def unfinished(self) -> tuple[int, int]:
+        """How many jobs, of every account and process, are (running, waiting)."""
+        return (Job.select().where(Job.status == "running").count(),
+                Job.select().where(Job.status == "queued").count())
+
     def count(self, account: Account | None = None) -> int:
         query = Job.select()
         return (query.where(Job.account == account) if account else query).count()

@@ -23,6 +23,7 @@ class JobRunner:
 
     def start(self) -> None:
         if not self._threads:
+            self._stopping.clear()
             self.service.recover()
             self._threads = [threading.Thread(target=self._run, name=f"bgdesk-runner-{n}",
                                               daemon=True) for n in range(self.workers)]

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.queue = JobQueue()
         self.preview = BeforeAfterView()
         self.credits = QLabel()
+        self.progress = QLabel()
         self.api_state = QLabel(api.text)
         self.notice: QMessageBox | None = None
         self._build()
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
 
     # -- input --------------------------------------------------------------------------
@@ -242,8 +244,13 @@ class MainWindow(QMainWindow):
                                      None if after.isNull() else QPixmap.fromImage(after))
 
     def _update_credits(self) -> None:
+        """The balance in the toolbar, and how much work is under way in the status bar."""
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
+        running, waiting = self.core.jobs.unfinished()
+        parts = [f"{running} working"] if running else []
+        parts += [f"{waiting} waiting"] if waiting else []
+        self.progress.setText(" · ".join(parts))
 
     def selected_job(self) -> Job | None:
         job_id = self.queue.current_id()
@@ -368,6 +375,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Jobs still queued stay queued: the next start (of any bgdesk face) finishes them."""
+        if not self._refresh_timer.isActive():  # closed before
+            super().closeEvent(event)
+            return
         self._refresh_timer.stop()
         self.bridge.job_changed.disconnect(self._on_job_changed)
         self.window_state.setValue("geometry", self.saveGeometry())

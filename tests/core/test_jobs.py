@@ -160,3 +160,18 @@ def test_a_failed_job_can_be_retried_as_a_new_charge(fake_core: Core) -> None:
     fake_core.runner.run_until_idle()
     assert fake_core.jobs.get(again.public_id).status == "completed"
     assert fake_core.ledger.balance(owner) == 99
+
+
+def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    fake_core.runner.start()
+    fake_core.runner.stop()
+    ids = [fake_core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api",
+                                        OutputOptions()).public_id for _ in range(2)]
+    assert fake_core.jobs.unfinished() == (0, 2)
+    fake_core.runner.start()
+    for _ in range(250):
+        if not fake_core.jobs.pending_ids(ids):
+            break
+        time.sleep(0.02)
+    assert fake_core.jobs.unfinished() == (0, 0)

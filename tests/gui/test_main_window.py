@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,12 +11,13 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from bgdesk.api.server import ApiServer
-from bgdesk.bootstrap import build_core
+from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import ApiStatus, MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
@@ -309,3 +311,30 @@ def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
     assert window.preview.before is not None
     assert window.preview.before.size().toTuple() == (200, 300)
     assert window.preview.after.size().toTuple() == (200, 300)
+
+
+def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        core = build_core(home, Settings(api_port=taken.getsockname()[1]))
+        with pytest.raises(BgdeskError) as refused:
+            start_embedded_api(core)
+    main = MainWindow(core, ApiStatus(None, refused.value.message))
+    qtbot.addWidget(main)
+    assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
+    docs = next(a for a in main.findChildren(QAction) if a.text() == "API Documentation")
+    assert not docs.isEnabled()
+    main.close()
+    core.close()
+
+
+def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.core.runner.stop()  # nothing runs: everything waits
+    files = [tmp_path / f"{n}.jpg" for n in range(3)]
+    for file in files:
+        file.write_bytes(photo("rocket", (300, 200)))
+    drop(window, files)
+    qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=10_000)
+    window.core.runner.start()
+    qtbot.waitUntil(lambda: window.progress.text() == "", timeout=60_000)
