@@ -150,6 +150,7 @@ class Receiver:
     url: str
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    gets: list[dict[str, str]] = field(default_factory=list)  # request headers
     fail_first: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
 
@@ -160,6 +161,7 @@ def receiver() -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            state.gets.append(dict(self.headers))
             if self.path.startswith("/redirect"):
                 self.send_response(302)
                 self.send_header("Location", "/" + self.path.split("/", 2)[2])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -38,39 +39,57 @@ def check_http_url(url: str) -> str:
     return url.strip()
 
 
-def _refuse_private(host: str, port: int) -> None:
-    """Refuse hosts that resolve to loopback, private, link-local or otherwise local space."""
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for `host`, refused if any of its addresses is loopback,
+    private, link-local or otherwise local."""
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port)}
+        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port,
+                                                                     type=socket.SOCK_STREAM)]
     except (OSError, UnicodeError) as exc:
         raise InvalidUrl(f"Cannot resolve {host}: {exc}") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
+        if not is_public(ip):
             raise InvalidUrl(
                 f"{host} is a private, loopback or link-local address ({ip}); fetching "
                 "from it is off (setting allow_private_urls)."
             )
+    return addresses[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """`url` sent to `address` itself, so a second DNS answer (a rebinding attack) cannot
+    send the request elsewhere: (URL, Host header, request extensions naming the TLS host)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    target = urlunsplit((parts.scheme, literal + port, parts.path or "/", parts.query, ""))
+    return target, {"Host": host + port}, {"sni_hostname": host}
 
 
 class ImageFetcher:
     """Downloads image_url inputs with every bound applied on every hop."""
 
-    def __init__(self, limits: FetchLimits) -> None:
+    def __init__(self, limits: FetchLimits, verify: ssl.SSLContext | bool = True) -> None:
         self.limits = limits
+        self.verify = verify  # the system's trusted certificates unless told otherwise
 
     def fetch(self, url: str) -> tuple[bytes, str]:
         """The body at `url` and a file name for it, or a 400-class error saying why not."""
         url = check_http_url(url)
         with httpx.Client(timeout=self.limits.timeout, follow_redirects=False,
-                          headers={"User-Agent": USER_AGENT}) as client:
+                          headers={"User-Agent": USER_AGENT}, verify=self.verify) as client:
             for _ in range(self.limits.max_redirects + 1):
                 parts = urlsplit(url)
-                if not self.limits.allow_private:
-                    _refuse_private(parts.hostname or "",
-                                    parts.port or (443 if parts.scheme == "https" else 80))
+                target, headers, extensions = self._route(url)
                 try:
-                    with client.stream("GET", url) as response:
+                    with client.stream("GET", target, headers=headers,
+                                       extensions=extensions) as response:
                         if response.status_code in REDIRECTS and "location" in response.headers:
                             url = check_http_url(urljoin(url, response.headers["location"]))
                             continue
@@ -82,6 +101,14 @@ class ImageFetcher:
                     raise InvalidUrl(f"Could not fetch the image URL: {exc}") from None
         raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} "
                          "times.")
+
+    def _route(self, url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+        """Where to send the GET for `url`: as it is, or to its checked public address."""
+        if self.limits.allow_private:
+            return url, {}, {}
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return pinned(url, public_address(parts.hostname or "", port))
 
     def _read(self, response: httpx.Response) -> bytes:
         limit = self.limits.max_bytes

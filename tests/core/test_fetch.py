@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+import trustme
+
+from bgdesk.core import fetch
 from bgdesk.core.fetch import FetchLimits, ImageFetcher
 from bgdesk.errors import ImageTooLarge, InvalidRequest, InvalidUrl
 from tests.conftest import Receiver, photo
@@ -38,3 +46,87 @@ def test_size_redirects_and_status_are_bounded(receiver: Receiver) -> None:
     with pytest.raises(InvalidRequest, match="redirected more than 2"):
         ImageFetcher(OPEN).fetch(deep)
     assert ImageFetcher(OPEN).fetch(f"{receiver.url}/redirect/redirect/a.jpg")[1] == "a.jpg"
+
+
+def resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list[str]:
+    """Make `socket.getaddrinfo` answer `answers[name]` in turn for the names given; returns
+    the log of names asked for."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: str, port: object, *args: object, **kwargs: object) -> list:
+        if host not in answers:
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        asked.append(host)
+        address = answers[host].pop(0) if len(answers[host]) > 1 else answers[host][0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(str(port))))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+CLOSED = FetchLimits(max_bytes=5_000_000, timeout=2, max_redirects=2, allow_private=False)
+
+
+def test_the_checked_address_is_the_one_fetched_from(receiver: Receiver,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a name that answers a public address to the check and loopback to
+    the fetch must not reach the loopback server."""
+    receiver.files["/a.jpg"] = (photo("coffee"), "image/jpeg")
+    port = receiver.url.rsplit(":", 1)[1]
+    asked = resolving(monkeypatch, {"rebind.test": ["192.0.43.10", "127.0.0.1"]})
+    with pytest.raises(InvalidUrl, match="Could not fetch"):
+        ImageFetcher(CLOSED).fetch(f"http://rebind.test:{port}/a.jpg")
+    assert asked == ["rebind.test"] and receiver.gets == []
+
+
+def test_a_pinned_fetch_names_the_host_it_asked_for(receiver: Receiver,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    receiver.files["/a.jpg"] = (photo("coffee"), "image/jpeg")
+    port = receiver.url.rsplit(":", 1)[1]
+    resolving(monkeypatch, {"photos.test": ["127.0.0.1"]})
+    monkeypatch.setattr(fetch, "is_public", lambda ip: True)  # as if loopback were public
+    data, name = ImageFetcher(CLOSED).fetch(f"http://photos.test:{port}/a.jpg")
+    assert data == photo("coffee") and name == "a.jpg"
+    assert receiver.gets[0]["Host"] == f"photos.test:{port}"
+
+
+@pytest.fixture
+def tls_photos(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ssl.SSLContext]]:
+    """An HTTPS server for `photos.test` (certificate from a test CA), and a client context
+    trusting that CA; the name resolves to it and counts as public."""
+    authority = trustme.CA()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TlsPhoto)
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("photos.test").configure_cert(server_side)
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client_side = ssl.create_default_context()
+    authority.configure_trust(client_side)
+    resolving(monkeypatch, {"photos.test": ["127.0.0.1"], "wrong.test": ["127.0.0.1"]})
+    monkeypatch.setattr(fetch, "is_public", lambda ip: True)
+    yield str(server.server_address[1]), client_side
+    server.shutdown()
+    server.server_close()
+
+
+class TlsPhoto(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = photo("coffee", (60, 40))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_https_stays_verified_against_the_name_when_pinned(
+        tls_photos: tuple[str, ssl.SSLContext]) -> None:
+    port, trusted = tls_photos
+    fetcher = ImageFetcher(CLOSED, verify=trusted)
+    data, _ = fetcher.fetch(f"https://photos.test:{port}/a.jpg")
+    assert data == photo("coffee", (60, 40))
+    with pytest.raises(InvalidUrl, match=r"CERTIFICATE_VERIFY_FAILED|certificate"):
+        fetcher.fetch(f"https://wrong.test:{port}/a.jpg")  # same server, name not on its cert
