@@ -40,6 +40,8 @@ def architecture() -> str:
 
 def glibc_needed(folder: Path) -> str:
     """The newest GLIBC_x.y symbol version any bundled binary asks for."""
+    if not shutil.which("objdump"):
+        sys.exit("build_deb: objdump is missing (Debian package binutils).")
     found: set[tuple[int, ...]] = set()
     for path in folder.rglob("*"):
         if not path.is_file() or not (path.suffix == ".so" or ".so." in path.name
