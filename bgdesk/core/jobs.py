@@ -237,12 +237,18 @@ class JobService:
         return self.submit_file(account, Path(job.input_path), job.source, options,
                                 Path(job.output_path))
 
-    def delete(self, public_id: str, account: Account | None = None) -> Job:
-        """Remove a finished job's output (and bgdesk's copy of its input)."""
+    def delete(self, public_id: str, account: Account | None = None,
+               keep_output: bool = False) -> Job:
+        """Remove a finished job's output (and bgdesk's copy of its input).
+
+        `keep_output` leaves the cutout file where it is, for a cutout the person had
+        written into a folder of their own; the job still leaves the history.
+        """
         job = self.get(public_id, account)
         if job.status in ("queued", "running"):
             raise Conflict("The job is still processing; delete it once it has finished.")
-        Path(job.output_path).unlink(missing_ok=True)
+        if not keep_output:
+            Path(job.output_path).unlink(missing_ok=True)
         if job.owns_input:
             Path(job.input_path).unlink(missing_ok=True)
         Job.update(output_deleted_at=utcnow()).where(Job.id == job.id).execute()

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self._action(edit, "Copy Cutout", self.copy_cutout, StandardKey.Copy)
         paste = self._action(edit, "Paste", self.paste, StandardKey.Paste)
         self._action(edit, "Retry", self.retry, "Ctrl+R")
+        self._action(edit, "Remove from History", self.remove_from_history, StandardKey.Delete)
         edit.addSeparator()
         self._action(edit, "Settings…", self.open_settings, "Ctrl+,")
         account = menus.addMenu("&Account")
@@ -347,6 +348,19 @@ class MainWindow(QMainWindow):
         job = self.selected_job()
         if job is not None:
             self._guarded(lambda: self.core.jobs.retry(job.public_id))
+
+    def remove_from_history(self) -> None:
+        """Drop the selected finished job; a cutout in a folder of the person's own stays."""
+        job = self.selected_job()
+        if job is None:
+            return
+        own_folder = self.core.paths.outputs_dir not in Path(job.output_path).parents
+        kept = (f"\n\nThe cutout at {job.output_path} is kept." if own_folder
+                and job.status == "completed" else "")
+        answer = QMessageBox.question(self, "Remove from history",
+                                      f"Remove {job.input_name} from the history?{kept}")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._guarded(lambda: self.core.jobs.delete(job.public_id, keep_output=own_folder))
 
     # -- account, settings, help --------------------------------------------------------
 

@@ -338,3 +338,24 @@ def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_pat
     qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=10_000)
     window.core.runner.start()
     qtbot.waitUntil(lambda: window.progress.text() == "", timeout=60_000)
+
+
+def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
+        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args: QMessageBox.StandardButton.Yes)
+    source = tmp_path / "rocket.jpg"
+    source.write_bytes(photo("rocket", (300, 200)))
+    drop(window, [source])  # into bgdesk's own outputs folder
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    window.core.settings.output_dir = str(tmp_path / "mine")
+    drop(window, [source])  # into a folder of the person's
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
+    own, stored = (window.core.jobs.get(job_id) for job_id in window.queue.ids())
+    window.queue.list.setCurrentRow(0)
+    window.remove_from_history()
+    window.queue.list.setCurrentRow(0)
+    window.remove_from_history()
+    qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=5_000)
+    assert Path(own.output_path).is_file() and not Path(stored.output_path).exists()
+    assert source.is_file()
