@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -24,13 +25,15 @@ ATTEMPT_COLUMNS = ["When", "Result", "Took"]
 DELIVERY_ID = Qt.ItemDataRole.UserRole
 
 
-def table(columns: list[str]) -> QTableWidget:
+def table(columns: list[str], stretch: str) -> QTableWidget:
+    """A read-only table whose `stretch` column takes the spare width."""
     widget = QTableWidget(0, len(columns))
     widget.setHorizontalHeaderLabels(columns)
     widget.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     widget.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
     widget.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    widget.horizontalHeader().setStretchLastSection(True)
+    widget.horizontalHeader().setSectionResizeMode(columns.index(stretch),
+                                                   QHeaderView.ResizeMode.Stretch)
     widget.verticalHeader().setVisible(False)
     return widget
 
@@ -56,8 +59,8 @@ class WebhooksDialog(QDialog):
         self.core = core
         self.setWindowTitle("Webhook deliveries")
         self.resize(900, 480)
-        self.deliveries = table(DELIVERY_COLUMNS)
-        self.attempts = table(ATTEMPT_COLUMNS)
+        self.deliveries = table(DELIVERY_COLUMNS, stretch="Receiver")
+        self.attempts = table(ATTEMPT_COLUMNS, stretch="Result")
         self.deliveries.itemSelectionChanged.connect(self._show_attempts)
         self.empty = QLabel("No webhooks yet. API jobs submitted with a webhook_url appear here.")
         send_again = QPushButton("Send Again")
