@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.preview_loader.loaded.connect(self._show_loaded)
         self.queue.selected.connect(lambda _: self._show_selected())
         self._load_history()
-        self._update_credits()
+        self._update_status()
         self._last_refresh = utcnow()
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh)
@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
             self.queue.remove(job_id)
             return
         self.queue.upsert(job)
-        self._update_credits()
+        self._update_status()
         if kind == "queued" and not self.queue.current_id():
             self.queue.list.setCurrentRow(0)
         elif self.queue.current_id() == job_id:
@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
         since, self._last_refresh = self._last_refresh - timedelta(seconds=1), utcnow()
         for job in self.core.jobs.changed_since(since):
             self.queue.upsert(job)
-        self._update_credits()
+        self._update_status()
 
     def _show_selected(self) -> None:
         """Ask for the selected job's pictures; `_show_loaded` shows them once read."""
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
             self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
                                      None if after.isNull() else QPixmap.fromImage(after))
 
-    def _update_credits(self) -> None:
+    def _update_status(self) -> None:
         """The balance in the toolbar, and how much work is under way in the status bar."""
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
 
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
-        self._update_credits()
+        self._update_status()
         if refusal.code == "insufficient_credits":
             self._ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "
                       "credit. Grant more credits to this computer's account to go on.",
@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
                                          1_000_000)
         if ok:
             self.core.ledger.grant(self.core.accounts.owner(), amount, "granted in the window")
-            self._update_credits()
+            self._update_status()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Jobs still queued stay queued: the next start (of any bgdesk face) finishes them."""
