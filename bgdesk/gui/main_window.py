@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
@@ -194,9 +193,8 @@ class MainWindow(QMainWindow):
         clipboard = QGuiApplication.clipboard()
         mime = clipboard.mimeData()
         if mime.hasImage():
-            path = self.core.paths.uploads_dir / f"pasted-{secrets.token_hex(4)}.png"
-            clipboard.image().save(str(path), b"PNG")
-            self.submissions.add([str(path)])
+            stamp = datetime.now().strftime("%Y-%m-%d %H.%M.%S")
+            self.submissions.add_image(clipboard.image(), f"Pasted image {stamp}.png")
         else:
             self.add_urls(mime.urls(), mime.text())
 

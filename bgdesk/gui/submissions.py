@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
+from PySide6.QtGui import QImage
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.models import Account
 
 
 @dataclass(frozen=True)
@@ -70,25 +74,49 @@ class Submissions(QObject):
     def add(self, targets: list[str]) -> None:
         self._pool.submit(self._submit_all, targets)
 
+    def add_image(self, image: QImage, name: str) -> None:
+        """A picture with no file (pasted): bgdesk keeps a PNG copy of it as the job's input."""
+        self._pool.submit(self._submit_image, image, name)
+
     def _submit_all(self, targets: list[str]) -> None:
         owner = self.core.accounts.owner()
         options = OutputOptions(format=self.core.settings.output_format)
         for index, target in enumerate(targets):
-            try:
-                if target.startswith(("http://", "https://")):
-                    self.core.intake.submit(owner, "desktop", options, url=target)
-                else:
-                    self.core.jobs.submit_file(owner, Path(target), "desktop", options,
-                                               self.output_for(Path(target), options))
-            except InsufficientCredits as exc:
-                # Every later item would meet the same answer: say it once for all of them.
-                left = [display_name(t) for t in targets[index:]]
-                self.refused.emit(Refusal(left, exc.message, exc.code))
+            if not self._attempt(targets[index:], partial(self._submit_one, owner, target,
+                                                          options)):
                 return
-            except BgdeskError as exc:
-                self.refused.emit(Refusal([display_name(target)], exc.message, exc.code))
-            except Exception as exc:  # never a traceback in the window
-                self.refused.emit(Refusal([display_name(target)], str(exc), "internal_error"))
+
+    def _submit_one(self, owner: Account, target: str, options: OutputOptions) -> None:
+        if target.startswith(("http://", "https://")):
+            self.core.intake.submit(owner, "desktop", options, url=target)
+        else:
+            self.core.jobs.submit_file(owner, Path(target), "desktop", options,
+                                       self.output_for(Path(target), options))
+
+    def _submit_image(self, image: QImage, name: str) -> None:
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        # PySide's stubs ask for the format as bytes; at run time only str is accepted.
+        image.save(buffer, "PNG")  # type: ignore[call-overload]
+        data = bytes(buffer.data().data())
+        options = OutputOptions(format=self.core.settings.output_format)
+        self._attempt([name], lambda: self.core.jobs.submit_upload(
+            self.core.accounts.owner(), data, name, "desktop", options))
+
+    def _attempt(self, remaining: list[str], submit: Callable[[], object]) -> bool:
+        """Submit `remaining[0]`; a refusal is reported. False when the rest must stop too."""
+        try:
+            submit()
+        except InsufficientCredits as exc:
+            # Every later item would meet the same answer: say it once for all of them.
+            self.refused.emit(Refusal([display_name(t) for t in remaining], exc.message,
+                                      exc.code))
+            return False
+        except BgdeskError as exc:
+            self.refused.emit(Refusal([display_name(remaining[0])], exc.message, exc.code))
+        except Exception as exc:  # never a traceback in the window
+            self.refused.emit(Refusal([display_name(remaining[0])], str(exc), "internal_error"))
+        return True
 
     def output_for(self, source: Path, options: OutputOptions) -> Path | None:
         """A free name in the chosen output folder, when one is set; else None (bgdesk's own).

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from bgdesk.api.server import ApiServer
@@ -359,3 +359,20 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
     qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=5_000)
     assert Path(own.output_path).is_file() and not Path(stored.output_path).exists()
     assert source.is_file()
+
+
+def test_paste_an_image_or_a_link(qtbot, window: MainWindow, receiver: Receiver) -> None:
+    picture = QImage()
+    assert picture.loadFromData(photo("chelsea", (300, 200)))
+    QApplication.clipboard().setImage(picture)
+    window.paste()
+    qtbot.waitUntil(lambda: any(r.startswith("Pasted image") and "Done" in r for r in rows(window)),
+                    timeout=60_000)
+    receiver.files["/cat.jpg"] = (photo("chelsea", (300, 200)), "image/jpeg")
+    window.core.settings.allow_private_urls = True  # the link is on this machine
+    window.core.apply_settings()
+    QApplication.clipboard().setText(f"{receiver.url}/cat.jpg")
+    window.paste()
+    qtbot.waitUntil(lambda: any(r.startswith("cat.jpg") and "Done" in r for r in rows(window)),
+                    timeout=60_000)
+    assert window.credits.text() == "Credits: 98"
