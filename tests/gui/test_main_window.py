@@ -11,8 +11,8 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from bgdesk.api.server import ApiServer
 from bgdesk.bootstrap import build_core, start_embedded_api
@@ -26,7 +26,7 @@ from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job
-from tests.conftest import Receiver, photo
+from tests.conftest import Receiver, decode, photo
 
 
 @pytest.fixture
@@ -376,3 +376,46 @@ def test_paste_an_image_or_a_link(qtbot, window: MainWindow, receiver: Receiver)
     qtbot.waitUntil(lambda: any(r.startswith("cat.jpg") and "Done" in r for r in rows(window)),
                     timeout=60_000)
     assert window.credits.text() == "Credits: 98"
+
+
+def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each action as the person triggers it, with the dialogs answered."""
+    sources = [tmp_path / "coffee.jpg", tmp_path / "chelsea.jpg", tmp_path / "notes.jpg"]
+    sources[0].write_bytes(photo("coffee", (300, 200)))
+    sources[1].write_bytes(photo("chelsea", (300, 200)))
+    sources[2].write_bytes(photo("rocket", (300, 200)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *args: ([str(p) for p in sources[:2]], ""))
+    window.open_files()
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
+
+    window.queue.list.setCurrentRow(0)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "out" / "one.webp"), ""))
+    window.save_as()
+    assert decode((tmp_path / "out" / "one.webp").read_bytes()).mode == "RGBA"
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(tmp_path / "all"))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("{n}-{name}", True))
+    window.export_all()
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
+        "1-chelsea.png", "2-coffee.png"]
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    window.reveal()
+    window.open_api_docs()
+    assert opened == [QUrl.fromLocalFile(str(window.core.paths.outputs_dir)).toString(),
+                      f"{window.api_url}/docs"]
+
+    window.core.runner.stop()  # the photo is moved away before its turn: the job fails
+    window.core.jobs.submit_file(window.core.accounts.owner(), sources[2], "desktop",
+                                 OutputOptions())
+    moved = sources[2].rename(tmp_path / "elsewhere.jpg")
+    window.core.runner.start()
+    qtbot.waitUntil(lambda: any("Failed" in row for row in rows(window)), timeout=30_000)
+    moved.rename(sources[2])  # back in place, then Retry
+    window.queue.list.setCurrentRow(0)
+    window.retry()
+    qtbot.waitUntil(lambda: rows(window)[0].startswith("notes.jpg\nDone"), timeout=60_000)
