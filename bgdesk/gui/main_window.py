@@ -48,6 +48,7 @@ from bgdesk.storage.models import Job, utcnow
 
 BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
              "Green": QColor(0, 177, 64)}
+PREVIEW_NOTES = {"queued": "Waiting for its turn…", "running": "Removing the background…"}
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 StandardKey = QKeySequence.StandardKey
 
@@ -238,9 +239,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{job.input_name}: {job.error_message}")
 
     def _show_loaded(self, job_id: str, before: QImage, after: QImage) -> None:
-        if job_id == self.queue.current_id():
-            self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
-                                     None if after.isNull() else QPixmap.fromImage(after))
+        if job_id != self.queue.current_id():
+            return
+        job = self.core.jobs.get(job_id)
+        note = PREVIEW_NOTES.get(job.status, "")
+        if job.status == "failed":
+            note = f"No cutout: {job.error_message}"
+        self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
+                                 None if after.isNull() else QPixmap.fromImage(after), note)
 
     def _update_status(self) -> None:
         """The balance in the toolbar, and how much work is under way in the status bar."""

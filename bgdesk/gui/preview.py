@@ -24,14 +24,16 @@ class BeforeAfterView(QWidget):
         self.pan = QPointF(0, 0)
         self._pan_from: QPointF | None = None
         self.backdrop: QColor | None = None  # None: checkerboard
+        self.note = ""  # said over the cutout's side while there is no cutout
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
 
-    def show_images(self, before: QPixmap | None, after: QPixmap | None) -> None:
+    def show_images(self, before: QPixmap | None, after: QPixmap | None,
+                    note: str = "") -> None:
         same = (self.before is not None and before is not None
                 and self.before.size() == before.size())
-        self.before, self.after = before, after
+        self.before, self.after, self.note = before, after, note
         if not same:
             self.reset_view()
         self.update()
@@ -118,6 +120,11 @@ class BeforeAfterView(QWidget):
             painter.setClipRect(right)
             painter.drawPixmap(rect, self.after, QRectF(self.after.rect()))
             painter.restore()
+        elif self.note and right.width() > 0:
+            painter.setPen(self.palette().text().color() if self.backdrop is None
+                           else QColor("white" if self.backdrop.lightness() < 128 else "black"))
+            painter.drawText(right.adjusted(12, 12, -12, -12),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
         if self.before is not None:
             painter.save()
             painter.setClipRect(QRectF(rect.left(), rect.top(), split - rect.left(),

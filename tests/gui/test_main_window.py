@@ -336,8 +336,13 @@ def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_pat
         file.write_bytes(photo("rocket", (300, 200)))
     drop(window, files)
     qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=10_000)
+    window.queue.list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: window.preview.note == "Waiting for its turn…", timeout=5_000)
+    assert window.preview.before is not None and window.preview.after is None
     window.core.runner.start()
     qtbot.waitUntil(lambda: window.progress.text() == "", timeout=60_000)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
+    assert window.preview.note == ""
 
 
 def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
