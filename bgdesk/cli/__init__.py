@@ -21,7 +21,8 @@ ApiRunner = Callable[[Core, str, int], int]
 WindowRunner = Callable[[Core, list[str]], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
+    """The parser, and the names of its commands."""
     parser = argparse.ArgumentParser(
         prog="bgdesk", description="Remove image backgrounds on this computer.")
     parser.add_argument("--version", action="version", version=f"bgdesk {__version__}")
@@ -36,10 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the REST API (without the window)")
     serve.add_argument("--host", help="address to bind (default: setting api_host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: setting api_port, 7878)")
-    return parser
-
-
-COMMANDS = {"remove", "models", "accounts", "keys", "credits", "jobs", "open", "serve"}
+    return parser, set(commands.choices)
 
 
 def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner,
@@ -49,8 +47,8 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
     Paths with no command (`bgdesk photo.jpg`, what file managers and "Open with" send) mean
     `bgdesk open photo.jpg`.
     """
-    parser = build_parser()
-    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS and Path(
+    parser, commands = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in commands and Path(
             argv[0]).exists():
         argv = ["open", *argv]
     args = parser.parse_args(argv)
