@@ -9,33 +9,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
 
 THUMBNAIL = 56
 
 
-def read_image(path: str | None) -> QImage:
-    """The picture at `path`, upright; a null image when there is none or it cannot be read."""
+def read_image(path: str | None, fit: int = 0) -> QImage:
+    """The picture at `path`, upright, decoded to fit a `fit`-pixel square when `fit` is set
+    (JPEG then decodes at a reduced scale); a null image when there is none or it cannot be
+    read."""
     if not path:
         return QImage()
     reader = QImageReader(path)
     reader.setAutoTransform(True)
+    size = reader.size()
+    if fit and size.isValid():
+        reader.setScaledSize(size.scaled(fit, fit, Qt.AspectRatioMode.KeepAspectRatio))
     return reader.read()
 
 
-def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
-    """A `side`-pixel square image of the picture at `path`, over a checkerboard.
+def paint_checkerboard(painter: QPainter, area: QRectF, cell: int) -> None:
+    """The backdrop that shows transparency: `cell`-pixel squares filling `area`."""
+    painter.save()
+    painter.setClipRect(area)
+    light, dark = QColor(236, 236, 236), QColor(200, 200, 200)
+    top, left = int(area.top()), int(area.left())
+    for y in range(top, int(area.bottom()) + 1, cell):
+        for x in range(left - left % cell, int(area.right()) + 1, cell):
+            odd = ((x // cell) + (y - top) // cell) % 2
+            painter.fillRect(x, y, cell, cell, dark if odd else light)
+    painter.restore()
 
-    Reads only as many pixels as the thumbnail needs (JPEG decodes at a reduced scale), and
-    uses QImage alone, which is safe off the GUI thread.
-    """
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid():
-        reader.setScaledSize(size.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
-    picture = reader.read()
+
+def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
+    """A `side`-pixel square image of the picture at `path`, over a checkerboard."""
+    picture = read_image(path, fit=side)
     canvas = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
     canvas.fill(Qt.GlobalColor.transparent)
     if picture.isNull():
@@ -45,12 +54,7 @@ def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
     left, top = (side - picture.width()) // 2, (side - picture.height()) // 2
     painter = QPainter(canvas)
     if picture.hasAlphaChannel():
-        cell = 7
-        for y in range(top, top + picture.height(), cell):
-            for x in range(left, left + picture.width(), cell):
-                shade = 0xFF if ((x - left) // cell + (y - top) // cell) % 2 else 0xCC
-                painter.fillRect(x, y, min(cell, left + picture.width() - x),
-                                 min(cell, top + picture.height() - y), QColor(shade, shade, shade))
+        paint_checkerboard(painter, QRectF(left, top, picture.width(), picture.height()), 7)
     painter.drawImage(left, top, picture)
     painter.end()
     return canvas

@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from bgdesk.gui.images import paint_checkerboard
+
 CHECKER = 12
 
 
@@ -137,13 +139,5 @@ class BeforeAfterView(QWidget):
     def _paint_backdrop(self, painter: QPainter, area: QRectF) -> None:
         if self.backdrop is not None:
             painter.fillRect(area, self.backdrop)
-            return
-        painter.save()
-        painter.setClipRect(area)
-        light, dark = QColor(236, 236, 236), QColor(200, 200, 200)
-        top, left = int(area.top()), int(area.left())
-        for y in range(top, int(area.bottom()) + 1, CHECKER):
-            for x in range(left - left % CHECKER, int(area.right()) + 1, CHECKER):
-                odd = ((x // CHECKER) + (y - top) // CHECKER) % 2
-                painter.fillRect(x, y, CHECKER, CHECKER, dark if odd else light)
-        painter.restore()
+        else:
+            paint_checkerboard(painter, area, CHECKER)
