@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QImageReader, QPainter
 
 THUMBNAIL = 56
 
@@ -29,16 +30,31 @@ def read_image(path: str | None, fit: int = 0) -> QImage:
     return reader.read()
 
 
-def paint_checkerboard(painter: QPainter, area: QRectF, cell: int) -> None:
-    """The backdrop that shows transparency: `cell`-pixel squares filling `area`."""
+@cache
+def checker_brush(cell: int) -> QBrush:
+    """A brush tiling `cell`-pixel light and dark squares; made once per size, and from a
+    QImage, so the thumbnail thread may share it."""
+    tile = QImage(2 * cell, 2 * cell, QImage.Format.Format_RGB32)
+    tile.fill(QColor(236, 236, 236))
+    painter = QPainter(tile)
+    dark = QColor(200, 200, 200)
+    painter.fillRect(cell, 0, cell, cell, dark)
+    painter.fillRect(0, cell, cell, cell, dark)
+    painter.end()
+    return QBrush(tile)
+
+
+def paint_checkerboard(painter: QPainter, area: QRectF, cell: int,
+                       origin: QPointF | None = None) -> None:
+    """The backdrop that shows transparency over `area`, its squares anchored at `origin`
+    (`area`'s corner unless given), so they move with a panned picture.
+
+    One fill with a tiled brush, so the cost follows the painted area, not how many squares
+    a zoomed picture holds.
+    """
     painter.save()
-    painter.setClipRect(area)
-    light, dark = QColor(236, 236, 236), QColor(200, 200, 200)
-    top, left = int(area.top()), int(area.left())
-    for y in range(top, int(area.bottom()) + 1, cell):
-        for x in range(left - left % cell, int(area.right()) + 1, cell):
-            odd = ((x // cell) + (y - top) // cell) % 2
-            painter.fillRect(x, y, cell, cell, dark if odd else light)
+    painter.setBrushOrigin(area.topLeft() if origin is None else origin)
+    painter.fillRect(area, checker_brush(cell))
     painter.restore()
 
 

@@ -39,7 +39,7 @@ from bgdesk.errors import BgdeskError, NotFound
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.keys_dialog import KeysDialog
-from bgdesk.gui.preview import BeforeAfterView
+from bgdesk.gui.preview import ZOOM_STEP, BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand, free_path
@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         self.credits = QLabel()
         self.progress = QLabel()
         self.api_state = QLabel(api.text)
+        self.backdrop_choice = QComboBox()
+        self.zoom_level = QLabel()
         self.notice: QMessageBox | None = None
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
@@ -114,26 +116,27 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         menus = self.menuBar()
         file = menus.addMenu("&File")
-        open_action = self._action(file, "Open…", self.open_files, StandardKey.Open)
-        self._action(file, "Save", self.save, StandardKey.Save)
-        self._action(file, "Save As…", self.save_as, "Ctrl+Shift+S")
-        self._action(file, "Export All…", self.export_all, "Ctrl+E")
-        self._action(file, "Show in Folder", self.reveal, "Ctrl+Shift+R")
+        open_action = self._action(file, "&Open…", self.open_files, StandardKey.Open)
+        self._action(file, "&Save", self.save, StandardKey.Save)
+        self._action(file, "Save &As…", self.save_as, "Ctrl+Shift+S")
+        self._action(file, "&Export All…", self.export_all, "Ctrl+E")
+        self._action(file, "Show in &Folder", self.reveal, "Ctrl+Shift+R")
         file.addSeparator()
-        self._action(file, "Quit", self.close, StandardKey.Quit)
+        self._action(file, "&Quit", self.close, StandardKey.Quit)
         edit = menus.addMenu("&Edit")
-        self._action(edit, "Copy Cutout", self.copy_cutout, StandardKey.Copy)
-        paste = self._action(edit, "Paste", self.paste, StandardKey.Paste)
-        self._action(edit, "Retry", self.retry, "Ctrl+R")
-        self._action(edit, "Remove from History", self.remove_from_history, StandardKey.Delete)
+        self._action(edit, "&Copy Cutout", self.copy_cutout, StandardKey.Copy)
+        paste = self._action(edit, "&Paste", self.paste, StandardKey.Paste)
+        self._action(edit, "&Retry", self.retry, "Ctrl+R")
+        self._action(edit, "Re&move from History", self.remove_from_history, StandardKey.Delete)
         edit.addSeparator()
-        self._action(edit, "Settings…", self.open_settings, "Ctrl+,")
+        self._action(edit, "Se&ttings…", self.open_settings, "Ctrl+,")
+        self._build_view_menu(menus.addMenu("&View"))
         account = menus.addMenu("&Account")
-        self._action(account, "API Keys…", self.open_keys)
-        self._action(account, "Grant Credits…", self.grant_credits)
-        self._action(account, "Webhook Deliveries…", self.open_webhooks)
+        self._action(account, "API &Keys…", self.open_keys)
+        self._action(account, "&Grant Credits…", self.grant_credits)
+        self._action(account, "&Webhook Deliveries…", self.open_webhooks)
         help_menu = menus.addMenu("&Help")
-        docs = self._action(help_menu, "API Documentation", self.open_api_docs)
+        docs = self._action(help_menu, "API &Documentation", self.open_api_docs)
         docs.setEnabled(self.api.url is not None)
 
         toolbar = QToolBar("Main")
@@ -141,12 +144,12 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
-        backdrop = QComboBox()
-        backdrop.addItems(list(BACKDROPS))
-        backdrop.currentTextChanged.connect(
+        self.backdrop_choice.addItems(list(BACKDROPS))
+        self.backdrop_choice.setAccessibleName("Backdrop")
+        self.backdrop_choice.currentTextChanged.connect(
             lambda name: self.preview.set_backdrop(BACKDROPS[name]))
         toolbar.addWidget(QLabel(" Backdrop: "))
-        toolbar.addWidget(backdrop)
+        toolbar.addWidget(self.backdrop_choice)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -162,7 +165,20 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
         self.statusBar().addPermanentWidget(self.progress)
+        self.zoom_level.setToolTip("Zoom: 100 % shows the picture's actual pixels")
+        self.statusBar().addPermanentWidget(self.zoom_level)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
+
+    def _build_view_menu(self, view: QMenu) -> None:
+        self._action(view, "Zoom &In", lambda: self.preview.zoom_by(ZOOM_STEP), "+")
+        self._action(view, "Zoom &Out", lambda: self.preview.zoom_by(1 / ZOOM_STEP), "-")
+        self._action(view, "&Fit in Window", self.preview.reset_view, "0")
+        self._action(view, "&Actual Size", self.preview.actual_size, "1")
+        view.addSeparator()
+        self._action(view, "Next &Backdrop", lambda: self.backdrop_choice.setCurrentIndex(
+            (self.backdrop_choice.currentIndex() + 1) % self.backdrop_choice.count()), "B")
+        self.preview.zoom_changed.connect(
+            lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %"))
 
     # -- input --------------------------------------------------------------------------
 

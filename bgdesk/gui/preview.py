@@ -1,26 +1,71 @@
 """Before/after: the original and the cutout in one view, split by a draggable divider.
 
 Left-drag moves the divider; the wheel zooms about the cursor; right- or middle-drag pans;
-a double-click fits the picture again."""
+a double-click fits the picture again; the arrow keys pan. The window's View menu zooms
+(`+`, `-`), fits (`0`) and shows actual pixels (`1`) through `zoom_by`, `reset_view` and
+`actual_size`.
+
+Painting touches only what is on screen: the visible part of each picture is drawn from a
+copy no larger than needed, and the checkerboard is one tiled fill, so a 12 MP pair zoomed
+16 times costs no more to paint than one fitted in the view.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bgdesk.gui.images import paint_checkerboard
 
 CHECKER = 12
+MAX_ZOOM = 16.0  # times the fitted size; at least 4x the picture's actual pixels
+ZOOM_STEP = 1.25  # per wheel notch or key press
+PAN_STEP = 0.1  # share of the view moved per arrow key press
+
+
+class Pyramid:
+    """A picture and its halvings, so a zoomed-out view scales down from a near size."""
+
+    def __init__(self, full: QPixmap) -> None:
+        self.full = full
+        self._levels: dict[int, QPixmap] = {1: full}
+
+    def for_scale(self, scale: float) -> QPixmap:
+        """The smallest copy that still has a pixel for every screen pixel at `scale`."""
+        factor = 1
+        smallest_side = min(self.full.width(), self.full.height())
+        while scale * factor * 2 <= 1 and smallest_side >= factor * 2 * 64:
+            factor *= 2
+        if factor not in self._levels:
+            larger = self.for_scale(scale * 2)
+            self._levels[factor] = larger.scaled(
+                max(1, self.full.width() // factor), max(1, self.full.height() // factor),
+                Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        return self._levels[factor]
 
 
 class BeforeAfterView(QWidget):
     """Left of the divider the original, right of it the cutout over a backdrop."""
 
+    zoom_changed = Signal(float)  # the display scale: 1.0 shows the picture's actual pixels
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.before: QPixmap | None = None
         self.after: QPixmap | None = None
+        self._before_levels: Pyramid | None = None
+        self._after_levels: Pyramid | None = None
         self.divider = 0.5
         self.zoom = 1.0
         self.pan = QPointF(0, 0)
@@ -30,12 +75,19 @@ class BeforeAfterView(QWidget):
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Before and after")
+        self.setAccessibleDescription(
+            "The photo left of the divider, its cutout right of it. Plus and minus zoom, "
+            "0 fits, 1 shows actual pixels, the arrows pan.")
 
     def show_images(self, before: QPixmap | None, after: QPixmap | None,
                     note: str = "") -> None:
         same = (self.before is not None and before is not None
                 and self.before.size() == before.size())
         self.before, self.after, self.note = before, after, note
+        self._before_levels = Pyramid(before) if before is not None else None
+        self._after_levels = Pyramid(after) if after is not None else None
         if not same:
             self.reset_view()
         self.update()
@@ -43,46 +95,100 @@ class BeforeAfterView(QWidget):
     def reset_view(self) -> None:
         self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.update()
+        self.zoom_changed.emit(self.scale())
 
     def set_backdrop(self, colour: QColor | None) -> None:
         self.backdrop = colour
         self.update()
 
+    # -- geometry -------------------------------------------------------------------------
+
+    def _source(self) -> QPixmap | None:
+        source = self.after or self.before
+        return None if source is None or source.isNull() else source
+
+    def fit_scale(self) -> float:
+        """The display scale at which the whole picture fits the view."""
+        source = self._source()
+        if source is None:
+            return 1.0
+        return min(self.width() / source.width(), self.height() / source.height())
+
+    def scale(self) -> float:
+        """The display scale now: 1.0 is one picture pixel per screen pixel."""
+        return self.fit_scale() * self.zoom
+
     def image_rect(self, zoom: float | None = None, pan: QPointF | None = None) -> QRectF:
         """Where the picture is drawn: fitted and centred, then zoomed and panned."""
-        source = self.after or self.before
-        if source is None or source.isNull():
+        source = self._source()
+        if source is None:
             return QRectF()
         zoom = self.zoom if zoom is None else zoom
         pan = self.pan if pan is None else pan
-        scale = min(self.width() / source.width(), self.height() / source.height()) * zoom
+        scale = self.fit_scale() * zoom
         width, height = source.width() * scale, source.height() * scale
         return QRectF((self.width() - width) / 2 + pan.x(),
                       (self.height() - height) / 2 + pan.y(), width, height)
 
+    def _clamped(self, pan: QPointF, zoom: float) -> QPointF:
+        """`pan` limited so a picture larger than the view never leaves a gap at its edges,
+        and one smaller than the view stays centred."""
+        centred = self.image_rect(zoom, QPointF(0, 0))
+        room_x = max(0.0, (centred.width() - self.width()) / 2)
+        room_y = max(0.0, (centred.height() - self.height()) / 2)
+        return QPointF(min(room_x, max(-room_x, pan.x())), min(room_y, max(-room_y, pan.y())))
+
     def zoom_at(self, point: QPointF, zoom: float) -> None:
         """Zoom to `zoom` keeping the picture's point under `point` where it is."""
-        zoom = min(16.0, max(1.0, zoom))
+        fit = self.fit_scale()
+        zoom = min(max(MAX_ZOOM, 4 / fit), max(min(1.0, 1 / fit), zoom))
         before = self.image_rect()
         if before.isEmpty():
             return
         u = (point.x() - before.left()) / before.width()
         v = (point.y() - before.top()) / before.height()
         after = self.image_rect(zoom, QPointF(0, 0))
-        self.pan = QPointF(point.x() - u * after.width() - after.left(),
-                           point.y() - v * after.height() - after.top())
+        self.pan = self._clamped(QPointF(point.x() - u * after.width() - after.left(),
+                                         point.y() - v * after.height() - after.top()), zoom)
         self.zoom = zoom
-        if zoom == 1.0:
-            self.pan = QPointF(0, 0)
+        self.update()
+        self.zoom_changed.emit(self.scale())
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom by `factor` about the view's centre."""
+        self.zoom_at(QPointF(self.width() / 2, self.height() / 2), self.zoom * factor)
+
+    def actual_size(self) -> None:
+        """One picture pixel per screen pixel, about the view's centre."""
+        self.zoom_by(1 / (self.fit_scale() * self.zoom))
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self.pan = self._clamped(self.pan + QPointF(dx, dy), self.zoom)
         self.update()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.pan = self._clamped(self.pan, self.zoom)
+        self.zoom_changed.emit(self.scale())
+
+    # -- input ----------------------------------------------------------------------------
+
     def wheelEvent(self, event: QWheelEvent) -> None:
-        self.zoom_at(event.position(), self.zoom * 1.25 ** (event.angleDelta().y() / 120))
+        self.zoom_at(event.position(), self.zoom * ZOOM_STEP ** (event.angleDelta().y() / 120))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = {Qt.Key.Key_Left: (1, 0), Qt.Key.Key_Right: (-1, 0),
+                 Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        if event.key() in steps:
+            x, y = steps[Qt.Key(event.key())]
+            self.pan_by(x * self.width() * PAN_STEP, y * self.height() * PAN_STEP)
+        else:
+            super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.reset_view()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
         if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
             self._pan_from = event.position()
         else:
@@ -93,9 +199,9 @@ class BeforeAfterView(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
-            self.pan += event.position() - self._pan_from
+            moved = event.position() - self._pan_from
             self._pan_from = event.position()
-            self.update()
+            self.pan_by(moved.x(), moved.y())
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self._move_divider(event.position())
 
@@ -104,6 +210,8 @@ class BeforeAfterView(QWidget):
         if rect.width() > 0:
             self.divider = min(1.0, max(0.0, (point.x() - rect.left()) / rect.width()))
             self.update()
+
+    # -- painting -------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -114,30 +222,40 @@ class BeforeAfterView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "Drop photos here, paste one, or press Ctrl+O")
             return
-        split = rect.left() + rect.width() * self.divider
-        right = QRectF(split, rect.top(), rect.right() - split, rect.height())
-        self._paint_backdrop(painter, right)
-        if self.after is not None:
-            painter.save()
-            painter.setClipRect(right)
-            painter.drawPixmap(rect, self.after, QRectF(self.after.rect()))
-            painter.restore()
-        elif self.note and right.width() > 0:
-            painter.setPen(self.palette().text().color() if self.backdrop is None
-                           else QColor("white" if self.backdrop.lightness() < 128 else "black"))
-            painter.drawText(right.adjusted(12, 12, -12, -12),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
-        if self.before is not None:
-            painter.save()
-            painter.setClipRect(QRectF(rect.left(), rect.top(), split - rect.left(),
-                                       rect.height()))
-            painter.drawPixmap(rect, self.before, QRectF(self.before.rect()))
-            painter.restore()
+        visible = rect.intersected(QRectF(self.rect()))
+        split = min(max(rect.left() + rect.width() * self.divider, visible.left()),
+                    visible.right())
+        left = QRectF(visible.left(), visible.top(), split - visible.left(), visible.height())
+        right = QRectF(split, visible.top(), visible.right() - split, visible.height())
+        if not right.isEmpty():
+            self._paint_backdrop(painter, right, rect)
+            if self._after_levels is not None:
+                self._draw_part(painter, self._after_levels, rect, right)
+            elif self.note:
+                self._paint_note(painter, right)
+        if self._before_levels is not None and not left.isEmpty():
+            self._draw_part(painter, self._before_levels, rect, left)
         painter.setPen(QPen(self.palette().highlight().color(), 2))
-        painter.drawLine(QPointF(split, rect.top()), QPointF(split, rect.bottom()))
+        painter.drawLine(QPointF(split, visible.top()), QPointF(split, visible.bottom()))
 
-    def _paint_backdrop(self, painter: QPainter, area: QRectF) -> None:
+    def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF,
+                   target: QRectF) -> None:
+        """Draw the part of `picture` (shown whole at `rect`) that falls in `target`."""
+        pixmap = picture.for_scale(rect.width() / picture.full.width())
+        per_x = pixmap.width() / rect.width()
+        per_y = pixmap.height() / rect.height()
+        source = QRectF((target.left() - rect.left()) * per_x, (target.top() - rect.top()) * per_y,
+                        target.width() * per_x, target.height() * per_y)
+        painter.drawPixmap(target, pixmap, source)
+
+    def _paint_backdrop(self, painter: QPainter, area: QRectF, picture: QRectF) -> None:
         if self.backdrop is not None:
             painter.fillRect(area, self.backdrop)
-        else:
-            paint_checkerboard(painter, area, CHECKER)
+            return
+        paint_checkerboard(painter, area, CHECKER, origin=picture.topLeft())
+
+    def _paint_note(self, painter: QPainter, area: QRectF) -> None:
+        painter.setPen(self.palette().text().color() if self.backdrop is None
+                       else QColor("white" if self.backdrop.lightness() < 128 else "black"))
+        painter.drawText(area.adjusted(12, 12, -12, -12),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import socket
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
-from bgdesk.api.server import ApiServer
 from bgdesk.bootstrap import build_core, start_embedded_api
-from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import ApiStatus, MainWindow
@@ -27,35 +23,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import Receiver, decode, photo
-
-
-@pytest.fixture
-def window(qtbot, home: Paths) -> Iterator[MainWindow]:
-    core: Core = build_core(home, Settings())
-    server = ApiServer(core, "127.0.0.1", 0)
-    server.start()
-    core.start()
-    main = MainWindow(core, ApiStatus(server.url))
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.close()
-    server.stop()
-    core.close()
-
-
-def drop(window: MainWindow, paths: list[Path]) -> None:
-    """What a file manager does: drag in over the window, then drop."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    with warnings.catch_warnings():  # PySide flags the only constructor Qt 6 offers
-        warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    assert QApplication.sendEvent(window, enter) and enter.isAccepted()
-    release = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    assert QApplication.sendEvent(window, release)
+from tests.gui.conftest import drop
 
 
 def rows(window: MainWindow) -> list[str]:
@@ -323,7 +291,7 @@ def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths)
     main = MainWindow(core, ApiStatus(None, refused.value.message))
     qtbot.addWidget(main)
     assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
-    docs = next(a for a in main.findChildren(QAction) if a.text() == "API Documentation")
+    docs = next(a for a in main.findChildren(QAction) if a.text() == "API &Documentation")
     assert not docs.isEnabled()
     main.close()
     core.close()
@@ -424,3 +392,33 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     window.queue.list.setCurrentRow(0)
     window.retry()
     qtbot.waitUntil(lambda: rows(window)[0].startswith("notes.jpg\nDone"), timeout=60_000)
+
+
+def test_keyboard_zooms_fits_and_switches_the_backdrop(qtbot, window: MainWindow) -> None:
+    picture = QPixmap(1600, 1200)
+    picture.fill(QColor("red"))
+    window.preview.show_images(picture, picture)
+    window.preview.setFocus()
+    fit = window.preview.fit_scale()
+    for key, scale in ((Qt.Key.Key_Plus, fit * 1.25), (Qt.Key.Key_1, 1.0),
+                       (Qt.Key.Key_Minus, 0.8), (Qt.Key.Key_0, fit)):
+        qtbot.keyClick(window.preview, key)
+        assert abs(window.preview.scale() - scale) < 1e-9, key
+        assert window.zoom_level.text() == f"{scale * 100:.0f} %"
+    qtbot.keyClick(window.preview, Qt.Key.Key_B)
+    assert window.backdrop_choice.currentText() == "White"
+    assert window.preview.backdrop == QColor("white")
+    window.queue.filter.setFocus()
+    qtbot.keyClicks(window.queue.filter, "1+b")
+    assert window.queue.filter.text() == "1+b", "typing in the filter is not a shortcut"
+    assert abs(window.preview.scale() - fit) < 1e-9
+
+
+def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> None:
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles == ["&File", "&Edit", "&View", "&Account", "&Help"]
+    for action in window.menuBar().actions():
+        labels = [item.text() for item in action.menu().actions() if not item.isSeparator()]
+        assert all("&" in label for label in labels), labels
+    assert window.preview.accessibleName() and window.backdrop_choice.accessibleName()
+    assert window.queue.list.accessibleName() and window.queue.filter.accessibleName()

@@ -1,0 +1,50 @@
+"""The real window over the real core, with its API on a free port."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from bgdesk.api.server import ApiServer
+from bgdesk.bootstrap import build_core
+from bgdesk.core.app import Core
+from bgdesk.gui.main_window import ApiStatus, MainWindow
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+
+
+@pytest.fixture
+def window(qtbot, home: Paths) -> Iterator[MainWindow]:
+    core: Core = build_core(home, Settings())
+    server = ApiServer(core, "127.0.0.1", 0)
+    server.start()
+    core.start()
+    main = MainWindow(core, ApiStatus(server.url))
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()
+    server.stop()
+    core.close()
+
+
+def drop(window: MainWindow, paths: list[Path]) -> None:
+    """What a file manager does: drag in over the window, then drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    with warnings.catch_warnings():  # PySide flags the only constructor Qt 6 offers
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert QApplication.sendEvent(window, enter) and enter.isAccepted()
+    release = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert QApplication.sendEvent(window, release)
+
+
