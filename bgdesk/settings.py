@@ -31,7 +31,8 @@ class Settings:
     )
     url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.")
     url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.")
-    output_dir: str = _setting("", "Folder for cutouts made in the window (empty: data folder).")
+    output_dir: str = _setting(
+        "", "Folder for cutouts made in the window (empty: beside each photo).")
     inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).")
     parallel_jobs: int = _setting(1, "Jobs run at the same time.")
 

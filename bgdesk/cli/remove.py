@@ -11,11 +11,10 @@ from pathlib import Path
 from bgdesk.cli.output import ProgressBar, print_json
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent
+from bgdesk.core.naming import cutout_stem, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.options import OutputOptions, parse_color
-
-OUTPUT_SUFFIX = "-nobg"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -52,7 +51,7 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
     for path in paths:
         if path.is_dir():
             items += [Item(p, _target(p, p.parent.relative_to(path), output, extension))
-                      for p in images_in(path)]
+                      for p in images_in(path) if not is_cutout(p)]
         elif path.exists():
             items.append(Item(path, _target(path, Path(), output, extension)))
         else:
@@ -62,10 +61,10 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
 
 def _target(source: Path, relative: Path, output: Path | None, extension: str) -> Path:
     if output is None:
-        return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}.{extension}")
+        return source.with_name(f"{cutout_stem(source.name)}.{extension}")
     target = output / relative / f"{source.stem}.{extension}"
     if target.resolve() == source.resolve():
-        target = target.with_name(f"{source.stem}{OUTPUT_SUFFIX}.{extension}")
+        target = target.with_name(f"{cutout_stem(source.name)}.{extension}")
     return target
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bgdesk.core.credits import JOB_COST, CreditLedger
 from bgdesk.core.events import EventBus, JobEvent
+from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.errors import (
     AccountSuspended,
     BgdeskError,
@@ -80,8 +81,10 @@ class JobService:
     # -- submitting ---------------------------------------------------------------------
 
     def submit_upload(self, account: Account, data: bytes, filename: str, source: str,
-                      options: OutputOptions, webhook_url: str | None = None) -> Job:
-        """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy."""
+                      options: OutputOptions, webhook_url: str | None = None,
+                      output_path: Path | None = None) -> Job:
+        """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy.
+        The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id."""
         self.engine.inspect(data)
         self.engine.check_model(options.model)
         public_id = new_job_id()
@@ -91,7 +94,7 @@ class JobService:
         write_atomic(input_path, data)
         try:
             return self._create(account, public_id, input_path, filename or input_path.name,
-                                True, None, source, options, webhook_url)
+                                True, output_path, source, options, webhook_url)
         except BaseException:
             input_path.unlink(missing_ok=True)
             raise
@@ -211,16 +214,23 @@ class JobService:
             raise InvalidRequest(f"Cannot write {target}: {exc.strerror or exc}") from None
         return target
 
-    def export_all(self, public_ids: list[str], folder: Path, pattern: str = "{name}-nobg",
-                   fmt: str = "png") -> list[Path]:
-        """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id})."""
+    def export_all(self, public_ids: list[str], folder: Path,
+                   pattern: str = "{name}" + OUTPUT_SUFFIX, fmt: str = "png") -> list[Path]:
+        """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id}); two that
+        would get the same name are numbered rather than one overwriting the other."""
         written: list[Path] = []
         for n, public_id in enumerate(public_ids, start=1):
             job = self.get(public_id)
             if job.status != "completed" or job.output_deleted_at is not None:
                 continue
-            stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
-            written.append(self.export(public_id, folder / f"{stem}.{fmt}"))
+            try:
+                stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
+            except (KeyError, IndexError, ValueError):
+                raise InvalidRequest(f"The name pattern {pattern!r} may use {{name}}, {{n}} "
+                                     "and {id}, each in braces.") from None
+            if not stem or Path(stem).name != stem:
+                raise InvalidRequest(f"The name pattern {pattern!r} must make a file name.")
+            written.append(self.export(public_id, free_path(folder, stem, fmt, written)))
         return written
 
     def retry(self, public_id: str) -> Job:
@@ -232,8 +242,9 @@ class JobService:
         account = Account.get_by_id(job.account_id)
         if job.owns_input:
             data = self._read_input(Path(job.input_path))
+            named = Path(job.output_path).stem != job.public_id  # not bgdesk's name by id
             return self.submit_upload(account, data, job.input_name, job.source, options,
-                                      job.webhook_url)
+                                      job.webhook_url, Path(job.output_path) if named else None)
         return self.submit_file(account, Path(job.input_path), job.source, options,
                                 Path(job.output_path))
 

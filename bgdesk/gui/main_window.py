@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
@@ -37,19 +38,26 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, NotFound
 from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.exporter import CutoutExporter, FolderMemory
+from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import ZOOM_STEP, BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.settings_dialog import SettingsDialog
-from bgdesk.gui.submissions import Refusal, Submissions, expand, free_path
+from bgdesk.gui.submissions import Refusal, Submissions, expand
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
+from bgdesk.gui.welcome import Welcome
+from bgdesk.inference.decode import IMAGE_SUFFIXES
+from bgdesk.paths import resource
 from bgdesk.storage.models import Job, utcnow
 
 BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
              "Green": QColor(0, 177, 64)}
 PREVIEW_NOTES = {"queued": "Waiting for its turn…", "running": "Removing the background…"}
+OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
+SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
 StandardKey = QKeySequence.StandardKey
 
 
@@ -78,12 +86,18 @@ class MainWindow(QMainWindow):
         self.submissions = Submissions(core)
         self.queue = JobQueue()
         self.preview = BeforeAfterView()
+        self.welcome = Welcome()
+        self.pages = QStackedWidget()
         self.credits = QLabel()
         self.progress = QLabel()
         self.api_state = QLabel(api.text)
         self.backdrop_choice = QComboBox()
         self.zoom_level = QLabel()
         self.notice: QMessageBox | None = None
+        self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
+                                      QSettings.Format.IniFormat)
+        self.folders = FolderMemory(self.window_state)
+        self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
         self.submissions.refused.connect(self._on_refused)
@@ -96,8 +110,6 @@ class MainWindow(QMainWindow):
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh)
         self._refresh_timer.start()
-        self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
-                                      QSettings.Format.IniFormat)
         geometry = self.window_state.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
@@ -136,8 +148,13 @@ class MainWindow(QMainWindow):
         self._action(account, "&Grant Credits…", self.grant_credits)
         self._action(account, "&Webhook Deliveries…", self.open_webhooks)
         help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "&Quick Guide", lambda: show_guide(self, self.api.url),
+                     StandardKey.HelpContents)
         docs = self._action(help_menu, "API &Documentation", self.open_api_docs)
         docs.setEnabled(self.api.url is not None)
+        help_menu.addSeparator()
+        self._action(help_menu, "&About bgdesk",
+                     lambda: show_about(self, self.core.settings.default_model))
 
         toolbar = QToolBar("Main")
         toolbar.setMovable(False)
@@ -159,7 +176,11 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter()
         splitter.addWidget(self.queue)
-        splitter.addWidget(self.preview)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.preview)
+        self.welcome.open_requested.connect(self.open_files)
+        self.welcome.sample_requested.connect(self.try_sample)
+        splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
@@ -203,8 +224,13 @@ class MainWindow(QMainWindow):
 
     def open_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
-            self, "Open photos", "", "Images (*.jpg *.jpeg *.png *.webp)")
-        self.add_urls([QUrl.fromLocalFile(name) for name in names])
+            self, "Open photos", str(self.folders.get("open")), OPEN_FILTER)
+        if names:
+            self.folders.remember("open", Path(names[0]).parent)
+            self.add_urls([QUrl.fromLocalFile(name) for name in names])
+
+    def try_sample(self) -> None:
+        self.submissions.add_copy(resource(SAMPLE_PHOTO))
 
     def paste(self) -> None:
         clipboard = QGuiApplication.clipboard()
@@ -226,6 +252,7 @@ class MainWindow(QMainWindow):
             job = self.core.jobs.get(job_id)
         except NotFound:  # its account was deleted meanwhile
             self.queue.remove(job_id)
+            self._show_welcome_when_empty()
             return
         self.queue.upsert(job)
         self._update_status()
@@ -264,6 +291,10 @@ class MainWindow(QMainWindow):
         self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
                                  None if after.isNull() else QPixmap.fromImage(after), note)
 
+    def _show_welcome_when_empty(self) -> None:
+        empty = self.queue.list.count() == 0
+        self.pages.setCurrentWidget(self.welcome if empty else self.preview)
+
     def _update_status(self) -> None:
         """The balance in the toolbar, and how much work is under way in the status bar."""
         balance = self.core.ledger.balance(self.core.accounts.owner())
@@ -272,6 +303,7 @@ class MainWindow(QMainWindow):
         parts = [f"{running} working"] if running else []
         parts += [f"{waiting} waiting"] if waiting else []
         self.progress.setText(" · ".join(parts))
+        self._show_welcome_when_empty()
 
     def selected_job(self) -> Job | None:
         job_id = self.queue.current_id()
@@ -315,54 +347,28 @@ class MainWindow(QMainWindow):
 
     # -- taking cutouts away ------------------------------------------------------------
 
-    def save(self) -> None:
-        """Beside the original as NAME-nobg.png; Save As when there is no original folder."""
+    def _finished_job(self) -> Job | None:
         job = self.selected_job()
-        if job is None or job.status != "completed":
-            return
-        if job.owns_input:  # uploaded or pasted: there is no folder of the person's to use
-            self.save_as()
-            return
-        source = Path(job.input_path)
-        target = free_path(source.parent, f"{source.stem}-nobg", "png")
-        self._guarded(lambda: self.show_message(
-            f"Saved {self.core.jobs.export(job.public_id, target)}"))
+        return job if job is not None and job.has_output else None
+
+    def save(self) -> None:
+        if job := self._finished_job():
+            self.exporter.save(job)
 
     def save_as(self) -> None:
-        job = self.selected_job()
-        if job is None or job.status != "completed":
-            return
-        suggested = str(Path.home() / f"{Path(job.input_name).stem}-nobg.png")
-        target, _ = QFileDialog.getSaveFileName(
-            self, "Save cutout", suggested, "PNG (*.png);;WEBP (*.webp);;JPEG (*.jpg *.jpeg)")
-        if target:
-            self._guarded(lambda: self.show_message(
-                f"Saved {self.core.jobs.export(job.public_id, Path(target))}"))
+        if job := self._finished_job():
+            self.exporter.save_as(job)
 
     def copy_cutout(self) -> None:
-        job = self.selected_job()
-        if job is not None and job.status == "completed":
-            QGuiApplication.clipboard().setPixmap(QPixmap(job.output_path))
-            self.show_message("Cutout copied to the clipboard.")
+        if job := self._finished_job():
+            self.exporter.copy(job)
 
     def reveal(self) -> None:
-        job = self.selected_job()
-        if job is not None:
-            folder = Path(job.output_path if job.status == "completed" else job.input_path)
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder.parent)))
+        if job := self.selected_job():
+            self.exporter.reveal(job)
 
     def export_all(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export all cutouts to")
-        if not folder:
-            return
-        pattern, ok = QInputDialog.getText(self, "Export all", "Name pattern ({name}, {n}):",
-                                           text="{name}-nobg")
-        if ok:
-            self._guarded(lambda: self._export_all(Path(folder), pattern))
-
-    def _export_all(self, folder: Path, pattern: str) -> None:
-        written = self.core.jobs.export_all(self.queue.ids(), folder, pattern)
-        self.show_message(f"Exported {len(written)} cutouts to {folder}")
+        self.exporter.export_all(self.queue.ids())
 
     def retry(self) -> None:
         job = self.selected_job()
@@ -374,7 +380,7 @@ class MainWindow(QMainWindow):
         job = self.selected_job()
         if job is None:
             return
-        own_folder = self.core.paths.outputs_dir not in Path(job.output_path).parents
+        own_folder = self.exporter.in_own_folder(job)
         kept = (f"\n\nThe cutout at {job.output_path} is kept." if own_folder
                 and job.status == "completed" else "")
         answer = QMessageBox.question(self, "Remove from history",

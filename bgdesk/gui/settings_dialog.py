@@ -79,7 +79,14 @@ class SettingsDialog(QDialog):
         self.output_format.addItems(list(FORMATS))
         self.output_format.setCurrentText(settings.output_format)
         self.output_dir = QLineEdit(settings.output_dir)
-        self.output_dir.setPlaceholderText(str(core.paths.outputs_dir))
+        self.output_dir.setPlaceholderText("Beside each photo")
+        self.output_dir.setClearButtonEnabled(True)
+        self.output_dir.setAccessibleName("Output folder")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self.browse_output_dir)
+        output_row = QHBoxLayout()
+        output_row.addWidget(self.output_dir)
+        output_row.addWidget(browse)
         self.api_enabled = QCheckBox("Serve the API while the window is open")
         self.api_enabled.setChecked(settings.api_enabled)
         self.api_port = QSpinBox()
@@ -91,7 +98,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model", model_row)
         form.addRow("", self.progress)
         form.addRow("Output format", self.output_format)
-        form.addRow("Output folder", self.output_dir)
+        form.addRow("Output folder", output_row)
         form.addRow("", self.api_enabled)
         form.addRow("API port", self.api_port)
         form.addRow("", self.private_urls)
@@ -125,6 +132,12 @@ class SettingsDialog(QDialog):
         else:
             index = self.model.currentIndex()
             self.model.setItemText(index, self.model.currentData())
+
+    def browse_output_dir(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Put cutouts in",
+                                                  self.output_dir.text() or str(Path.home()))
+        if chosen:
+            self.output_dir.setText(chosen)
 
     def import_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a model", "", "ONNX (*.onnx)")

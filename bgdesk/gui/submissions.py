@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
 from bgdesk.core.app import Core
+from bgdesk.core.naming import cutout_stem, free_path, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.options import OutputOptions
@@ -34,25 +37,14 @@ class Refusal:
 
 
 def expand(paths: list[Path]) -> list[str]:
-    """Files as they are, folders as the images inside them."""
+    """Files as they are, folders as the images inside them (but not bgdesk's own cutouts)."""
     found: list[str] = []
     for path in paths:
         if path.is_dir():
-            found += [str(p) for p in images_in(path)]
+            found += [str(p) for p in images_in(path) if not is_cutout(p)]
         else:
             found.append(str(path))
     return found
-
-
-def free_path(folder: Path, stem: str, extension: str,
-              taken: set[Path] | frozenset[Path] = frozenset()) -> Path:
-    """`folder/stem.extension`, or `stem-2`, `stem-3`… when that exists or is `taken`."""
-    n = 1
-    while True:
-        target = folder / f"{stem}{'' if n == 1 else f'-{n}'}.{extension}"
-        if target not in taken and not target.exists():
-            return target
-        n += 1
 
 
 def display_name(target: str) -> str:
@@ -78,6 +70,12 @@ class Submissions(QObject):
         """A picture with no file (pasted): bgdesk keeps a PNG copy of it as the job's input."""
         self._pool.submit(self._submit_image, image, name)
 
+    def add_copy(self, path: Path) -> None:
+        """A photo bgdesk keeps its own copy of (the sample), so the cutout never lands in a
+        folder that belongs to the app."""
+        self._pool.submit(self._attempt, [path.name],
+                          lambda: self._submit_bytes(path.read_bytes(), path.name))
+
     def _submit_all(self, targets: list[str]) -> None:
         owner = self.core.accounts.owner()
         options = OutputOptions(format=self.core.settings.output_format)
@@ -88,10 +86,13 @@ class Submissions(QObject):
 
     def _submit_one(self, owner: Account, target: str, options: OutputOptions) -> None:
         if target.startswith(("http://", "https://")):
-            self.core.intake.submit(owner, "desktop", options, url=target)
+            data, name = self.core.fetcher.fetch(target)
+            self.core.jobs.submit_upload(owner, data, name, "desktop", options,
+                                         output_path=self.output_for(name, None, options))
         else:
-            self.core.jobs.submit_file(owner, Path(target), "desktop", options,
-                                       self.output_for(Path(target), options))
+            source = Path(target)
+            self.core.jobs.submit_file(owner, source, "desktop", options,
+                                       self.output_for(source.name, source.parent, options))
 
     def _submit_image(self, image: QImage, name: str) -> None:
         buffer = QBuffer()
@@ -99,9 +100,12 @@ class Submissions(QObject):
         # PySide's stubs ask for the format as bytes; at run time only str is accepted.
         image.save(buffer, "PNG")  # type: ignore[call-overload]
         data = bytes(buffer.data().data())
+        self._attempt([name], lambda: self._submit_bytes(data, name))
+
+    def _submit_bytes(self, data: bytes, name: str) -> None:
         options = OutputOptions(format=self.core.settings.output_format)
-        self._attempt([name], lambda: self.core.jobs.submit_upload(
-            self.core.accounts.owner(), data, name, "desktop", options))
+        self.core.jobs.submit_upload(self.core.accounts.owner(), data, name, "desktop",
+                                     options, output_path=self.output_for(name, None, options))
 
     def _attempt(self, remaining: list[str], submit: Callable[[], object]) -> bool:
         """Submit `remaining[0]`; a refusal is reported. False when the rest must stop too."""
@@ -118,18 +122,23 @@ class Submissions(QObject):
             self.refused.emit(Refusal([display_name(remaining[0])], str(exc), "internal_error"))
         return True
 
-    def output_for(self, source: Path, options: OutputOptions) -> Path | None:
-        """A free name in the chosen output folder, when one is set; else None (bgdesk's own).
+    def output_for(self, name: str, beside: Path | None, options: OutputOptions) -> Path:
+        """Where the cutout of the picture `name` lands: in the output folder chosen in
+        Settings, else beside its photo (`beside`), else — a pasted picture, a link, a photo
+        in a folder bgdesk may not write — in bgdesk's own outputs folder.
 
-        Two photos with the same name from different folders get `name-nobg.png` and
-        `name-nobg-2.png`, never one overwriting the other.
+        Always `NAME-nobg.EXT`; two photos of the same name get `NAME-nobg.png` and
+        `NAME-nobg-2.png`, never one overwriting the other or an existing file.
         """
-        folder = self.core.settings.output_dir
-        if not folder:
-            return None
+        chosen = self.core.settings.output_dir
+        folder = Path(chosen).expanduser() if chosen else beside
+        if chosen:
+            with contextlib.suppress(OSError):  # a folder that cannot be made is not writable
+                Path(chosen).expanduser().mkdir(parents=True, exist_ok=True)
+        if folder is None or not os.access(folder, os.W_OK):
+            folder = self.core.paths.outputs_dir
         with self._lock:
-            target = free_path(Path(folder).expanduser(), f"{source.stem}-nobg",
-                               options.extension, self._claimed)
+            target = free_path(folder, cutout_stem(name), options.extension, self._claimed)
             self._claimed.add(target)
             return target
 

@@ -87,6 +87,11 @@ class Job(BaseModel):
     completed_at = DateTimeField(null=True)
     output_deleted_at = DateTimeField(null=True)
 
+    @property
+    def has_output(self) -> bool:
+        """Finished with a cutout that was not deleted since."""
+        return self.status == "completed" and self.output_deleted_at is None
+
 
 class CreditEntry(BaseModel):
     """A ledger row: grant (+), charge (-1 for a job) or refund (+1 for a job)."""

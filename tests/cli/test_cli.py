@@ -171,12 +171,12 @@ def test_open_shows_the_window_runs_the_photos_serves_the_api_and_quits_cleanly(
     with serving([sys.executable, "-m", "bgdesk", "open", str(source)], environment,
                  port) as process:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list(home.outputs_dir.glob("*.png")):
+        while time.monotonic() < deadline and not (tmp_path / "rocket-nobg.png").exists():
             time.sleep(0.1)
         errors = terminate(process)
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
-    assert len(list(home.outputs_dir.glob("*.png"))) == 1
+    assert (tmp_path / "rocket-nobg.png").is_file(), "the cutout lands beside the photo"
     assert (home.config_dir / "window.ini").is_file(), "the window closed as Quit closes it"
 
 

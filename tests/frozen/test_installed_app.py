@@ -7,7 +7,6 @@ The app gets a fresh home and no models folder of its own, so its bundled model 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,20 +23,6 @@ from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from tests.conftest import decode, photo
 from tests.processes import free_port, serving, terminate
-
-
-@pytest.fixture
-def frozen(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.getoption("--frozen"))
-
-
-@pytest.fixture
-def app_env(tmp_path: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("BGDESK_", "PYTHON", "VIRTUAL_ENV"))}
-    env |= {"BGDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
-            "PATH": "/usr/bin:/bin"}
-    return env
 
 
 def bgdesk(frozen: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -116,11 +101,12 @@ def test_the_window_opens_runs_a_photo_and_quits_cleanly(frozen: Path, app_env: 
     home.mkdir()
     port = free_port()
     (home / "settings.json").write_text(json.dumps({"api_port": port}))
+    cutout = astronaut.with_name("astronaut-nobg.png")
     with serving([str(frozen), "open", str(astronaut)], app_env, port) as process:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((home / "outputs").glob("*.png")):
+        while time.monotonic() < deadline and not cutout.exists():
             time.sleep(0.1)
         errors = terminate(process)
     assert process.returncode == 0 and "Traceback" not in errors, errors
-    assert len(list((home / "outputs").glob("*.png"))) == 1
+    assert decode(cutout.read_bytes()).mode == "RGBA", "the cutout lands beside the photo"
     assert (home / "window.ini").is_file()

@@ -10,10 +10,18 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QPixmap
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QTextBrowser,
+)
 
 from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.errors import BgdeskError
+from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import ApiStatus, MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
@@ -195,17 +203,53 @@ def test_same_names_from_two_folders_do_not_overwrite(qtbot, window: MainWindow,
     assert written == ["photo-nobg-2.png", "photo-nobg.png"]
 
 
-def test_save_puts_the_cutout_beside_its_photo(qtbot, window: MainWindow,
-                                               tmp_path: Path) -> None:
-    source = tmp_path / "chelsea.jpg"
-    source.write_bytes(photo("chelsea", (300, 200)))
-    drop(window, [source])
+def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    (shoot / "chelsea.jpg").write_bytes(photo("chelsea", (300, 200)))
+    (shoot / "chelsea-nobg.png").write_bytes(b"an older cutout of the person's")
+    drop(window, [shoot])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    assert len(rows(window)) == 1, "the folder's own cutout is not cut out again"
+    assert sorted(p.name for p in shoot.iterdir()) == [
+        "chelsea-nobg-2.png", "chelsea-nobg.png", "chelsea.jpg"]
+    assert (shoot / "chelsea-nobg.png").read_bytes() == b"an older cutout of the person's"
+    assert decode((shoot / "chelsea-nobg-2.png").read_bytes()).mode == "RGBA"
+    assert list(window.core.paths.outputs_dir.iterdir()) == []
+
     window.queue.list.setCurrentRow(0)
     window.save()
-    window.save()
-    assert (tmp_path / "chelsea-nobg.png").is_file() and (tmp_path / "chelsea-nobg-2.png").is_file()
-    assert "Saved" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == f"Saved as {shoot / 'chelsea-nobg-2.png'}"
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    window.reveal()
+    assert opened == [QUrl.fromLocalFile(str(shoot)).toString()]
+
+
+def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
+        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    image = QImage(120, 80, QImage.Format.Format_RGB32)
+    image.fill(QColor("orange"))
+    window.submissions.add_image(image, "Pasted image 2026-11-25 10.00.00.png")
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    outputs = window.core.paths.outputs_dir
+    assert [p.name for p in outputs.iterdir()] == ["Pasted image 2026-11-25 10.00.00-nobg.png"]
+    window.queue.list.setCurrentRow(0)
+    asked: list[str] = []
+
+    def answer(parent: object, title: str, suggested: str, filters: str) -> tuple[str, str]:
+        asked.append(suggested)
+        return str(tmp_path / "mine.png"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    window.save()  # in bgdesk's own folder: Save asks where
+    assert asked == [str(Path.home() / "Pasted image 2026-11-25 10.00.00-nobg.png")]
+    assert (tmp_path / "mine.png").is_file()
+    window.save_as()
+    assert asked[-1] == str(tmp_path / "Pasted image 2026-11-25 10.00.00-nobg.png"), (
+        "the dialog opens where the last file was saved")
 
 
 def test_jobs_of_another_process_show_up_without_events(qtbot, window: MainWindow,
@@ -319,7 +363,7 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
                         lambda *args: QMessageBox.StandardButton.Yes)
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
-    drop(window, [source])  # into bgdesk's own outputs folder
+    window.submissions.add_image(QImage(str(source)), "rocket.png")  # into bgdesk's folder
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     window.core.settings.output_dir = str(tmp_path / "mine")
     drop(window, [source])  # into a folder of the person's
@@ -369,18 +413,24 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     window.save_as()
     assert decode((tmp_path / "out" / "one.webp").read_bytes()).mode == "RGBA"
 
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(tmp_path / "all"))
-    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("{n}-{name}", True))
+    def answer_export(dialog: ExportAllDialog) -> bool:
+        assert dialog.format.currentData() == "png" and dialog.pattern.text() == "{name}-nobg"
+        dialog.folder.setText(str(tmp_path / "all"))
+        dialog.pattern.setText("{n}-{name}")
+        dialog.format.setCurrentIndex(dialog.format.findData("webp"))
+        return True
+
+    monkeypatch.setattr(ExportAllDialog, "exec", answer_export)
     window.export_all()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
-        "1-chelsea.png", "2-coffee.png"]
+        "1-chelsea.webp", "2-coffee.webp"]
+    assert window.folders.get("export") == tmp_path / "all", "the next export starts there"
 
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
     window.reveal()
     window.open_api_docs()
-    assert opened == [QUrl.fromLocalFile(str(window.core.paths.outputs_dir)).toString(),
-                      f"{window.api_url}/docs"]
+    assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString(), f"{window.api_url}/docs"]
 
     window.core.runner.stop()  # the photo is moved away before its turn: the job fails
     window.core.jobs.submit_file(window.core.accounts.owner(), sources[2], "desktop",
@@ -422,3 +472,36 @@ def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> N
         assert all("&" in label for label in labels), labels
     assert window.preview.accessibleName() and window.backdrop_choice.accessibleName()
     assert window.queue.list.accessibleName() and window.queue.filter.accessibleName()
+
+
+def test_first_start_offers_open_and_a_sample_photo(qtbot, window: MainWindow,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert window.pages.currentWidget() is window.welcome and window.welcome.isVisible()
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *args: (asked.append("open"), ([], ""))[1])
+    qtbot.mouseClick(window.welcome.open_button, Qt.MouseButton.LeftButton)
+    assert asked == ["open"]
+    qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
+    assert window.pages.currentWidget() is window.preview
+    assert rows(window)[0].startswith("sample-photo.jpg\nDone")
+    cutout = window.core.paths.outputs_dir / "sample-photo-nobg.png"
+    assert decode(cutout.read_bytes()).mode == "RGBA"
+    assert window.credits.text() == "Credits: 99"
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+
+
+def test_help_has_a_guide_and_about(qtbot, window: MainWindow,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    help_menu = window.menuBar().actions()[-1].menu()
+    guide = next(a for a in help_menu.actions() if a.text() == "&Quick Guide")
+    guide.trigger()
+    dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() ==
+                  "bgdesk Quick Guide")
+    text = dialog.findChild(QTextBrowser).toPlainText()
+    assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and window.api.url in text
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
+    next(a for a in help_menu.actions() if a.text() == "&About bgdesk").trigger()
+    assert "u2netp" in shown[0] and "Apache-2.0" in shown[0] and "LGPL-3.0" in shown[0]

@@ -1,0 +1,83 @@
+"""Help → Quick Guide (shortcuts, where files go, the API) and About (version, model,
+licences)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bgdesk import __version__
+from bgdesk.inference.catalog import CATALOG
+
+SHORTCUTS = (
+    ("Ctrl+O", "open photos"), ("Ctrl+V", "paste a picture or a link"),
+    ("Ctrl+S", "save the cutout"), ("Ctrl+Shift+S", "save it as PNG, WEBP or JPEG"),
+    ("Ctrl+C", "copy the cutout"), ("Ctrl+E", "export cutouts into a folder"),
+    ("Ctrl+Shift+R", "show the cutout in its folder"), ("Ctrl+R", "try a failed job again"),
+    ("Delete", "remove jobs from the history"), ("+ / -", "zoom in and out"),
+    ("0", "fit the picture in the window"), ("1", "actual pixels"), ("Arrows", "pan"),
+    ("B", "next backdrop"), ("Ctrl+,", "settings"),
+)
+
+LIBRARIES = (
+    ("Qt 6 and PySide6", "LGPL-3.0"), ("ONNX Runtime", "MIT"), ("NumPy", "BSD-3-Clause"),
+    ("Pillow", "MIT-CMU"), ("FastAPI and Starlette", "MIT"), ("Uvicorn", "BSD-3-Clause"),
+    ("peewee", "MIT"), ("ISA-L (isal)", "BSD-3-Clause"), ("httpx", "BSD-3-Clause"),
+    ("Swagger UI", "Apache-2.0"),
+)
+
+
+def guide_html(api_url: str | None) -> str:
+    rows = "".join(f"<tr><td><b>{escape(keys)}</b></td><td>{escape(what)}</td></tr>"
+                   for keys, what in SHORTCUTS)
+    api = (f'The API runs at <a href="{api_url}/docs">{api_url}</a> while this window is open. '
+           if api_url else "The API is switched off in Settings. ")
+    return (
+        "<h3>Cutting out</h3><p>Drop photos, folders or image links on the window, open them "
+        "with Ctrl+O, or paste. Each photo becomes a job in the list and costs one credit; a "
+        "failed job is refunded.</p>"
+        "<h3>Where cutouts go</h3><p>Beside each photo as <i>NAME-nobg.png</i>, or in the "
+        "output folder chosen in Settings. Pasted pictures and links go to bgdesk's own "
+        "folder; File → Save As puts them anywhere. Nothing is overwritten.</p>"
+        f"<h3>Keys</h3><table cellspacing='4'>{rows}</table>"
+        f"<h3>Scripts and other programs</h3><p>{api}Create a key with Account → API Keys; "
+        "each call costs one credit, like a cutout made here.</p>")
+
+
+def show_guide(parent: QWidget, api_url: str | None) -> QDialog:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("bgdesk Quick Guide")
+    text = QTextBrowser()
+    text.setOpenExternalLinks(True)
+    text.setHtml(guide_html(api_url))
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    column = QVBoxLayout(dialog)
+    column.addWidget(text)
+    column.addWidget(buttons)
+    dialog.resize(560, 620)
+    dialog.open()
+    return dialog
+
+
+def about_html(model: str) -> str:
+    spec = CATALOG.get(model)
+    licence = spec.licence if spec else "see the model's own terms (imported)"
+    libraries = "".join(f"<li>{escape(name)}: {escape(kind)}</li>" for name, kind in LIBRARIES)
+    return (f"<h3>bgdesk {__version__}</h3><p>Removes image backgrounds on this computer. "
+            "No photo leaves it.</p>"
+            f"<p>Model in use: <b>{escape(model)}</b> — licence {escape(licence)}.</p>"
+            "<p>The sample photo is NASA's portrait of Eileen Collins (public domain).</p>"
+            f"<p>Built with:</p><ul>{libraries}</ul>")
+
+
+def show_about(parent: QWidget, model: str) -> None:
+    QMessageBox.about(parent, "About bgdesk", about_html(model))
