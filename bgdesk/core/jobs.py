@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 SOURCES = ("desktop", "api", "cli")
 LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 3
+CANCELLED = "cancelled"  # the error code of a job its owner took off the queue
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
 
@@ -247,6 +248,22 @@ class JobService:
                                       job.webhook_url, Path(job.output_path) if named else None)
         return self.submit_file(account, Path(job.input_path), job.source, options,
                                 Path(job.output_path))
+
+    def cancel(self, public_id: str) -> Job:
+        """Take a job that is still waiting off the queue and give its credit back."""
+        job = self.get(public_id)
+        with database.atomic("IMMEDIATE"):
+            changed = (Job.update(status="failed", completed_at=utcnow(),
+                                  error_code=CANCELLED, error_message="Cancelled.")
+                       .where(Job.id == job.id, Job.status == "queued").execute())
+            if not changed:
+                raise Conflict(f"{job.input_name} is not waiting any more; only waiting jobs "
+                               "can be cancelled.")
+            self.ledger.refund(job)
+            if job.webhook_url:
+                WebhookDelivery.create(job=job, url=job.webhook_url, event="failed")
+        self._announce("failed", job)
+        return self.get(public_id)
 
     def delete(self, public_id: str, account: Account | None = None,
                keep_output: bool = False) -> Job:

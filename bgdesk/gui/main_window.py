@@ -36,11 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.app import Core
+from bgdesk.core.jobs import CANCELLED
 from bgdesk.errors import BgdeskError, NotFound
+from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.images import PreviewLoader
+from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import ZOOM_STEP, BeforeAfterView
 from bgdesk.gui.queue import JobQueue
@@ -93,11 +96,14 @@ class MainWindow(QMainWindow):
         self.api_state = QLabel(api.text)
         self.backdrop_choice = QComboBox()
         self.zoom_level = QLabel()
+        self.batch = Batch()
+        self.batch_status = BatchStatus()
         self.notice: QMessageBox | None = None
         self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
                                       QSettings.Format.IniFormat)
         self.folders = FolderMemory(self.window_state)
         self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
+        self.job_actions = JobActions(core, self.queue, self.exporter, self, self.show_message)
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
         self.submissions.refused.connect(self._on_refused)
@@ -129,17 +135,20 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file = menus.addMenu("&File")
         open_action = self._action(file, "&Open…", self.open_files, StandardKey.Open)
-        self._action(file, "&Save", self.save, StandardKey.Save)
-        self._action(file, "Save &As…", self.save_as, "Ctrl+Shift+S")
-        self._action(file, "&Export All…", self.export_all, "Ctrl+E")
-        self._action(file, "Show in &Folder", self.reveal, "Ctrl+Shift+R")
+        self._action(file, "&Save", self.job_actions.save, StandardKey.Save)
+        self._action(file, "Save &As…", self.job_actions.save_as, "Ctrl+Shift+S")
+        self._action(file, "&Export…", self.job_actions.export, "Ctrl+E")
+        self._action(file, "Show in &Folder", self.job_actions.reveal, "Ctrl+Shift+R")
         file.addSeparator()
         self._action(file, "&Quit", self.close, StandardKey.Quit)
         edit = menus.addMenu("&Edit")
-        self._action(edit, "&Copy Cutout", self.copy_cutout, StandardKey.Copy)
+        self._action(edit, "&Copy Cutout", self.job_actions.copy, StandardKey.Copy)
         paste = self._action(edit, "&Paste", self.paste, StandardKey.Paste)
-        self._action(edit, "&Retry", self.retry, "Ctrl+R")
-        self._action(edit, "Re&move from History", self.remove_from_history, StandardKey.Delete)
+        edit.addSeparator()
+        self._action(edit, "Select &All Jobs", self.queue.list.selectAll, StandardKey.SelectAll)
+        self._action(edit, "&Retry", self.job_actions.retry, "Ctrl+R")
+        self._action(edit, "Ca&ncel Waiting", self.job_actions.cancel, "Ctrl+Shift+X")
+        self._action(edit, "Re&move from History", self.job_actions.remove, StandardKey.Delete)
         edit.addSeparator()
         self._action(edit, "Se&ttings…", self.open_settings, "Ctrl+,")
         self._build_view_menu(menus.addMenu("&View"))
@@ -185,6 +194,8 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
+        self.statusBar().addPermanentWidget(self.batch_status)
+        self.batch_status.show_failed.connect(lambda: self.queue.filter.setText("Failed"))
         self.statusBar().addPermanentWidget(self.progress)
         self.zoom_level.setToolTip("Zoom: 100 % shows the picture's actual pixels")
         self.statusBar().addPermanentWidget(self.zoom_level)
@@ -208,6 +219,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        if event.source() is not None:  # a cutout dragged from this window's own list
+            event.ignore()
+            return
         self.add_urls(event.mimeData().urls(), event.mimeData().text())
         event.acceptProposedAction()
 
@@ -255,6 +269,7 @@ class MainWindow(QMainWindow):
             self._show_welcome_when_empty()
             return
         self.queue.upsert(job)
+        self._follow_batch(kind, job)
         self._update_status()
         if kind == "queued" and not self.queue.current_id():
             self.queue.list.setCurrentRow(0)
@@ -262,6 +277,26 @@ class MainWindow(QMainWindow):
             self._show_selected()
         if kind == "failed" and (job.error_code or "").startswith(("model_", "checksum_")):
             self._offer_settings(job.error_message or "The model is not installed.")
+
+    def _follow_batch(self, kind: str, job: Job) -> None:
+        """Count the job into the batch under way (or a new one); show progress or the end."""
+        if kind == "queued":
+            if not self.batch.waiting:
+                self.batch = Batch()
+            self.batch.add(job.public_id)
+        elif kind in ("completed", "failed"):
+            outcome = ("done" if kind == "completed" else
+                       "cancelled" if job.error_code == CANCELLED else "failed")
+            if not self.batch.end(job.public_id, outcome):
+                return
+        else:
+            return
+        if self.batch.waiting:
+            last = self.core.jobs.get_many(self.batch.waiting[-1:])
+            left = [self.core.jobs.estimate_seconds(j) for j in last.values()]
+            self.batch_status.running(self.batch, left[0] if left else None)
+        else:
+            self.batch_status.ended(self.batch)
 
     def _refresh(self) -> None:
         """Pick up jobs that other bgdesk processes (the CLI, a second server) changed."""
@@ -346,47 +381,6 @@ class MainWindow(QMainWindow):
             self.show_message(exc.message)
 
     # -- taking cutouts away ------------------------------------------------------------
-
-    def _finished_job(self) -> Job | None:
-        job = self.selected_job()
-        return job if job is not None and job.has_output else None
-
-    def save(self) -> None:
-        if job := self._finished_job():
-            self.exporter.save(job)
-
-    def save_as(self) -> None:
-        if job := self._finished_job():
-            self.exporter.save_as(job)
-
-    def copy_cutout(self) -> None:
-        if job := self._finished_job():
-            self.exporter.copy(job)
-
-    def reveal(self) -> None:
-        if job := self.selected_job():
-            self.exporter.reveal(job)
-
-    def export_all(self) -> None:
-        self.exporter.export_all(self.queue.ids())
-
-    def retry(self) -> None:
-        job = self.selected_job()
-        if job is not None:
-            self._guarded(lambda: self.core.jobs.retry(job.public_id))
-
-    def remove_from_history(self) -> None:
-        """Drop the selected finished job; a cutout in a folder of the person's own stays."""
-        job = self.selected_job()
-        if job is None:
-            return
-        own_folder = self.exporter.in_own_folder(job)
-        kept = (f"\n\nThe cutout at {job.output_path} is kept." if own_folder
-                and job.status == "completed" else "")
-        answer = QMessageBox.question(self, "Remove from history",
-                                      f"Remove {job.input_name} from the history?{kept}")
-        if answer == QMessageBox.StandardButton.Yes:
-            self._guarded(lambda: self.core.jobs.delete(job.public_id, keep_output=own_folder))
 
     # -- account, settings, help --------------------------------------------------------
 

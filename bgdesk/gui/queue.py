@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from collections.abc import Sequence
 
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bgdesk.core.jobs import CANCELLED
 from bgdesk.gui.formatting import local_time
 from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
 from bgdesk.storage.models import Job
@@ -13,14 +23,40 @@ from bgdesk.storage.models import Job
 STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
                "failed": "Failed"}
 JOB_ID = Qt.ItemDataRole.UserRole
+CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 
 
 def row_text(job: Job) -> str:
     when = local_time(job.created_at)
     status = STATUS_TEXT[job.status]
-    if job.status == "failed" and job.error_message:
+    if job.error_code == CANCELLED:
+        status = "Cancelled"
+    elif job.status == "failed" and job.error_message:
         status = f"Failed: {job.error_message}"
     return f"{job.input_name}\n{status} · {job.source} · {when}"
+
+
+class JobList(QListWidget):
+    """The rows; finished ones can be dragged out to a file manager or another app, as
+    their cutout files and, for one, the picture itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list", "image/png"]
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
+        data = QMimeData()
+        files = [str(item.data(CUTOUT)) for item in items if item.data(CUTOUT)]
+        data.setUrls([QUrl.fromLocalFile(path) for path in files])
+        if len(files) == 1:
+            data.setImageData(QImage(files[0]))
+        return data
 
 
 class JobQueue(QWidget):
@@ -30,7 +66,7 @@ class JobQueue(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.list = QListWidget()
+        self.list = JobList()
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setSpacing(2)
         self.list.setAccessibleName("Jobs")
@@ -54,6 +90,11 @@ class JobQueue(QWidget):
         item = self.list.currentItem()
         return "" if item is None else str(item.data(JOB_ID))
 
+    def selected_ids(self) -> list[str]:
+        """The selected jobs, top to bottom."""
+        rows = sorted(self.list.row(item) for item in self.list.selectedItems())
+        return [str(self.list.item(row).data(JOB_ID)) for row in rows]
+
     def ids(self) -> list[str]:
         return [str(self.list.item(row).data(JOB_ID)) for row in range(self.list.count())]
 
@@ -75,6 +116,7 @@ class JobQueue(QWidget):
         item.setText(text)
         item.setToolTip(job.error_message or job.input_path)
         item.setHidden(not self._matches(text))
+        item.setData(CUTOUT, job.output_path if job.has_output else None)
         picture = job.output_path if job.status == "completed" else job.input_path
         if self._shown.get(job.public_id) != picture:
             self._shown[job.public_id] = picture

@@ -175,3 +175,23 @@ def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Cor
             break
         time.sleep(0.02)
     assert fake_core.jobs.unfinished() == (0, 0)
+
+
+def test_a_waiting_job_can_be_cancelled_once_and_is_refunded(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    job = fake_core.jobs.submit_upload(owner, photo("coffee", (64, 48)), "c.jpg", "desktop",
+                                       OutputOptions(), webhook_url="http://127.0.0.1:9/hook")
+    assert fake_core.ledger.balance(owner) == 99
+    cancelled = fake_core.jobs.cancel(job.public_id)
+    assert (cancelled.status, cancelled.error_code) == ("failed", "cancelled")
+    assert fake_core.ledger.balance(owner) == 100
+    with pytest.raises(Conflict):
+        fake_core.jobs.cancel(job.public_id)
+    assert fake_core.ledger.balance(owner) == 100, "refunded once"
+    assert fake_core.jobs.claim_next() is None, "nothing left to run"
+    assert WebhookDelivery.select().where(WebhookDelivery.event == "failed").count() == 1
+    running = fake_core.jobs.submit_upload(owner, photo("coffee", (64, 48)), "d.jpg",
+                                           "desktop", OutputOptions())
+    assert fake_core.jobs.claim_next() is not None
+    with pytest.raises(Conflict):
+        fake_core.jobs.cancel(running.public_id)

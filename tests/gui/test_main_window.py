@@ -97,7 +97,7 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     window.queue.list.setCurrentRow(0)
-    window.copy_cutout()
+    window.job_actions.copy()
     assert not QApplication.clipboard().pixmap().isNull()
     job = window.selected_job()
     assert job is not None
@@ -220,11 +220,11 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow
     assert list(window.core.paths.outputs_dir.iterdir()) == []
 
     window.queue.list.setCurrentRow(0)
-    window.save()
+    window.job_actions.save()
     assert window.statusBar().currentMessage() == f"Saved as {shoot / 'chelsea-nobg-2.png'}"
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
-    window.reveal()
+    window.job_actions.reveal()
     assert opened == [QUrl.fromLocalFile(str(shoot)).toString()]
 
 
@@ -244,10 +244,10 @@ def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
         return str(tmp_path / "mine.png"), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    window.save()  # in bgdesk's own folder: Save asks where
+    window.job_actions.save()  # in bgdesk's own folder: Save asks where
     assert asked == [str(Path.home() / "Pasted image 2026-11-25 10.00.00-nobg.png")]
     assert (tmp_path / "mine.png").is_file()
-    window.save_as()
+    window.job_actions.save_as()
     assert asked[-1] == str(tmp_path / "Pasted image 2026-11-25 10.00.00-nobg.png"), (
         "the dialog opens where the last file was saved")
 
@@ -370,9 +370,9 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     own, stored = (window.core.jobs.get(job_id) for job_id in window.queue.ids())
     window.queue.list.setCurrentRow(0)
-    window.remove_from_history()
+    window.job_actions.remove()
     window.queue.list.setCurrentRow(0)
-    window.remove_from_history()
+    window.job_actions.remove()
     qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=5_000)
     assert Path(own.output_path).is_file() and not Path(stored.output_path).exists()
     assert source.is_file()
@@ -410,7 +410,7 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     window.queue.list.setCurrentRow(0)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *args: (str(tmp_path / "out" / "one.webp"), ""))
-    window.save_as()
+    window.job_actions.save_as()
     assert decode((tmp_path / "out" / "one.webp").read_bytes()).mode == "RGBA"
 
     def answer_export(dialog: ExportAllDialog) -> bool:
@@ -421,14 +421,14 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
         return True
 
     monkeypatch.setattr(ExportAllDialog, "exec", answer_export)
-    window.export_all()
+    window.job_actions.export()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
         "1-chelsea.webp", "2-coffee.webp"]
     assert window.folders.get("export") == tmp_path / "all", "the next export starts there"
 
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
-    window.reveal()
+    window.job_actions.reveal()
     window.open_api_docs()
     assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString(), f"{window.api_url}/docs"]
 
@@ -440,7 +440,7 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     qtbot.waitUntil(lambda: any("Failed" in row for row in rows(window)), timeout=30_000)
     moved.rename(sources[2])  # back in place, then Retry
     window.queue.list.setCurrentRow(0)
-    window.retry()
+    window.job_actions.retry()
     qtbot.waitUntil(lambda: rows(window)[0].startswith("notes.jpg\nDone"), timeout=60_000)
 
 
@@ -505,3 +505,81 @@ def test_help_has_a_guide_and_about(qtbot, window: MainWindow,
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
     next(a for a in help_menu.actions() if a.text() == "&About bgdesk").trigger()
     assert "u2netp" in shown[0] and "Apache-2.0" in shown[0] and "LGPL-3.0" in shown[0]
+
+
+def select(window: MainWindow, rows_wanted: list[int]) -> None:
+    window.queue.list.clearSelection()
+    for row in rows_wanted:
+        window.queue.list.item(row).setSelected(True)
+
+
+def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.core.runner.stop()  # everything waits until the cancellation is done
+    sources = []
+    for name in ("astronaut", "coffee", "chelsea", "rocket"):
+        sources.append(tmp_path / f"{name}.jpg")
+        sources[-1].write_bytes(photo(name, (300, 200)))
+    drop(window, sources)
+    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
+    assert window.batch_status.isVisible() and window.batch_status.label.text() == "0 of 4 · " \
+        "about 8 s left"
+    assert window.credits.text() == "Credits: 96"
+    select(window, [0, 1])  # rocket and chelsea, the last two dropped
+    window.job_actions.cancel()
+    assert window.credits.text() == "Credits: 98", "refunded at once"
+    assert [row.split("\n")[1].split(" · ")[0] for row in rows(window)] == [
+        "Cancelled", "Cancelled", "Waiting", "Waiting"]
+    refunds = CreditEntry.select().where(CreditEntry.kind == "refund").count()
+    assert refunds == 2
+    sources[1].rename(tmp_path / "gone.jpg")  # coffee fails: its photo moved away
+    window.core.runner.start()
+    qtbot.waitUntil(lambda: window.batch_status.dismiss_button.isVisible(), timeout=60_000)
+    assert window.batch_status.label.text() == "Batch finished: 1 done, 1 failed, 2 cancelled"
+    assert window.credits.text() == "Credits: 99"
+    qtbot.mouseClick(window.batch_status.show_button, Qt.MouseButton.LeftButton)
+    visible = [r for r in range(window.queue.list.count())
+               if not window.queue.list.item(r).isHidden()]
+    assert [rows(window)[r].split("\n")[0] for r in visible] == ["coffee.jpg"]
+    qtbot.mouseClick(window.batch_status.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not window.batch_status.isVisible()
+
+
+def test_several_rows_at_once_and_dragging_cutouts_out(qtbot, window: MainWindow,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = []
+    for name in ("coffee", "chelsea", "rocket"):
+        sources.append(tmp_path / f"{name}.jpg")
+        sources[-1].write_bytes(photo(name, (300, 200)))
+    drop(window, sources)
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 3, timeout=60_000)
+    cutouts = [tmp_path / f"{name}-nobg.png" for name in ("rocket", "chelsea", "coffee")]
+
+    select(window, [0, 2])
+    items = window.queue.list.selectedItems()
+    mime = window.queue.list.mimeData(items)
+    assert [url.toLocalFile() for url in mime.urls()] == [str(cutouts[0]), str(cutouts[2])]
+    select(window, [1])
+    mime = window.queue.list.mimeData(window.queue.list.selectedItems())
+    assert mime.hasImage() and mime.urls()[0].toLocalFile() == str(cutouts[1])
+    assert QImage(mime.imageData()).hasAlphaChannel()
+
+    def answer_export(dialog: ExportAllDialog) -> bool:
+        assert dialog.windowTitle() == "Export 2 cutouts"
+        dialog.folder.setText(str(tmp_path / "picked"))
+        return True
+
+    monkeypatch.setattr(ExportAllDialog, "exec", answer_export)
+    select(window, [0, 2])
+    window.job_actions.save()  # several: into one folder
+    assert sorted(p.name for p in (tmp_path / "picked").iterdir()) == [
+        "coffee-nobg.png", "rocket-nobg.png"]
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    select(window, [0, 1])
+    window.job_actions.remove()
+    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=5_000)
+    assert rows(window)[0].startswith("coffee.jpg")
+    assert cutouts[0].is_file() and cutouts[1].is_file(), "cutouts in the person's folder stay"
+    assert window.statusBar().currentMessage() == "2 jobs removed."

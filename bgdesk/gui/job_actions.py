@@ -1,0 +1,109 @@
+"""What the Edit and File menus do to the jobs selected in the queue: one row or many."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from bgdesk.core.app import Core
+from bgdesk.errors import BgdeskError
+from bgdesk.gui.exporter import CutoutExporter
+from bgdesk.gui.queue import JobQueue
+from bgdesk.storage.models import Job
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class JobActions:
+    """Save, export, copy, reveal, retry, cancel and remove the selected jobs."""
+
+    def __init__(self, core: Core, queue: JobQueue, exporter: CutoutExporter, parent: QWidget,
+                 tell: Callable[[str], None]) -> None:
+        self.core = core
+        self.queue = queue
+        self.exporter = exporter
+        self.parent = parent
+        self.tell = tell
+
+    def selected(self) -> list[Job]:
+        found = self.core.jobs.get_many(self.queue.selected_ids())
+        return [found[job_id] for job_id in self.queue.selected_ids() if job_id in found]
+
+    def _finished(self) -> list[Job]:
+        return [job for job in self.selected() if job.has_output]
+
+    def save(self) -> None:
+        """One cutout: confirm or ask where; several: export them into one folder."""
+        finished = self._finished()
+        if len(finished) == 1:
+            self.exporter.save(finished[0])
+        elif finished:
+            self.exporter.export_all([job.public_id for job in finished])
+
+    def save_as(self) -> None:
+        if finished := self._finished():
+            self.exporter.save_as(finished[0])
+
+    def copy(self) -> None:
+        if finished := self._finished():
+            self.exporter.copy(finished[0])
+
+    def reveal(self) -> None:
+        if chosen := self.selected():
+            self.exporter.reveal(chosen[0])
+
+    def export(self) -> None:
+        """The selected cutouts when several are selected, else every cutout in the list."""
+        chosen = [job.public_id for job in self._finished()]
+        self.exporter.export_all(chosen if len(chosen) > 1 else self.queue.ids())
+
+    def retry(self) -> None:
+        failed = [job for job in self.selected() if job.status == "failed"]
+        self._each(failed, lambda job: self.core.jobs.retry(job.public_id),
+                   "queued again")
+
+    def cancel(self) -> None:
+        waiting = [job for job in self.selected() if job.status == "queued"]
+        if not waiting:
+            self.tell("Only waiting jobs can be cancelled.")
+            return
+        self._each(waiting, lambda job: self.core.jobs.cancel(job.public_id),
+                   "cancelled; their credits are back")
+
+    def remove(self) -> None:
+        """Drop the selected finished jobs; cutouts in folders of the person's own stay."""
+        finished = [job for job in self.selected() if job.status in ("completed", "failed")]
+        if not finished:
+            if self.selected():
+                self.tell("Jobs still waiting or working can be cancelled, not removed.")
+            return
+        kept = [job for job in finished if job.has_output and self.exporter.in_own_folder(job)]
+        what = finished[0].input_name if len(finished) == 1 else plural(len(finished), "job")
+        note = ""
+        if len(kept) == 1:
+            note = f"\n\nThe cutout at {kept[0].output_path} is kept."
+        elif kept:
+            note = f"\n\nThe {len(kept)} cutouts saved in your folders are kept."
+        answer = QMessageBox.question(self.parent, "Remove from history",
+                                      f"Remove {what} from the history?{note}")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._each(finished, lambda job: self.core.jobs.delete(
+                job.public_id, keep_output=self.exporter.in_own_folder(job)), "removed")
+
+    def _each(self, jobs: list[Job], act: Callable[[Job], object], done: str) -> None:
+        """Act on every job; say how many it did and why any was left."""
+        problems: list[str] = []
+        for job in jobs:
+            try:
+                act(job)
+            except BgdeskError as exc:
+                problems.append(f"{job.input_name}: {exc.message}")
+        acted = len(jobs) - len(problems)
+        if acted:
+            self.tell(f"{plural(acted, 'job')} {done}." + (f" {problems[0]}" if problems
+                                                            else ""))
+        elif problems:
+            self.tell(problems[0])
