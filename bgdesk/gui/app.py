@@ -7,13 +7,14 @@ import signal
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.main_window import ApiStatus, MainWindow
+from bgdesk.gui.single_instance import InstanceServer, hand_over, instance_name
 from bgdesk.paths import resource
 
 ApiStarter = Callable[[Core], tuple[ApiStatus, Callable[[], None]]]
@@ -38,6 +39,12 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
     app.setApplicationName("bgdesk")
     app.setOrganizationName("bgdesk")
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
+    files = [os.path.abspath(path) for path in paths or []]
+    name = instance_name(core.paths)
+    if hand_over(name, files):
+        print("bgdesk: handed over to the window already open.", file=sys.stderr)
+        return 0
+    instance = InstanceServer(name)
     try:
         api, stop_api = start_api(core)
     except BgdeskError as exc:
@@ -45,12 +52,13 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
     core.start()
     window = MainWindow(core, api)
     window.show()
-    if paths:
-        window.add_urls([QUrl.fromLocalFile(os.path.abspath(path)) for path in paths])
+    instance.opened.connect(window.open_handed_over)
+    window.open_handed_over(files)
     quit_on_signals(window)
     try:
         return app.exec()
     finally:
+        instance.close()
         stop_api()
 
 

@@ -236,6 +236,15 @@ class MainWindow(QMainWindow):
         elif local:
             self.statusBar().showMessage("No photos in what was dropped.", 10_000)
 
+    def open_handed_over(self, files: list[str]) -> None:
+        """Files given at launch, or by a later launch: queue them and come to the front."""
+        if files:
+            self.add_urls([QUrl.fromLocalFile(path) for path in files])
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def open_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
             self, "Open photos", str(self.folders.get("open")), OPEN_FILTER)
