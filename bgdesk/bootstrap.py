@@ -15,7 +15,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 
 if TYPE_CHECKING:
-    from bgdesk.gui.main_window import ApiStatus
+    from bgdesk.gui.embedded_api import ApiStatus
 
 
 def load_settings(paths: Paths) -> Settings:
@@ -51,7 +51,7 @@ def serve_api(core: Core, host: str, port: int) -> int:
 def start_embedded_api(core: Core) -> tuple[ApiStatus, Callable[[], None]]:
     """The API beside the window, when the settings want it; (state to show, stopper)."""
     from bgdesk.api.server import ApiServer
-    from bgdesk.gui.main_window import ApiStatus
+    from bgdesk.gui.embedded_api import ApiStatus
 
     if not core.settings.api_enabled:
         return ApiStatus(None, "turned off in Settings"), lambda: None

@@ -53,7 +53,9 @@ def main(dark: bool) -> int:
     from skimage import data
 
     from bgdesk.bootstrap import build_core
-    from bgdesk.gui.main_window import ApiStatus, MainWindow
+    from bgdesk.bootstrap import start_embedded_api
+    from bgdesk.gui.embedded_api import EmbeddedApi
+    from bgdesk.gui.main_window import MainWindow
     from bgdesk.paths import resource
     from bgdesk.settings import Settings
 
@@ -73,7 +75,9 @@ def main(dark: bool) -> int:
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
     core = build_core(Paths.from_env(), Settings())
     core.start()
-    window = MainWindow(core, ApiStatus("http://127.0.0.1:7878"))
+    api = EmbeddedApi(core, start_embedded_api)
+    api.start()
+    window = MainWindow(core, api)
     window.resize(*SIZE)
     window.move(0, 0)
     window.show()

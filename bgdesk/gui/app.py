@@ -5,20 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from bgdesk.core.app import Core
-from bgdesk.errors import BgdeskError
-from bgdesk.gui.main_window import ApiStatus, MainWindow
+from bgdesk.gui.embedded_api import ApiStarter, EmbeddedApi
+from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.single_instance import InstanceServer, hand_over, instance_name
 from bgdesk.paths import resource
-
-ApiStarter = Callable[[Core], tuple[ApiStatus, Callable[[], None]]]
-"""Starts the API for a core; returns the state to show and a function that stops it."""
 
 
 def has_display() -> bool:
@@ -45,10 +41,8 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
         print("bgdesk: handed over to the window already open.", file=sys.stderr)
         return 0
     instance = InstanceServer(name)
-    try:
-        api, stop_api = start_api(core)
-    except BgdeskError as exc:
-        api, stop_api = ApiStatus(None, exc.message), lambda: None
+    api = EmbeddedApi(core, start_api)
+    api.start()
     core.start()
     window = MainWindow(core, api)
     window.show()
@@ -59,7 +53,7 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
         return app.exec()
     finally:
         instance.close()
-        stop_api()
+        api.stop()
 
 
 def quit_on_signals(window: MainWindow) -> None:

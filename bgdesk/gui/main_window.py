@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from bgdesk.core.jobs import CANCELLED
 from bgdesk.errors import BgdeskError, NotFound
 from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.images import PreviewLoader
@@ -64,22 +64,10 @@ SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
 StandardKey = QKeySequence.StandardKey
 
 
-@dataclass(frozen=True)
-class ApiStatus:
-    """The API served beside the window: its address, or why it is not running."""
-
-    url: str | None
-    problem: str = ""
-
-    @property
-    def text(self) -> str:
-        return f"API on {self.url}" if self.url else f"API off: {self.problem}"
-
-
 class MainWindow(QMainWindow):
     """Queue on the left, before/after on the right, credits and API state in the toolbar."""
 
-    def __init__(self, core: Core, api: ApiStatus) -> None:
+    def __init__(self, core: Core, api: EmbeddedApi) -> None:
         super().__init__()
         self.core = core
         self.api = api
@@ -93,7 +81,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.credits = QLabel()
         self.progress = QLabel()
-        self.api_state = QLabel(api.text)
+        self.api_state = QLabel(api.status.text)
         self.backdrop_choice = QComboBox()
         self.zoom_level = QLabel()
         self.batch = Batch()
@@ -106,6 +94,7 @@ class MainWindow(QMainWindow):
         self.job_actions = JobActions(core, self.queue, self.exporter, self, self.show_message)
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
+        self.api.changed.connect(self._show_api)
         self.submissions.refused.connect(self._on_refused)
         self.preview_loader = PreviewLoader(self)
         self.preview_loader.loaded.connect(self._show_loaded)
@@ -157,15 +146,15 @@ class MainWindow(QMainWindow):
         self._action(account, "&Grant Credits…", self.grant_credits)
         self._action(account, "&Webhook Deliveries…", self.open_webhooks)
         help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "&Quick Guide", lambda: show_guide(self, self.api.url),
+        self._action(help_menu, "&Quick Guide", lambda: show_guide(self, self.api.status.url),
                      StandardKey.HelpContents)
-        docs = self._action(help_menu, "API &Documentation", self.open_api_docs)
-        docs.setEnabled(self.api.url is not None)
+        self.docs_action = self._action(help_menu, "API &Documentation", self.open_api_docs)
+        self.docs_action.setEnabled(self.api.status.url is not None)
         help_menu.addSeparator()
         self._action(help_menu, "&About bgdesk",
                      lambda: show_about(self, self.core.settings.default_model))
 
-        toolbar = QToolBar("Main")
+        self.toolbar = toolbar = QToolBar("Main")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
         toolbar.addAction(open_action)
@@ -343,6 +332,7 @@ class MainWindow(QMainWindow):
         """The balance in the toolbar, and how much work is under way in the status bar."""
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
+        self._keep_toolbar_whole()
         running, waiting = self.core.jobs.unfinished()
         parts = [f"{running} working"] if running else []
         parts += [f"{waiting} waiting"] if waiting else []
@@ -395,7 +385,7 @@ class MainWindow(QMainWindow):
 
     @property
     def api_url(self) -> str:
-        return self.api.url or self.core.public_url
+        return self.api.status.url or self.core.public_url
 
     def open_keys(self) -> None:
         KeysDialog(self.core, self.api_url, self).exec()
@@ -404,7 +394,18 @@ class MainWindow(QMainWindow):
         WebhooksDialog(self.core, self).exec()
 
     def open_settings(self) -> None:
-        SettingsDialog(self.core, self).exec()
+        if SettingsDialog(self.core, self).exec():
+            self.api.apply_settings()
+
+    def _show_api(self, status: ApiStatus) -> None:
+        self.api_state.setText(status.text)
+        self.docs_action.setEnabled(status.url is not None)
+        self._keep_toolbar_whole()
+
+    def _keep_toolbar_whole(self) -> None:
+        """The window is never narrower than its toolbar, so the credits and the API state
+        are never pushed into the toolbar's overflow menu."""
+        self.setMinimumWidth(self.toolbar.sizeHint().width())
 
     def open_api_docs(self) -> None:
         QDesktopServices.openUrl(QUrl(f"{self.api_url}/docs"))

@@ -11,26 +11,27 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from bgdesk.api.server import ApiServer
-from bgdesk.bootstrap import build_core
+from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.core.app import Core
-from bgdesk.gui.main_window import ApiStatus, MainWindow
+from bgdesk.gui.embedded_api import EmbeddedApi
+from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
+from tests.processes import free_port
 
 
 @pytest.fixture
 def window(qtbot, home: Paths) -> Iterator[MainWindow]:
-    core: Core = build_core(home, Settings())
-    server = ApiServer(core, "127.0.0.1", 0)
-    server.start()
+    core: Core = build_core(home, Settings(api_port=free_port()))
+    api = EmbeddedApi(core, start_embedded_api)
+    api.start()
     core.start()
-    main = MainWindow(core, ApiStatus(server.url))
+    main = MainWindow(core, api)
     qtbot.addWidget(main)
     main.show()
     yield main
     main.close()
-    server.stop()
+    api.stop()
     core.close()
 
 

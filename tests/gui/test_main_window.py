@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -17,13 +17,14 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMessageBox,
     QTextBrowser,
+    QToolButton,
 )
 
 from bgdesk.bootstrap import build_core, start_embedded_api
-from bgdesk.errors import BgdeskError
+from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
-from bgdesk.gui.main_window import ApiStatus, MainWindow
+from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.inference.options import OutputOptions
@@ -32,6 +33,7 @@ from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import Receiver, decode, photo
 from tests.gui.conftest import drop
+from tests.processes import free_port
 
 
 def rows(window: MainWindow) -> list[str]:
@@ -330,15 +332,55 @@ def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths)
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         core = build_core(home, Settings(api_port=taken.getsockname()[1]))
-        with pytest.raises(BgdeskError) as refused:
-            start_embedded_api(core)
-    main = MainWindow(core, ApiStatus(None, refused.value.message))
-    qtbot.addWidget(main)
-    assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
-    docs = next(a for a in main.findChildren(QAction) if a.text() == "API &Documentation")
-    assert not docs.isEnabled()
-    main.close()
-    core.close()
+        api = EmbeddedApi(core, start_embedded_api)
+        api.start()
+        main = MainWindow(core, api)
+        qtbot.addWidget(main)
+        assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
+        assert not main.docs_action.isEnabled()
+        main.close()
+        core.close()
+
+
+def test_changing_the_api_port_or_switch_applies_at_once(qtbot, window: MainWindow,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    old_url = window.api.status.url
+    assert old_url and httpx.get(f"{old_url}/openapi.json").status_code == 200
+    new_port = free_port()
+
+    def change(dialog: SettingsDialog) -> int:
+        dialog.api_port.setValue(new_port)
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(SettingsDialog, "exec", change)
+    window.open_settings()
+    assert window.api_state.text() == f"API on http://127.0.0.1:{new_port}"
+    assert httpx.get(f"http://127.0.0.1:{new_port}/openapi.json").status_code == 200
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{old_url}/openapi.json")
+    assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
+
+    def switch_off(dialog: SettingsDialog) -> int:
+        dialog.api_enabled.setChecked(False)
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(SettingsDialog, "exec", switch_off)
+    window.open_settings()
+    assert window.api_state.text() == "API off: turned off in Settings"
+    assert not window.docs_action.isEnabled()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{new_port}/openapi.json")
+
+
+def test_the_api_state_never_overflows_the_toolbar(qtbot, window: MainWindow) -> None:
+    window.resize(200, 400)
+    qtbot.wait(50)
+    assert window.width() >= window.toolbar.sizeHint().width()
+    overflow = window.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    assert overflow is None or not overflow.isVisible()
+    assert window.api_state.isVisible() and window.credits.isVisible()
 
 
 def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -500,7 +542,7 @@ def test_help_has_a_guide_and_about(qtbot, window: MainWindow,
     dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() ==
                   "bgdesk Quick Guide")
     text = dialog.findChild(QTextBrowser).toPlainText()
-    assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and window.api.url in text
+    assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and str(window.api.status.url) in text
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
     next(a for a in help_menu.actions() if a.text() == "&About bgdesk").trigger()
