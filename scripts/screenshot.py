@@ -52,8 +52,7 @@ def main(dark: bool) -> int:
     from PySide6.QtWidgets import QApplication
     from skimage import data
 
-    from bgdesk.bootstrap import build_core
-    from bgdesk.bootstrap import start_embedded_api
+    from bgdesk.bootstrap import build_core, start_embedded_api
     from bgdesk.gui.embedded_api import EmbeddedApi
     from bgdesk.gui.main_window import MainWindow
     from bgdesk.paths import resource
