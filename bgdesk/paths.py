@@ -74,6 +74,11 @@ class Paths:
         return self.data_dir / "uploads"
 
     @property
+    def model_speeds(self) -> Path:
+        """Seconds per photo of each model, as measured on this machine."""
+        return self.data_dir / "model-speeds.json"
+
+    @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 

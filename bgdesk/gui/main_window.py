@@ -51,6 +51,7 @@ from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
+from bgdesk.gui.wording import has_details, plain_words
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
 from bgdesk.storage.models import Job, utcnow
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
         self.preview_loader.request(job.public_id, job.input_path,
                                     job.output_path if job.status == "completed" else None)
         if job.status == "failed":
-            self.statusBar().showMessage(f"{job.input_name}: {job.error_message}")
+            self.statusBar().showMessage(plain_words(f"{job.input_name}: {job.error_message}"))
 
     def _show_loaded(self, job_id: str, before: QImage, after: QImage) -> None:
         if job_id != self.queue.current_id():
@@ -320,7 +321,7 @@ class MainWindow(QMainWindow):
         job = self.core.jobs.get(job_id)
         note = PREVIEW_NOTES.get(job.status, "")
         if job.status == "failed":
-            note = f"No cutout: {job.error_message}"
+            note = f"No cutout: {plain_words(job.error_message or '')}"
         self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
                                  None if after.isNull() else QPixmap.fromImage(after), note)
 
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
     # -- telling the person -------------------------------------------------------------
 
     def show_message(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10_000)
+        self.statusBar().showMessage(plain_words(message), 10_000)
 
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
@@ -366,8 +367,10 @@ class MainWindow(QMainWindow):
         """A window-modal notice with one way forward; never more than one at a time."""
         if self.notice is not None and self.notice.isVisible():
             return
-        notice = QMessageBox(QMessageBox.Icon.Warning, title, text,
+        notice = QMessageBox(QMessageBox.Icon.Warning, title, plain_words(text),
                              QMessageBox.StandardButton.Close, self)
+        if has_details(text):
+            notice.setDetailedText(text)
         forward = notice.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         forward.clicked.connect(lambda: handler())
         notice.open()

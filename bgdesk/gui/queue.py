@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from bgdesk.core.jobs import CANCELLED
 from bgdesk.gui.formatting import local_time
 from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
+from bgdesk.gui.wording import plain_words
 from bgdesk.storage.models import Job
 
 STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
@@ -32,7 +33,7 @@ def row_text(job: Job) -> str:
     if job.error_code == CANCELLED:
         status = "Cancelled"
     elif job.status == "failed" and job.error_message:
-        status = f"Failed: {job.error_message}"
+        status = f"Failed: {plain_words(job.error_message)}"
     return f"{job.input_name}\n{status} · {job.source} · {when}"
 
 

@@ -1,5 +1,5 @@
-"""Settings: model (install others with a progress bar, or import a file), output defaults,
-API port, private URLs. Saved to settings.json; API changes apply at the next start."""
+"""Settings: the model (what each costs and gives, installs with a progress bar or from a
+file), output defaults, the API's switch and port, private URLs. Saved to settings.json."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
@@ -26,8 +27,34 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
-from bgdesk.inference.models import ModelStore
+from bgdesk.gui.wording import plain_words
+from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.options import FORMATS
+from bgdesk.inference.speed import ModelSpeeds, speed_text
+
+
+class SpeedProbe(QObject):
+    """Measures a model's speed on a worker thread; `measured` brings the seconds."""
+
+    measured = Signal(str, float)
+
+    def __init__(self, speeds: ModelSpeeds, store: ModelStore, name: str) -> None:
+        super().__init__()
+        self.speeds, self.store, self.name = speeds, store, name
+
+    def run(self) -> None:
+        try:
+            self.measured.emit(self.name, self.speeds.measure(self.store, self.name))
+        except Exception:  # an unloadable model says so when it is used; no speed to show
+            return
+
+
+def model_summary(status: ModelStatus, seconds: float | None) -> str:
+    """Size, speed here, what it is good at, and its licence, in one paragraph."""
+    spec = status.spec
+    state = "installed" if status.installed else "not installed"
+    return (f"{spec.size_mb:g} MB, {state}; {speed_text(seconds)}.\n{spec.description}\n"
+            f"Licence: {spec.licence}.")
 
 
 class ModelPull(QObject):
@@ -66,6 +93,12 @@ class SettingsDialog(QDialog):
                                         f"  (not installed, {status.spec.size_mb:g} MB)")
             self.model.addItem(label, status.spec.name)
         self.model.setCurrentIndex(max(0, self.model.findData(settings.default_model)))
+        self.model.setAccessibleName("Model")
+        self.speeds = ModelSpeeds(core.paths.model_speeds)
+        self.model_info = QLabel()
+        self.model_info.setWordWrap(True)
+        self.model.currentIndexChanged.connect(lambda _: self._describe_model())
+        self._probes: list[SpeedProbe] = []
         self.install = QPushButton("Install")
         self.install.clicked.connect(self.pull_selected)
         import_button = QPushButton("Import file…")
@@ -94,8 +127,11 @@ class SettingsDialog(QDialog):
         self.api_port.setValue(settings.api_port)
         self.private_urls = QCheckBox("Allow image URLs on private and local networks")
         self.private_urls.setChecked(settings.allow_private_urls)
+        self.api_port.setAccessibleName("API port")
+        self.output_format.setAccessibleName("Output format")
         form = QFormLayout()
         form.addRow("Model", model_row)
+        form.addRow("", self.model_info)
         form.addRow("", self.progress)
         form.addRow("Output format", self.output_format)
         form.addRow("Output folder", output_row)
@@ -110,6 +146,29 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._pull: ModelPull | None = None
+        self._describe_model()
+
+    def _on_measured(self, name: str, seconds: float) -> None:
+        if name == self.model.currentData():
+            self._describe_model()
+
+    def _status(self) -> ModelStatus:
+        return next(s for s in self.store.statuses() if s.spec.name == self.model.currentData())
+
+    def _describe_model(self) -> None:
+        """Show what the chosen model is; measure its speed here once, in the background."""
+        status = self._status()
+        seconds = self.speeds.get(status.spec.name)
+        self.model_info.setText(model_summary(status, seconds))
+        self.install.setVisible(not status.installed)
+        if status.installed and seconds is None and not any(
+                probe.name == status.spec.name for probe in self._probes):
+            probe = SpeedProbe(self.speeds, self.store, status.spec.name)
+            probe.measured.connect(self._on_measured)  # a bound slot: dropped with the dialog
+            self._probes.append(probe)
+            # Not a daemon: quitting waits for the measurement (seconds at most) rather than
+            # stopping ONNX Runtime mid-run, which aborts the process.
+            threading.Thread(target=probe.run, name="bgdesk-speed").start()
 
     def pull_selected(self) -> None:
         """Install the chosen model on a worker thread with a progress bar."""
@@ -127,11 +186,21 @@ class SettingsDialog(QDialog):
     def _on_pulled(self, error: str) -> None:
         self.install.setEnabled(True)
         self.progress.hide()
-        if error:
-            QMessageBox.warning(self, "Model not installed", error)
-        else:
+        if not error:
             index = self.model.currentIndex()
             self.model.setItemText(index, self.model.currentData())
+            self._describe_model()
+            return
+        notice = QMessageBox(QMessageBox.Icon.Warning, "Model not installed",
+                             f"{self.model.currentData()} could not be downloaded: "
+                             f"{plain_words(error)}", QMessageBox.StandardButton.Close, self)
+        notice.setInformativeText("If you have the model file (from another computer, say), "
+                                  "import it instead.")
+        notice.setDetailedText(error)
+        import_button = notice.addButton("Import a File…", QMessageBox.ButtonRole.AcceptRole)
+        notice.exec()
+        if notice.clickedButton() is import_button:
+            self.import_file()
 
     def browse_output_dir(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Put cutouts in",
@@ -158,6 +227,13 @@ class SettingsDialog(QDialog):
         if chosen not in self.store.installed():
             QMessageBox.warning(self, "Model not installed",
                                 f"Install {chosen} first, or choose an installed model.")
+            return
+        spec = self.store.spec(chosen)
+        if (not spec.commercial_use and chosen != settings.default_model
+                and QMessageBox.question(
+                    self, "Non-commercial model",
+                    f"{chosen} is licensed {spec.licence}. Cutouts made with it may not be "
+                    "used commercially. Use it anyway?") != QMessageBox.StandardButton.Yes):
             return
         settings.default_model = chosen
         settings.output_format = self.output_format.currentText()

@@ -1,0 +1,76 @@
+"""Settings → model: what each model costs and gives, its speed measured here, a confirmation
+for a non-commercial licence, and a failed install that offers the way around."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.settings_dialog import SettingsDialog
+from bgdesk.inference.models import ModelStore
+from bgdesk.inference.speed import ModelSpeeds
+from bgdesk.settings import Settings
+
+
+def test_each_model_says_size_speed_here_quality_and_licence(qtbot,
+                                                             window: MainWindow) -> None:
+    dialog = SettingsDialog(window.core, window)
+    qtbot.addWidget(dialog)
+    assert dialog.model.currentData() == "u2netp"
+    qtbot.waitUntil(lambda: "a photo here" in dialog.model_info.text(), timeout=30_000)
+    text = dialog.model_info.text()
+    assert text.startswith("4.4 MB, installed; about ") and "Licence: Apache-2.0." in text
+    assert "Small and fast" in text and not dialog.install.isVisible()
+    seconds = ModelSpeeds(window.core.paths.model_speeds).get("u2netp")
+    assert seconds is not None and 0 < seconds < 60, "measured once and remembered"
+    dialog.model.setCurrentIndex(dialog.model.findData("bria-rmbg"))
+    text = dialog.model_info.text()
+    assert "977 MB, not installed; speed measured once installed" in text
+    assert "non-commercial" in text and dialog.install.isVisibleTo(dialog)
+
+
+def test_choosing_a_non_commercial_model_asks_first(qtbot, window: MainWindow,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ModelStore, "installed", lambda store: ["u2netp", "bria-rmbg"])
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(parent: object, title: str, text: str) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answers[len(asked) - 1]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    dialog = SettingsDialog(window.core, window)
+    qtbot.addWidget(dialog)
+    dialog.model.setCurrentIndex(dialog.model.findData("bria-rmbg"))
+    dialog.save()
+    assert "CC BY-NC 4.0" in asked[0] and window.core.settings.default_model == "u2netp"
+    dialog.save()
+    assert window.core.settings.default_model == "bria-rmbg"
+    assert Settings.load(window.core.paths.settings_file).default_model == "bria-rmbg"
+
+
+def test_a_failed_install_says_why_and_offers_to_import(qtbot, window: MainWindow,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[QMessageBox] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
+    dialog = SettingsDialog(window.core, window)
+    qtbot.addWidget(dialog)
+    dialog.model.setCurrentIndex(dialog.model.findData("silueta"))
+
+    def refuse(store: ModelStore, name: str, progress: object = None) -> None:
+        from bgdesk.errors import ModelDownloadFailed
+
+        raise ModelDownloadFailed("Could not download it: no route to host. Download "
+                                  "silueta.onnx by other means and run `bgdesk models import "
+                                  "FILE`.")
+
+    monkeypatch.setattr(ModelStore, "pull", refuse)
+    dialog.pull_selected()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    notice = shown[0]
+    assert notice.text() == ("silueta could not be downloaded: Could not download it: no "
+                             "route to host.")
+    assert "`bgdesk models import FILE`" in notice.detailedText()
+    assert [b.text() for b in notice.buttons() if b.text() == "Import a File…"]
