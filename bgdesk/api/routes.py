@@ -38,7 +38,8 @@ def _job_status(job: Job, request: Request) -> JobStatus:
               if status == "completed" and job.output_deleted_at is None else None)
     return JobStatus(jobId=job.public_id, status=status, createdAt=as_utc_text(job.created_at)
                      or "", completedAt=as_utc_text(job.completed_at), outputUrl=output,
-                     errorMessage=job.error_message if status == "failed" else None)
+                     errorMessage=job.error_message if status == "failed" else None,
+                     warning=job.warning if status == "completed" else None)
 
 
 def _human_range(seconds: float) -> str:

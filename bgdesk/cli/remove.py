@@ -43,6 +43,7 @@ class Item:
     target: Path | None = None
     job_id: str | None = None
     error: str | None = None
+    warning: str | None = None  # a cutout made, but with no clear subject
 
 
 def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item]:
@@ -126,13 +127,15 @@ def _wait(core: Core, items: list[Item], finished: queue.Queue[JobEvent]) -> Non
         job = by_id.get(item.job_id or "")
         if job is not None and job.status == "failed":
             item.error = job.error_message or "processing failed"
+        elif job is not None:
+            item.warning = job.warning
 
 
 def _report(items: list[Item], as_json: bool, seconds: float) -> None:
     if as_json:
         print_json([{"input": str(i.source), "output": None if i.error else str(i.target),
                      "jobId": i.job_id, "status": "failed" if i.error else "completed",
-                     "error": i.error} for i in items])
+                     "error": i.error, "warning": i.warning} for i in items])
         return
     failures = [item for item in items if item.error]
     done = len(items) - len(failures)
@@ -140,5 +143,8 @@ def _report(items: list[Item], as_json: bool, seconds: float) -> None:
     for item in items:
         if not item.error and len(items) <= 10:
             print(f"  {item.source} -> {item.target}")
+    for item in items:
+        if item.warning:
+            print(f"  CHECK {item.target}: {item.warning}")
     for item in failures:
         print(f"  FAILED {item.source}: {item.error}")

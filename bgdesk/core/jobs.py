@@ -338,7 +338,7 @@ class JobService:
             log.exception("Job %s failed", job.public_id)
             self._end(job, None, "processing_failed", f"Processing failed: {exc}")
         else:
-            self._end(job, (cutout.width, cutout.height), None, None)
+            self._end(job, (cutout.width, cutout.height), None, None, cutout.warning)
 
     @contextmanager
     def _lease(self, job: Job) -> Iterator[None]:
@@ -359,13 +359,13 @@ class JobService:
             renewer.join()
 
     def _end(self, job: Job, size: tuple[int, int] | None, code: str | None,
-             message: str | None) -> None:
+             message: str | None, warning: str | None = None) -> None:
         status = "completed" if size else "failed"
         width, height = size or (None, None)
         with database.atomic("IMMEDIATE"):
             changed = (Job.update(status=status, completed_at=utcnow(), width=width,
                                   height=height, error_code=code, error_message=message,
-                                  runner_id=None, lease_expires_at=None)
+                                  warning=warning, runner_id=None, lease_expires_at=None)
                        .where(Job.id == job.id, Job.status == "running",
                               Job.runner_id == self.runner_id).execute())
             if not changed:

@@ -323,7 +323,8 @@ class MainWindow(QMainWindow):
         if job.status == "failed":
             note = f"No cutout: {plain_words(job.error_message or '')}"
         self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
-                                 None if after.isNull() else QPixmap.fromImage(after), note)
+                                 None if after.isNull() else QPixmap.fromImage(after), note,
+                                 job.warning or "")
 
     def _show_welcome_when_empty(self) -> None:
         empty = self.queue.list.count() == 0

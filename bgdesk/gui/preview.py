@@ -72,6 +72,7 @@ class BeforeAfterView(QWidget):
         self._pan_from: QPointF | None = None
         self.backdrop: QColor | None = None  # None: checkerboard
         self.note = ""  # said over the cutout's side while there is no cutout
+        self.warning = ""  # shown above a doubtful cutout
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
@@ -82,10 +83,12 @@ class BeforeAfterView(QWidget):
             "0 fits, 1 shows actual pixels, the arrows pan.")
 
     def show_images(self, before: QPixmap | None, after: QPixmap | None,
-                    note: str = "") -> None:
+                    note: str = "", warning: str = "") -> None:
+        """`note` is said over the cutout's side while there is no cutout; `warning` is shown
+        above a cutout a person should look at before using it."""
         same = (self.before is not None and before is not None
                 and self.before.size() == before.size())
-        self.before, self.after, self.note = before, after, note
+        self.before, self.after, self.note, self.warning = before, after, note, warning
         self._before_levels = Pyramid(before) if before is not None else None
         self._after_levels = Pyramid(after) if after is not None else None
         if not same:
@@ -237,6 +240,8 @@ class BeforeAfterView(QWidget):
             self._draw_part(painter, self._before_levels, rect, left)
         painter.setPen(QPen(self.palette().highlight().color(), 2))
         painter.drawLine(QPointF(split, visible.top()), QPointF(split, visible.bottom()))
+        if self.warning and self.after is not None:
+            self._paint_warning(painter)
 
     def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF,
                    target: QRectF) -> None:
@@ -259,3 +264,16 @@ class BeforeAfterView(QWidget):
                        else QColor("white" if self.backdrop.lightness() < 128 else "black"))
         painter.drawText(area.adjusted(12, 12, -12, -12),
                          Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
+
+    def _paint_warning(self, painter: QPainter) -> None:
+        text = f"⚠ {self.warning} Check the cutout before using it."
+        metrics = painter.fontMetrics()
+        width = min(self.width() - 24, metrics.horizontalAdvance(text) + 24)
+        box = QRectF((self.width() - width) / 2, 12, width, metrics.height() + 12)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 236, 179, 235))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(QColor(60, 45, 0))
+        painter.drawText(box.adjusted(12, 0, -12, 0), Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 24))

@@ -30,7 +30,9 @@ CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 def row_text(job: Job) -> str:
     when = local_time(job.created_at)
     status = STATUS_TEXT[job.status]
-    if job.error_code == CANCELLED:
+    if job.status == "completed" and job.warning:
+        status = f"Done, check it: {job.warning}"
+    elif job.error_code == CANCELLED:
         status = "Cancelled"
     elif job.status == "failed" and job.error_message:
         status = f"Failed: {plain_words(job.error_message)}"
@@ -115,7 +117,7 @@ class JobQueue(QWidget):
             self.list.insertItem(self._position_for(job), item)
         text = row_text(job)
         item.setText(text)
-        item.setToolTip(job.error_message or job.input_path)
+        item.setToolTip(job.error_message or job.warning or job.input_path)
         item.setHidden(not self._matches(text))
         item.setData(CUTOUT, job.output_path if job.has_output else None)
         picture = job.output_path if job.status == "completed" else job.input_path

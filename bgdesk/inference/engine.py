@@ -18,6 +18,7 @@ import onnxruntime as ort
 from PIL import Image
 
 from bgdesk.errors import ModelUnavailable
+from bgdesk.inference.assess import subject_warning
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
@@ -34,6 +35,7 @@ class Cutout:
     extension: str
     width: int
     height: int
+    warning: str | None = None  # set when the cutout has no clear subject
 
 
 class CutoutEngine(Protocol):
@@ -72,19 +74,23 @@ class Engine:
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
-        mask = self.predict_mask(image, options.model or self.default_model)
+        mask, warning = self.predict_mask(image, options.model or self.default_model)
         encoded, size = compose(image, mask, options, self._pool)
-        return Cutout(encoded, options.media_type, options.extension, *size)
+        return Cutout(encoded, options.media_type, options.extension, *size, warning=warning)
 
-    def predict_mask(self, image: Decoded, model: str) -> Image.Image:
-        """The model's foreground probability as an L image the size of `image`."""
+    def predict_mask(self, image: Decoded, model: str) -> tuple[Image.Image, str | None]:
+        """The model's foreground probability as an L image the size of `image`, and a
+        warning when it shows no clear subject."""
         spec = self.models.spec(model)
         session = self.session(model)
         tensor = _model_input(image.rgb, spec)
         input_name = session.get_inputs()[0].name
         output_name = session.get_outputs()[0].name
         prediction = session.run([output_name], {input_name: tensor})[0][0, 0]
-        return _to_mask(prediction, spec).resize(image.size, Image.Resampling.BILINEAR)
+        probabilities = _probabilities(prediction, spec)
+        small = _to_mask(probabilities)
+        warning = subject_warning(probabilities, np.asarray(small))
+        return small.resize(image.size, Image.Resampling.BILINEAR), warning
 
     def session(self, model: str) -> ort.InferenceSession:
         """The shared session of `model`, created once."""
@@ -127,9 +133,12 @@ def _model_input(rgb: Image.Image, spec: ModelSpec) -> np.ndarray:
     return np.ascontiguousarray(standardised.transpose(2, 0, 1))[None]
 
 
-def _to_mask(prediction: np.ndarray, spec: ModelSpec) -> Image.Image:
-    if spec.sigmoid:
-        prediction = 1.0 / (1.0 + np.exp(-prediction))
+def _probabilities(prediction: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-prediction)) if spec.sigmoid else prediction
+
+
+def _to_mask(prediction: np.ndarray) -> Image.Image:
+    """The prediction stretched to the full 0..255 range, as the cutout's alpha."""
     low, high = float(prediction.min()), float(prediction.max())
     scaled = (prediction - low) * (255.0 / max(high - low, 1e-6))
     return Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8))

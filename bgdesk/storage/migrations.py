@@ -90,7 +90,12 @@ V1 = [
         duration_ms INTEGER NOT NULL DEFAULT 0)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1]
+V2 = [
+    # Set when a cutout came out without a clear subject (empty, or mostly half-transparent).
+    "ALTER TABLE job ADD COLUMN warning TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

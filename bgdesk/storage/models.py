@@ -76,6 +76,7 @@ class Job(BaseModel):
     webhook_url = TextField(null=True)
     error_code = CharField(null=True)
     error_message = TextField(null=True)
+    warning = TextField(null=True)  # a finished cutout a person should look at, and why
     attempts = IntegerField(default=0)
     runner_id = CharField(null=True)
     runner_pid = IntegerField(null=True)

@@ -283,3 +283,14 @@ def test_owed_webhook_is_delivered_after_a_restart(home: Paths, receiver: Receiv
     finally:
         after.close()
     assert json.loads(receiver.posts[0][1])["jobId"] == job.public_id
+
+
+def test_a_cutout_with_no_clear_subject_carries_a_warning(serve: ServeFactory) -> None:
+    served = serve()
+    with served.client() as client:
+        jobs = {name: client.post("/api/v1/remove-bg", files={
+            "image_file": (f"{name}.jpg", photo(name, (320, 240)))}).json()["jobId"]
+            for name in ("grass", "astronaut")}
+        grass, astronaut = (served.wait(client, jobs[name]) for name in ("grass", "astronaut"))
+    assert grass["status"] == "completed" and grass["warning"].startswith("No clear subject")
+    assert astronaut["status"] == "completed" and "warning" not in astronaut

@@ -186,3 +186,17 @@ def test_serve_stops_gracefully_on_sigterm(home: Paths) -> None:
                  port) as process:
         errors = terminate(process)
     assert process.returncode == 0 and "Traceback" not in errors, errors
+
+
+def test_remove_says_which_cutouts_to_check(home: Paths, tmp_path: Path, capsys) -> None:
+    (tmp_path / "grass.jpg").write_bytes(photo("grass", (320, 240)))
+    (tmp_path / "astronaut.jpg").write_bytes(photo("astronaut", (320, 240)))
+    inputs = [str(tmp_path / "grass.jpg"), str(tmp_path / "astronaut.jpg")]
+    assert main(["remove", *inputs, "--json"]) == 0
+    records = {Path(r["input"]).stem: r for r in json.loads(capsys.readouterr().out)}
+    assert records["grass"]["warning"].startswith("No clear subject")
+    assert records["astronaut"]["warning"] is None
+    assert main(["remove", *inputs]) == 0
+    out = capsys.readouterr().out
+    assert f"CHECK {tmp_path / 'grass-nobg.png'}: No clear subject" in out
+    assert "CHECK" not in out.replace(f"CHECK {tmp_path / 'grass-nobg.png'}", "")

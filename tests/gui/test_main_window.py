@@ -625,3 +625,15 @@ def test_several_rows_at_once_and_dragging_cutouts_out(qtbot, window: MainWindow
     assert rows(window)[0].startswith("coffee.jpg")
     assert cutouts[0].is_file() and cutouts[1].is_file(), "cutouts in the person's folder stay"
     assert window.statusBar().currentMessage() == "2 jobs removed."
+
+
+def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    source = tmp_path / "grass.jpg"
+    source.write_bytes(photo("grass", (320, 240)))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: "Done" in "".join(rows(window)), timeout=60_000)
+    assert rows(window)[0].startswith("grass.jpg\nDone, check it: No clear subject")
+    window.queue.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+    assert window.preview.warning.startswith("No clear subject")
