@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -47,6 +48,7 @@ from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.preview import ZOOM_STEP, BeforeAfterView
 from bgdesk.gui.queue import JobQueue
+from bgdesk.gui.refusals import RefusalPanel
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
@@ -87,6 +89,8 @@ class MainWindow(QMainWindow):
         self.zoom_level = QLabel()
         self.batch = Batch()
         self.batch_status = BatchStatus()
+        self.refusals = RefusalPanel()
+        self.refusals.add_again.connect(self.submissions.add)
         self.notice: QMessageBox | None = None
         self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
                                       QSettings.Format.IniFormat)
@@ -174,7 +178,12 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.api_state)
 
         splitter = QSplitter()
-        splitter.addWidget(self.queue)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.refusals)
+        column.addWidget(self.queue)
+        splitter.addWidget(left)
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.preview)
         self.welcome.open_requested.connect(self.open_files)
@@ -334,6 +343,7 @@ class MainWindow(QMainWindow):
         """The balance in the toolbar, and how much work is under way in the status bar."""
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
+        self.refusals.credits_available(balance)
         self._keep_toolbar_whole()
         running, waiting = self.core.jobs.unfinished()
         parts = [f"{running} working"] if running else []
@@ -352,6 +362,7 @@ class MainWindow(QMainWindow):
 
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
+        self.refusals.add(refusal)
         self._update_status()
         if refusal.code == "insufficient_credits":
             self._ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "

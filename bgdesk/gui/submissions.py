@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +29,7 @@ class Refusal:
     names: list[str]
     message: str
     code: str
+    targets: list[str] = field(default_factory=list)  # what can be submitted again, if any
 
     def summary(self) -> str:
         if len(self.names) == 1:
@@ -81,7 +82,7 @@ class Submissions(QObject):
         options = OutputOptions(format=self.core.settings.output_format)
         for index, target in enumerate(targets):
             if not self._attempt(targets[index:], partial(self._submit_one, owner, target,
-                                                          options)):
+                                                          options), resubmittable=True):
                 return
 
     def _submit_one(self, owner: Account, target: str, options: OutputOptions) -> None:
@@ -107,14 +108,18 @@ class Submissions(QObject):
         self.core.jobs.submit_upload(self.core.accounts.owner(), data, name, "desktop",
                                      options, output_path=self.output_for(name, None, options))
 
-    def _attempt(self, remaining: list[str], submit: Callable[[], object]) -> bool:
-        """Submit `remaining[0]`; a refusal is reported. False when the rest must stop too."""
+    def _attempt(self, remaining: list[str], submit: Callable[[], object],
+                 resubmittable: bool = False) -> bool:
+        """Submit `remaining[0]`; a refusal is reported. False when the rest must stop too.
+
+        `resubmittable`: the items are paths or links that can be submitted again later.
+        """
         try:
             submit()
         except InsufficientCredits as exc:
             # Every later item would meet the same answer: say it once for all of them.
             self.refused.emit(Refusal([display_name(t) for t in remaining], exc.message,
-                                      exc.code))
+                                      exc.code, remaining if resubmittable else []))
             return False
         except BgdeskError as exc:
             self.refused.emit(Refusal([display_name(remaining[0])], exc.message, exc.code))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QMessageBox,
+    QPushButton,
     QTextBrowser,
     QToolButton,
 )
@@ -57,12 +58,21 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: Ma
 
 def test_a_dropped_non_image_is_explained_and_free(qtbot, window: MainWindow,
                                                    tmp_path: Path) -> None:
-    notes = tmp_path / "notes.jpg"
-    notes.write_text("not a photo")
-    drop(window, [notes])
-    qtbot.waitUntil(lambda: "notes.jpg" in window.statusBar().currentMessage(), timeout=10_000)
+    refused = [tmp_path / f"{name}.jpg" for name in ("notes", "list", "plan")]
+    for path in refused:
+        path.write_text("not a photo")
+    drop(window, refused)
+    qtbot.waitUntil(lambda: window.refusals.items.count() == 3, timeout=10_000)
+    assert "plan.jpg" in window.statusBar().currentMessage()
     assert "not an image" in window.statusBar().currentMessage()
+    listed = [window.refusals.items.item(n).text() for n in range(3)]
+    assert [line.split(":")[0] for line in listed] == ["notes.jpg", "list.jpg", "plan.jpg"]
+    assert all("not an image" in line for line in listed)
+    assert window.refusals.title.text() == "3 items not added"
     assert window.credits.text() == "Credits: 100" and Job.select().count() == 0
+    dismiss = next(b for b in window.refusals.findChildren(QPushButton) if b.text() == "Dismiss")
+    qtbot.mouseClick(dismiss, Qt.MouseButton.LeftButton)
+    assert not window.refusals.isVisible() and window.refusals.items.count() == 0
 
 
 def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWindow) -> None:
@@ -171,10 +181,19 @@ def test_no_credits_asks_to_grant_and_charges_nothing(qtbot, window: MainWindow,
     assert window.notice is not None
     assert "Not enough credits" in window.notice.text() and "2 items" in window.notice.text()
     assert Job.select().count() == 0 and window.credits.text() == "Credits: 0"
+    assert "bgdesk credits" not in window.notice.text(), "no terminal commands in notices"
+    assert "`bgdesk credits grant`" in window.notice.detailedText()
+    assert window.refusals.isVisible() and window.refusals.items.count() == 2
+    assert not window.refusals.again_button.isVisible(), "nothing to add while credits are 0"
     monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (5, True))
     grant = next(b for b in window.notice.buttons() if b.text() == "Grant Credits…")
     grant.click()
     assert window.credits.text() == "Credits: 5"
+    assert window.refusals.again_button.isVisible()
+    assert window.refusals.again_button.text() == "Add 2 Photos Again"
+    qtbot.mouseClick(window.refusals.again_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
+    assert window.credits.text() == "Credits: 3" and not window.refusals.isVisible()
 
 
 def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
