@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Take docs/screenshot.png: the real window with a finished before/after, on a virtual screen.
+"""Take the README's pictures of the real window on a virtual screen, into docs/:
 
-    .venv/bin/python scripts/screenshot.py          # docs/screenshot.png
-    .venv/bin/python scripts/screenshot.py --dark   # /tmp/bgdesk-dark.png: the dark palette
+    first-start.png   an empty history: the drop target, Open and the sample photo
+    batch.png         a batch of photos in progress
+    screenshot.png    a finished before/after
+    settings.png      the Settings dialog
 
-Starts Xvfb unless a display is already set, cuts out two of scikit-image's photos with the
-real default model, and saves what the screen shows. Debian packages it needs: xvfb and, for
+    .venv/bin/python scripts/screenshot.py          # all four
+    .venv/bin/python scripts/screenshot.py --dark   # the same in a dark palette, in /tmp
+
+Starts Xvfb unless a display is already set, cuts out scikit-image's photos with the real
+default model, and saves what the screen shows. Debian packages it needs: xvfb and, for
 Qt's xcb plugin, libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0.
 """
@@ -18,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "docs" / "screenshot.png"
 SIZE = (1200, 720)
+BATCH = ("coffee", "chelsea", "rocket", "astronaut", "hubble_deep_field", "coffee")
 
 
 def start_display() -> subprocess.Popen | None:
@@ -36,6 +42,20 @@ def start_display() -> subprocess.Popen | None:
     os.environ["DISPLAY"] = display
     time.sleep(1.5)
     return server
+
+
+def dark_palette(app) -> None:  # type: ignore[no-untyped-def]
+    """What a desktop in dark mode hands the app, to see nothing is hard-coded light."""
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    palette = QPalette(QColor(53, 53, 53), QColor(40, 40, 40))  # button, window
+    for role, colour in ((QPalette.ColorRole.Base, (30, 30, 30)),
+                         (QPalette.ColorRole.Text, (230, 230, 230)),
+                         (QPalette.ColorRole.WindowText, (230, 230, 230)),
+                         (QPalette.ColorRole.ButtonText, (230, 230, 230))):
+        palette.setColor(role, QColor(*colour))
+    app.setPalette(palette)
 
 
 def main(dark: bool) -> int:
@@ -55,54 +75,66 @@ def main(dark: bool) -> int:
     from bgdesk.bootstrap import build_core, start_embedded_api
     from bgdesk.gui.embedded_api import EmbeddedApi
     from bgdesk.gui.main_window import MainWindow
+    from bgdesk.gui.settings_dialog import SettingsDialog
     from bgdesk.paths import resource
     from bgdesk.settings import Settings
 
     app = QApplication(["bgdesk"])
-    if dark:  # what a desktop in dark mode hands the app, to see nothing is hard-coded light
-        from PySide6.QtGui import QColor, QPalette
-
-        app.setStyle("Fusion")
-        palette = QPalette(QColor(53, 53, 53), QColor(40, 40, 40))  # button, window
-        for role, colour in ((QPalette.ColorRole.Base, (30, 30, 30)),
-                             (QPalette.ColorRole.Text, (230, 230, 230)),
-                             (QPalette.ColorRole.WindowText, (230, 230, 230)),
-                             (QPalette.ColorRole.ButtonText, (230, 230, 230))):
-            palette.setColor(role, QColor(*colour))
-        app.setPalette(palette)
-    target = Path(tempfile.gettempdir()) / "bgdesk-dark.png" if dark else TARGET
+    if dark:
+        dark_palette(app)
+    folder = Path(tempfile.gettempdir()) / "bgdesk-dark" if dark else ROOT / "docs"
+    folder.mkdir(exist_ok=True)
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
     core = build_core(Paths.from_env(), Settings())
-    core.start()
     api = EmbeddedApi(core, start_embedded_api)
     api.start()
+    core.start()
     window = MainWindow(core, api)
     window.resize(*SIZE)
     window.move(0, 0)
     window.show()
+    deadline = time.monotonic() + 300
+
+    def settle(until: Callable[[], bool] = lambda: True, rounds: int = 20) -> None:
+        while not until() and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.05)
+        for _ in range(rounds):  # thumbnails and pictures read off-thread, then a paint
+            app.processEvents()
+            time.sleep(0.05)
+
+    def shoot(name: str) -> None:
+        QGuiApplication.primaryScreen().grabWindow(window.winId()).save(str(folder / name))
+        print(f"Saved {folder / name}")
+
+    settle()
+    shoot("first-start.png")
+
     photos = []
-    for name in ("coffee", "astronaut"):
-        path = home / f"{name}.jpg"
-        Image.fromarray(getattr(data, name)()).save(path, quality=92)
+    for n, name in enumerate(BATCH):
+        path = home / "photos" / f"{name}{'-2' if n == len(BATCH) - 1 else ''}.jpg"
+        path.parent.mkdir(exist_ok=True)
+        picture = Image.fromarray(getattr(data, name)()).convert("RGB")
+        picture.resize((picture.width * 4, picture.height * 4)).save(path, quality=90)
         photos.append(QUrl.fromLocalFile(str(path)))
     window.add_urls(photos)
-    deadline = time.monotonic() + 120
-    while (time.monotonic() < deadline and core.jobs.pending_ids(
-            [job.public_id for job in core.jobs.recent()])) or len(core.jobs.recent()) < 2:
-        app.processEvents()
-        time.sleep(0.05)
-    window.queue.list.setCurrentRow(0)
+    settle(lambda: 2 <= window.batch.finished < len(BATCH) - 1, rounds=4)
+    shoot("batch.png")
+
+    settle(lambda: not window.batch.waiting and window.batch.total == len(BATCH))
+    window.queue.select_only(len(BATCH) - 4)  # the astronaut
     window.preview.divider = 0.45
-    while window.preview.after is None and time.monotonic() < deadline:  # read off-thread
-        app.processEvents()
-        time.sleep(0.05)
-    for _ in range(20):  # thumbnails, then one more paint
-        app.processEvents()
-        time.sleep(0.05)
-    target.parent.mkdir(exist_ok=True)
-    QGuiApplication.primaryScreen().grabWindow(window.winId()).save(str(target))
-    print(f"Saved {target}")
+    settle(lambda: window.preview.after is not None)
+    shoot("screenshot.png")
+
+    dialog = SettingsDialog(core, window)
+    dialog.show()
+    settle(lambda: "a photo here" in dialog.model_info.text())
+    dialog.grab().save(str(folder / "settings.png"))
+    print(f"Saved {folder / 'settings.png'}")
+    dialog.close()
     window.close()
+    api.stop()
     core.close()
     if server is not None:
         server.terminate()

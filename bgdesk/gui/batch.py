@@ -21,6 +21,7 @@ class Batch:
     waiting: list[str] = field(default_factory=list)  # in the order they were queued
     ended: dict[str, list[str]] = field(
         default_factory=lambda: {outcome: [] for outcome in OUTCOMES})
+    to_check: list[str] = field(default_factory=list)  # done, but with no clear subject
 
     @property
     def finished(self) -> int:
@@ -47,9 +48,12 @@ class Batch:
         return True
 
     def summary(self) -> str:
-        """`12 done, 1 failed`: every outcome that happened, done always."""
-        return ", ".join(f"{len(ids)} {outcome}" for outcome, ids in self.ended.items()
-                         if ids or outcome == "done")
+        """`12 done (2 to check), 1 failed`: every outcome that happened, done always."""
+        parts = [f"{len(ids)} {outcome}" for outcome, ids in self.ended.items()
+                 if ids or outcome == "done"]
+        if self.to_check:
+            parts[0] += f" ({len(self.to_check)} to check)"
+        return ", ".join(parts)
 
 
 def duration_text(seconds: float) -> str:

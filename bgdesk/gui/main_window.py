@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
         self._follow_batch(kind, job)
         self._update_status()
         if kind == "queued" and not self.queue.current_id():
-            self.queue.list.setCurrentRow(0)
+            self.queue.select_only(0)
         elif self.queue.current_id() == job_id:
             self._show_selected()
         if kind == "failed" and (job.error_code or "").startswith(("model_", "checksum_")):
@@ -297,6 +297,8 @@ class MainWindow(QMainWindow):
                        "cancelled" if job.error_code == CANCELLED else "failed")
             if not self.batch.end(job.public_id, outcome):
                 return
+            if job.warning:
+                self.batch.to_check.append(job.public_id)
         else:
             return
         if self.batch.waiting:

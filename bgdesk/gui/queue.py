@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,7 @@ def row_text(job: Job) -> str:
     when = local_time(job.created_at)
     status = STATUS_TEXT[job.status]
     if job.status == "completed" and job.warning:
-        status = f"Done, check it: {job.warning}"
+        status = "Done ⚠ check it"
     elif job.error_code == CANCELLED:
         status = "Cancelled"
     elif job.status == "failed" and job.error_message:
@@ -49,6 +49,8 @@ class JobList(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list", "image/png"]
@@ -92,6 +94,10 @@ class JobQueue(QWidget):
     def current_id(self) -> str:
         item = self.list.currentItem()
         return "" if item is None else str(item.data(JOB_ID))
+
+    def select_only(self, row: int) -> None:
+        """Make `row` the current and only selected row."""
+        self.list.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def selected_ids(self) -> list[str]:
         """The selected jobs, top to bottom."""

@@ -50,7 +50,7 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: Ma
     drop(window, files)
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     assert window.credits.text() == "Credits: 98"
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
     assert window.preview.before is not None and not window.preview.after.isNull()
     assert window.preview.after.hasAlphaChannel()
@@ -108,7 +108,7 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
     source.write_bytes(photo("chelsea"))
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     window.job_actions.copy()
     assert not QApplication.clipboard().pixmap().isNull()
     job = window.selected_job()
@@ -240,7 +240,7 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow
     assert decode((shoot / "chelsea-nobg-2.png").read_bytes()).mode == "RGBA"
     assert list(window.core.paths.outputs_dir.iterdir()) == []
 
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     window.job_actions.save()
     assert window.statusBar().currentMessage() == f"Saved as {shoot / 'chelsea-nobg-2.png'}"
     opened: list[str] = []
@@ -257,7 +257,7 @@ def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     outputs = window.core.paths.outputs_dir
     assert [p.name for p in outputs.iterdir()] == ["Pasted image 2026-11-25 10.00.00-nobg.png"]
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     asked: list[str] = []
 
     def answer(parent: object, title: str, suggested: str, filters: str) -> tuple[str, str]:
@@ -339,7 +339,7 @@ def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
     source.write_bytes(photo("coffee", (300, 200), exif=exif.tobytes()))
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
     assert window.preview.before is not None
     assert window.preview.before.size().toTuple() == (200, 300)
@@ -409,7 +409,7 @@ def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_pat
         file.write_bytes(photo("rocket", (300, 200)))
     drop(window, files)
     qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=10_000)
-    window.queue.list.setCurrentRow(1)
+    window.queue.select_only(1)
     qtbot.waitUntil(lambda: window.preview.note == "Waiting for its turn…", timeout=5_000)
     assert window.preview.before is not None and window.preview.after is None
     window.core.runner.start()
@@ -430,9 +430,9 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
     drop(window, [source])  # into a folder of the person's
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     own, stored = (window.core.jobs.get(job_id) for job_id in window.queue.ids())
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     window.job_actions.remove()
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     window.job_actions.remove()
     qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=5_000)
     assert Path(own.output_path).is_file() and not Path(stored.output_path).exists()
@@ -468,7 +468,7 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     window.open_files()
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
 
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *args: (str(tmp_path / "out" / "one.webp"), ""))
     window.job_actions.save_as()
@@ -500,7 +500,7 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     window.core.runner.start()
     qtbot.waitUntil(lambda: any("Failed" in row for row in rows(window)), timeout=30_000)
     moved.rename(sources[2])  # back in place, then Retry
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     window.job_actions.retry()
     qtbot.waitUntil(lambda: rows(window)[0].startswith("notes.jpg\nDone"), timeout=60_000)
 
@@ -652,7 +652,8 @@ def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
     source.write_bytes(photo("grass", (320, 240)))
     drop(window, [source])
     qtbot.waitUntil(lambda: "Done" in "".join(rows(window)), timeout=60_000)
-    assert rows(window)[0].startswith("grass.jpg\nDone, check it: No clear subject")
-    window.queue.list.setCurrentRow(0)
+    assert rows(window)[0].startswith("grass.jpg\nDone ⚠ check it")
+    assert window.queue.list.item(0).toolTip().startswith("No clear subject")
+    window.queue.select_only(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
     assert window.preview.warning.startswith("No clear subject")

@@ -53,7 +53,7 @@ def test_thousands_of_view_events_over_a_12_mp_pair(qtbot, window: MainWindow,
     source.write_bytes(photo("astronaut", size=(4000, 3000)))
     drop(window, [source])
     qtbot.waitUntil(lambda: "Done" in "".join(window.queue.texts()), timeout=120_000)
-    window.queue.list.setCurrentRow(0)
+    window.queue.select_only(0)
     view = window.preview
     qtbot.waitUntil(lambda: view.after is not None, timeout=30_000)
     assert view.after is not None and view.after.width() == 4000
