@@ -3,12 +3,14 @@ desktop session would."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -17,6 +19,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def serve_on_free_port(settings_file: Path) -> int:
+    """Point a bgdesk home's API at a free port (its settings file); returns the port."""
+    port = free_port()
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(json.dumps({"api_port": port}))
+    return port
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from bgdesk.paths import Paths
 from bgdesk.storage.database import open_database
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import decode, photo
-from tests.processes import free_port, serving, terminate
+from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 
 def bgdesk(*args: str) -> subprocess.CompletedProcess[str]:
@@ -162,9 +162,7 @@ def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, cap
 
 def test_open_shows_the_window_runs_the_photos_serves_the_api_and_quits_cleanly(
         home: Paths, tmp_path: Path) -> None:
-    port = free_port()
-    home.settings_file.parent.mkdir(parents=True, exist_ok=True)
-    home.settings_file.write_text(json.dumps({"api_port": port}))
+    port = serve_on_free_port(home.settings_file)
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
     environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}

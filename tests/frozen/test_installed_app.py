@@ -22,7 +22,7 @@ from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from tests.conftest import decode, photo
-from tests.processes import free_port, serving, terminate
+from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 
 def bgdesk(frozen: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -98,9 +98,7 @@ def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) ->
 def test_the_window_opens_runs_a_photo_and_quits_cleanly(frozen: Path, app_env: dict[str, str],
                                                          astronaut: Path) -> None:
     home = Path(app_env["BGDESK_HOME"])
-    home.mkdir()
-    port = free_port()
-    (home / "settings.json").write_text(json.dumps({"api_port": port}))
+    port = serve_on_free_port(home / "settings.json")
     cutout = astronaut.with_name("astronaut-nobg.png")
     with serving([str(frozen), "open", str(astronaut)], app_env, port) as process:
         deadline = time.monotonic() + 60

@@ -8,7 +8,6 @@ cutout: the process lives, answers, and quits cleanly.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import photo
-from tests.processes import free_port, serving, terminate
+from tests.processes import serve_on_free_port, serving, terminate
 
 CHUNKS = 80
 EVENTS_PER_CHUNK = 25  # each a wheel notch, a pan, a divider drag or a key
@@ -111,9 +110,7 @@ def test_the_installed_window_survives_a_long_session_of_view_events(
     name, framebuffer = display
     env = app_env | {"DISPLAY": name, "QT_QPA_PLATFORM": "xcb"}
     home = Path(env["BGDESK_HOME"])
-    home.mkdir()
-    port = free_port()
-    (home / "settings.json").write_text(json.dumps({"api_port": port}))
+    port = serve_on_free_port(home / "settings.json")
     source = tmp_path / "astronaut-12mp.jpg"
     source.write_bytes(photo("astronaut", size=(4000, 3000)))
     with serving([str(frozen), "open", str(source)], env, port) as process:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -367,26 +368,22 @@ def test_changing_the_api_port_or_switch_applies_at_once(qtbot, window: MainWind
     assert old_url and httpx.get(f"{old_url}/openapi.json").status_code == 200
     new_port = free_port()
 
-    def change(dialog: SettingsDialog) -> int:
-        dialog.api_port.setValue(new_port)
-        dialog.save()
-        return dialog.result()
+    def settings_changed(change: Callable[[SettingsDialog], None]) -> None:
+        def answer(dialog: SettingsDialog) -> int:
+            change(dialog)
+            dialog.save()
+            return dialog.result()
 
-    monkeypatch.setattr(SettingsDialog, "exec", change)
-    window.open_settings()
+        monkeypatch.setattr(SettingsDialog, "exec", answer)
+        window.open_settings()
+
+    settings_changed(lambda dialog: dialog.api_port.setValue(new_port))
     assert window.api_state.text() == f"API on http://127.0.0.1:{new_port}"
     assert httpx.get(f"http://127.0.0.1:{new_port}/openapi.json").status_code == 200
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{old_url}/openapi.json")
     assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
-
-    def switch_off(dialog: SettingsDialog) -> int:
-        dialog.api_enabled.setChecked(False)
-        dialog.save()
-        return dialog.result()
-
-    monkeypatch.setattr(SettingsDialog, "exec", switch_off)
-    window.open_settings()
+    settings_changed(lambda dialog: dialog.api_enabled.setChecked(False))
     assert window.api_state.text() == "API off: turned off in Settings"
     assert not window.docs_action.isEnabled()
     with pytest.raises(httpx.TransportError):

@@ -3,7 +3,6 @@ processes on one bgdesk home."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,15 +14,13 @@ import pytest
 from bgdesk.gui.single_instance import instance_name
 from bgdesk.paths import Paths
 from tests.conftest import photo
-from tests.processes import free_port, serving, terminate
+from tests.processes import serve_on_free_port, serving, terminate
 
 
 @pytest.mark.slow
 def test_a_second_launch_hands_its_photo_to_the_open_window(home: Paths,
                                                             tmp_path: Path) -> None:
-    port = free_port()
-    home.settings_file.parent.mkdir(parents=True, exist_ok=True)
-    home.settings_file.write_text(json.dumps({"api_port": port}))
+    port = serve_on_free_port(home.settings_file)
     source = tmp_path / "chelsea.jpg"
     source.write_bytes(photo("chelsea", (300, 200)))
     environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
