@@ -35,6 +35,7 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
     app.setApplicationName("bgdesk")
     app.setOrganizationName("bgdesk")
     app.setWindowIcon(QIcon(str(resource("bgdesk.svg"))))
+    quit_on_signals(app)
     files = [os.path.abspath(path) for path in paths or []]
     name = instance_name(core.paths)
     if hand_over(name, files):
@@ -48,7 +49,6 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
     window.show()
     instance.opened.connect(window.open_handed_over)
     window.open_handed_over(files)
-    quit_on_signals(window)
     try:
         return app.exec()
     finally:
@@ -56,14 +56,17 @@ def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None
         api.stop()
 
 
-def quit_on_signals(window: MainWindow) -> None:
+def quit_on_signals(app: QApplication) -> QTimer:
     """Ctrl+C in a terminal, or a session's SIGTERM, closes the window as its Quit would.
 
-    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter
-    while Qt's event loop waits.
+    The closing is queued for the event loop, so a signal that arrives while the window is
+    still being set up closes it as soon as the loop runs, rather than before the loop starts
+    (which would leave a loop with no window to end it). Python runs signal handlers only
+    between bytecodes, so a timer wakes the interpreter while Qt's event loop waits.
     """
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: window.close())
-    waker = QTimer(window, interval=250)
+        signal.signal(number, lambda *_: QTimer.singleShot(0, app.closeAllWindows))
+    waker = QTimer(app, interval=250)
     waker.timeout.connect(lambda: None)
     waker.start()
+    return waker

@@ -39,10 +39,21 @@ def display() -> Iterator[tuple[str, Path]]:
         ["Xvfb", "-displayfd", str(announce), "-screen", "0", "1280x800x24", "-nolisten",
          "tcp", "-fbdir", str(framebuffer)], pass_fds=(announce,), stderr=subprocess.DEVNULL)
     os.close(announce)
-    number = os.read(ready, 16).decode().strip()
+    announced = b""
+    while not announced.endswith(b"\n"):  # Xvfb dies if the pipe closes before its newline
+        chunk = os.read(ready, 16)
+        if not chunk:
+            break
+        announced += chunk
     os.close(ready)
+    number = announced.decode().strip()
+    name = f":{number}"
     try:
-        yield f":{number}", framebuffer / "Xvfb_screen0"
+        # Xvfb names its display once it listens; wait until a client really gets through.
+        wait_for(lambda: subprocess.run(["xdotool", "getdisplaygeometry"], env=os.environ | {
+            "DISPLAY": name}, capture_output=True, check=False).returncode == 0, 20,
+            f"the X display {name}")
+        yield name, framebuffer / "Xvfb_screen0"
     finally:
         server.terminate()
         server.wait(10)
