@@ -17,17 +17,6 @@ from PySide6.QtWidgets import (
 from bgdesk import __version__
 from bgdesk.inference.catalog import CATALOG
 
-SHORTCUTS = (
-    ("Ctrl+O", "open photos"), ("Ctrl+V", "paste a picture or a link"),
-    ("Ctrl+S", "save the cutout"), ("Ctrl+Shift+S", "save it as PNG, WEBP or JPEG"),
-    ("Ctrl+C", "copy the cutout"), ("Ctrl+E", "export cutouts into a folder"),
-    ("Ctrl+Shift+R", "show the cutout in its folder"), ("Ctrl+A", "select every job"),
-    ("Ctrl+R", "try failed jobs again"), ("Ctrl+Shift+X", "cancel waiting jobs"),
-    ("Delete", "remove jobs from the history"), ("+ / -", "zoom in and out"),
-    ("0", "fit the picture in the window"), ("1", "actual pixels"), ("Arrows", "pan"),
-    ("B", "next backdrop"), ("Ctrl+,", "settings"),
-)
-
 LIBRARIES = (
     ("Qt 6 and PySide6", "LGPL-3.0"), ("ONNX Runtime", "MIT"), ("NumPy", "BSD-3-Clause"),
     ("Pillow", "MIT-CMU"), ("FastAPI and Starlette", "MIT"), ("Uvicorn", "BSD-3-Clause"),
@@ -36,9 +25,10 @@ LIBRARIES = (
 )
 
 
-def guide_html(api_url: str | None) -> str:
-    rows = "".join(f"<tr><td><b>{escape(keys)}</b></td><td>{escape(what)}</td></tr>"
-                   for keys, what in SHORTCUTS)
+def guide_html(api_url: str | None, keys: list[tuple[str, str]]) -> str:
+    """The guide; `keys` are (keys, what they do) pairs."""
+    rows = "".join(f"<tr><td><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"
+                   for key, what in keys)
     api = (f'The API runs at <a href="{api_url}/docs">{api_url}</a> while this window is open. '
            if api_url else "The API is switched off in Settings. ")
     return (
@@ -53,12 +43,12 @@ def guide_html(api_url: str | None) -> str:
         "each call costs one credit, like a cutout made here.</p>")
 
 
-def show_guide(parent: QWidget, api_url: str | None) -> QDialog:
+def show_guide(parent: QWidget, api_url: str | None, keys: list[tuple[str, str]]) -> QDialog:
     dialog = QDialog(parent)
     dialog.setWindowTitle("bgdesk Quick Guide")
     text = QTextBrowser()
     text.setOpenExternalLinks(True)
-    text.setHtml(guide_html(api_url))
+    text.setHtml(guide_html(api_url, keys))
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     column = QVBoxLayout(dialog)

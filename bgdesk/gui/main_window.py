@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QColor,
     QDesktopServices,
@@ -16,7 +15,6 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QImage,
-    QKeySequence,
     QPixmap,
 )
 from PySide6.QtWidgets import (
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -42,11 +39,11 @@ from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
-from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
-from bgdesk.gui.preview import ZOOM_STEP, BeforeAfterView
+from bgdesk.gui.menus import build_menus
+from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.refusals import RefusalPanel
 from bgdesk.gui.settings_dialog import SettingsDialog
@@ -64,11 +61,17 @@ PREVIEW_NOTES = {"queued": "Waiting for its turn…", "running": "Removing the b
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
-StandardKey = QKeySequence.StandardKey
 
 
 class MainWindow(QMainWindow):
     """Queue on the left, before/after on the right, credits and API state in the toolbar."""
+
+    core: Core
+    api: EmbeddedApi
+    queue: JobQueue
+    preview: BeforeAfterView
+    job_actions: JobActions
+    backdrop_choice: QComboBox
 
     def __init__(self, core: Core, api: EmbeddedApi) -> None:
         super().__init__()
@@ -116,54 +119,15 @@ class MainWindow(QMainWindow):
 
     # -- layout and menus ---------------------------------------------------------------
 
-    def _action(self, menu: QMenu, label: str, handler: Callable[[], object],
-                shortcut: QKeySequence | StandardKey | str | None = None) -> QAction:
-        action = QAction(label, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda: handler())
-        menu.addAction(action)
-        return action
-
     def _build(self) -> None:
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        open_action = self._action(file, "&Open…", self.open_files, StandardKey.Open)
-        self._action(file, "&Save", self.job_actions.save, StandardKey.Save)
-        self._action(file, "Save &As…", self.job_actions.save_as, "Ctrl+Shift+S")
-        self._action(file, "&Export…", self.job_actions.export, "Ctrl+E")
-        self._action(file, "Show in &Folder", self.job_actions.reveal, "Ctrl+Shift+R")
-        file.addSeparator()
-        self._action(file, "&Quit", self.close, StandardKey.Quit)
-        edit = menus.addMenu("&Edit")
-        self._action(edit, "&Copy Cutout", self.job_actions.copy, StandardKey.Copy)
-        paste = self._action(edit, "&Paste", self.paste, StandardKey.Paste)
-        edit.addSeparator()
-        self._action(edit, "Select &All Jobs", self.queue.list.selectAll, StandardKey.SelectAll)
-        self._action(edit, "&Retry", self.job_actions.retry, "Ctrl+R")
-        self._action(edit, "Ca&ncel Waiting", self.job_actions.cancel, "Ctrl+Shift+X")
-        self._action(edit, "Re&move from History", self.job_actions.remove, StandardKey.Delete)
-        edit.addSeparator()
-        self._action(edit, "Se&ttings…", self.open_settings, "Ctrl+,")
-        self._build_view_menu(menus.addMenu("&View"))
-        account = menus.addMenu("&Account")
-        self._action(account, "API &Keys…", self.open_keys)
-        self._action(account, "&Grant Credits…", self.grant_credits)
-        self._action(account, "&Webhook Deliveries…", self.open_webhooks)
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "&Quick Guide", lambda: show_guide(self, self.api.status.url),
-                     StandardKey.HelpContents)
-        self.docs_action = self._action(help_menu, "API &Documentation", self.open_api_docs)
+        actions = build_menus(self)
+        self.docs_action = actions["API &Documentation"]
         self.docs_action.setEnabled(self.api.status.url is not None)
-        help_menu.addSeparator()
-        self._action(help_menu, "&About bgdesk",
-                     lambda: show_about(self, self.core.settings.default_model))
-
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        toolbar.addAction(open_action)
-        toolbar.addAction(paste)
+        toolbar.addAction(actions["&Open…"])
+        toolbar.addAction(actions["&Paste"])
         self.backdrop_choice.addItems(list(BACKDROPS))
         self.backdrop_choice.setAccessibleName("Backdrop")
         self.backdrop_choice.currentTextChanged.connect(
@@ -199,15 +163,6 @@ class MainWindow(QMainWindow):
         self.zoom_level.setToolTip("Zoom: 100 % shows the picture's actual pixels")
         self.statusBar().addPermanentWidget(self.zoom_level)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
-
-    def _build_view_menu(self, view: QMenu) -> None:
-        self._action(view, "Zoom &In", lambda: self.preview.zoom_by(ZOOM_STEP), "+")
-        self._action(view, "Zoom &Out", lambda: self.preview.zoom_by(1 / ZOOM_STEP), "-")
-        self._action(view, "&Fit in Window", self.preview.reset_view, "0")
-        self._action(view, "&Actual Size", self.preview.actual_size, "1")
-        view.addSeparator()
-        self._action(view, "Next &Backdrop", lambda: self.backdrop_choice.setCurrentIndex(
-            (self.backdrop_choice.currentIndex() + 1) % self.backdrop_choice.count()), "B")
         self.preview.zoom_changed.connect(
             lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %"))
 
