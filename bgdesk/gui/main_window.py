@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.batch_status = BatchStatus()
         self.refusals = RefusalPanel()
         self.refusals.add_again.connect(self.submissions.add)
+        self.refusals.dismissed.connect(self._show_welcome_when_empty)
         self.notice: QMessageBox | None = None
         self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
                                       QSettings.Format.IniFormat)
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.api_state)
 
         splitter = QSplitter()
-        left = QWidget()
+        self.queue_column = left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.refusals)
@@ -293,8 +294,11 @@ class MainWindow(QMainWindow):
                                  job.warning or "")
 
     def _show_welcome_when_empty(self) -> None:
+        """An empty history: the drop target fills the window, with no empty list beside it
+        (unless something was refused, which the list's column says)."""
         empty = self.queue.list.count() == 0
         self.pages.setCurrentWidget(self.welcome if empty else self.preview)
+        self.queue_column.setVisible(not empty or not self.refusals.isHidden())
 
     def _update_status(self) -> None:
         """The balance in the toolbar, and how much work is under way in the status bar."""

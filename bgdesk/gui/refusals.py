@@ -25,6 +25,7 @@ class RefusalPanel(QFrame):
     """`add_again` brings the photos refused for credits, once the person asks for them."""
 
     add_again = Signal(list)  # targets
+    dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,3 +76,4 @@ class RefusalPanel(QFrame):
         self._waiting_for_credits = []
         self.again_button.hide()
         self.hide()
+        self.dismissed.emit()

@@ -198,3 +198,16 @@ def test_remove_says_which_cutouts_to_check(home: Paths, tmp_path: Path, capsys)
     out = capsys.readouterr().out
     assert f"CHECK {tmp_path / 'grass-nobg.png'}: No clear subject" in out
     assert "CHECK" not in out.replace(f"CHECK {tmp_path / 'grass-nobg.png'}", "")
+
+
+def test_a_folder_run_again_does_not_cut_out_its_own_cutouts(home: Paths, tmp_path: Path,
+                                                             capsys) -> None:
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    (folder / "chelsea.jpg").write_bytes(photo("chelsea", (300, 200)))
+    assert main(["remove", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["remove", str(folder), "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [Path(r["input"]).name for r in records] == ["chelsea.jpg"]
+    assert sorted(p.name for p in folder.iterdir()) == ["chelsea-nobg.png", "chelsea.jpg"]

@@ -535,6 +535,7 @@ def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> N
 def test_first_start_offers_open_and_a_sample_photo(qtbot, window: MainWindow,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     assert window.pages.currentWidget() is window.welcome and window.welcome.isVisible()
+    assert not window.queue_column.isVisible(), "no empty list beside the drop target"
     asked: list[str] = []
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
                         lambda *args: (asked.append("open"), ([], ""))[1])
@@ -542,7 +543,7 @@ def test_first_start_offers_open_and_a_sample_photo(qtbot, window: MainWindow,
     assert asked == ["open"]
     qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
-    assert window.pages.currentWidget() is window.preview
+    assert window.pages.currentWidget() is window.preview and window.queue_column.isVisible()
     assert rows(window)[0].startswith("sample-photo.jpg\nDone")
     cutout = window.core.paths.outputs_dir / "sample-photo-nobg.png"
     assert decode(cutout.read_bytes()).mode == "RGBA"
