@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -34,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.core.jobs import CANCELLED
-from bgdesk.errors import BgdeskError, NotFound
+from bgdesk.errors import NotFound
 from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
@@ -43,6 +41,7 @@ from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.menus import build_menus
+from bgdesk.gui.notices import Notices
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.refusals import RefusalPanel
@@ -50,7 +49,7 @@ from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
-from bgdesk.gui.wording import has_details, plain_words
+from bgdesk.gui.wording import plain_words
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
 from bgdesk.storage.models import Job, utcnow
@@ -95,7 +94,7 @@ class MainWindow(QMainWindow):
         self.refusals = RefusalPanel()
         self.refusals.add_again.connect(self.submissions.add)
         self.refusals.dismissed.connect(self._show_welcome_when_empty)
-        self.notice: QMessageBox | None = None
+        self.notices = Notices(self)
         self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
                                       QSettings.Format.IniFormat)
         self.folders = FolderMemory(self.window_state)
@@ -326,36 +325,15 @@ class MainWindow(QMainWindow):
         self.refusals.add(refusal)
         self._update_status()
         if refusal.code == "insufficient_credits":
-            self._ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "
+            self.notices.ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "
                       "credit. Grant more credits to this computer's account to go on.",
                       "Grant Credits…", self.grant_credits)
         elif refusal.code.startswith(("model_", "checksum_")):
             self._offer_settings(refusal.message)
 
     def _offer_settings(self, message: str) -> None:
-        self._ask("No model", f"{message}\n\nInstall or import a model in Settings.",
+        self.notices.ask("No model", f"{message}\n\nInstall or import a model in Settings.",
                   "Open Settings…", self.open_settings)
-
-    def _ask(self, title: str, text: str, action: str, handler: Callable[[], object]) -> None:
-        """A window-modal notice with one way forward; never more than one at a time."""
-        if self.notice is not None and self.notice.isVisible():
-            return
-        notice = QMessageBox(QMessageBox.Icon.Warning, title, plain_words(text),
-                             QMessageBox.StandardButton.Close, self)
-        if has_details(text):
-            notice.setDetailedText(text)
-        forward = notice.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-        forward.clicked.connect(lambda: handler())
-        notice.open()
-        self.notice = notice
-
-    def _guarded(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except BgdeskError as exc:
-            self.show_message(exc.message)
-
-    # -- taking cutouts away ------------------------------------------------------------
 
     # -- account, settings, help --------------------------------------------------------
 

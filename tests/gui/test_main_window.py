@@ -38,6 +38,11 @@ from tests.gui.conftest import drop
 from tests.processes import free_port
 
 
+def shown_notice(window: MainWindow) -> QMessageBox | None:
+    notice = window.notices.current
+    return notice if notice is not None and notice.isVisible() else None
+
+
 def rows(window: MainWindow) -> list[str]:
     return window.queue.texts()
 
@@ -177,17 +182,17 @@ def test_no_credits_asks_to_grant_and_charges_nothing(qtbot, window: MainWindow,
     for file in files:
         file.write_bytes(photo("coffee", (300, 200)))
     drop(window, files)
-    qtbot.waitUntil(lambda: window.notice is not None and window.notice.isVisible(),
-                    timeout=10_000)
-    assert window.notice is not None
-    assert "Not enough credits" in window.notice.text() and "2 items" in window.notice.text()
+    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=10_000)
+    notice = shown_notice(window)
+    assert notice is not None
+    assert "Not enough credits" in notice.text() and "2 items" in notice.text()
     assert Job.select().count() == 0 and window.credits.text() == "Credits: 0"
-    assert "bgdesk credits" not in window.notice.text(), "no terminal commands in notices"
-    assert "`bgdesk credits grant`" in window.notice.detailedText()
+    assert "bgdesk credits" not in notice.text(), "no terminal commands in notices"
+    assert "`bgdesk credits grant`" in notice.detailedText()
     assert window.refusals.isVisible() and window.refusals.items.count() == 2
     assert not window.refusals.again_button.isVisible(), "nothing to add while credits are 0"
     monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (5, True))
-    grant = next(b for b in window.notice.buttons() if b.text() == "Grant Credits…")
+    grant = next(b for b in notice.buttons() if b.text() == "Grant Credits…")
     grant.click()
     assert window.credits.text() == "Credits: 5"
     assert window.refusals.again_button.isVisible()
@@ -204,10 +209,10 @@ def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
     drop(window, [source])
-    qtbot.waitUntil(lambda: window.notice is not None and window.notice.isVisible(),
-                    timeout=30_000)
-    assert window.notice is not None and "u2net" in window.notice.text()
-    assert any(b.text() == "Open Settings…" for b in window.notice.buttons())
+    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=30_000)
+    notice = shown_notice(window)
+    assert notice is not None and "u2net" in notice.text()
+    assert any(b.text() == "Open Settings…" for b in notice.buttons())
     assert Job.select().count() == 0 and window.credits.text() == "Credits: 100"
 
 
