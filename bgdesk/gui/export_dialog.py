@@ -1,4 +1,4 @@
-"""Export All: which folder, how files are named, and in which format — asked in one dialog."""
+"""Export: which folder, how files are named, and in which format — asked in one dialog."""
 
 from __future__ import annotations
 

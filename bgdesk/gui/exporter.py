@@ -1,4 +1,4 @@
-"""Taking cutouts away from the window: Save, Save As, Copy, Show in Folder, Export All.
+"""Taking cutouts away from the window: Save, Save As, Copy, Show in Folder, Export.
 
 File dialogs open where the person last was (remembered across sessions), else in the
 photo's own folder.
