@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bgdesk.errors import SettingsError
+from bgdesk.inference.formats import PNG, names_text
 from bgdesk.storage.files import write_atomic
 
 
@@ -20,7 +21,7 @@ class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
     default_model: str = _setting("u2netp", "Model used when a request names none.")
-    output_format: str = _setting("png", "Default output format: png, webp or jpg.")
+    output_format: str = _setting(PNG.name, f"Default output format: {names_text()}.")
     max_input_bytes: int = _setting(64 * 1024 * 1024, "Largest accepted input file, in bytes.")
     max_megapixels: float = _setting(64.0, "Largest accepted input image, in megapixels.")
     api_enabled: bool = _setting(True, "Serve the REST API while the window is open.")

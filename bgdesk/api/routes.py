@@ -15,6 +15,7 @@ from bgdesk.api.schemas import AccountInfo, JobAccepted, JobDeleted, JobPage, Jo
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import NotFound
+from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import Job
 
@@ -59,8 +60,9 @@ def remove_background(
         description="http(s) URL of an image for the server to fetch.")] = None,
     webhook_url: Annotated[str | None, Form(
         description="http(s) URL that receives a signed POST when the job ends.")] = None,
-    format: Annotated[Literal["png", "webp", "jpg", "jpeg"], Form(
-        description="Output format; png keeps transparency.")] = "png",
+    format: Annotated[str, Form(
+        description=f"Output format: {names_text()}; png and webp keep transparency.",
+        json_schema_extra={"enum": accepted_names()})] = PNG.name,
     bg_color: Annotated[str | None, Form(
         description="Fill the background: #RRGGBB or a colour name.")] = None,
     crop: Annotated[bool, Form(description="Crop to the subject.")] = False,

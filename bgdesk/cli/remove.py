@@ -14,6 +14,7 @@ from bgdesk.core.events import JobEvent
 from bgdesk.core.naming import cutout_stem, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
+from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
 
 
@@ -23,8 +24,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="image files (JPEG, PNG, WEBP) or folders of them")
     remove.add_argument("-o", "--output", type=Path, metavar="DIR",
                         help="write cutouts here (default: beside each input, as NAME-nobg.EXT)")
-    remove.add_argument("--format", choices=["png", "webp", "jpg"], default=None,
-                        help="output format (default: the setting output_format, png)")
+    remove.add_argument("--format", choices=accepted_names(), default=None,
+                        help="output format (default: the setting output_format)")
     remove.add_argument("--model", help="model name (default: the setting default_model)")
     remove.add_argument("--bg-color", type=parse_color, metavar="COLOUR",
                         help="fill the background with a colour (#RRGGBB or a name)")

@@ -34,7 +34,8 @@ from bgdesk.errors import (
 )
 from bgdesk.inference.compose import reencode
 from bgdesk.inference.engine import CutoutEngine
-from bgdesk.inference.options import FORMAT_ALIASES, FORMATS, OutputOptions
+from bgdesk.inference.formats import PNG, format_for_suffix, format_named
+from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.files import write_atomic
 from bgdesk.storage.models import Account, Job, WebhookDelivery, database, utcnow
 
@@ -204,9 +205,7 @@ class JobService:
     def export(self, public_id: str, target: Path) -> Path:
         """Write a finished job's cutout to `target`, in the format its suffix names."""
         job = self.get(public_id)
-        fmt = FORMAT_ALIASES.get(target.suffix.lower().lstrip("."), target.suffix.lower()[1:])
-        if fmt not in FORMATS:
-            raise InvalidRequest(f"Save as .png, .webp or .jpg, not {target.suffix or 'nothing'}.")
+        fmt = format_for_suffix(target.suffix)
         if job.status != "completed" or job.output_deleted_at is not None:
             raise Conflict(f"{job.input_name} has no cutout to save.")
         try:
@@ -216,7 +215,7 @@ class JobService:
         return target
 
     def export_all(self, public_ids: list[str], folder: Path,
-                   pattern: str = "{name}" + OUTPUT_SUFFIX, fmt: str = "png") -> list[Path]:
+                   pattern: str = "{name}" + OUTPUT_SUFFIX, fmt: str = PNG.name) -> list[Path]:
         """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id}); two that
         would get the same name are numbered rather than one overwriting the other."""
         written: list[Path] = []
@@ -231,7 +230,8 @@ class JobService:
                                      "and {id}, each in braces.") from None
             if not stem or Path(stem).name != stem:
                 raise InvalidRequest(f"The name pattern {pattern!r} must make a file name.")
-            written.append(self.export(public_id, free_path(folder, stem, fmt, written)))
+            extension = format_named(fmt).extension
+            written.append(self.export(public_id, free_path(folder, stem, extension, written)))
         return written
 
     def retry(self, public_id: str) -> Job:

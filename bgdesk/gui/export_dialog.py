@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.naming import OUTPUT_SUFFIX
-from bgdesk.inference.options import FORMATS
-
-FORMAT_LABELS = {"png": "PNG (transparent)", "webp": "WEBP (transparent, smaller)",
-                 "jpg": "JPEG (on white)"}
+from bgdesk.inference.formats import FORMATS
 
 
 class ExportAllDialog(QDialog):
@@ -41,8 +38,8 @@ class ExportAllDialog(QDialog):
         self.pattern.setAccessibleName("Name pattern")
         self.format = QComboBox()
         self.format.setAccessibleName("Format")
-        for name in FORMATS:
-            self.format.addItem(FORMAT_LABELS.get(name, name.upper()), name)
+        for spec in FORMATS.values():
+            self.format.addItem(spec.label, spec.name)
         self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
         form = QFormLayout(self)
         form.addRow("&Folder", row)

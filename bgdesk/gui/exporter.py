@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from bgdesk.core.app import Core
 from bgdesk.core.naming import cutout_stem
 from bgdesk.errors import BgdeskError
-from bgdesk.gui.export_dialog import FORMAT_LABELS, ExportAllDialog
-from bgdesk.inference.options import FORMATS
+from bgdesk.gui.export_dialog import ExportAllDialog
+from bgdesk.inference.formats import FORMATS, format_named
 from bgdesk.storage.models import Job
 
 
@@ -38,8 +38,7 @@ class FolderMemory:
 
 
 def save_filters() -> str:
-    return ";;".join(f"{FORMAT_LABELS[name]} (*.{extension})"
-                     for name, (_, extension) in FORMATS.items())
+    return ";;".join(f"{spec.label} (*.{spec.extension})" for spec in FORMATS.values())
 
 
 class CutoutExporter:
@@ -67,7 +66,7 @@ class CutoutExporter:
     def save_as(self, job: Job) -> None:
         photo_folder = None if job.owns_input else Path(job.input_path).parent
         folder = self.folders.get("save", photo_folder)
-        extension = FORMATS[self.core.settings.output_format][1]
+        extension = format_named(self.core.settings.output_format).extension
         suggested = folder / f"{cutout_stem(job.input_name)}.{extension}"
         target, _ = QFileDialog.getSaveFileName(self.parent, "Save cutout", str(suggested),
                                                 save_filters())

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.wording import plain_words
+from bgdesk.inference.formats import FORMATS, format_named
 from bgdesk.inference.models import ModelStatus, ModelStore
-from bgdesk.inference.options import FORMATS
 from bgdesk.inference.speed import ModelSpeeds, speed_text
 
 
@@ -109,8 +109,10 @@ class SettingsDialog(QDialog):
         for widget in (self.model, self.install, import_button):
             model_row.addWidget(widget)
         self.output_format = QComboBox()
-        self.output_format.addItems(list(FORMATS))
-        self.output_format.setCurrentText(settings.output_format)
+        for spec in FORMATS.values():
+            self.output_format.addItem(spec.label, spec.name)
+        self.output_format.setCurrentIndex(
+            max(0, self.output_format.findData(format_named(settings.output_format).name)))
         self.output_dir = QLineEdit(settings.output_dir)
         self.output_dir.setPlaceholderText("Beside each photo")
         self.output_dir.setClearButtonEnabled(True)
@@ -236,7 +238,7 @@ class SettingsDialog(QDialog):
                     "used commercially. Use it anyway?") != QMessageBox.StandardButton.Yes):
             return
         settings.default_model = chosen
-        settings.output_format = self.output_format.currentText()
+        settings.output_format = str(self.output_format.currentData())
         settings.output_dir = self.output_dir.text().strip()
         settings.api_enabled = self.api_enabled.isChecked()
         settings.api_port = self.api_port.value()

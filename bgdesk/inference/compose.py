@@ -9,11 +9,10 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from bgdesk.inference.decode import Decoded
+from bgdesk.inference.formats import PNG, OutputFormat
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
 
-JPEG_QUALITY = 92
-WEBP_QUALITY = 90
 CROP_THRESHOLD = 16
 WHITE = (255, 255, 255)
 
@@ -31,18 +30,19 @@ def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
         box = _subject_box(alpha, options.crop_margin)
         rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
-        return _encode(alpha, options, None, pool), alpha.size
-    background = options.bg_color or (WHITE if options.format == "jpg" else None)
+        return _encode(alpha, options.output_format, None, pool), alpha.size
+    fmt = options.output_format
+    background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
     if background is not None:
         flat = Image.new("RGB", rgb.size, background)
         flat.paste(rgb, mask=alpha)
-        return _encode(flat, options, image.icc_profile, pool), flat.size
+        return _encode(flat, fmt, image.icc_profile, pool), flat.size
     cutout = rgb
     cutout.putalpha(alpha)
-    if options.format == "png":
+    if fmt.encoder is None:
         return encode_png(cutout.width, cutout.height, 4, _cleared_rows(cutout), pool,
                           image.icc_profile), cutout.size
-    return _encode(cutout, options, image.icc_profile, pool), cutout.size
+    return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
 
 
 def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
@@ -71,32 +71,31 @@ def _cleared_rows(rgba: Image.Image) -> RowSource:
     return rows
 
 
-def _encode(image: Image.Image, options: OutputOptions, icc: bytes | None,
+def _encode(image: Image.Image, fmt: OutputFormat, icc: bytes | None,
             pool: Executor | None) -> bytes:
-    if options.format == "png":
+    """`image` written as `fmt`: with bgdesk's own PNG encoder, or with Pillow's."""
+    if fmt.encoder is None:
         pixels = np.asarray(image)
         channels = 1 if pixels.ndim == 2 else pixels.shape[2]
         return encode_png(image.width, image.height, channels, array_rows(pixels), pool, icc)
+    if not fmt.keeps_alpha and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
     buffer = io.BytesIO()
     extra = {"icc_profile": icc} if icc else {}
-    if options.format == "jpg":
-        image.convert("RGB" if image.mode != "L" else "L").save(
-            buffer, "JPEG", quality=JPEG_QUALITY, **extra)
-    else:
-        image.save(buffer, "WEBP", quality=WEBP_QUALITY, **extra)
+    image.save(buffer, fmt.encoder, **fmt.encoder_options, **extra)
     return buffer.getvalue()
 
 
-def reencode(png: bytes, fmt: str) -> bytes:
-    """A finished cutout (PNG) in another format; JPEG gets a white background."""
-    if fmt == "png":
+def reencode(png: bytes, fmt: OutputFormat) -> bytes:
+    """A finished cutout (PNG) in another format; one without alpha gets a white background."""
+    if fmt is PNG:
         return png
     with Image.open(io.BytesIO(png)) as source:
         source.load()
         icc = source.info.get("icc_profile")
         cutout = source.convert("RGBA") if source.mode not in ("RGBA", "L", "RGB") else source
-        if fmt == "jpg" and cutout.mode == "RGBA":
+        if not fmt.keeps_alpha and cutout.mode == "RGBA":
             flat = Image.new("RGB", cutout.size, WHITE)
             flat.paste(cutout, mask=cutout.getchannel("A"))
             cutout = flat
-        return _encode(cutout, OutputOptions(format=fmt), icc, None)
+        return _encode(cutout, fmt, icc, None)

@@ -10,10 +10,8 @@ from typing import Any
 from PIL import ImageColor
 
 from bgdesk.errors import InvalidOption
+from bgdesk.inference.formats import FORMATS, PNG, OutputFormat, format_named
 
-FORMATS = {"png": ("image/png", "png"), "webp": ("image/webp", "webp"),
-           "jpg": ("image/jpeg", "jpg")}
-FORMAT_ALIASES = {"jpeg": "jpg"}
 MAX_MARGIN = 10_000
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 
@@ -66,18 +64,22 @@ class OutputOptions:
     model: str | None = None
 
     def __post_init__(self) -> None:
-        if self.format not in FORMATS:
-            raise InvalidOption(f"Unknown format {self.format!r}: use png, webp or jpg.")
+        # Aliases (jpeg) are stored under the format's own name.
+        object.__setattr__(self, "format", format_named(self.format).name)
         if not 0 <= self.crop_margin <= MAX_MARGIN:
             raise InvalidOption(f"crop_margin must be between 0 and {MAX_MARGIN} pixels.")
 
     @property
+    def output_format(self) -> OutputFormat:
+        return FORMATS[self.format]
+
+    @property
     def media_type(self) -> str:
-        return FORMATS[self.format][0]
+        return self.output_format.media_type
 
     @property
     def extension(self) -> str:
-        return FORMATS[self.format][1]
+        return self.output_format.extension
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OutputOptions:
@@ -86,14 +88,13 @@ class OutputOptions:
         unknown = set(values) - known
         if unknown:
             raise InvalidOption(f"Unknown option(s): {', '.join(sorted(unknown))}.")
-        fmt = str(values.get("format") or "png").strip().lower()
         color = values.get("bg_color")
         try:
             margin = int(values.get("crop_margin") or 0)
         except (TypeError, ValueError):
             raise InvalidOption("crop_margin must be a whole number of pixels.") from None
         return cls(
-            format=FORMAT_ALIASES.get(fmt, fmt),
+            format=str(values.get("format") or PNG.name),
             bg_color=_color(color) if color else None,
             crop=_parse_bool("crop", values.get("crop", False)),
             crop_margin=margin,

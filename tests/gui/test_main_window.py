@@ -134,7 +134,7 @@ def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: 
     assert "not installed" in dialog.model.itemText(dialog.model.findData("u2net"))
     dialog.private_urls.setChecked(True)
     dialog.api_port.setValue(9123)
-    dialog.output_format.setCurrentText("webp")
+    dialog.output_format.setCurrentIndex(dialog.output_format.findData("webp"))
     dialog.output_dir.setText(str(tmp_path / "cutouts"))
     dialog.save()
     saved = Settings.load(window.core.paths.settings_file)

@@ -1,0 +1,64 @@
+"""One table of output formats: every face offers what it holds, and a new row is all a new
+format takes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from bgdesk.api.app import create_app
+from bgdesk.cli import build_parser
+from bgdesk.core.app import Core
+from bgdesk.errors import InvalidOption
+from bgdesk.gui.exporter import save_filters
+from bgdesk.inference import formats
+from bgdesk.inference.formats import FORMATS, OutputFormat, accepted_names, format_named
+from bgdesk.inference.options import OutputOptions
+from bgdesk.settings import Settings
+from tests.conftest import photo
+
+PILLOW_NAMES = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG"}
+
+
+def test_names_aliases_and_a_clear_refusal() -> None:
+    assert format_named("JPEG").name == "jpg" and format_named(".webp").name == "webp"
+    assert OutputOptions(format="jpeg").format == "jpg"
+    with pytest.raises(InvalidOption, match="use png, webp or jpg"):
+        format_named("gif")
+
+
+def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
+    parser, _ = build_parser()
+    remove = parser._subparsers._group_actions[0].choices["remove"]  # type: ignore[union-attr]
+    choices = next(a.choices for a in remove._actions if a.dest == "format")
+    assert list(choices) == accepted_names() == ["png", "webp", "jpg", "jpeg"]
+    schema = create_app(fake_core).openapi()
+    form = next(s for name, s in schema["components"]["schemas"].items()
+                if "remove_bg" in name.lower() or "remove_background" in name.lower())
+    assert form["properties"]["format"]["enum"] == accepted_names()
+    assert save_filters().split(";;") == [f"{f.label} (*.{f.extension})"
+                                          for f in FORMATS.values()]
+    assert "png, webp or jpg" in Settings.help_texts()["output_format"]
+
+
+def test_each_format_is_written_as_it_says(core: Core) -> None:
+    for spec in FORMATS.values():
+        cutout = core.engine.remove_background(photo("astronaut", (96, 96)),
+                                               OutputOptions(format=spec.name))
+        image = Image.open(io.BytesIO(cutout.data))
+        assert image.format == PILLOW_NAMES[spec.name] and cutout.media_type == spec.media_type
+        assert ("A" in image.getbands()) == spec.keeps_alpha, spec.name
+
+
+def test_a_new_format_is_one_row(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    tiff = OutputFormat("tiff", "tif", "image/tiff", "TIFF (transparent)", True, "TIFF",
+                        aliases=("tif",), encoder_options={"compression": "tiff_lzw"})
+    monkeypatch.setattr(formats, "FORMATS", {**FORMATS, "tiff": tiff})
+    monkeypatch.setattr("bgdesk.inference.options.FORMATS", formats.FORMATS)
+    cutout = core.engine.remove_background(photo("astronaut", (96, 96)),
+                                           OutputOptions(format="tif"))
+    image = Image.open(io.BytesIO(cutout.data))
+    assert (image.format, image.mode, cutout.extension) == ("TIFF", "RGBA", "tif")
+    assert "tiff" in accepted_names() and "png, webp, jpg or tiff" in formats.names_text()
