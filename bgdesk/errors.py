@@ -124,3 +124,15 @@ class ProcessingFailed(BgdeskError):
 class SettingsError(BgdeskError):
     code = "settings_error"
     default_message = "The settings are not valid."
+
+
+def error_class(code: str | None) -> type[BgdeskError]:
+    """The class of the error with `code` (as stored with a failed job or a refusal), so
+    callers tell error families apart by class; BgdeskError for an unknown code."""
+    pending: list[type[BgdeskError]] = [BgdeskError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls
+        pending += cls.__subclasses__()
+    return BgdeskError

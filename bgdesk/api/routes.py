@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from bgdesk.api.deps import AccountDep, CoreDep
 from bgdesk.api.errors import ErrorBody
-from bgdesk.api.schemas import AccountInfo, JobAccepted, JobDeleted, JobPage, JobStatus
+from bgdesk.api.schemas import (
+    AccountInfo,
+    JobAccepted,
+    JobDeleted,
+    JobPage,
+    JobStatus,
+    PublicStatus,
+)
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import NotFound
 from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import OutputOptions
-from bgdesk.storage.models import Job
+from bgdesk.storage.models import UNFINISHED, Job, JobState
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])
 downloads = APIRouter(tags=["downloads"])
@@ -27,10 +34,11 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
 
-def _public_status(job: Job) -> Literal["processing", "completed", "failed"]:
-    if job.status == "completed":
-        return "completed"
-    return "failed" if job.status == "failed" else "processing"
+def _public_status(job: Job) -> PublicStatus:
+    """The API says `processing` for a job that is queued or running."""
+    if job.status in UNFINISHED:
+        return "processing"
+    return "completed" if job.status == JobState.COMPLETED else "failed"
 
 
 def _job_status(job: Job, request: Request) -> JobStatus:

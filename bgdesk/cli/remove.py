@@ -10,12 +10,13 @@ from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json
 from bgdesk.core.app import Core
-from bgdesk.core.events import JobEvent
+from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.core.naming import cutout_stem, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
+from bgdesk.storage.models import JobState
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()
     unsubscribe = core.events.subscribe(
-        lambda event: finished.put(event) if event.kind in ("completed", "failed") else None)
+        lambda event: finished.put(event) if event.kind in ENDINGS else None)
     started = time.monotonic()
     try:
         core.start()
@@ -126,7 +127,7 @@ def _wait(core: Core, items: list[Item], finished: queue.Queue[JobEvent]) -> Non
     by_id = core.jobs.get_many([item.job_id for item in items if item.job_id])
     for item in items:
         job = by_id.get(item.job_id or "")
-        if job is not None and job.status == "failed":
+        if job is not None and job.status == JobState.FAILED:
             item.error = job.error_message or "processing failed"
         elif job is not None:
             item.warning = job.warning

@@ -6,15 +6,29 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 log = logging.getLogger(__name__)
 
 
+class JobEventKind(StrEnum):
+    """What happened to a job."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+ENDINGS = (JobEventKind.COMPLETED, JobEventKind.FAILED)
+
+
 @dataclass(frozen=True)
 class JobEvent:
-    """A job changed: `kind` is queued, started, completed, failed or deleted."""
+    """A job changed."""
 
-    kind: str
+    kind: JobEventKind
     job_id: str
     account_id: int
 

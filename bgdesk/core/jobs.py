@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bgdesk.core.credits import JOB_COST, CreditLedger
-from bgdesk.core.events import EventBus, JobEvent
+from bgdesk.core.events import EventBus, JobEvent, JobEventKind
 from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.errors import (
     AccountSuspended,
@@ -31,13 +31,22 @@ from bgdesk.errors import (
     InsufficientCredits,
     InvalidRequest,
     NotFound,
+    ProcessingFailed,
 )
 from bgdesk.inference.compose import reencode
-from bgdesk.inference.engine import CutoutEngine
+from bgdesk.inference.engine import Cutout, CutoutEngine
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.files import write_atomic
-from bgdesk.storage.models import Account, Job, WebhookDelivery, database, utcnow
+from bgdesk.storage.models import (
+    UNFINISHED,
+    Account,
+    Job,
+    JobState,
+    WebhookDelivery,
+    database,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +150,7 @@ class JobService:
                              output_token=secrets.token_urlsafe(32),
                              options=json.dumps(options.to_dict()), webhook_url=webhook_url)
             self.ledger.charge(job)
-        self._announce("queued", job)
+        self._announce(JobEventKind.QUEUED, job)
         self.work_available.set()
         return job
 
@@ -158,8 +167,8 @@ class JobService:
         return job
 
     def by_output_token(self, token: str) -> Job:
-        job = Job.get_or_none((Job.output_token == token) & (Job.status == "completed"))
-        if job is None or job.output_deleted_at is not None:
+        job = Job.get_or_none(Job.output_token == token)
+        if job is None or not job.has_output:
             raise NotFound("No output at this address.")
         return job
 
@@ -184,8 +193,8 @@ class JobService:
 
     def unfinished(self) -> tuple[int, int]:
         """How many jobs, of every account and process, are (running, waiting)."""
-        return (Job.select().where(Job.status == "running").count(),
-                Job.select().where(Job.status == "queued").count())
+        return (Job.select().where(Job.status == JobState.RUNNING).count(),
+                Job.select().where(Job.status == JobState.QUEUED).count())
 
     def count(self, account: Account | None = None) -> int:
         query = Job.select()
@@ -193,9 +202,9 @@ class JobService:
 
     def estimate_seconds(self, job: Job) -> float:
         """Time until `job` is done: the jobs ahead of it and itself, at the recent pace."""
-        ahead = Job.select().where(Job.status.in_(("queued", "running")), Job.id < job.id).count()
+        ahead = Job.select().where(Job.status.in_(UNFINISHED), Job.id < job.id).count()
         recent = (Job.select(Job.started_at, Job.completed_at)
-                  .where(Job.status == "completed", Job.started_at.is_null(False))
+                  .where(Job.status == JobState.COMPLETED, Job.started_at.is_null(False))
                   .order_by(Job.id.desc()).limit(20))
         durations = [(j.completed_at - j.started_at).total_seconds() for j in recent
                      if j.completed_at and j.started_at]
@@ -206,7 +215,7 @@ class JobService:
         """Write a finished job's cutout to `target`, in the format its suffix names."""
         job = self.get(public_id)
         fmt = format_for_suffix(target.suffix)
-        if job.status != "completed" or job.output_deleted_at is not None:
+        if not job.has_output:
             raise Conflict(f"{job.input_name} has no cutout to save.")
         try:
             write_atomic(target, reencode(Path(job.output_path).read_bytes(), fmt))
@@ -221,7 +230,7 @@ class JobService:
         written: list[Path] = []
         for n, public_id in enumerate(public_ids, start=1):
             job = self.get(public_id)
-            if job.status != "completed" or job.output_deleted_at is not None:
+            if not job.has_output:
                 continue
             try:
                 stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
@@ -237,7 +246,7 @@ class JobService:
     def retry(self, public_id: str) -> Job:
         """Queue a failed job's input again as a new job (and a new charge)."""
         job = self.get(public_id)
-        if job.status != "failed":
+        if job.status != JobState.FAILED:
             raise Conflict("Only failed jobs can be retried.")
         options = OutputOptions.from_mapping(json.loads(job.options))
         account = Account.get_by_id(job.account_id)
@@ -253,16 +262,16 @@ class JobService:
         """Take a job that is still waiting off the queue and give its credit back."""
         job = self.get(public_id)
         with database.atomic("IMMEDIATE"):
-            changed = (Job.update(status="failed", completed_at=utcnow(),
+            changed = (Job.update(status=JobState.FAILED, completed_at=utcnow(),
                                   error_code=CANCELLED, error_message="Cancelled.")
-                       .where(Job.id == job.id, Job.status == "queued").execute())
+                       .where(Job.id == job.id, Job.status == JobState.QUEUED).execute())
             if not changed:
                 raise Conflict(f"{job.input_name} is not waiting any more; only waiting jobs "
                                "can be cancelled.")
             self.ledger.refund(job)
             if job.webhook_url:
-                WebhookDelivery.create(job=job, url=job.webhook_url, event="failed")
-        self._announce("failed", job)
+                WebhookDelivery.create(job=job, url=job.webhook_url, event=JobState.FAILED)
+        self._announce(JobEventKind.FAILED, job)
         return self.get(public_id)
 
     def delete(self, public_id: str, account: Account | None = None,
@@ -273,14 +282,14 @@ class JobService:
         written into a folder of their own; the job still leaves the history.
         """
         job = self.get(public_id, account)
-        if job.status in ("queued", "running"):
+        if job.status in UNFINISHED:
             raise Conflict("The job is still processing; delete it once it has finished.")
         if not keep_output:
             Path(job.output_path).unlink(missing_ok=True)
         if job.owns_input:
             Path(job.input_path).unlink(missing_ok=True)
         Job.update(output_deleted_at=utcnow()).where(Job.id == job.id).execute()
-        self._announce("deleted", job)
+        self._announce(JobEventKind.DELETED, job)
         return self.get(public_id)
 
     # -- running ------------------------------------------------------------------------
@@ -289,7 +298,7 @@ class JobService:
         """Queue again the running jobs whose runner is gone (crashed or killed)."""
         now = utcnow()
         orphans = [
-            job.id for job in Job.select().where(Job.status == "running")
+            job.id for job in Job.select().where(Job.status == JobState.RUNNING)
             if job.runner_id != self.runner_id
             and (job.lease_expires_at is None or job.lease_expires_at < now
                  or not _pid_alive(job.runner_pid))
@@ -297,9 +306,9 @@ class JobService:
         if not orphans:
             return 0
         with database.atomic("IMMEDIATE"):
-            count = (Job.update(status="queued", runner_id=None, runner_pid=None,
+            count = (Job.update(status=JobState.QUEUED, runner_id=None, runner_pid=None,
                                 lease_expires_at=None)
-                     .where(Job.id.in_(orphans), Job.status == "running").execute())
+                     .where(Job.id.in_(orphans), Job.status == JobState.RUNNING).execute())
         if count:
             log.info("Queued %d interrupted job(s) again", count)
             self.work_available.set()
@@ -309,22 +318,22 @@ class JobService:
         """Take the oldest queued job for this runner, or None when the queue is empty."""
         now = utcnow()
         with database.atomic("IMMEDIATE"):
-            job = Job.select().where(Job.status == "queued").order_by(Job.id).first()
+            job = Job.select().where(Job.status == JobState.QUEUED).order_by(Job.id).first()
             if job is None:
                 return None
-            (Job.update(status="running", runner_id=self.runner_id, runner_pid=os.getpid(),
+            (Job.update(status=JobState.RUNNING, runner_id=self.runner_id, runner_pid=os.getpid(),
                         lease_expires_at=now + LEASE, started_at=now,
                         attempts=Job.attempts + 1)
              .where(Job.id == job.id).execute())
         job = Job.get_by_id(job.id)
-        self._announce("started", job)
+        self._announce(JobEventKind.STARTED, job)
         return job
 
     def execute(self, job: Job) -> None:
         """Run a claimed job to its end; every failure ends as a refunded, explained job."""
         if job.attempts > MAX_ATTEMPTS:
-            self._end(job, None, "processing_failed",
-                      f"Processing stopped the app {MAX_ATTEMPTS} times; giving up.")
+            self._end(job, error=ProcessingFailed(
+                f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."))
             return
         try:
             options = OutputOptions.from_mapping(json.loads(job.options))
@@ -333,12 +342,12 @@ class JobService:
                 cutout = self.engine.remove_background(data, options)
             write_atomic(Path(job.output_path), cutout.data)
         except BgdeskError as exc:
-            self._end(job, None, exc.code, exc.message)
+            self._end(job, error=exc)
         except Exception as exc:  # a bug or a resource failure; the job must still end
             log.exception("Job %s failed", job.public_id)
-            self._end(job, None, "processing_failed", f"Processing failed: {exc}")
+            self._end(job, error=ProcessingFailed(f"Processing failed: {exc}"))
         else:
-            self._end(job, (cutout.width, cutout.height), None, None, cutout.warning)
+            self._end(job, cutout=cutout)
 
     @contextmanager
     def _lease(self, job: Job) -> Iterator[None]:
@@ -358,33 +367,38 @@ class JobService:
             done.set()
             renewer.join()
 
-    def _end(self, job: Job, size: tuple[int, int] | None, code: str | None,
-             message: str | None, warning: str | None = None) -> None:
-        status = "completed" if size else "failed"
-        width, height = size or (None, None)
+    def _end(self, job: Job, cutout: Cutout | None = None,
+             error: BgdeskError | None = None) -> None:
+        """Record how a running job ended: with `cutout`, or failed with `error` and refunded,
+        with its webhook owed, in one transaction."""
+        status = JobState.COMPLETED if cutout else JobState.FAILED
         with database.atomic("IMMEDIATE"):
-            changed = (Job.update(status=status, completed_at=utcnow(), width=width,
-                                  height=height, error_code=code, error_message=message,
-                                  warning=warning, runner_id=None, lease_expires_at=None)
-                       .where(Job.id == job.id, Job.status == "running",
+            changed = (Job.update(status=status, completed_at=utcnow(),
+                                  width=cutout.width if cutout else None,
+                                  height=cutout.height if cutout else None,
+                                  error_code=error.code if error else None,
+                                  error_message=error.message if error else None,
+                                  warning=cutout.warning if cutout else None,
+                                  runner_id=None, lease_expires_at=None)
+                       .where(Job.id == job.id, Job.status == JobState.RUNNING,
                               Job.runner_id == self.runner_id).execute())
             if not changed:
                 log.warning("Job %s was taken over by another runner", job.public_id)
                 return
-            if status == "failed":
+            if status == JobState.FAILED:
                 self.ledger.refund(job)
             if job.webhook_url:
                 WebhookDelivery.create(job=job, url=job.webhook_url, event=status)
-        self._announce(status, job)
+        self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
 
-    def _announce(self, kind: str, job: Job) -> None:
+    def _announce(self, kind: JobEventKind, job: Job) -> None:
         self.events.publish(JobEvent(kind, job.public_id, job.account_id))
 
     @staticmethod
     def pending_ids(public_ids: list[str]) -> set[str]:
         """Which of `public_ids` have not ended yet (read from the database)."""
         rows = Job.select(Job.public_id).where(Job.public_id.in_(public_ids),
-                                               Job.status.in_(("queued", "running")))
+                                               Job.status.in_(UNFINISHED))
         return {row.public_id for row in rows}
 
 

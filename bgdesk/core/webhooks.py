@@ -21,11 +21,12 @@ from pathlib import Path
 
 import httpx
 
-from bgdesk.core.events import EventBus, JobEvent
+from bgdesk.core.events import ENDINGS, EventBus, JobEvent
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.storage.models import (
     Account,
     Job,
+    JobState,
     WebhookAttempt,
     WebhookDelivery,
     database,
@@ -49,7 +50,7 @@ def output_path(job: Job) -> str:
 
 def payload(job: Job, base_url: str) -> dict[str, str | None]:
     body: dict[str, str | None] = {"jobId": job.public_id, "status": job.status}
-    if job.status == "completed":
+    if job.status == JobState.COMPLETED:
         body["outputUrl"] = base_url.rstrip("/") + output_path(job)
     else:
         body["errorMessage"] = job.error_message
@@ -72,7 +73,7 @@ class WebhookSender:
         events.subscribe(self._on_event)
 
     def _on_event(self, event: JobEvent) -> None:
-        if event.kind in ("completed", "failed"):
+        if event.kind in ENDINGS:
             self._wake.set()
 
     def start(self) -> None:

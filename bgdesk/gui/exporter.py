@@ -81,7 +81,7 @@ class CutoutExporter:
 
     def reveal(self, job: Job) -> None:
         """Open the folder holding the cutout (or the photo, while there is no cutout)."""
-        shown = Path(job.output_path if job.status == "completed" else job.input_path)
+        shown = Path(job.output_path if job.has_output else job.input_path)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(shown.parent)))
 
     def export_all(self, job_ids: list[str]) -> None:

@@ -10,7 +10,7 @@ from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.exporter import CutoutExporter
 from bgdesk.gui.queue import JobQueue
-from bgdesk.storage.models import Job
+from bgdesk.storage.models import UNFINISHED, Job, JobState
 
 
 def plural(count: int, noun: str) -> str:
@@ -61,12 +61,12 @@ class JobActions:
         self.exporter.export_all(chosen if len(chosen) > 1 else self.queue.ids())
 
     def retry(self) -> None:
-        failed = [job for job in self.selected() if job.status == "failed"]
+        failed = [job for job in self.selected() if job.status == JobState.FAILED]
         self._each(failed, lambda job: self.core.jobs.retry(job.public_id),
                    "queued again")
 
     def cancel(self) -> None:
-        waiting = [job for job in self.selected() if job.status == "queued"]
+        waiting = [job for job in self.selected() if job.status == JobState.QUEUED]
         if not waiting:
             self.tell("Only waiting jobs can be cancelled.")
             return
@@ -75,7 +75,7 @@ class JobActions:
 
     def remove(self) -> None:
         """Drop the selected finished jobs; cutouts in folders of the person's own stay."""
-        finished = [job for job in self.selected() if job.status in ("completed", "failed")]
+        finished = [job for job in self.selected() if job.status not in UNFINISHED]
         if not finished:
             if self.selected():
                 self.tell("Jobs still waiting or working can be cancelled, not removed.")

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.app import Core
+from bgdesk.core.events import ENDINGS, JobEventKind
 from bgdesk.core.jobs import CANCELLED
-from bgdesk.errors import NotFound
+from bgdesk.errors import InsufficientCredits, ModelUnavailable, NotFound, error_class
 from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
@@ -52,11 +53,12 @@ from bgdesk.gui.welcome import Welcome
 from bgdesk.gui.wording import plain_words
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
-from bgdesk.storage.models import Job, utcnow
+from bgdesk.storage.models import Job, JobState, utcnow
 
 BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
              "Green": QColor(0, 177, 64)}
-PREVIEW_NOTES = {"queued": "Waiting for its turn…", "running": "Removing the background…"}
+PREVIEW_NOTES = {JobState.QUEUED: "Waiting for its turn…",
+                 JobState.RUNNING: "Removing the background…"}
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
@@ -234,21 +236,22 @@ class MainWindow(QMainWindow):
         self.queue.upsert(job)
         self._follow_batch(kind, job)
         self._update_status()
-        if kind == "queued" and not self.queue.current_id():
+        if kind == JobEventKind.QUEUED and not self.queue.current_id():
             self.queue.select_only(0)
         elif self.queue.current_id() == job_id:
             self._show_selected()
-        if kind == "failed" and (job.error_code or "").startswith(("model_", "checksum_")):
+        if kind == JobEventKind.FAILED and issubclass(error_class(job.error_code),
+                                                      ModelUnavailable):
             self._offer_settings(job.error_message or "The model is not installed.")
 
     def _follow_batch(self, kind: str, job: Job) -> None:
         """Count the job into the batch under way (or a new one); show progress or the end."""
-        if kind == "queued":
+        if kind == JobEventKind.QUEUED:
             if not self.batch.waiting:
                 self.batch = Batch()
             self.batch.add(job.public_id)
-        elif kind in ("completed", "failed"):
-            outcome = ("done" if kind == "completed" else
+        elif kind in ENDINGS:
+            outcome = ("done" if kind == JobEventKind.COMPLETED else
                        "cancelled" if job.error_code == CANCELLED else "failed")
             if not self.batch.end(job.public_id, outcome):
                 return
@@ -277,16 +280,16 @@ class MainWindow(QMainWindow):
             self.preview.show_images(None, None)
             return
         self.preview_loader.request(job.public_id, job.input_path,
-                                    job.output_path if job.status == "completed" else None)
-        if job.status == "failed":
+                                    job.output_path if job.has_output else None)
+        if job.status == JobState.FAILED:
             self.statusBar().showMessage(plain_words(f"{job.input_name}: {job.error_message}"))
 
     def _show_loaded(self, job_id: str, before: QImage, after: QImage) -> None:
         if job_id != self.queue.current_id():
             return
         job = self.core.jobs.get(job_id)
-        note = PREVIEW_NOTES.get(job.status, "")
-        if job.status == "failed":
+        note = PREVIEW_NOTES.get(JobState(job.status), "")
+        if job.status == JobState.FAILED:
             note = f"No cutout: {plain_words(job.error_message or '')}"
         self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
                                  None if after.isNull() else QPixmap.fromImage(after), note,
@@ -324,11 +327,12 @@ class MainWindow(QMainWindow):
         self.show_message(refusal.summary())
         self.refusals.add(refusal)
         self._update_status()
-        if refusal.code == "insufficient_credits":
-            self.notices.ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs one "
-                      "credit. Grant more credits to this computer's account to go on.",
-                      "Grant Credits…", self.grant_credits)
-        elif refusal.code.startswith(("model_", "checksum_")):
+        family = error_class(refusal.code)
+        if issubclass(family, InsufficientCredits):
+            self.notices.ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs "
+                             "one credit. Grant more credits to this computer's account to go "
+                             "on.", "Grant Credits…", self.grant_credits)
+        elif issubclass(family, ModelUnavailable):
             self._offer_settings(refusal.message)
 
     def _offer_settings(self, message: str) -> None:

@@ -19,22 +19,22 @@ from bgdesk.core.jobs import CANCELLED
 from bgdesk.gui.formatting import local_time
 from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
 from bgdesk.gui.wording import plain_words
-from bgdesk.storage.models import Job
+from bgdesk.storage.models import Job, JobState
 
-STATUS_TEXT = {"queued": "Waiting", "running": "Working…", "completed": "Done",
-               "failed": "Failed"}
+STATUS_TEXT = {JobState.QUEUED: "Waiting", JobState.RUNNING: "Working…",
+               JobState.COMPLETED: "Done", JobState.FAILED: "Failed"}
 JOB_ID = Qt.ItemDataRole.UserRole
 CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 
 
 def row_text(job: Job) -> str:
     when = local_time(job.created_at)
-    status = STATUS_TEXT[job.status]
-    if job.status == "completed" and job.warning:
+    status = STATUS_TEXT[JobState(job.status)]
+    if job.has_output and job.warning:
         status = "Done ⚠ check it"
     elif job.error_code == CANCELLED:
         status = "Cancelled"
-    elif job.status == "failed" and job.error_message:
+    elif job.status == JobState.FAILED and job.error_message:
         status = f"Failed: {plain_words(job.error_message)}"
     return f"{job.input_name}\n{status} · {job.source} · {when}"
 
@@ -126,7 +126,7 @@ class JobQueue(QWidget):
         item.setToolTip(job.error_message or job.warning or job.input_path)
         item.setHidden(not self._matches(text))
         item.setData(CUTOUT, job.output_path if job.has_output else None)
-        picture = job.output_path if job.status == "completed" else job.input_path
+        picture = job.output_path if job.has_output else job.input_path
         if self._shown.get(job.public_id) != picture:
             self._shown[job.public_id] = picture
             self.thumbnails.request(job.public_id, picture)

@@ -14,11 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bgdesk.errors import InsufficientCredits, error_class
 from bgdesk.gui.job_actions import plural
 from bgdesk.gui.submissions import Refusal
 from bgdesk.gui.wording import plain_words
-
-NO_CREDITS = "insufficient_credits"
 
 
 class RefusalPanel(QFrame):
@@ -55,7 +54,7 @@ class RefusalPanel(QFrame):
         reason = plain_words(refusal.message)
         for name in refusal.names:
             self.items.addItem(f"{name}: {reason}")
-        if refusal.code == NO_CREDITS:
+        if issubclass(error_class(refusal.code), InsufficientCredits):
             self._waiting_for_credits += refusal.targets
         self.title.setText(f"{plural(self.items.count(), 'item')} not added")
         self.show()

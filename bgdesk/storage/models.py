@@ -7,6 +7,7 @@ Times are naive datetimes in UTC.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from peewee import (
     AutoField,
@@ -58,6 +59,19 @@ class ApiKey(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class JobState(StrEnum):
+    """A job's life: queued → running → completed | failed (a crash sends running back to
+    queued)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
+
+
 class Job(BaseModel):
     """One background removal, from submission to its output file (or its error)."""
 
@@ -66,7 +80,7 @@ class Job(BaseModel):
     account = ForeignKeyField(Account, backref="jobs", on_delete="CASCADE")
     account_id: int
     source = CharField()  # desktop | api | cli
-    status = CharField(default="queued")  # queued | running | completed | failed
+    status = CharField(default=JobState.QUEUED)
     input_path = TextField()
     input_name = TextField()
     owns_input = BooleanField(default=False)
@@ -91,7 +105,7 @@ class Job(BaseModel):
     @property
     def has_output(self) -> bool:
         """Finished with a cutout that was not deleted since."""
-        return self.status == "completed" and self.output_deleted_at is None
+        return self.status == JobState.COMPLETED and self.output_deleted_at is None
 
 
 class CreditEntry(BaseModel):

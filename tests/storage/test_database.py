@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from peewee import IntegrityError
 
+from bgdesk.core.app import Core
+from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.database import open_database
 from bgdesk.storage.migrations import SCHEMA_VERSION
-from bgdesk.storage.models import Account, CreditEntry
+from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database
+from tests.conftest import photo
 
 
 def test_fresh_database_is_wal_versioned_and_reopens(tmp_path: Path) -> None:
@@ -45,3 +48,10 @@ def test_ledger_rows_must_make_sense(tmp_path: Path) -> None:
     with pytest.raises(IntegrityError), db.atomic():
         Account.create(name="b", webhook_secret="t", status="deleted")
     db.close()
+
+
+def test_job_states_are_stored_as_their_plain_names(fake_core: Core) -> None:
+    job = fake_core.jobs.submit_upload(fake_core.accounts.owner(), photo("coffee", (64, 48)),
+                                       "c.jpg", "api", OutputOptions())
+    stored = database.execute_sql("SELECT status FROM job WHERE id = ?", (job.id,)).fetchone()
+    assert stored == ("queued",) and Job.get_by_id(job.id).status == JobState.QUEUED
