@@ -20,10 +20,12 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # the model catalog needs nothing beyond the standard library
+from bgdesk.inference.catalog import DEFAULT_MODEL  # noqa: E402
+
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-DEFAULT_MODEL = "u2netp"
 
 
 def step(message: str) -> None:

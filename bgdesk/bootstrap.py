@@ -22,14 +22,10 @@ def load_settings(paths: Paths) -> Settings:
     return Settings.load(paths.settings_file)
 
 
-def model_store(paths: Paths) -> ModelStore:
-    return ModelStore(paths.models_dir, paths.bundled_models_dir)
-
-
 def build_core(paths: Paths, settings: Settings) -> Core:
     """A core over the real engine and the OS keyring."""
     limits = Limits(settings.max_input_bytes, settings.max_megapixels)
-    engine = Engine(model_store(paths), limits, settings.default_model,
+    engine = Engine(ModelStore.of(paths), limits, settings.default_model,
                     settings.inference_threads)
     return Core(paths, settings, engine, KeyringSecretStore())
 

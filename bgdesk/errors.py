@@ -37,9 +37,6 @@ class BgdeskError(Exception):
         self.message = message or self.default_message
         super().__init__(self.message)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
 
 class InvalidRequest(BgdeskError):
     status, code = 400, "invalid_request"

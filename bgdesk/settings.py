@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bgdesk.errors import SettingsError
+from bgdesk.errors import InvalidOption, SettingsError
+from bgdesk.inference.catalog import DEFAULT_MODEL
 from bgdesk.inference.formats import PNG, names_text
+from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
 
 
@@ -20,7 +22,7 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
-    default_model: str = _setting("u2netp", "Model used when a request names none.")
+    default_model: str = _setting(DEFAULT_MODEL, "Model used when a request names none.")
     output_format: str = _setting(PNG.name, f"Default output format: {names_text()}.")
     max_input_bytes: int = _setting(64 * 1024 * 1024, "Largest accepted input file, in bytes.")
     max_megapixels: float = _setting(64.0, "Largest accepted input image, in megapixels.")
@@ -65,14 +67,8 @@ class Settings:
             raise SettingsError(f"Unknown setting {name!r}. Known: {', '.join(kinds)}.")
         kind = kinds[name]
         try:
-            if kind is bool and isinstance(value, str):
-                if value.lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-                    raise ValueError(value)
-                value = value.lower() in {"true", "1", "yes", "on"}
-            elif kind is bool and not isinstance(value, bool):
-                raise ValueError(value)
-            value = kind(value)
-        except (TypeError, ValueError) as exc:
+            value = parse_bool(name, value) if kind is bool else kind(value)
+        except (TypeError, ValueError, InvalidOption) as exc:
             raise SettingsError(f"Setting {name} needs a {kind.__name__}, not {value!r}.") from exc
         setattr(self, name, value)
 

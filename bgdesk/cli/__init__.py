@@ -57,7 +57,7 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
     try:
         settings = Settings.load(paths.settings_file)
         if args.command == "models":
-            return models.run(args, ModelStore(paths.models_dir, paths.bundled_models_dir))
+            return models.run(args, ModelStore.of(paths))
         core = build_core(paths, settings)
         try:
             if args.command in (None, "open"):

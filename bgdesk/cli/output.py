@@ -34,9 +34,6 @@ class ProgressBar:
         self.done = 0
         self._last_draw = 0.0
 
-    def advance(self, count: int = 1, label: str = "") -> None:
-        self.update(self.done + count, label)
-
     def update(self, done: int, label: str = "") -> None:
         self.done = done
         now = time.monotonic()

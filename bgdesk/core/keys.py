@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bgdesk.core.secrets import SecretStore
-from bgdesk.errors import AccountSuspended, AuthenticationFailed, InvalidRequest, NotFound
+from bgdesk.errors import AccountSuspended, AuthenticationFailed, NotFound
 from bgdesk.storage.models import Account, ApiKey, utcnow
 
 KEY_PREFIX = "sk_live_"
@@ -81,9 +81,3 @@ class ApiKeyService:
         now = utcnow()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
-
-    @staticmethod
-    def parse_id(text: str) -> int:
-        if not text.isdigit():
-            raise InvalidRequest(f"Key ids are numbers; {text!r} is not.")
-        return int(text)

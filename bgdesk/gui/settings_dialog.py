@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
     def __init__(self, core: Core, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
-        self.store = ModelStore(core.paths.models_dir, core.paths.bundled_models_dir)
+        self.store = ModelStore.of(core.paths)
         self.setWindowTitle("Settings")
         settings = core.settings
         self.model = QComboBox()

@@ -77,11 +77,3 @@ CATALOG: dict[str, ModelSpec] = {
               licence="CC BY-NC 4.0: non-commercial use only"),
     )
 }
-
-
-def spec_for(name: str) -> ModelSpec:
-    """The catalog entry for `name`; raises KeyError with the known names otherwise."""
-    try:
-        return CATALOG[name]
-    except KeyError:
-        raise KeyError(f"Unknown model {name!r}. Known models: {', '.join(CATALOG)}.") from None

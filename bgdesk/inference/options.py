@@ -41,13 +41,19 @@ def _color(value: Any) -> Rgb:
     return parse_color(str(value))
 
 
-def _parse_bool(name: str, value: Any) -> bool:
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    """A yes/no value from a form field, a command line or JSON: true/false, 1/0, yes/no,
+    on/off (an empty form field is no)."""
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes", "on"}:
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in TRUE_WORDS:
         return True
-    if text in {"false", "0", "no", "off", ""}:
+    if text in FALSE_WORDS:
         return False
     raise InvalidOption(f"{name} must be true or false, not {value!r}.")
 
@@ -96,9 +102,9 @@ class OutputOptions:
         return cls(
             format=str(values.get("format") or PNG.name),
             bg_color=_color(color) if color else None,
-            crop=_parse_bool("crop", values.get("crop", False)),
+            crop=parse_bool("crop", values.get("crop", False)),
             crop_margin=margin,
-            mask_only=_parse_bool("mask_only", values.get("mask_only", False)),
+            mask_only=parse_bool("mask_only", values.get("mask_only", False)),
             model=str(values["model"]) if values.get("model") else None,
         )
 

@@ -147,5 +147,3 @@ class WebhookAttempt(BaseModel):
     error = TextField(null=True)
     duration_ms = IntegerField(default=0)
 
-
-ALL_MODELS = [Account, ApiKey, Job, CreditEntry, WebhookDelivery, WebhookAttempt]
