@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
@@ -24,8 +23,7 @@ def load_settings(paths: Paths) -> Settings:
 
 def build_core(paths: Paths, settings: Settings) -> Core:
     """A core over the real engine and the OS keyring."""
-    limits = Limits(settings.max_input_bytes, settings.max_megapixels)
-    engine = Engine(ModelStore.of(paths), limits, settings.default_model,
+    engine = Engine(ModelStore.of(paths), settings.input_limits, settings.default_model,
                     settings.inference_threads)
     return Core(paths, settings, engine, KeyringSecretStore())
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import DEFAULT_MODEL
+from bgdesk.inference.decode import Limits
 from bgdesk.inference.formats import PNG, names_text
 from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
@@ -38,6 +39,11 @@ class Settings:
         "", "Folder for cutouts made in the window (empty: beside each photo).")
     inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).")
     parallel_jobs: int = _setting(1, "Jobs run at the same time.")
+
+    @property
+    def input_limits(self) -> Limits:
+        """How large an input may be, in bytes and in pixels: one object for every check."""
+        return Limits(self.max_input_bytes, self.max_megapixels)
 
     @classmethod
     def help_texts(cls) -> dict[str, str]:

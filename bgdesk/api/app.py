@@ -36,5 +36,5 @@ def create_app(core: Core) -> FastAPI:
     docs.install(app)
     app.include_router(api)
     app.include_router(downloads)
-    app.add_middleware(BodyLimit, max_bytes=core.settings.max_input_bytes)
+    app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)
     return app

@@ -35,7 +35,7 @@ class Core:
         self.accounts = AccountService(self.ledger)
         self.keys = ApiKeyService(secret_store)
         self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
-                               paths.uploads_dir, settings.max_input_bytes)
+                               paths.uploads_dir, settings.input_limits)
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
         self.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
@@ -51,7 +51,7 @@ class Core:
 
     def _fetch_limits(self) -> FetchLimits:
         settings = self.settings
-        return FetchLimits(settings.max_input_bytes, settings.url_fetch_timeout,
+        return FetchLimits(settings.input_limits.max_bytes, settings.url_fetch_timeout,
                            settings.url_fetch_max_redirects, settings.allow_private_urls)
 
     def start(self) -> None:

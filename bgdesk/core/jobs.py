@@ -34,6 +34,7 @@ from bgdesk.errors import (
     ProcessingFailed,
 )
 from bgdesk.inference.compose import reencode
+from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Cutout, CutoutEngine
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
@@ -79,13 +80,13 @@ class JobService:
     """Submits, runs and reports jobs; one per process, shared by every face."""
 
     def __init__(self, engine: CutoutEngine, ledger: CreditLedger, events: EventBus,
-                 outputs_dir: Path, uploads_dir: Path, max_input_bytes: int) -> None:
+                 outputs_dir: Path, uploads_dir: Path, limits: Limits) -> None:
         self.engine = engine
         self.ledger = ledger
         self.events = events
         self.outputs_dir = outputs_dir
         self.uploads_dir = uploads_dir
-        self.max_input_bytes = max_input_bytes
+        self.limits = limits
         self.runner_id = secrets.token_hex(8)
         self.work_available = threading.Event()
 
@@ -122,9 +123,9 @@ class JobService:
     def _read_input(self, path: Path) -> bytes:
         try:
             size = path.stat().st_size
-            if size > self.max_input_bytes:
+            if size > self.limits.max_bytes:
                 raise ImageTooLarge(f"{path.name} is {size / 1e6:.1f} MB; the limit is "
-                                    f"{self.max_input_bytes / 1e6:.1f} MB.")
+                                    f"{self.limits.max_bytes / 1e6:.1f} MB.")
             return path.read_bytes()
         except OSError as exc:
             raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}") from None
