@@ -1,4 +1,4 @@
-"""The JSON bodies of the API, as the contract (shared/API.md) names their fields."""
+"""The JSON bodies of the API, as the contract (docs/api.md) names their fields."""
 
 from __future__ import annotations
 
