@@ -17,10 +17,6 @@ if TYPE_CHECKING:
     from bgdesk.gui.embedded_api import ApiStatus
 
 
-def load_settings(paths: Paths) -> Settings:
-    return Settings.load(paths.settings_file)
-
-
 def build_core(paths: Paths, settings: Settings) -> Core:
     """A core over the real engine and the OS keyring."""
     engine = Engine(ModelStore.of(paths), settings.input_limits, settings.default_model,

@@ -1,44 +1,63 @@
-"""One settings object: every field has a default and a help text, and persists as JSON."""
+"""One settings object: every field declared once — type, default, help, allowed values or
+range — validated when set or loaded, and kept as JSON. The README's settings table is made
+from the declarations (`markdown_table`)."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from bgdesk.errors import InvalidOption, SettingsError
-from bgdesk.inference.catalog import DEFAULT_MODEL
+from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL
 from bgdesk.inference.decode import Limits
-from bgdesk.inference.formats import PNG, names_text
+from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, *, choices: Callable[[], Collection[str]] | None = None,
+             low: float | None = None, high: float | None = None, shown: str = "") -> Any:
+    """A declared setting: `choices` lists the allowed values (asked when checked, so models
+    and formats added later count), `low`/`high` bound a number, `shown` is how the README
+    writes the default when the value itself says little."""
+    return field(default=default, metadata={"help": help, "choices": choices, "low": low,
+                                            "high": high, "shown": shown})
 
 
 @dataclass
 class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
-    default_model: str = _setting(DEFAULT_MODEL, "Model used when a request names none.")
-    output_format: str = _setting(PNG.name, f"Default output format: {names_text()}.")
-    max_input_bytes: int = _setting(64 * 1024 * 1024, "Largest accepted input file, in bytes.")
-    max_megapixels: float = _setting(64.0, "Largest accepted input image, in megapixels.")
+    default_model: str = _setting(DEFAULT_MODEL, "Model used when a request names none.",
+                                  choices=lambda: list(CATALOG))
+    output_format: str = _setting(PNG.name, f"Default output format: {names_text()}.",
+                                  choices=accepted_names)
+    max_input_bytes: int = _setting(64 * 1024 * 1024, "Largest accepted input file, in bytes.",
+                                    low=1)
+    max_megapixels: float = _setting(64.0, "Largest accepted input image, in megapixels.",
+                                     low=0.01, high=10_000)
     api_enabled: bool = _setting(True, "Serve the REST API while the window is open.")
     api_host: str = _setting("127.0.0.1", "Address the REST API binds to (loopback by default).")
-    api_port: int = _setting(7878, "Port of the REST API.")
+    api_port: int = _setting(7878, "Port of the REST API.", low=1, high=65535)
     allow_private_urls: bool = _setting(
         False, "Allow image_url fetches from private, loopback and link-local addresses."
     )
-    url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.")
-    url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.")
+    url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.",
+                                        low=0.1, high=3600)
+    url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.",
+                                            low=0, high=20)
     output_dir: str = _setting(
-        "", "Folder for cutouts made in the window (empty: beside each photo).")
-    inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).")
-    parallel_jobs: int = _setting(1, "Jobs run at the same time.")
+        "", "Folder for cutouts made in the window (empty: beside each photo).",
+        shown="(beside each photo)")
+    inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).",
+                                      low=0, high=1024)
+    parallel_jobs: int = _setting(
+        1, "Jobs run at the same time (pair with inference_threads to split the cores).",
+        low=1, high=64)
 
     @property
     def input_limits(self) -> Limits:
@@ -50,33 +69,77 @@ class Settings:
         return {f.name: f.metadata["help"] for f in fields(cls)}
 
     @classmethod
-    def load(cls, path: Path) -> Settings:
-        """Read `path`, or return the defaults when it does not exist yet."""
+    def read(cls, path: Path) -> tuple[Settings, list[str]]:
+        """The settings in `path` (the defaults when there is none yet), and what was wrong
+        with it: each bad value is named with the reason, and its default is used."""
+        settings = cls()
         if not path.exists():
-            return cls()
+            return settings, []
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SettingsError(f"Cannot read settings file {path}: {exc}") from exc
+            return settings, [f"Cannot read the settings file {path} ({exc}); using the "
+                              "defaults."]
         if not isinstance(raw, dict):
-            raise SettingsError(f"Settings file {path} must hold a JSON object.")
-        settings = cls()
+            return settings, [f"The settings file {path} must hold a JSON object; using the "
+                              "defaults."]
+        problems = []
         for f in fields(cls):
             if f.name in raw:
-                settings.set(f.name, raw[f.name])
-        return settings
+                try:
+                    settings.set(f.name, raw[f.name])
+                except SettingsError as exc:
+                    problems.append(f"{exc.message} Using the default, {f.default!r}.")
+        return settings, problems
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """`read` without the report."""
+        return cls.read(path)[0]
 
     def set(self, name: str, value: Any) -> None:
-        """Set one field, converting strings from the command line to the field's type."""
-        kinds: dict[str, type] = {f.name: type(f.default) for f in fields(self)}
-        if name not in kinds:
-            raise SettingsError(f"Unknown setting {name!r}. Known: {', '.join(kinds)}.")
-        kind = kinds[name]
+        """Set one field, converting strings from the command line to the field's type and
+        checking its allowed values or range."""
+        declared = {f.name: f for f in fields(self)}
+        if name not in declared:
+            raise SettingsError(f"Unknown setting {name!r}. Known: {', '.join(declared)}.")
+        kind: Any = type(declared[name].default)
         try:
             value = parse_bool(name, value) if kind is bool else kind(value)
         except (TypeError, ValueError, InvalidOption) as exc:
             raise SettingsError(f"Setting {name} needs a {kind.__name__}, not {value!r}.") from exc
+        _check(name, value, declared[name].metadata)
         setattr(self, name, value)
+
+    @classmethod
+    def markdown_table(cls) -> str:
+        """The README's table of settings, made from the declarations."""
+        rows = ["| setting | default | meaning |", "|---|---|---|"]
+        for f in fields(cls):
+            default = f.metadata["shown"] or _shown(f.default)
+            help_text = re.sub(r"\b(image_url|inference_threads)\b", r"`\1`", f.metadata["help"])
+            if help_text[1:2].islower():  # a sentence's capital, not an acronym's
+                help_text = help_text[0].lower() + help_text[1:]
+            rows.append(f"| `{f.name}` | {default} | {help_text.rstrip('.')} |")
+        return "\n".join(rows)
 
     def save(self, path: Path) -> None:
         write_atomic(path, json.dumps(asdict(self), indent=2).encode("utf-8"))
+
+
+def _check(name: str, value: Any, declared: Mapping[str, Any]) -> None:
+    choices = declared["choices"]() if declared["choices"] else None
+    if choices is not None and value not in choices:
+        raise SettingsError(f"Setting {name} must be one of {', '.join(choices)}, not {value!r}.")
+    low, high = declared["low"], declared["high"]
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+        raise SettingsError(f"Setting {name} must be {bounds}, not {value!r}.")
+
+
+def _shown(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, str):
+        return f"`{default}`"
+    return f"{default:g}" if isinstance(default, float) else str(default)

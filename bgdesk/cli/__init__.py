@@ -55,7 +55,9 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.load(paths.settings_file)
+        settings, problems = Settings.read(paths.settings_file)
+        for problem in problems:
+            print(f"bgdesk: {problem}", file=sys.stderr)
         if args.command == "models":
             return models.run(args, ModelStore.of(paths))
         core = build_core(paths, settings)
