@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,17 +19,18 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from bgdesk.core.app import Core
-from bgdesk.errors import BgdeskError
+from bgdesk.errors import BgdeskError, SettingsError
+from bgdesk.gui.setting_editors import editor_for
 from bgdesk.gui.wording import plain_words
 from bgdesk.inference.formats import FORMATS, format_named
 from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.speed import ModelSpeeds, speed_text
+from bgdesk.settings import Settings
 
 
 class SpeedProbe(QObject):
@@ -122,24 +122,16 @@ class SettingsDialog(QDialog):
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_dir)
         output_row.addWidget(browse)
-        self.api_enabled = QCheckBox("Serve the API while the window is open")
-        self.api_enabled.setChecked(settings.api_enabled)
-        self.api_port = QSpinBox()
-        self.api_port.setRange(1024, 65535)
-        self.api_port.setValue(settings.api_port)
-        self.private_urls = QCheckBox("Allow image URLs on private and local networks")
-        self.private_urls.setChecked(settings.allow_private_urls)
-        self.api_port.setAccessibleName("API port")
         self.output_format.setAccessibleName("Output format")
+        self.editors = {name: editor_for(settings, name) for name in Settings.editable()}
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("", self.model_info)
         form.addRow("", self.progress)
         form.addRow("Output format", self.output_format)
         form.addRow("Output folder", output_row)
-        form.addRow("", self.api_enabled)
-        form.addRow("API port", self.api_port)
-        form.addRow("", self.private_urls)
+        for editor in self.editors.values():
+            form.addRow(editor.label, editor.widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -237,12 +229,15 @@ class SettingsDialog(QDialog):
                     f"{chosen} is licensed {spec.licence}. Cutouts made with it may not be "
                     "used commercially. Use it anyway?") != QMessageBox.StandardButton.Yes):
             return
-        settings.default_model = chosen
-        settings.output_format = str(self.output_format.currentData())
-        settings.output_dir = self.output_dir.text().strip()
-        settings.api_enabled = self.api_enabled.isChecked()
-        settings.api_port = self.api_port.value()
-        settings.allow_private_urls = self.private_urls.isChecked()
+        changes = {"default_model": chosen, "output_format": self.output_format.currentData(),
+                   "output_dir": self.output_dir.text().strip()}
+        changes |= {name: editor.value() for name, editor in self.editors.items()}
+        try:
+            for name, value in changes.items():
+                settings.set(name, value)
+        except SettingsError as exc:
+            QMessageBox.warning(self, "Settings not saved", exc.message)
+            return
         try:
             settings.save(self.core.paths.settings_file)
         except OSError as exc:

@@ -132,8 +132,8 @@ def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: 
     qtbot.addWidget(dialog)
     assert dialog.model.currentData() == "u2netp" and dialog.model.currentText() == "u2netp"
     assert "not installed" in dialog.model.itemText(dialog.model.findData("u2net"))
-    dialog.private_urls.setChecked(True)
-    dialog.api_port.setValue(9123)
+    dialog.editors["allow_private_urls"].widget.setChecked(True)  # type: ignore[attr-defined]
+    dialog.editors["api_port"].widget.setValue(9123)  # type: ignore[attr-defined]
     dialog.output_format.setCurrentIndex(dialog.output_format.findData("webp"))
     dialog.output_dir.setText(str(tmp_path / "cutouts"))
     dialog.save()
@@ -382,13 +382,13 @@ def test_changing_the_api_port_or_switch_applies_at_once(qtbot, window: MainWind
         monkeypatch.setattr(SettingsDialog, "exec", answer)
         window.open_settings()
 
-    settings_changed(lambda dialog: dialog.api_port.setValue(new_port))
+    settings_changed(lambda dialog: dialog.editors["api_port"].widget.setValue(new_port))
     assert window.api_state.text() == f"API on http://127.0.0.1:{new_port}"
     assert httpx.get(f"http://127.0.0.1:{new_port}/openapi.json").status_code == 200
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{old_url}/openapi.json")
     assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
-    settings_changed(lambda dialog: dialog.api_enabled.setChecked(False))
+    settings_changed(lambda dialog: dialog.editors["api_enabled"].widget.setChecked(False))
     assert window.api_state.text() == "API off: turned off in Settings"
     assert not window.docs_action.isEnabled()
     with pytest.raises(httpx.TransportError):

@@ -4,7 +4,7 @@ for a non-commercial licence, and a failed install that offers the way around.""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDoubleSpinBox, QMessageBox, QSpinBox
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
@@ -74,3 +74,19 @@ def test_a_failed_install_says_why_and_offers_to_import(qtbot, window: MainWindo
                              "route to host.")
     assert "`bgdesk models import FILE`" in notice.detailedText()
     assert [b.text() for b in notice.buttons() if b.text() == "Import a File…"]
+
+
+def test_the_dialog_is_made_from_the_declarations(qtbot, window: MainWindow) -> None:
+    dialog = SettingsDialog(window.core, window)
+    qtbot.addWidget(dialog)
+    assert list(dialog.editors) == Settings.editable()
+    assert {"api_port", "api_enabled", "max_megapixels"} <= set(dialog.editors)
+    port = dialog.editors["api_port"].widget
+    assert isinstance(port, QSpinBox) and (port.minimum(), port.maximum()) == (1, 65535)
+    assert port.toolTip() == Settings.declared("api_port").metadata["help"]
+    timeout = dialog.editors["url_fetch_timeout"].widget
+    assert isinstance(timeout, QDoubleSpinBox)
+    timeout.setValue(5.5)
+    dialog.save()
+    assert Settings.load(window.core.paths.settings_file).url_fetch_timeout == 5.5
+    assert window.core.fetcher.limits.timeout == 5.5, "applied at once"
