@@ -73,8 +73,13 @@ def test(args: list[str]) -> int:
     ensure_installed("test")
     ensure_model()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    step("Linting (ruff), type checking (mypy) and checking the layers (import-linter)")
-    for check in (["ruff", "check", "."], ["mypy"], ["lint-imports"]):
+    step("Linting and format (ruff), types (mypy) and the layers (import-linter)")
+    for check in (
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy"],
+        ["lint-imports"],
+    ):
         if call(BIN / check[0], *check[1:], env=env):
             return 1
     step("Running the test suite")
@@ -107,13 +112,21 @@ def check_package() -> int:
         (root / "var" / "lib" / "dpkg" / folder).mkdir(parents=True)
     (root / "var" / "lib" / "dpkg" / "status").touch()
     # The system libraries it depends on are the machine's, not the scratch root's.
-    if call("dpkg", f"--root={root}", "--force-depends", "--force-not-root",
-            f"--log={os.devnull}", "-i", deb):
+    if call(
+        "dpkg",
+        f"--root={root}",
+        "--force-depends",
+        "--force-not-root",
+        f"--log={os.devnull}",
+        "-i",
+        deb,
+    ):
         return 1
     step("Testing the installed app")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return call(PYTHON, "-m", "pytest", "tests/frozen", "--frozen",
-                root / "usr" / "bin" / "bgdesk", env=env)
+    return call(
+        PYTHON, "-m", "pytest", "tests/frozen", "--frozen", root / "usr" / "bin" / "bgdesk", env=env
+    )
 
 
 def main() -> int:

@@ -54,10 +54,10 @@ class BareModel:
     def __init__(self) -> None:
         import onnxruntime as ort
 
-        self.session = ort.InferenceSession(str(model_path()),
-                                            providers=["CPUExecutionProvider"])
-        self.feed = {self.session.get_inputs()[0].name:
-                     np.random.rand(1, 3, 320, 320).astype(np.float32)}
+        self.session = ort.InferenceSession(str(model_path()), providers=["CPUExecutionProvider"])
+        self.feed = {
+            self.session.get_inputs()[0].name: np.random.rand(1, 3, 320, 320).astype(np.float32)
+        }
         for _ in range(3):
             self.run()
 
@@ -105,8 +105,9 @@ def compare(samples: list[Sample], engine: Engine, rembg, bare: BareModel, round
         result[f"{name}_vs_bare"] = statistics.median(ratios)
         result[f"{name}_bare_s"] = floors[best] / len(samples)
     sizes = [len(a) / len(b) for a, b in zip(outputs["bgdesk"], outputs["rembg"], strict=True)]
-    result["png_size_ratios"] = {f"{s.name}@{s.megapixels}": round(r, 2)
-                                 for s, r in zip(samples, sizes, strict=True)}
+    result["png_size_ratios"] = {
+        f"{s.name}@{s.megapixels}": round(r, 2) for s, r in zip(samples, sizes, strict=True)
+    }
     result["png_size_ratio_max"] = max(sizes)
     result["png_size_ratio_median"] = statistics.median(sizes)
     return result
@@ -125,8 +126,9 @@ def peak_memory_mib(tool: str, files: list[Path]) -> float:
         f"[run(pathlib.Path(p).read_bytes()) for p in {[str(f) for f in files]!r}]; "
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     return int(output.strip().splitlines()[-1]) / 1024
 
 
@@ -145,22 +147,46 @@ def cli_whole_process(small: list[Sample], bare: BareModel) -> dict:
         folder.mkdir()
         for index, sample in enumerate(small):
             (folder / f"{index:02d}-{sample.name}.jpg").write_bytes(sample.jpeg)
-        env = {**os.environ, "BGDESK_HOME": str(Path(tmp) / "home"),
-               "BGDESK_MODELS_DIR": str(model_path().parent)}
-        command = [sys.executable, "-m", "bgdesk", "remove", str(folder),
-                   "-o", str(Path(tmp) / "out")]
-        subprocess.run([sys.executable, "-m", "bgdesk", "jobs", "list"], env=env, check=True,
-                       capture_output=True)  # creates the home, so the timed run finds one
+        env = {
+            **os.environ,
+            "BGDESK_HOME": str(Path(tmp) / "home"),
+            "BGDESK_MODELS_DIR": str(model_path().parent),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "bgdesk",
+            "remove",
+            str(folder),
+            "-o",
+            str(Path(tmp) / "out"),
+        ]
+        subprocess.run(
+            [sys.executable, "-m", "bgdesk", "jobs", "list"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )  # creates the home, so the timed run finds one
         start = time.perf_counter()
         subprocess.run(command, env=env, check=True, capture_output=True)
         cli = time.perf_counter() - start
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import onnxruntime as o, numpy; "
-                    f"o.InferenceSession({str(model_path())!r})"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import onnxruntime as o, numpy; o.InferenceSession({str(model_path())!r})",
+        ],
+        check=True,
+    )
     startup = time.perf_counter() - start
     floor = sum(bare.run() for _ in small)
-    return {"seconds": cli, "bare_startup_s": startup, "bare_20_s": floor,
-            "vs_floor": cli / (floor + startup)}
+    return {
+        "seconds": cli,
+        "bare_startup_s": startup,
+        "bare_20_s": floor,
+        "vs_floor": cli / (floor + startup),
+    }
 
 
 def main() -> None:
@@ -181,8 +207,8 @@ def main() -> None:
         memory = {tool: peak_memory_mib(tool, files) for tool in ("bgdesk", "rembg")}
     report = {
         "small_20": small_result,
-        "large_5x12mp": large_result | {
-            "speedup_vs_rembg": large_result["rembg_s"] / large_result["bgdesk_s"]},
+        "large_5x12mp": large_result
+        | {"speedup_vs_rembg": large_result["rembg_s"] / large_result["bgdesk_s"]},
         "cli_20_small": cli,
         "peak_rss_mib_12mp": memory,
     }
@@ -195,19 +221,29 @@ def print_report(r: dict) -> None:
     s, g, c, m = r["small_20"], r["large_5x12mp"], r["cli_20_small"], r["peak_rss_mib_12mp"]
     print(f"bare InferenceSession.run (u2netp, 320x320): {s['bgdesk_bare_s'] * 1000:.0f} ms")
     print("workload                      bgdesk     rembg    ratio           target")
-    print(f"20 photos 0.1-0.9 MP total  {s['bgdesk_s']:7.2f} s {s['rembg_s']:7.2f} s"
-          f"   bgdesk/bare {s['bgdesk_vs_bare']:.2f}, rembg/bare {s['rembg_vs_bare']:.2f}"
-          "   <= 1.10")
-    print(f"5 photos 12 MP total        {g['bgdesk_s']:7.2f} s {g['rembg_s']:7.2f} s"
-          f"   rembg/bgdesk {g['speedup_vs_rembg']:.2f}x   >= 3x")
-    print(f"bgdesk remove, 20 photos    {c['seconds']:7.2f} s            "
-          f"vs 20 x bare ({c['bare_20_s']:.2f} s) + start-up ({c['bare_startup_s']:.2f} s): "
-          f"{c['vs_floor']:.2f}   <= 1.30")
-    print(f"peak RSS on 12 MP           {m['bgdesk']:5.0f} MiB {m['rembg']:5.0f} MiB"
-          "                    bgdesk < 600 MiB")
-    print(f"PNG size bgdesk/rembg       small: median {s['png_size_ratio_median']:.2f} "
-          f"max {s['png_size_ratio_max']:.2f}; 12 MP: median {g['png_size_ratio_median']:.2f} "
-          f"max {g['png_size_ratio_max']:.2f}   <= 1.35")
+    print(
+        f"20 photos 0.1-0.9 MP total  {s['bgdesk_s']:7.2f} s {s['rembg_s']:7.2f} s"
+        f"   bgdesk/bare {s['bgdesk_vs_bare']:.2f}, rembg/bare {s['rembg_vs_bare']:.2f}"
+        "   <= 1.10"
+    )
+    print(
+        f"5 photos 12 MP total        {g['bgdesk_s']:7.2f} s {g['rembg_s']:7.2f} s"
+        f"   rembg/bgdesk {g['speedup_vs_rembg']:.2f}x   >= 3x"
+    )
+    print(
+        f"bgdesk remove, 20 photos    {c['seconds']:7.2f} s            "
+        f"vs 20 x bare ({c['bare_20_s']:.2f} s) + start-up ({c['bare_startup_s']:.2f} s): "
+        f"{c['vs_floor']:.2f}   <= 1.30"
+    )
+    print(
+        f"peak RSS on 12 MP           {m['bgdesk']:5.0f} MiB {m['rembg']:5.0f} MiB"
+        "                    bgdesk < 600 MiB"
+    )
+    print(
+        f"PNG size bgdesk/rembg       small: median {s['png_size_ratio_median']:.2f} "
+        f"max {s['png_size_ratio_max']:.2f}; 12 MP: median {g['png_size_ratio_median']:.2f} "
+        f"max {g['png_size_ratio_max']:.2f}   <= 1.35"
+    )
     for label, ratios in (("small", s["png_size_ratios"]), ("12 MP", g["png_size_ratios"])):
         print(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
 

@@ -47,8 +47,10 @@ def ensure_rembg_venv() -> Path:
     rembg = REMBG_VENV / "bin" / "rembg"
     if not rembg.exists():
         subprocess.run([sys.executable, "-m", "venv", str(REMBG_VENV)], check=True)
-        subprocess.run([str(REMBG_VENV / "bin" / "pip"), "install", "-q", "rembg[cli]",
-                        "onnxruntime"], check=True)
+        subprocess.run(
+            [str(REMBG_VENV / "bin" / "pip"), "install", "-q", "rembg[cli]", "onnxruntime"],
+            check=True,
+        )
     return rembg
 
 
@@ -87,18 +89,26 @@ def load(samples: list[Sample], clients: int, request: Callable[[bytes], bytes])
         list(pool.map(one, samples))
     wall = time.perf_counter() - start
     latencies.sort()
-    return {"images_per_s": len(samples) / wall, "p50_s": statistics.median(latencies),
-            "p95_s": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]}
+    return {
+        "images_per_s": len(samples) / wall,
+        "p50_s": statistics.median(latencies),
+        "p95_s": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
+    }
 
 
 def bgdesk_request(base: str, key: str) -> Callable[[bytes], bytes]:
-    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
-                          timeout=300, limits=httpx.Limits(max_connections=8))
+    client = httpx.Client(
+        base_url=base,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=300,
+        limits=httpx.Limits(max_connections=8),
+    )
 
     def request(jpeg: bytes) -> bytes:
         job = client.post("/api/v1/remove-bg", files={"image_file": ("p.jpg", jpeg)}).json()
-        while (state := client.get(f"/api/v1/jobs/{job['jobId']}").json())["status"] == \
-                "processing":
+        while (state := client.get(f"/api/v1/jobs/{job['jobId']}").json())[
+            "status"
+        ] == "processing":
             time.sleep(POLL)
         return client.get(state["outputUrl"]).content
 
@@ -109,23 +119,37 @@ def rembg_request(base: str) -> Callable[[bytes], bytes]:
     client = httpx.Client(base_url=base, timeout=300, limits=httpx.Limits(max_connections=8))
 
     def request(jpeg: bytes) -> bytes:
-        return client.post("/api/remove", files={"file": ("p.jpg", jpeg)},
-                           data={"model": "u2netp"}).content
+        return client.post(
+            "/api/remove", files={"file": ("p.jpg", jpeg)}, data={"model": "u2netp"}
+        ).content
 
     return request
 
 
 @contextmanager
 def bgdesk_server(tmp: Path) -> Iterator[tuple[Callable[[bytes], bytes], int]]:
-    env = {**os.environ, "BGDESK_HOME": str(tmp / "bgdesk"),
-           "BGDESK_MODELS_DIR": str(model_file().parent)}
+    env = {
+        **os.environ,
+        "BGDESK_HOME": str(tmp / "bgdesk"),
+        "BGDESK_MODELS_DIR": str(model_file().parent),
+    }
     bgdesk = [sys.executable, "-m", "bgdesk"]
-    key = json.loads(subprocess.run([*bgdesk, "keys", "create", "--json"], env=env, check=True,
-                                    capture_output=True, text=True).stdout)["key"]
-    subprocess.run([*bgdesk, "credits", "grant", "1000"], env=env, check=True,
-                   capture_output=True)
-    server = subprocess.Popen([*bgdesk, "serve", "--port", str(BGDESK_PORT)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    key = json.loads(
+        subprocess.run(
+            [*bgdesk, "keys", "create", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )["key"]
+    subprocess.run([*bgdesk, "credits", "grant", "1000"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [*bgdesk, "serve", "--port", str(BGDESK_PORT)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{BGDESK_PORT}"
     try:
         wait_until_up(f"{base}/openapi.json", server)
@@ -141,9 +165,21 @@ def rembg_server(tmp: Path) -> Iterator[tuple[Callable[[bytes], bytes], int]]:
     home.mkdir()
     (home / "u2netp.onnx").symlink_to(model_file())
     server = subprocess.Popen(
-        [str(ensure_rembg_venv()), "s", "--host", "127.0.0.1", "--port", str(REMBG_PORT),
-         "--no-ui", "--log_level", "warning"], env={**os.environ, "U2NET_HOME": str(home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(ensure_rembg_venv()),
+            "s",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(REMBG_PORT),
+            "--no-ui",
+            "--log_level",
+            "warning",
+        ],
+        env={**os.environ, "U2NET_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{REMBG_PORT}"
     try:
         wait_until_up(f"{base}/openapi.json", server)
@@ -181,8 +217,11 @@ def main() -> None:
     small, large = build()
     workloads = {"small_20_4_clients": (small, 4), "large_5_2_clients": (large, 2)}
     report: dict = {"bgdesk": {}, "rembg": {}}
-    with tempfile.TemporaryDirectory() as tmp, bgdesk_server(Path(tmp)) as ours, \
-            rembg_server(Path(tmp)) as theirs:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bgdesk_server(Path(tmp)) as ours,
+        rembg_server(Path(tmp)) as theirs,
+    ):
         servers = {"bgdesk": ours, "rembg": theirs}
         for request, _ in servers.values():
             request(small[0].jpeg)  # loads the model
@@ -203,19 +242,25 @@ def main() -> None:
 def print_report(report: dict, workloads: dict) -> None:
     ours, theirs = report["bgdesk"], report["rembg"]
     ceiling = report["bare_model_images_per_s"]
-    print(f"bare model alone: {ceiling:.2f} images/s, the ceiling for any server of it here "
-          f"({ceiling / theirs['small_20_4_clients']['images_per_s']:.2f}x rembg s on the "
-          "small photos)")
+    print(
+        f"bare model alone: {ceiling:.2f} images/s, the ceiling for any server of it here "
+        f"({ceiling / theirs['small_20_4_clients']['images_per_s']:.2f}x rembg s on the "
+        "small photos)"
+    )
     print("workload              server   images/s   p50 s   p95 s   (images/s of each round)")
     for workload in workloads:
         for name in ("bgdesk", "rembg"):
             r = report[name][workload]
-            print(f"{workload:21} {name:7} {r['images_per_s']:9.2f} {r['p50_s']:7.2f} "
-                  f"{r['p95_s']:7.2f}   {r['all_images_per_s']}")
+            print(
+                f"{workload:21} {name:7} {r['images_per_s']:9.2f} {r['p50_s']:7.2f} "
+                f"{r['p95_s']:7.2f}   {r['all_images_per_s']}"
+            )
         ratio = ours[workload]["images_per_s"] / theirs[workload]["images_per_s"]
         print(f"{'':21} throughput bgdesk/rembg: {ratio:.2f}x (target >= 1.3x)")
-    print(f"peak RSS: bgdesk {ours['peak_rss_mib']:.0f} MiB, rembg {theirs['peak_rss_mib']:.0f}"
-          f" MiB, ratio {ours['peak_rss_mib'] / theirs['peak_rss_mib']:.2f} (target < 0.5)")
+    print(
+        f"peak RSS: bgdesk {ours['peak_rss_mib']:.0f} MiB, rembg {theirs['peak_rss_mib']:.0f}"
+        f" MiB, ratio {ours['peak_rss_mib'] / theirs['peak_rss_mib']:.2f} (target < 0.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ def evict(folder: Path) -> None:
 
 def time_to_ready(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while True:
             if process.poll() is not None:
@@ -61,8 +62,9 @@ def time_to_ready(command: list[str], env: dict[str, str]) -> float:
         process.wait()
 
 
-def measure(name: str, files: Path, start: Callable[[Path], tuple[list[str], dict[str, str]]],
-            cold: bool) -> float:
+def measure(
+    name: str, files: Path, start: Callable[[Path], tuple[list[str], dict[str, str]]], cold: bool
+) -> float:
     times = []
     for _ in range(ROUNDS):
         with tempfile.TemporaryDirectory() as scratch:
@@ -76,8 +78,9 @@ def measure(name: str, files: Path, start: Callable[[Path], tuple[list[str], dic
 
 
 def main() -> None:
-    frozen = Path(sys.argv[1] if len(sys.argv) > 1 else
-                  ROOT / "build" / "deb-root" / "usr" / "bin" / "bgdesk").resolve()
+    frozen = Path(
+        sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "deb-root" / "usr" / "bin" / "bgdesk"
+    ).resolve()
     if not frozen.is_file():
         sys.exit(f"{frozen} is missing: run `python3 tasks.py package --check` first.")
     rembg = ensure_rembg_venv()
@@ -89,17 +92,35 @@ def main() -> None:
             if executable[0] != str(frozen):  # the source tree uses the developer's models
                 env["BGDESK_MODELS_DIR"] = str(model_file().parent)
             return [*executable, "serve", "--port", str(PORT)], env
+
         return start
 
     def rembg_s(home: Path) -> tuple[list[str], dict[str, str]]:
         (home / "u2netp.onnx").symlink_to(model_file())
-        return ([str(rembg), "s", "--host", "127.0.0.1", "--port", str(PORT), "--no-ui",
-                 "--log_level", "warning"], clean | {"U2NET_HOME": str(home)})
+        return (
+            [
+                str(rembg),
+                "s",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(PORT),
+                "--no-ui",
+                "--log_level",
+                "warning",
+            ],
+            clean | {"U2NET_HOME": str(home)},
+        )
 
-    servers = [("bgdesk, installed (frozen)", frozen.parent, bgdesk([str(frozen)])),
-               ("bgdesk, source tree", ROOT / ".venv",
-                bgdesk([str(ROOT / ".venv" / "bin" / "python"), "-m", "bgdesk"])),
-               ("rembg s", REMBG_VENV, rembg_s)]
+    servers = [
+        ("bgdesk, installed (frozen)", frozen.parent, bgdesk([str(frozen)])),
+        (
+            "bgdesk, source tree",
+            ROOT / ".venv",
+            bgdesk([str(ROOT / ".venv" / "bin" / "python"), "-m", "bgdesk"]),
+        ),
+        ("rembg s", REMBG_VENV, rembg_s),
+    ]
     results: dict[tuple[str, bool], float] = {}
     for cold in (True, False):
         print(f"{'cold' if cold else 'warm'} start to API ready, median of {ROUNDS}:")
@@ -107,9 +128,11 @@ def main() -> None:
             results[name, cold] = measure(name, files, start, cold)
     for cold in (True, False):
         frozen_s = results[servers[0][0], cold]
-        print(f"{'cold' if cold else 'warm'}: frozen / rembg s "
-              f"{frozen_s / results['rembg s', cold]:.2f}, frozen / source "
-              f"{frozen_s / results[servers[1][0], cold]:.2f}")
+        print(
+            f"{'cold' if cold else 'warm'}: frozen / rembg s "
+            f"{frozen_s / results['rembg s', cold]:.2f}, frozen / source "
+            f"{frozen_s / results[servers[1][0], cold]:.2f}"
+        )
 
 
 if __name__ == "__main__":

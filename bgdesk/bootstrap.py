@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 def build_core(paths: Paths, settings: Settings) -> Core:
     """A core over the real engine and the OS keyring."""
-    engine = Engine(ModelStore.of(paths), settings.input_limits, settings.default_model,
-                    settings.inference_threads)
+    engine = Engine(
+        ModelStore.of(paths),
+        settings.input_limits,
+        settings.default_model,
+        settings.inference_threads,
+    )
     return Core(paths, settings, engine, KeyringSecretStore())
 
 
@@ -30,8 +34,11 @@ def serve_api(core: Core, host: str, port: int) -> int:
 
     server = ApiServer(core, host, port)
     if not is_loopback(host):
-        print(f"WARNING: the API listens on {host}, reachable from other machines. Anyone who "
-              "can reach this address can try keys against it.", file=sys.stderr)
+        print(
+            f"WARNING: the API listens on {host}, reachable from other machines. Anyone who "
+            "can reach this address can try keys against it.",
+            file=sys.stderr,
+        )
     core.start()
     print(f"bgdesk API on {server.url}  (docs: {server.url}/docs; Ctrl+C stops)")
     server.serve()
@@ -60,5 +67,6 @@ def open_window(core: Core, paths: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     from bgdesk.cli import run
 
-    return run(sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core,
-               serve_api, open_window)
+    return run(
+        sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core, serve_api, open_window
+    )

@@ -83,6 +83,11 @@ class Paths:
         return self.config_dir / "settings.json"
 
     def ensure(self) -> None:
-        for folder in (self.data_dir, self.config_dir, self.models_dir, self.outputs_dir,
-                       self.uploads_dir):
+        for folder in (
+            self.data_dir,
+            self.config_dir,
+            self.models_dir,
+            self.outputs_dir,
+            self.uploads_dir,
+        ):
             folder.mkdir(parents=True, exist_ok=True)

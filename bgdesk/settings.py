@@ -19,51 +19,97 @@ from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
 
 
-def _setting(default: Any, help: str, *, label: str = "",
-             choices: Callable[[], Collection[str]] | None = None,
-             low: float | None = None, high: float | None = None, shown: str = "") -> Any:
+def _setting(
+    default: Any,
+    help: str,
+    *,
+    label: str = "",
+    choices: Callable[[], Collection[str]] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    shown: str = "",
+) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` lists the allowed values (asked when checked, so models and formats added
     later count), `low`/`high` bound a number, `shown` is how the README writes the default
     when the value itself says little."""
-    return field(default=default, metadata={"help": help, "label": label, "choices": choices,
-                                            "low": low, "high": high, "shown": shown})
+    return field(
+        default=default,
+        metadata={
+            "help": help,
+            "label": label,
+            "choices": choices,
+            "low": low,
+            "high": high,
+            "shown": shown,
+        },
+    )
 
 
 @dataclass
 class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
-    default_model: str = _setting(DEFAULT_MODEL, "Model used when a request names none.",
-                                  choices=lambda: list(CATALOG))
-    output_format: str = _setting(PNG.name, f"Default output format: {names_text()}.",
-                                  choices=accepted_names)
-    max_input_bytes: int = _setting(64 * 1024 * 1024, "Largest accepted input file, in bytes.",
-                                    label="Largest file (bytes)", low=1, high=2**31 - 1)
-    max_megapixels: float = _setting(64.0, "Largest accepted input image, in megapixels.",
-                                     label="Largest image (megapixels)", low=0.01, high=10_000)
-    api_enabled: bool = _setting(True, "Serve the REST API while the window is open.",
-                                 label="Serve the API while the window is open")
+    default_model: str = _setting(
+        DEFAULT_MODEL, "Model used when a request names none.", choices=lambda: list(CATALOG)
+    )
+    output_format: str = _setting(
+        PNG.name, f"Default output format: {names_text()}.", choices=accepted_names
+    )
+    max_input_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "Largest accepted input file, in bytes.",
+        label="Largest file (bytes)",
+        low=1,
+        high=2**31 - 1,
+    )
+    max_megapixels: float = _setting(
+        64.0,
+        "Largest accepted input image, in megapixels.",
+        label="Largest image (megapixels)",
+        low=0.01,
+        high=10_000,
+    )
+    api_enabled: bool = _setting(
+        True,
+        "Serve the REST API while the window is open.",
+        label="Serve the API while the window is open",
+    )
     api_host: str = _setting("127.0.0.1", "Address the REST API binds to (loopback by default).")
-    api_port: int = _setting(7878, "Port of the REST API.", label="API port", low=1,
-                             high=65535)
+    api_port: int = _setting(7878, "Port of the REST API.", label="API port", low=1, high=65535)
     allow_private_urls: bool = _setting(
-        False, "Allow image_url fetches from private, loopback and link-local addresses.",
-        label="Allow image URLs on private and local networks")
-    url_fetch_timeout: float = _setting(20.0, "Seconds allowed to fetch an image_url.",
-                                        label="Time to fetch an image URL (s)", low=0.1,
-                                        high=3600)
-    url_fetch_max_redirects: int = _setting(3, "Redirects followed when fetching an image_url.",
-                                            label="Redirects followed for an image URL", low=0,
-                                            high=20)
+        False,
+        "Allow image_url fetches from private, loopback and link-local addresses.",
+        label="Allow image URLs on private and local networks",
+    )
+    url_fetch_timeout: float = _setting(
+        20.0,
+        "Seconds allowed to fetch an image_url.",
+        label="Time to fetch an image URL (s)",
+        low=0.1,
+        high=3600,
+    )
+    url_fetch_max_redirects: int = _setting(
+        3,
+        "Redirects followed when fetching an image_url.",
+        label="Redirects followed for an image URL",
+        low=0,
+        high=20,
+    )
     output_dir: str = _setting(
-        "", "Folder for cutouts made in the window (empty: beside each photo).",
-        shown="(beside each photo)")
-    inference_threads: int = _setting(0, "ONNX Runtime threads per model (0: one per core).",
-                                      low=0, high=1024)
+        "",
+        "Folder for cutouts made in the window (empty: beside each photo).",
+        shown="(beside each photo)",
+    )
+    inference_threads: int = _setting(
+        0, "ONNX Runtime threads per model (0: one per core).", low=0, high=1024
+    )
     parallel_jobs: int = _setting(
-        1, "Jobs run at the same time (pair with inference_threads to split the cores).",
-        low=1, high=64)
+        1,
+        "Jobs run at the same time (pair with inference_threads to split the cores).",
+        low=1,
+        high=64,
+    )
 
     @classmethod
     def declared(cls, name: str) -> Field[Any]:
@@ -94,11 +140,11 @@ class Settings:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            return settings, [f"Cannot read the settings file {path} ({exc}); using the "
-                              "defaults."]
+            return settings, [f"Cannot read the settings file {path} ({exc}); using the defaults."]
         if not isinstance(raw, dict):
-            return settings, [f"The settings file {path} must hold a JSON object; using the "
-                              "defaults."]
+            return settings, [
+                f"The settings file {path} must hold a JSON object; using the defaults."
+            ]
         problems = []
         for f in fields(cls):
             if f.name in raw:

@@ -40,9 +40,10 @@ def main() -> None:
     QGuiApplication([])
     big = render(1024)
     big.save(HERE / "macos" / "bgdesk.icns")
-    render(256).save(HERE / "windows" / "bgdesk.ico",
-                     sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128),
-                            (256, 256)])
+    render(256).save(
+        HERE / "windows" / "bgdesk.ico",
+        sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)],
+    )
     render(256).save(HERE / "linux" / "bgdesk-256.png")
     print("Wrote bgdesk.ico, bgdesk.icns and bgdesk-256.png")
 

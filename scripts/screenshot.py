@@ -37,8 +37,11 @@ def start_display() -> subprocess.Popen | None:
     if not shutil.which("Xvfb"):
         sys.exit("Xvfb is missing: apt-get install -y xvfb libxcb-cursor0")
     display = ":93"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.environ["DISPLAY"] = display
     time.sleep(1.5)
     return server
@@ -50,10 +53,12 @@ def dark_palette(app) -> None:  # type: ignore[no-untyped-def]
 
     app.setStyle("Fusion")
     palette = QPalette(QColor(53, 53, 53), QColor(40, 40, 40))  # button, window
-    for role, colour in ((QPalette.ColorRole.Base, (30, 30, 30)),
-                         (QPalette.ColorRole.Text, (230, 230, 230)),
-                         (QPalette.ColorRole.WindowText, (230, 230, 230)),
-                         (QPalette.ColorRole.ButtonText, (230, 230, 230))):
+    for role, colour in (
+        (QPalette.ColorRole.Base, (30, 30, 30)),
+        (QPalette.ColorRole.Text, (230, 230, 230)),
+        (QPalette.ColorRole.WindowText, (230, 230, 230)),
+        (QPalette.ColorRole.ButtonText, (230, 230, 230)),
+    ):
         palette.setColor(role, QColor(*colour))
     app.setPalette(palette)
 

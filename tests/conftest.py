@@ -49,10 +49,12 @@ class MemoryKeyring(KeyringBackend):
         self.passwords.pop((service, username), None)
 
 
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--frozen", metavar="PATH",
-                     help="an installed, frozen bgdesk executable: run tests/frozen against it")
+    parser.addoption(
+        "--frozen",
+        metavar="PATH",
+        help="an installed, frozen bgdesk executable: run tests/frozen against it",
+    )
 
 
 # Tests that use one of these run the real model, a real server, the real window or a real
@@ -74,6 +76,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return True
     return None
 
+
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
@@ -88,8 +91,10 @@ def models_dir() -> Path:
     """The developer's model store, which `python3 tasks.py test` fills with the default model."""
     folder = Paths.from_env().models_dir
     if not (folder / CATALOG[DEFAULT_MODEL].file).is_file():
-        pytest.fail(f"The {DEFAULT_MODEL} model is missing from {folder}: "
-                    "run the tests with `python3 tasks.py test`.")
+        pytest.fail(
+            f"The {DEFAULT_MODEL} model is missing from {folder}: "
+            "run the tests with `python3 tasks.py test`."
+        )
     return folder
 
 
@@ -139,8 +144,9 @@ def fake_core(home: Paths) -> Iterator[Core]:
     instance.close()
 
 
-def photo(name: str, size: tuple[int, int] | None = None, fmt: str = "JPEG",
-          **save: object) -> bytes:
+def photo(
+    name: str, size: tuple[int, int] | None = None, fmt: str = "JPEG", **save: object
+) -> bytes:
     """A scikit-image sample photo, optionally resized, encoded as `fmt`."""
     pixels = getattr(photos, name)()
     image = Image.fromarray(pixels if pixels.ndim == 3 else np.stack([pixels] * 3, axis=-1))

@@ -30,11 +30,13 @@ def serve_on_free_port(settings_file: Path) -> int:
 
 
 @contextmanager
-def serving(command: list[str], env: Mapping[str, str], port: int,
-            timeout: float = 90) -> Iterator[subprocess.Popen[str]]:
+def serving(
+    command: list[str], env: Mapping[str, str], port: int, timeout: float = 90
+) -> Iterator[subprocess.Popen[str]]:
     """Start `command` and yield once its API on `port` answers; kill it if still running."""
-    process = subprocess.Popen(command, env=dict(env), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + timeout
         while process.poll() is None and time.monotonic() < deadline:

@@ -38,16 +38,30 @@ def test_bad_values_are_explained(tmp_path: Path) -> None:
         Settings().set("output_format", "gif")
 
 
-def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(tmp_path: Path,
-                                                                       capsys) -> None:
+def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(
+    tmp_path: Path, capsys
+) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"api_port": "many", "parallel_jobs": 0, "max_megapixels": 32,
-                                "output_format": "gif", "api_enabled": "sometimes"}))
+    path.write_text(
+        json.dumps(
+            {
+                "api_port": "many",
+                "parallel_jobs": 0,
+                "max_megapixels": 32,
+                "output_format": "gif",
+                "api_enabled": "sometimes",
+            }
+        )
+    )
     settings, problems = Settings.read(path)
     assert (settings.api_port, settings.parallel_jobs, settings.output_format) == (7878, 1, "png")
     assert settings.max_megapixels == 32 and settings.api_enabled is True
     assert [problem.split(" ")[1] for problem in problems] == [
-        "output_format", "api_enabled", "api_port", "parallel_jobs"]
+        "output_format",
+        "api_enabled",
+        "api_port",
+        "parallel_jobs",
+    ]
     assert "Using the default, 7878." in problems[2]
     path.write_text("{not json")
     settings, problems = Settings.read(path)
@@ -55,14 +69,23 @@ def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(tmp_path:
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.json").write_text(json.dumps({"parallel_jobs": -3}))
-    assert run(["credits", "show"], Paths.under(home), lambda p, s: Core(
-        p, s, FakeEngine(), KeyringSecretStore()), lambda *a: 0, lambda *a: 0) == 0
+    assert (
+        run(
+            ["credits", "show"],
+            Paths.under(home),
+            lambda p, s: Core(p, s, FakeEngine(), KeyringSecretStore()),
+            lambda *a: 0,
+            lambda *a: 0,
+        )
+        == 0
+    )
     assert "bgdesk: Setting parallel_jobs must be between 1 and 64" in capsys.readouterr().err
 
 
 def test_the_readme_table_is_the_declarations() -> None:
     assert Settings.markdown_table() in README.read_text(encoding="utf-8"), (
-        "README.md's settings table is stale: run scripts/settings_table.py")
+        "README.md's settings table is stale: run scripts/settings_table.py"
+    )
 
 
 def test_every_setting_is_in_the_readme() -> None:

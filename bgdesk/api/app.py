@@ -29,8 +29,9 @@ Errors all have the shape `{"error": {"code": "...", "message": "..."}}`.
 
 def create_app(core: Core) -> FastAPI:
     """The API for `core`; the caller starts and closes the core."""
-    app = FastAPI(title="bgdesk", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="bgdesk", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None
+    )
     app.state.core = core
     errors.install(app)
     docs.install(app)

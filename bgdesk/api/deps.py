@@ -21,8 +21,9 @@ def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
-def current_account(core: CoreDep, credentials: Annotated[
-        HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Account:
+def current_account(
+    core: CoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Account:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     return core.keys.authenticate(header)
 

@@ -1,6 +1,6 @@
 """One error shape for every answer that is not a success:
 
-    {"error": {"code": "insufficient_credits", "message": "Not enough credits: …"}}
+{"error": {"code": "insufficient_credits", "message": "Not enough credits: …"}}
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from starlette.exceptions import HTTPException
 from bgdesk.errors import BgdeskError
 
 log = logging.getLogger(__name__)
-HTTP_CODES = {401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
-              413: "image_too_large"}
+HTTP_CODES = {
+    401: "invalid_api_key",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "image_too_large",
+}
 
 
 class ErrorDetail(BaseModel):
@@ -33,8 +37,9 @@ class ErrorBody(BaseModel):
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:
@@ -48,14 +53,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(
         f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'body'}: "
-        f"{error.get('msg', 'invalid')}" for error in exc.errors())
+        f"{error.get('msg', 'invalid')}"
+        for error in exc.errors()
+    )
     return error_response(400, "invalid_request", f"Invalid request: {problems}")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500
-                          else "internal_error")
+    code = HTTP_CODES.get(
+        exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error"
+    )
     return error_response(exc.status_code, code, str(exc.detail))
 
 

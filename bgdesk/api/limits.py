@@ -58,11 +58,23 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         limit_mb = (self.max_bytes - MULTIPART_ALLOWANCE) / 1e6
-        body = json.dumps({"error": {
-            "code": "image_too_large",
-            "message": f"The request body is larger than the {limit_mb:.1f} MB limit."}}).encode()
-        await send({"type": "http.response.start", "status": 400,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "image_too_large",
+                    "message": f"The request body is larger than the {limit_mb:.1f} MB limit.",
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -43,12 +43,20 @@ def _public_status(job: Job) -> PublicStatus:
 
 def _job_status(job: Job, request: Request) -> JobStatus:
     status = _public_status(job)
-    output = (str(request.base_url).rstrip("/") + output_path(job)
-              if status == "completed" and job.output_deleted_at is None else None)
-    return JobStatus(jobId=job.public_id, status=status, createdAt=as_utc_text(job.created_at)
-                     or "", completedAt=as_utc_text(job.completed_at), outputUrl=output,
-                     errorMessage=job.error_message if status == "failed" else None,
-                     warning=job.warning if status == "completed" else None)
+    output = (
+        str(request.base_url).rstrip("/") + output_path(job)
+        if status == "completed" and job.output_deleted_at is None
+        else None
+    )
+    return JobStatus(
+        jobId=job.public_id,
+        status=status,
+        createdAt=as_utc_text(job.created_at) or "",
+        completedAt=as_utc_text(job.completed_at),
+        outputUrl=output,
+        errorMessage=job.error_message if status == "failed" else None,
+        warning=job.warning if status == "completed" else None,
+    )
 
 
 def _human_range(seconds: float) -> str:
@@ -58,56 +66,101 @@ def _human_range(seconds: float) -> str:
     return f"{max(1, low // 60)}-{math.ceil(high / 60)} minutes"
 
 
-@api.post("/remove-bg", status_code=202, response_model=JobAccepted,
-          responses=_errors(400, 401, 402, 403, 503))
+@api.post(
+    "/remove-bg",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_errors(400, 401, 402, 403, 503),
+)
 def remove_background(
-    request: Request, core: CoreDep, account: AccountDep,
-    image_file: Annotated[UploadFile | None, File(
-        description="JPEG, PNG or WEBP image. Send this or image_url.")] = None,
-    image_url: Annotated[str | None, Form(
-        description="http(s) URL of an image for the server to fetch.")] = None,
-    webhook_url: Annotated[str | None, Form(
-        description="http(s) URL that receives a signed POST when the job ends.")] = None,
-    format: Annotated[str, Form(
-        description=f"Output format: {names_text()}; png and webp keep transparency.",
-        json_schema_extra={"enum": accepted_names()})] = PNG.name,
-    bg_color: Annotated[str | None, Form(
-        description="Fill the background: #RRGGBB or a colour name.")] = None,
+    request: Request,
+    core: CoreDep,
+    account: AccountDep,
+    image_file: Annotated[
+        UploadFile | None, File(description="JPEG, PNG or WEBP image. Send this or image_url.")
+    ] = None,
+    image_url: Annotated[
+        str | None, Form(description="http(s) URL of an image for the server to fetch.")
+    ] = None,
+    webhook_url: Annotated[
+        str | None, Form(description="http(s) URL that receives a signed POST when the job ends.")
+    ] = None,
+    format: Annotated[
+        str,
+        Form(
+            description=f"Output format: {names_text()}; png and webp keep transparency.",
+            json_schema_extra={"enum": accepted_names()},
+        ),
+    ] = PNG.name,
+    bg_color: Annotated[
+        str | None, Form(description="Fill the background: #RRGGBB or a colour name.")
+    ] = None,
     crop: Annotated[bool, Form(description="Crop to the subject.")] = False,
-    crop_margin: Annotated[int, Form(ge=0, le=10_000,
-                                     description="Pixels kept around the subject.")] = 0,
+    crop_margin: Annotated[
+        int, Form(ge=0, le=10_000, description="Pixels kept around the subject.")
+    ] = 0,
     mask_only: Annotated[bool, Form(description="Return the mask instead.")] = False,
     model: Annotated[str | None, Form(description="Model name (see bgdesk models list).")] = None,
 ) -> JobAccepted:
     """Submit an image; one credit is spent and the cutout is made in the background."""
-    options = OutputOptions.from_mapping({
-        "format": format, "bg_color": bg_color, "crop": crop, "crop_margin": crop_margin,
-        "mask_only": mask_only, "model": model})
-    upload = image_file.file.read() if image_file and (image_file.filename or
-                                                        image_file.size) else None
-    job = core.intake.submit(account, "api", options, upload=upload,
-                             filename=image_file.filename or "" if image_file else "",
-                             url=image_url or None, webhook_url=webhook_url or None)
-    return JobAccepted(jobId=job.public_id, createdAt=as_utc_text(job.created_at) or "",
-                       estimatedCompletionTime=_human_range(core.jobs.estimate_seconds(job)))
+    options = OutputOptions.from_mapping(
+        {
+            "format": format,
+            "bg_color": bg_color,
+            "crop": crop,
+            "crop_margin": crop_margin,
+            "mask_only": mask_only,
+            "model": model,
+        }
+    )
+    upload = (
+        image_file.file.read() if image_file and (image_file.filename or image_file.size) else None
+    )
+    job = core.intake.submit(
+        account,
+        "api",
+        options,
+        upload=upload,
+        filename=image_file.filename or "" if image_file else "",
+        url=image_url or None,
+        webhook_url=webhook_url or None,
+    )
+    return JobAccepted(
+        jobId=job.public_id,
+        createdAt=as_utc_text(job.created_at) or "",
+        estimatedCompletionTime=_human_range(core.jobs.estimate_seconds(job)),
+    )
 
 
-@api.get("/jobs/{job_id}", response_model=JobStatus, response_model_exclude_none=True,
-         responses=_errors(401, 403, 404))
+@api.get(
+    "/jobs/{job_id}",
+    response_model=JobStatus,
+    response_model_exclude_none=True,
+    responses=_errors(401, 403, 404),
+)
 def get_job(job_id: str, request: Request, core: CoreDep, account: AccountDep) -> JobStatus:
     """Poll a job: processing, then completed with outputUrl or failed with errorMessage."""
     return _job_status(core.jobs.get(job_id, account), request)
 
 
-@api.get("/jobs", response_model=JobPage, response_model_exclude_none=True,
-         responses=_errors(401, 403))
-def list_jobs(request: Request, core: CoreDep, account: AccountDep,
-              limit: Annotated[int, Query(ge=1, le=200)] = 50,
-              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> JobPage:
+@api.get(
+    "/jobs", response_model=JobPage, response_model_exclude_none=True, responses=_errors(401, 403)
+)
+def list_jobs(
+    request: Request,
+    core: CoreDep,
+    account: AccountDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> JobPage:
     """The account's jobs, newest first, a page at a time."""
     jobs = core.jobs.recent(account, limit=limit, offset=offset)
-    return JobPage(jobs=[_job_status(job, request) for job in jobs],
-                   total=core.jobs.count(account), limit=limit, offset=offset)
+    return JobPage(
+        jobs=[_job_status(job, request) for job in jobs],
+        total=core.jobs.count(account),
+        limit=limit,
+        offset=offset,
+    )
 
 
 @api.delete("/jobs/{job_id}", response_model=JobDeleted, responses=_errors(401, 403, 404, 409))
@@ -116,19 +169,25 @@ def delete_job(job_id: str, core: CoreDep, account: AccountDep) -> JobDeleted:
     return JobDeleted(jobId=core.jobs.delete(job_id, account).public_id)
 
 
-@api.get("/account", response_model=AccountInfo, tags=["account"],
-         responses=_errors(401, 403))
+@api.get("/account", response_model=AccountInfo, tags=["account"], responses=_errors(401, 403))
 def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
     """The calling key's account: its credit balance and status."""
-    return AccountInfo(name=account.name,
-                       status="active" if account.status == "active" else "suspended",
-                       credits=core.ledger.balance(account),
-                       webhookSecret=account.webhook_secret)
+    return AccountInfo(
+        name=account.name,
+        status="active" if account.status == "active" else "suspended",
+        credits=core.ledger.balance(account),
+        webhookSecret=account.webhook_secret,
+    )
 
 
-@downloads.get("/outputs/{token}/{filename}", response_class=FileResponse,
-               responses={200: {"content": {"image/png": {}, "image/webp": {},
-                                            "image/jpeg": {}}}, **_errors(404)})
+@downloads.get(
+    "/outputs/{token}/{filename}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"image/png": {}, "image/webp": {}, "image/jpeg": {}}},
+        **_errors(404),
+    },
+)
 def download_output(token: str, filename: str, core: CoreDep) -> FileResponse:
     """Download a cutout. The token in the URL is the credential; no header is needed."""
     job = core.jobs.by_output_token(token)

@@ -28,8 +28,10 @@ class JobStatus(BaseModel):
     outputUrl: str | None = Field(None, description="Absolute download URL; needs no header.")
     errorMessage: str | None = None
     warning: str | None = Field(
-        None, description="Set on a completed job whose cutout has no clear subject (empty, "
-        "or mostly half-transparent): worth a look before it is used.")
+        None,
+        description="Set on a completed job whose cutout has no clear subject (empty, "
+        "or mostly half-transparent): worth a look before it is used.",
+    )
 
 
 class JobPage(BaseModel):

@@ -40,7 +40,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise PortUnavailable(
             f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Another program may "
-            "be using the port: choose another with --port or the setting api_port.") from None
+            "be using the port: choose another with --port or the setting api_port."
+        ) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -57,8 +58,9 @@ class ApiServer:
         url_host = f"[{url_host}]" if ":" in url_host else url_host
         self.url = f"http://{url_host}:{self.port}"
         core.public_url = self.url
-        config = uvicorn.Config(create_app(core), log_config=None, access_log=False,
-                                timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            create_app(core), log_config=None, access_log=False, timeout_graceful_shutdown=5
+        )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -77,9 +79,12 @@ class ApiServer:
                 signal.signal(number, handler)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.server.run,
-                                        kwargs={"sockets": [self.socket]},
-                                        name="bgdesk-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.run,
+            kwargs={"sockets": [self.socket]},
+            name="bgdesk-api",
+            daemon=True,
+        )
         self._thread.start()
         while not self.server.started and self._thread.is_alive():
             self._thread.join(0.02)

@@ -24,15 +24,18 @@ WindowRunner = Callable[[Core, list[str]], int]
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     """The parser, and the names of its commands."""
     parser = argparse.ArgumentParser(
-        prog="bgdesk", description="Remove image backgrounds on this computer.")
+        prog="bgdesk", description="Remove image backgrounds on this computer."
+    )
     parser.add_argument("--version", action="version", version=f"bgdesk {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     remove.add_parser(commands)
     models.add_parser(commands)
     admin.add_parsers(commands)
-    window = commands.add_parser("open", help="open the window (what bare `bgdesk` does), "
-                                 "with these photos or folders queued")
+    window = commands.add_parser(
+        "open",
+        help="open the window (what bare `bgdesk` does), with these photos or folders queued",
+    )
     window.add_argument("paths", nargs="*", metavar="PATH")
     serve = commands.add_parser("serve", help="serve the REST API (without the window)")
     serve.add_argument("--host", help="address to bind (default: setting api_host, 127.0.0.1)")
@@ -40,20 +43,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     return parser, set(commands.choices)
 
 
-def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRunner,
-        open_window: WindowRunner) -> int:
+def run(
+    argv: list[str],
+    paths: Paths,
+    build_core: CoreFactory,
+    serve_api: ApiRunner,
+    open_window: WindowRunner,
+) -> int:
     """Parse `argv` and run the command; returns the exit status.
 
     Paths with no command (`bgdesk photo.jpg`, what file managers and "Open with" send) mean
     `bgdesk open photo.jpg`.
     """
     parser, commands = build_parser()
-    if argv and not argv[0].startswith("-") and argv[0] not in commands and Path(
-            argv[0]).exists():
+    if argv and not argv[0].startswith("-") and argv[0] not in commands and Path(argv[0]).exists():
         argv = ["open", *argv]
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings, problems = Settings.read(paths.settings_file)
         for problem in problems:
@@ -65,8 +74,11 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
             if args.command in (None, "open"):
                 return open_window(core, getattr(args, "paths", []))
             if args.command == "serve":
-                return serve_api(core, args.host or settings.api_host,
-                                 settings.api_port if args.port is None else args.port)
+                return serve_api(
+                    core,
+                    args.host or settings.api_host,
+                    settings.api_port if args.port is None else args.port,
+                )
             return _dispatch(args, core)
         finally:
             core.close()
@@ -74,12 +86,20 @@ def run(argv: list[str], paths: Paths, build_core: CoreFactory, serve_api: ApiRu
         print(f"bgdesk: {exc.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nbgdesk: interrupted; unfinished jobs run at the next start "
-              "(or with `bgdesk jobs run`).", file=sys.stderr)
+        print(
+            "\nbgdesk: interrupted; unfinished jobs run at the next start "
+            "(or with `bgdesk jobs run`).",
+            file=sys.stderr,
+        )
         return 130
 
 
 def _dispatch(args: argparse.Namespace, core: Core) -> int:
-    handlers = {"remove": remove.run, "accounts": admin.run_accounts, "keys": admin.run_keys,
-                "credits": admin.run_credits, "jobs": admin.run_jobs}
+    handlers = {
+        "remove": remove.run,
+        "accounts": admin.run_accounts,
+        "keys": admin.run_keys,
+        "credits": admin.run_credits,
+        "jobs": admin.run_jobs,
+    }
     return handlers[args.command](args, core)

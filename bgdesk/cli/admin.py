@@ -57,8 +57,13 @@ def _account(core: Core, name: str | None) -> Account:
 
 
 def _account_record(core: Core, account: Account) -> dict[str, object]:
-    return {"id": account.id, "name": account.name, "status": account.status,
-            "owner": account.is_owner, "credits": core.ledger.balance(account)}
+    return {
+        "id": account.id,
+        "name": account.name,
+        "status": account.status,
+        "owner": account.is_owner,
+        "credits": core.ledger.balance(account),
+    }
 
 
 def run_accounts(args: argparse.Namespace, core: Core) -> int:
@@ -67,8 +72,10 @@ def run_accounts(args: argparse.Namespace, core: Core) -> int:
         if args.json:
             print_json(records)
         else:
-            print_table(["ID", "NAME", "STATUS", "CREDITS"],
-                        [[r["id"], r["name"], r["status"], r["credits"]] for r in records])
+            print_table(
+                ["ID", "NAME", "STATUS", "CREDITS"],
+                [[r["id"], r["name"], r["status"], r["credits"]] for r in records],
+            )
     elif args.verb == "create":
         record = _account_record(core, core.accounts.create(args.name, args.credits))
         print_json(record) if args.json else print(f"Created account {args.name}.")
@@ -85,26 +92,57 @@ def run_keys(args: argparse.Namespace, core: Core) -> int:
     if args.verb == "create":
         new = core.keys.create(_account(core, args.account), args.name)
         if args.json:
-            print_json({"id": new.key.id, "name": new.key.name, "prefix": new.key.prefix,
-                        "key": new.plaintext, "inKeyring": new.in_keyring})
+            print_json(
+                {
+                    "id": new.key.id,
+                    "name": new.key.name,
+                    "prefix": new.key.prefix,
+                    "key": new.plaintext,
+                    "inKeyring": new.in_keyring,
+                }
+            )
         else:
             print(f"API key {new.key.id} ({new.key.name}):\n\n    {new.plaintext}\n")
-            print("It is shown only this once" + (
-                "; a copy is in the system keyring." if new.in_keyring
-                else " (no system keyring is available to keep a copy)."))
+            print(
+                "It is shown only this once"
+                + (
+                    "; a copy is in the system keyring."
+                    if new.in_keyring
+                    else " (no system keyring is available to keep a copy)."
+                )
+            )
     elif args.verb == "list":
         account = core.accounts.get(args.account) if args.account else None
-        records = [{"id": k.id, "account": k.account.name, "name": k.name, "prefix": k.prefix,
-                    "createdAt": as_utc_text(k.created_at),
-                    "lastUsedAt": as_utc_text(k.last_used_at),
-                    "revoked": k.revoked_at is not None} for k in core.keys.list(account)]
+        records = [
+            {
+                "id": k.id,
+                "account": k.account.name,
+                "name": k.name,
+                "prefix": k.prefix,
+                "createdAt": as_utc_text(k.created_at),
+                "lastUsedAt": as_utc_text(k.last_used_at),
+                "revoked": k.revoked_at is not None,
+            }
+            for k in core.keys.list(account)
+        ]
         if args.json:
             print_json(records)
         else:
-            print_table(["ID", "ACCOUNT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
-                        [[r["id"], r["account"], r["name"], f"{r['prefix']}…", r["createdAt"],
-                          r["lastUsedAt"] or "never", "yes" if r["revoked"] else ""]
-                         for r in records])
+            print_table(
+                ["ID", "ACCOUNT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
+                [
+                    [
+                        r["id"],
+                        r["account"],
+                        r["name"],
+                        f"{r['prefix']}…",
+                        r["createdAt"],
+                        r["lastUsedAt"] or "never",
+                        "yes" if r["revoked"] else "",
+                    ]
+                    for r in records
+                ],
+            )
     else:
         key = core.keys.revoke(args.id)
         print(f"Revoked key {key.id} ({key.prefix}…).")
@@ -115,19 +153,34 @@ def run_credits(args: argparse.Namespace, core: Core) -> int:
     account = _account(core, args.account)
     if args.verb == "grant":
         core.ledger.grant(account, args.amount, args.note)
-        print(f"Granted {args.amount} credits to {account.name}; "
-              f"balance {core.ledger.balance(account)}.")
+        print(
+            f"Granted {args.amount} credits to {account.name}; "
+            f"balance {core.ledger.balance(account)}."
+        )
         return 0
     entries = core.ledger.entries(account, limit=20)
     if args.json:
-        print_json({"account": account.name, "balance": core.ledger.balance(account),
-                    "entries": [{"kind": e.kind, "amount": e.amount, "note": e.note,
-                                 "at": as_utc_text(e.created_at)} for e in entries]})
+        print_json(
+            {
+                "account": account.name,
+                "balance": core.ledger.balance(account),
+                "entries": [
+                    {
+                        "kind": e.kind,
+                        "amount": e.amount,
+                        "note": e.note,
+                        "at": as_utc_text(e.created_at),
+                    }
+                    for e in entries
+                ],
+            }
+        )
     else:
         print(f"{account.name}: {core.ledger.balance(account)} credits\n")
-        print_table(["WHEN", "KIND", "AMOUNT", "NOTE"],
-                    [[as_utc_text(e.created_at), e.kind, f"{e.amount:+d}", e.note]
-                     for e in entries])
+        print_table(
+            ["WHEN", "KIND", "AMOUNT", "NOTE"],
+            [[as_utc_text(e.created_at), e.kind, f"{e.amount:+d}", e.note] for e in entries],
+        )
     return 0
 
 
@@ -137,13 +190,26 @@ def run_jobs(args: argparse.Namespace, core: Core) -> int:
         print(f"Ran {ran} job{'s' if ran != 1 else ''}; the queue is empty.")
         return 0
     jobs = core.jobs.recent(limit=args.limit)
-    records = [{"jobId": j.public_id, "source": j.source, "status": j.status,
-                "input": j.input_name, "output": j.output_path, "error": j.error_message,
-                "createdAt": as_utc_text(j.created_at)} for j in jobs]
+    records = [
+        {
+            "jobId": j.public_id,
+            "source": j.source,
+            "status": j.status,
+            "input": j.input_name,
+            "output": j.output_path,
+            "error": j.error_message,
+            "createdAt": as_utc_text(j.created_at),
+        }
+        for j in jobs
+    ]
     if args.json:
         print_json(records)
     else:
-        print_table(["JOB", "SOURCE", "STATUS", "CREATED", "INPUT", "ERROR"],
-                    [[r["jobId"], r["source"], r["status"], r["createdAt"], r["input"],
-                      r["error"] or ""] for r in records])
+        print_table(
+            ["JOB", "SOURCE", "STATUS", "CREATED", "INPUT", "ERROR"],
+            [
+                [r["jobId"], r["source"], r["status"], r["createdAt"], r["input"], r["error"] or ""]
+                for r in records
+            ],
+        )
     return 0

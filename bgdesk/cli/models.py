@@ -29,14 +29,34 @@ def run(args: argparse.Namespace, store: ModelStore) -> int:
     if args.verb == "list":
         statuses = store.statuses()
         if args.json:
-            print_json([{"name": s.spec.name, "installed": s.installed, "sizeMB": s.spec.size_mb,
-                         "inputSize": s.spec.input_size, "licence": s.spec.licence,
-                         "description": s.spec.description, "path": str(s.path)}
-                        for s in statuses])
+            print_json(
+                [
+                    {
+                        "name": s.spec.name,
+                        "installed": s.installed,
+                        "sizeMB": s.spec.size_mb,
+                        "inputSize": s.spec.input_size,
+                        "licence": s.spec.licence,
+                        "description": s.spec.description,
+                        "path": str(s.path),
+                    }
+                    for s in statuses
+                ]
+            )
         else:
-            print_table(["MODEL", "INSTALLED", "SIZE", "LICENCE", "DESCRIPTION"],
-                        [[s.spec.name, installed_text(store, s), f"{s.spec.size_mb:g} MB",
-                          s.spec.licence, s.spec.description] for s in statuses])
+            print_table(
+                ["MODEL", "INSTALLED", "SIZE", "LICENCE", "DESCRIPTION"],
+                [
+                    [
+                        s.spec.name,
+                        installed_text(store, s),
+                        f"{s.spec.size_mb:g} MB",
+                        s.spec.licence,
+                        s.spec.description,
+                    ]
+                    for s in statuses
+                ],
+            )
             print(f"\nModels folder: {store.folder}")
         return 0
     if args.verb == "pull":

@@ -21,18 +21,41 @@ from bgdesk.storage.models import JobState
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     remove = commands.add_parser("remove", help="remove the background of images and folders")
-    remove.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="image files (JPEG, PNG, WEBP) or folders of them")
-    remove.add_argument("-o", "--output", type=Path, metavar="DIR",
-                        help="write cutouts here (default: beside each input, as NAME-nobg.EXT)")
-    remove.add_argument("--format", choices=accepted_names(), default=None,
-                        help="output format (default: the setting output_format)")
+    remove.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="image files (JPEG, PNG, WEBP) or folders of them",
+    )
+    remove.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="write cutouts here (default: beside each input, as NAME-nobg.EXT)",
+    )
+    remove.add_argument(
+        "--format",
+        choices=accepted_names(),
+        default=None,
+        help="output format (default: the setting output_format)",
+    )
     remove.add_argument("--model", help="model name (default: the setting default_model)")
-    remove.add_argument("--bg-color", type=parse_color, metavar="COLOUR",
-                        help="fill the background with a colour (#RRGGBB or a name)")
+    remove.add_argument(
+        "--bg-color",
+        type=parse_color,
+        metavar="COLOUR",
+        help="fill the background with a colour (#RRGGBB or a name)",
+    )
     remove.add_argument("--crop", action="store_true", help="crop to the subject")
-    remove.add_argument("--crop-margin", type=int, default=0, metavar="PX",
-                        help="pixels kept around the subject when cropping")
+    remove.add_argument(
+        "--crop-margin",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="pixels kept around the subject when cropping",
+    )
     remove.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
     remove.add_argument("--json", action="store_true", help="print one JSON record per input")
 
@@ -53,8 +76,11 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
     items: list[Item] = []
     for path in paths:
         if path.is_dir():
-            items += [Item(p, _target(p, p.parent.relative_to(path), output, extension))
-                      for p in images_in(path) if not is_cutout(p)]
+            items += [
+                Item(p, _target(p, p.parent.relative_to(path), output, extension))
+                for p in images_in(path)
+                if not is_cutout(p)
+            ]
         elif path.exists():
             items.append(Item(path, _target(path, Path(), output, extension)))
         else:
@@ -72,15 +98,20 @@ def _target(source: Path, relative: Path, output: Path | None, extension: str) -
 
 
 def run(args: argparse.Namespace, core: Core) -> int:
-    options = OutputOptions(format=args.format or core.settings.output_format,
-                            bg_color=args.bg_color, crop=args.crop,
-                            crop_margin=args.crop_margin, mask_only=args.mask_only,
-                            model=args.model)
+    options = OutputOptions(
+        format=args.format or core.settings.output_format,
+        bg_color=args.bg_color,
+        crop=args.crop,
+        crop_margin=args.crop_margin,
+        mask_only=args.mask_only,
+        model=args.model,
+    )
     core.engine.check_model(options.model)  # one clear message rather than one per file
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()
     unsubscribe = core.events.subscribe(
-        lambda event: finished.put(event) if event.kind in ENDINGS else None)
+        lambda event: finished.put(event) if event.kind in ENDINGS else None
+    )
     started = time.monotonic()
     try:
         core.start()
@@ -103,8 +134,9 @@ def _submit_all(core: Core, items: list[Item], options: OutputOptions) -> None:
             continue
         try:
             assert item.target is not None
-            item.job_id = core.jobs.submit_file(owner, item.source, "cli", options,
-                                                item.target).public_id
+            item.job_id = core.jobs.submit_file(
+                owner, item.source, "cli", options, item.target
+            ).public_id
         except InsufficientCredits as exc:
             item.error = out_of_credits = exc.message
         except BgdeskError as exc:
@@ -135,9 +167,19 @@ def _wait(core: Core, items: list[Item], finished: queue.Queue[JobEvent]) -> Non
 
 def _report(items: list[Item], as_json: bool, seconds: float) -> None:
     if as_json:
-        print_json([{"input": str(i.source), "output": None if i.error else str(i.target),
-                     "jobId": i.job_id, "status": "failed" if i.error else "completed",
-                     "error": i.error, "warning": i.warning} for i in items])
+        print_json(
+            [
+                {
+                    "input": str(i.source),
+                    "output": None if i.error else str(i.target),
+                    "jobId": i.job_id,
+                    "status": "failed" if i.error else "completed",
+                    "error": i.error,
+                    "warning": i.warning,
+                }
+                for i in items
+            ]
+        )
         return
     failures = [item for item in items if item.error]
     done = len(items) - len(failures)

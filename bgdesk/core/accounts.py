@@ -39,15 +39,19 @@ class AccountService:
             raise Conflict(f"An account named {name!r} exists already.") from None
 
     def _create(self, name: str, credits: int, is_owner: bool) -> Account:
-        account = Account.create(name=name, is_owner=is_owner,
-                                 webhook_secret="whsec_" + secrets.token_urlsafe(32))
+        account = Account.create(
+            name=name, is_owner=is_owner, webhook_secret="whsec_" + secrets.token_urlsafe(32)
+        )
         if credits:
             self.ledger.grant(account, credits, note="welcome grant" if is_owner else "")
         return account
 
     def get(self, name_or_id: str | int) -> Account:
-        query = (Account.id == int(name_or_id) if str(name_or_id).isdigit()
-                 else Account.name == str(name_or_id))
+        query = (
+            Account.id == int(name_or_id)
+            if str(name_or_id).isdigit()
+            else Account.name == str(name_or_id)
+        )
         account = Account.get_or_none(query)
         if account is None:
             raise NotFound(f"No account {name_or_id!r}.")

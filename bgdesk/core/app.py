@@ -23,8 +23,9 @@ from bgdesk.storage.database import open_database
 class Core:
     """The services over one database; `start` runs queued jobs in the background."""
 
-    def __init__(self, paths: Paths, settings: Settings, engine: CutoutEngine,
-                 secret_store: SecretStore) -> None:
+    def __init__(
+        self, paths: Paths, settings: Settings, engine: CutoutEngine, secret_store: SecretStore
+    ) -> None:
         paths.ensure()
         self.paths = paths
         self.settings = settings
@@ -34,8 +35,14 @@ class Core:
         self.ledger = CreditLedger()
         self.accounts = AccountService(self.ledger)
         self.keys = ApiKeyService(secret_store)
-        self.jobs = JobService(engine, self.ledger, self.events, paths.outputs_dir,
-                               paths.uploads_dir, settings.input_limits)
+        self.jobs = JobService(
+            engine,
+            self.ledger,
+            self.events,
+            paths.outputs_dir,
+            paths.uploads_dir,
+            settings.input_limits,
+        )
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
         self.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
@@ -51,8 +58,12 @@ class Core:
 
     def _fetch_limits(self) -> FetchLimits:
         settings = self.settings
-        return FetchLimits(settings.input_limits.max_bytes, settings.url_fetch_timeout,
-                           settings.url_fetch_max_redirects, settings.allow_private_urls)
+        return FetchLimits(
+            settings.input_limits.max_bytes,
+            settings.url_fetch_timeout,
+            settings.url_fetch_max_redirects,
+            settings.allow_private_urls,
+        )
 
     def start(self) -> None:
         """Run queued jobs and send owed webhooks in the background."""

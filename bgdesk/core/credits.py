@@ -18,8 +18,11 @@ class CreditLedger:
     """Grants, charges and refunds of credits."""
 
     def balance(self, account: Account | int) -> int:
-        total = (CreditEntry.select(fn.COALESCE(fn.SUM(CreditEntry.amount), 0))
-                 .where(CreditEntry.account == account).scalar())
+        total = (
+            CreditEntry.select(fn.COALESCE(fn.SUM(CreditEntry.amount), 0))
+            .where(CreditEntry.account == account)
+            .scalar()
+        )
         return int(total)
 
     def grant(self, account: Account, amount: int, note: str = "") -> CreditEntry:
@@ -29,22 +32,39 @@ class CreditLedger:
 
     def charge(self, job: Job) -> None:
         """Debit one job's cost. Call inside the transaction that creates the job."""
-        CreditEntry.create(account=job.account_id, job=job, kind="charge", amount=-JOB_COST,
-                           note=f"job {job.public_id}")
+        CreditEntry.create(
+            account=job.account_id,
+            job=job,
+            kind="charge",
+            amount=-JOB_COST,
+            note=f"job {job.public_id}",
+        )
 
     def refund(self, job: Job) -> bool:
         """Give a failed job's cost back, once; returns False when it was already refunded."""
-        if not CreditEntry.select().where(CreditEntry.job == job,
-                                          CreditEntry.kind == "charge").exists():
+        if (
+            not CreditEntry.select()
+            .where(CreditEntry.job == job, CreditEntry.kind == "charge")
+            .exists()
+        ):
             return False
         try:
             with CreditEntry._meta.database.atomic():
-                CreditEntry.create(account=job.account_id, job=job, kind="refund",
-                                   amount=JOB_COST, note=f"job {job.public_id} failed")
+                CreditEntry.create(
+                    account=job.account_id,
+                    job=job,
+                    kind="refund",
+                    amount=JOB_COST,
+                    note=f"job {job.public_id} failed",
+                )
         except IntegrityError:
             return False
         return True
 
     def entries(self, account: Account, limit: int = 100) -> list[CreditEntry]:
-        return list(CreditEntry.select().where(CreditEntry.account == account)
-                    .order_by(CreditEntry.id.desc()).limit(limit))
+        return list(
+            CreditEntry.select()
+            .where(CreditEntry.account == account)
+            .order_by(CreditEntry.id.desc())
+            .limit(limit)
+        )

@@ -47,8 +47,9 @@ def public_address(host: str, port: int) -> str:
     """The address to connect to for `host`, refused if any of its addresses is loopback,
     private, link-local or otherwise local."""
     try:
-        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port,
-                                                                     type=socket.SOCK_STREAM)]
+        addresses = [
+            str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        ]
     except (OSError, UnicodeError) as exc:
         raise InvalidUrl(f"Cannot resolve {host}: {exc}") from None
     for address in addresses:
@@ -82,25 +83,28 @@ class ImageFetcher:
     def fetch(self, url: str) -> tuple[bytes, str]:
         """The body at `url` and a file name for it, or a 400-class error saying why not."""
         url = check_http_url(url)
-        with httpx.Client(timeout=self.limits.timeout, follow_redirects=False,
-                          headers={"User-Agent": USER_AGENT}, verify=self.verify) as client:
+        with httpx.Client(
+            timeout=self.limits.timeout,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            verify=self.verify,
+        ) as client:
             for _ in range(self.limits.max_redirects + 1):
                 parts = urlsplit(url)
                 target, headers, extensions = self._route(url)
                 try:
-                    with client.stream("GET", target, headers=headers,
-                                       extensions=extensions) as response:
+                    with client.stream(
+                        "GET", target, headers=headers, extensions=extensions
+                    ) as response:
                         if response.status_code in REDIRECTS and "location" in response.headers:
                             url = check_http_url(urljoin(url, response.headers["location"]))
                             continue
                         if response.status_code != 200:
-                            raise InvalidUrl(f"The image URL answered HTTP "
-                                             f"{response.status_code}.")
+                            raise InvalidUrl(f"The image URL answered HTTP {response.status_code}.")
                         return self._read(response), PurePosixPath(parts.path).name or "image"
                 except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                     raise InvalidUrl(f"Could not fetch the image URL: {exc}") from None
-        raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} "
-                         "times.")
+        raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} times.")
 
     def _route(self, url: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """Where to send the GET for `url`: as it is, or to its checked public address."""
@@ -114,8 +118,10 @@ class ImageFetcher:
         limit = self.limits.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise ImageTooLarge(f"The image at the URL is {int(declared) / 1e6:.1f} MB; "
-                                f"the limit is {limit / 1e6:.1f} MB.")
+            raise ImageTooLarge(
+                f"The image at the URL is {int(declared) / 1e6:.1f} MB; "
+                f"the limit is {limit / 1e6:.1f} MB."
+            )
         body = bytearray()
         for chunk in response.iter_bytes():
             body += chunk

@@ -16,9 +16,16 @@ class Intake:
         self.jobs = jobs
         self.fetcher = fetcher
 
-    def submit(self, account: Account, source: str, options: OutputOptions,
-               upload: bytes | None = None, filename: str = "", url: str | None = None,
-               webhook_url: str | None = None) -> Job:
+    def submit(
+        self,
+        account: Account,
+        source: str,
+        options: OutputOptions,
+        upload: bytes | None = None,
+        filename: str = "",
+        url: str | None = None,
+        webhook_url: str | None = None,
+    ) -> Job:
         """Exactly one of `upload` and `url`; nothing is charged unless the job is queued."""
         if (upload is None) == (not url):
             raise InvalidRequest("Send exactly one of image_file and image_url.")

@@ -79,8 +79,15 @@ def _pid_alive(pid: int | None) -> bool:
 class JobService:
     """Submits, runs and reports jobs; one per process, shared by every face."""
 
-    def __init__(self, engine: CutoutEngine, ledger: CreditLedger, events: EventBus,
-                 outputs_dir: Path, uploads_dir: Path, limits: Limits) -> None:
+    def __init__(
+        self,
+        engine: CutoutEngine,
+        ledger: CreditLedger,
+        events: EventBus,
+        outputs_dir: Path,
+        uploads_dir: Path,
+        limits: Limits,
+    ) -> None:
         self.engine = engine
         self.ledger = ledger
         self.events = events
@@ -92,9 +99,16 @@ class JobService:
 
     # -- submitting ---------------------------------------------------------------------
 
-    def submit_upload(self, account: Account, data: bytes, filename: str, source: str,
-                      options: OutputOptions, webhook_url: str | None = None,
-                      output_path: Path | None = None) -> Job:
+    def submit_upload(
+        self,
+        account: Account,
+        data: bytes,
+        filename: str,
+        source: str,
+        options: OutputOptions,
+        webhook_url: str | None = None,
+        output_path: Path | None = None,
+    ) -> Job:
         """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy.
         The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id."""
         self.engine.inspect(data)
@@ -105,34 +119,61 @@ class JobService:
         input_path = self.uploads_dir / f"{public_id}{safe_suffix}"
         write_atomic(input_path, data)
         try:
-            return self._create(account, public_id, input_path, filename or input_path.name,
-                                True, output_path, source, options, webhook_url)
+            return self._create(
+                account,
+                public_id,
+                input_path,
+                filename or input_path.name,
+                True,
+                output_path,
+                source,
+                options,
+                webhook_url,
+            )
         except BaseException:
             input_path.unlink(missing_ok=True)
             raise
 
-    def submit_file(self, account: Account, path: Path, source: str, options: OutputOptions,
-                    output_path: Path | None = None) -> Job:
+    def submit_file(
+        self,
+        account: Account,
+        path: Path,
+        source: str,
+        options: OutputOptions,
+        output_path: Path | None = None,
+    ) -> Job:
         """Queue an image file in place (CLI, files dropped on the window)."""
         path = path.resolve()
         self.engine.inspect(self._read_input(path))
         self.engine.check_model(options.model)
-        return self._create(account, new_job_id(), path, path.name, False, output_path,
-                            source, options, None)
+        return self._create(
+            account, new_job_id(), path, path.name, False, output_path, source, options, None
+        )
 
     def _read_input(self, path: Path) -> bytes:
         try:
             size = path.stat().st_size
             if size > self.limits.max_bytes:
-                raise ImageTooLarge(f"{path.name} is {size / 1e6:.1f} MB; the limit is "
-                                    f"{self.limits.max_bytes / 1e6:.1f} MB.")
+                raise ImageTooLarge(
+                    f"{path.name} is {size / 1e6:.1f} MB; the limit is "
+                    f"{self.limits.max_bytes / 1e6:.1f} MB."
+                )
             return path.read_bytes()
         except OSError as exc:
             raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}") from None
 
-    def _create(self, account: Account, public_id: str, input_path: Path, input_name: str,
-                owns_input: bool, output_path: Path | None, source: str,
-                options: OutputOptions, webhook_url: str | None) -> Job:
+    def _create(
+        self,
+        account: Account,
+        public_id: str,
+        input_path: Path,
+        input_name: str,
+        owns_input: bool,
+        output_path: Path | None,
+        source: str,
+        options: OutputOptions,
+        webhook_url: str | None,
+    ) -> Job:
         if source not in SOURCES:
             raise ValueError(f"unknown job source {source!r}")
         output = output_path or self.outputs_dir / f"{public_id}.{options.extension}"
@@ -144,12 +185,20 @@ class JobService:
             if balance < JOB_COST:
                 raise InsufficientCredits(
                     f"Not enough credits: the balance is {balance} and a cutout costs "
-                    f"{JOB_COST}. Grant more with `bgdesk credits grant`.")
-            job = Job.create(public_id=public_id, account=current, source=source,
-                             input_path=str(input_path), input_name=input_name,
-                             owns_input=owns_input, output_path=str(output),
-                             output_token=secrets.token_urlsafe(32),
-                             options=json.dumps(options.to_dict()), webhook_url=webhook_url)
+                    f"{JOB_COST}. Grant more with `bgdesk credits grant`."
+                )
+            job = Job.create(
+                public_id=public_id,
+                account=current,
+                source=source,
+                input_path=str(input_path),
+                input_name=input_name,
+                owns_input=owns_input,
+                output_path=str(output),
+                output_token=secrets.token_urlsafe(32),
+                options=json.dumps(options.to_dict()),
+                webhook_url=webhook_url,
+            )
             self.ledger.charge(job)
         self._announce(JobEventKind.QUEUED, job)
         self.work_available.set()
@@ -176,8 +225,13 @@ class JobService:
     def get_many(self, public_ids: list[str]) -> dict[str, Job]:
         return {job.public_id: job for job in Job.select().where(Job.public_id.in_(public_ids))}
 
-    def recent(self, account: Account | None = None, limit: int = 50, offset: int = 0,
-             status: str | None = None) -> list[Job]:
+    def recent(
+        self,
+        account: Account | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        status: str | None = None,
+    ) -> list[Job]:
         query = Job.select()
         if account is not None:
             query = query.where(Job.account == account)
@@ -187,15 +241,23 @@ class JobService:
 
     def changed_since(self, moment: datetime) -> list[Job]:
         """Jobs created, started, finished or deleted at or after `moment`, by any process."""
-        return list(Job.select().where(
-            (Job.created_at >= moment) | (Job.started_at >= moment)
-            | (Job.completed_at >= moment) | (Job.output_deleted_at >= moment))
-            .order_by(Job.id))
+        return list(
+            Job.select()
+            .where(
+                (Job.created_at >= moment)
+                | (Job.started_at >= moment)
+                | (Job.completed_at >= moment)
+                | (Job.output_deleted_at >= moment)
+            )
+            .order_by(Job.id)
+        )
 
     def unfinished(self) -> tuple[int, int]:
         """How many jobs, of every account and process, are (running, waiting)."""
-        return (Job.select().where(Job.status == JobState.RUNNING).count(),
-                Job.select().where(Job.status == JobState.QUEUED).count())
+        return (
+            Job.select().where(Job.status == JobState.RUNNING).count(),
+            Job.select().where(Job.status == JobState.QUEUED).count(),
+        )
 
     def count(self, account: Account | None = None) -> int:
         query = Job.select()
@@ -204,11 +266,17 @@ class JobService:
     def estimate_seconds(self, job: Job) -> float:
         """Time until `job` is done: the jobs ahead of it and itself, at the recent pace."""
         ahead = Job.select().where(Job.status.in_(UNFINISHED), Job.id < job.id).count()
-        recent = (Job.select(Job.started_at, Job.completed_at)
-                  .where(Job.status == JobState.COMPLETED, Job.started_at.is_null(False))
-                  .order_by(Job.id.desc()).limit(20))
-        durations = [(j.completed_at - j.started_at).total_seconds() for j in recent
-                     if j.completed_at and j.started_at]
+        recent = (
+            Job.select(Job.started_at, Job.completed_at)
+            .where(Job.status == JobState.COMPLETED, Job.started_at.is_null(False))
+            .order_by(Job.id.desc())
+            .limit(20)
+        )
+        durations = [
+            (j.completed_at - j.started_at).total_seconds()
+            for j in recent
+            if j.completed_at and j.started_at
+        ]
         pace = sum(durations) / len(durations) if durations else 2.0
         return (ahead + 1) * pace
 
@@ -224,8 +292,13 @@ class JobService:
             raise InvalidRequest(f"Cannot write {target}: {exc.strerror or exc}") from None
         return target
 
-    def export_all(self, public_ids: list[str], folder: Path,
-                   pattern: str = "{name}" + OUTPUT_SUFFIX, fmt: str = PNG.name) -> list[Path]:
+    def export_all(
+        self,
+        public_ids: list[str],
+        folder: Path,
+        pattern: str = "{name}" + OUTPUT_SUFFIX,
+        fmt: str = PNG.name,
+    ) -> list[Path]:
         """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id}); two that
         would get the same name are numbered rather than one overwriting the other."""
         written: list[Path] = []
@@ -236,8 +309,10 @@ class JobService:
             try:
                 stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
             except (KeyError, IndexError, ValueError):
-                raise InvalidRequest(f"The name pattern {pattern!r} may use {{name}}, {{n}} "
-                                     "and {id}, each in braces.") from None
+                raise InvalidRequest(
+                    f"The name pattern {pattern!r} may use {{name}}, {{n}} "
+                    "and {id}, each in braces."
+                ) from None
             if not stem or Path(stem).name != stem:
                 raise InvalidRequest(f"The name pattern {pattern!r} must make a file name.")
             extension = format_named(fmt).extension
@@ -254,29 +329,46 @@ class JobService:
         if job.owns_input:
             data = self._read_input(Path(job.input_path))
             named = Path(job.output_path).stem != job.public_id  # not bgdesk's name by id
-            return self.submit_upload(account, data, job.input_name, job.source, options,
-                                      job.webhook_url, Path(job.output_path) if named else None)
-        return self.submit_file(account, Path(job.input_path), job.source, options,
-                                Path(job.output_path))
+            return self.submit_upload(
+                account,
+                data,
+                job.input_name,
+                job.source,
+                options,
+                job.webhook_url,
+                Path(job.output_path) if named else None,
+            )
+        return self.submit_file(
+            account, Path(job.input_path), job.source, options, Path(job.output_path)
+        )
 
     def cancel(self, public_id: str) -> Job:
         """Take a job that is still waiting off the queue and give its credit back."""
         job = self.get(public_id)
         with database.atomic("IMMEDIATE"):
-            changed = (Job.update(status=JobState.FAILED, completed_at=utcnow(),
-                                  error_code=CANCELLED, error_message="Cancelled.")
-                       .where(Job.id == job.id, Job.status == JobState.QUEUED).execute())
+            changed = (
+                Job.update(
+                    status=JobState.FAILED,
+                    completed_at=utcnow(),
+                    error_code=CANCELLED,
+                    error_message="Cancelled.",
+                )
+                .where(Job.id == job.id, Job.status == JobState.QUEUED)
+                .execute()
+            )
             if not changed:
-                raise Conflict(f"{job.input_name} is not waiting any more; only waiting jobs "
-                               "can be cancelled.")
+                raise Conflict(
+                    f"{job.input_name} is not waiting any more; only waiting jobs can be cancelled."
+                )
             self.ledger.refund(job)
             if job.webhook_url:
                 WebhookDelivery.create(job=job, url=job.webhook_url, event=JobState.FAILED)
         self._announce(JobEventKind.FAILED, job)
         return self.get(public_id)
 
-    def delete(self, public_id: str, account: Account | None = None,
-               keep_output: bool = False) -> Job:
+    def delete(
+        self, public_id: str, account: Account | None = None, keep_output: bool = False
+    ) -> Job:
         """Remove a finished job's output (and bgdesk's copy of its input).
 
         `keep_output` leaves the cutout file where it is, for a cutout the person had
@@ -299,17 +391,25 @@ class JobService:
         """Queue again the running jobs whose runner is gone (crashed or killed)."""
         now = utcnow()
         orphans = [
-            job.id for job in Job.select().where(Job.status == JobState.RUNNING)
+            job.id
+            for job in Job.select().where(Job.status == JobState.RUNNING)
             if job.runner_id != self.runner_id
-            and (job.lease_expires_at is None or job.lease_expires_at < now
-                 or not _pid_alive(job.runner_pid))
+            and (
+                job.lease_expires_at is None
+                or job.lease_expires_at < now
+                or not _pid_alive(job.runner_pid)
+            )
         ]
         if not orphans:
             return 0
         with database.atomic("IMMEDIATE"):
-            count = (Job.update(status=JobState.QUEUED, runner_id=None, runner_pid=None,
-                                lease_expires_at=None)
-                     .where(Job.id.in_(orphans), Job.status == JobState.RUNNING).execute())
+            count = (
+                Job.update(
+                    status=JobState.QUEUED, runner_id=None, runner_pid=None, lease_expires_at=None
+                )
+                .where(Job.id.in_(orphans), Job.status == JobState.RUNNING)
+                .execute()
+            )
         if count:
             log.info("Queued %d interrupted job(s) again", count)
             self.work_available.set()
@@ -322,10 +422,18 @@ class JobService:
             job = Job.select().where(Job.status == JobState.QUEUED).order_by(Job.id).first()
             if job is None:
                 return None
-            (Job.update(status=JobState.RUNNING, runner_id=self.runner_id, runner_pid=os.getpid(),
-                        lease_expires_at=now + LEASE, started_at=now,
-                        attempts=Job.attempts + 1)
-             .where(Job.id == job.id).execute())
+            (
+                Job.update(
+                    status=JobState.RUNNING,
+                    runner_id=self.runner_id,
+                    runner_pid=os.getpid(),
+                    lease_expires_at=now + LEASE,
+                    started_at=now,
+                    attempts=Job.attempts + 1,
+                )
+                .where(Job.id == job.id)
+                .execute()
+            )
         job = Job.get_by_id(job.id)
         self._announce(JobEventKind.STARTED, job)
         return job
@@ -333,8 +441,12 @@ class JobService:
     def execute(self, job: Job) -> None:
         """Run a claimed job to its end; every failure ends as a refunded, explained job."""
         if job.attempts > MAX_ATTEMPTS:
-            self._end(job, error=ProcessingFailed(
-                f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."))
+            self._end(
+                job,
+                error=ProcessingFailed(
+                    f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."
+                ),
+            )
             return
         try:
             options = OutputOptions.from_mapping(json.loads(job.options))
@@ -357,8 +469,11 @@ class JobService:
 
         def renew() -> None:
             while not done.wait(LEASE.total_seconds() / 3):
-                (Job.update(lease_expires_at=utcnow() + LEASE)
-                 .where(Job.id == job.id, Job.runner_id == self.runner_id).execute())
+                (
+                    Job.update(lease_expires_at=utcnow() + LEASE)
+                    .where(Job.id == job.id, Job.runner_id == self.runner_id)
+                    .execute()
+                )
 
         renewer = threading.Thread(target=renew, name="bgdesk-lease", daemon=True)
         renewer.start()
@@ -368,21 +483,32 @@ class JobService:
             done.set()
             renewer.join()
 
-    def _end(self, job: Job, cutout: Cutout | None = None,
-             error: BgdeskError | None = None) -> None:
+    def _end(
+        self, job: Job, cutout: Cutout | None = None, error: BgdeskError | None = None
+    ) -> None:
         """Record how a running job ended: with `cutout`, or failed with `error` and refunded,
         with its webhook owed, in one transaction."""
         status = JobState.COMPLETED if cutout else JobState.FAILED
         with database.atomic("IMMEDIATE"):
-            changed = (Job.update(status=status, completed_at=utcnow(),
-                                  width=cutout.width if cutout else None,
-                                  height=cutout.height if cutout else None,
-                                  error_code=error.code if error else None,
-                                  error_message=error.message if error else None,
-                                  warning=cutout.warning if cutout else None,
-                                  runner_id=None, lease_expires_at=None)
-                       .where(Job.id == job.id, Job.status == JobState.RUNNING,
-                              Job.runner_id == self.runner_id).execute())
+            changed = (
+                Job.update(
+                    status=status,
+                    completed_at=utcnow(),
+                    width=cutout.width if cutout else None,
+                    height=cutout.height if cutout else None,
+                    error_code=error.code if error else None,
+                    error_message=error.message if error else None,
+                    warning=cutout.warning if cutout else None,
+                    runner_id=None,
+                    lease_expires_at=None,
+                )
+                .where(
+                    Job.id == job.id,
+                    Job.status == JobState.RUNNING,
+                    Job.runner_id == self.runner_id,
+                )
+                .execute()
+            )
             if not changed:
                 log.warning("Job %s was taken over by another runner", job.public_id)
                 return
@@ -398,13 +524,12 @@ class JobService:
     @staticmethod
     def pending_ids(public_ids: list[str]) -> set[str]:
         """Which of `public_ids` have not ended yet (read from the database)."""
-        rows = Job.select(Job.public_id).where(Job.public_id.in_(public_ids),
-                                               Job.status.in_(UNFINISHED))
+        rows = Job.select(Job.public_id).where(
+            Job.public_id.in_(public_ids), Job.status.in_(UNFINISHED)
+        )
         return {row.public_id for row in rows}
 
 
 def as_utc_text(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z, as the API writes times."""
     return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
-
-

@@ -38,8 +38,12 @@ class ApiKeyService:
 
     def create(self, account: Account, name: str = "") -> NewKey:
         plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
-        key = ApiKey.create(account=account, name=name.strip() or "key",
-                            prefix=plaintext[:DISPLAY_CHARS], key_hash=hash_key(plaintext))
+        key = ApiKey.create(
+            account=account,
+            name=name.strip() or "key",
+            prefix=plaintext[:DISPLAY_CHARS],
+            key_hash=hash_key(plaintext),
+        )
         saved = self.secrets.save(f"api-key-{key.id}", plaintext)
         return NewKey(key, plaintext, saved)
 
@@ -66,8 +70,11 @@ class ApiKeyService:
         if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
             raise AuthenticationFailed()
         wanted = hash_key(token)
-        candidates = (ApiKey.select(ApiKey, Account).join(Account)
-                      .where(ApiKey.prefix == token[:DISPLAY_CHARS]))
+        candidates = (
+            ApiKey.select(ApiKey, Account)
+            .join(Account)
+            .where(ApiKey.prefix == token[:DISPLAY_CHARS])
+        )
         key = next((c for c in candidates if hmac.compare_digest(c.key_hash, wanted)), None)
         if key is None or key.revoked_at is not None:
             raise AuthenticationFailed()

@@ -16,8 +16,9 @@ def cutout_stem(name: str) -> str:
     return f"{Path(name).stem or 'image'}{OUTPUT_SUFFIX}"
 
 
-def free_path(folder: Path, stem: str, extension: str,
-              taken: Collection[Path] = frozenset()) -> Path:
+def free_path(
+    folder: Path, stem: str, extension: str, taken: Collection[Path] = frozenset()
+) -> Path:
     """`folder/stem.extension`, or `stem-2`, `stem-3`… when that exists or is `taken`."""
     n = 1
     while True:

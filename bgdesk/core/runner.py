@@ -25,8 +25,10 @@ class JobRunner:
         if not self._threads:
             self._stopping.clear()
             self.service.recover()
-            self._threads = [threading.Thread(target=self._run, name=f"bgdesk-runner-{n}",
-                                              daemon=True) for n in range(self.workers)]
+            self._threads = [
+                threading.Thread(target=self._run, name=f"bgdesk-runner-{n}", daemon=True)
+                for n in range(self.workers)
+            ]
             for thread in self._threads:
                 thread.start()
 

@@ -61,8 +61,14 @@ def payload(job: Job, base_url: str) -> dict[str, str | None]:
 class WebhookSender:
     """A background thread that sends due deliveries; `deliver_due` does one pass."""
 
-    def __init__(self, events: EventBus, base_url: Callable[[], str], timeout: float = 10.0,
-                 backoff: float = 2.0, poll: float = 1.0) -> None:
+    def __init__(
+        self,
+        events: EventBus,
+        base_url: Callable[[], str],
+        timeout: float = 10.0,
+        backoff: float = 2.0,
+        poll: float = 1.0,
+    ) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.backoff = backoff
@@ -78,8 +84,7 @@ class WebhookSender:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="bgdesk-webhooks",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="bgdesk-webhooks", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
@@ -101,25 +106,33 @@ class WebhookSender:
 
     def recent(self, limit: int = 200) -> list[WebhookDelivery]:
         """The latest deliveries, newest first, with their jobs joined in."""
-        return list(WebhookDelivery.select(WebhookDelivery, Job).join(Job)
-                    .order_by(WebhookDelivery.id.desc()).limit(limit))
+        return list(
+            WebhookDelivery.select(WebhookDelivery, Job)
+            .join(Job)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
 
     def attempts(self, delivery_id: int) -> list[WebhookAttempt]:
-        return list(WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)
-                    .order_by(WebhookAttempt.id))
+        return list(
+            WebhookAttempt.select()
+            .where(WebhookAttempt.delivery == delivery_id)
+            .order_by(WebhookAttempt.id)
+        )
 
     def send_again(self, delivery_id: int) -> None:
         """Put a delivery back in line now, with a fresh set of tries."""
-        WebhookDelivery.update(status="pending", attempts=0, next_attempt_at=utcnow(),
-                               delivered_at=None).where(
-            WebhookDelivery.id == delivery_id).execute()
+        WebhookDelivery.update(
+            status="pending", attempts=0, next_attempt_at=utcnow(), delivered_at=None
+        ).where(WebhookDelivery.id == delivery_id).execute()
         self._wake.set()
 
     def deliver_due(self, client: httpx.Client) -> int:
-        due = list(WebhookDelivery.select()
-                   .where(WebhookDelivery.status == "pending",
-                          WebhookDelivery.next_attempt_at <= utcnow())
-                   .order_by(WebhookDelivery.next_attempt_at))
+        due = list(
+            WebhookDelivery.select()
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+            .order_by(WebhookDelivery.next_attempt_at)
+        )
         for delivery in due:
             if self._stopping.is_set():
                 break
@@ -130,9 +143,12 @@ class WebhookSender:
         job = Job.get_by_id(delivery.job_id)
         account = Account.get_by_id(job.account_id)
         body = json.dumps(payload(job, self.base_url())).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "bgdesk-webhooks",
-                   SIGNATURE_HEADER: sign(account.webhook_secret, body),
-                   "X-Bgdesk-Delivery": str(delivery.id)}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "bgdesk-webhooks",
+            SIGNATURE_HEADER: sign(account.webhook_secret, body),
+            "X-Bgdesk-Delivery": str(delivery.id),
+        }
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
@@ -144,15 +160,28 @@ class WebhookSender:
             error = f"{type(exc).__name__}: {exc}"
         self._record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
 
-    def _record(self, delivery: WebhookDelivery, status_code: int | None, error: str | None,
-                duration_ms: int) -> None:
+    def _record(
+        self,
+        delivery: WebhookDelivery,
+        status_code: int | None,
+        error: str | None,
+        duration_ms: int,
+    ) -> None:
         attempts = delivery.attempts + 1
         now = utcnow()
         with database.atomic("IMMEDIATE"):
-            WebhookAttempt.create(delivery=delivery, attempted_at=now, status_code=status_code,
-                                  error=error, duration_ms=duration_ms)
-            changes: dict[str, object] = {"attempts": attempts,
-                                          "last_status_code": status_code, "last_error": error}
+            WebhookAttempt.create(
+                delivery=delivery,
+                attempted_at=now,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+            )
+            changes: dict[str, object] = {
+                "attempts": attempts,
+                "last_status_code": status_code,
+                "last_error": error,
+            }
             if error is None:
                 changes |= {"status": "delivered", "delivered_at": now}
             elif attempts >= MAX_ATTEMPTS:

@@ -27,8 +27,11 @@ def has_display() -> bool:
 def run_window(core: Core, start_api: ApiStarter, paths: list[str] | None = None) -> int:
     """Show the main window, with `paths` queued, until it is closed; returns the status."""
     if not has_display():
-        print("bgdesk: no display to open the window on. Use `bgdesk serve` for the API or "
-              "`bgdesk remove PATH...` for files.", file=sys.stderr)
+        print(
+            "bgdesk: no display to open the window on. Use `bgdesk serve` for the API or "
+            "`bgdesk remove PATH...` for files.",
+            file=sys.stderr,
+        )
         return 1
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])

@@ -20,7 +20,8 @@ class Batch:
 
     waiting: list[str] = field(default_factory=list)  # in the order they were queued
     ended: dict[str, list[str]] = field(
-        default_factory=lambda: {outcome: [] for outcome in OUTCOMES})
+        default_factory=lambda: {outcome: [] for outcome in OUTCOMES}
+    )
     to_check: list[str] = field(default_factory=list)  # done, but with no clear subject
 
     @property
@@ -49,8 +50,11 @@ class Batch:
 
     def summary(self) -> str:
         """`12 done (2 to check), 1 failed`: every outcome that happened, done always."""
-        parts = [f"{len(ids)} {outcome}" for outcome, ids in self.ended.items()
-                 if ids or outcome == "done"]
+        parts = [
+            f"{len(ids)} {outcome}"
+            for outcome, ids in self.ended.items()
+            if ids or outcome == "done"
+        ]
         if self.to_check:
             parts[0] += f" ({len(self.to_check)} to check)"
         return ", ".join(parts)
@@ -90,8 +94,11 @@ class BatchStatus(QWidget):
         self.bar.setValue(batch.finished)
         left = f" · {duration_text(seconds_left)}" if seconds_left else ""
         self.label.setText(f"{batch.finished} of {batch.total}{left}")
-        for widget, visible in ((self.bar, True), (self.show_button, False),
-                                (self.dismiss_button, False)):
+        for widget, visible in (
+            (self.bar, True),
+            (self.show_button, False),
+            (self.dismiss_button, False),
+        ):
             widget.setVisible(visible)
         self.show()
 

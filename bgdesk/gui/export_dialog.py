@@ -58,5 +58,8 @@ class ExportAllDialog(QDialog):
 
     def choice(self) -> tuple[Path, str, str]:
         """(folder, name pattern, format)."""
-        return (Path(self.folder.text().strip()).expanduser(), self.pattern.text().strip(),
-                str(self.format.currentData()))
+        return (
+            Path(self.folder.text().strip()).expanduser(),
+            self.pattern.text().strip(),
+            str(self.format.currentData()),
+        )

@@ -45,8 +45,9 @@ class CutoutExporter:
     """Writes finished jobs' cutouts where the person asks; says what happened through
     `tell`."""
 
-    def __init__(self, core: Core, parent: QWidget, folders: FolderMemory,
-                 tell: Callable[[str], None]) -> None:
+    def __init__(
+        self, core: Core, parent: QWidget, folders: FolderMemory, tell: Callable[[str], None]
+    ) -> None:
         self.core = core
         self.parent = parent
         self.folders = folders
@@ -68,12 +69,14 @@ class CutoutExporter:
         folder = self.folders.get("save", photo_folder)
         extension = format_named(self.core.settings.output_format).extension
         suggested = folder / f"{cutout_stem(job.input_name)}.{extension}"
-        target, _ = QFileDialog.getSaveFileName(self.parent, "Save cutout", str(suggested),
-                                                save_filters())
+        target, _ = QFileDialog.getSaveFileName(
+            self.parent, "Save cutout", str(suggested), save_filters()
+        )
         if target:
             self.folders.remember("save", Path(target).parent)
-            self._attempt(lambda: self.tell(
-                f"Saved as {self.core.jobs.export(job.public_id, Path(target))}"))
+            self._attempt(
+                lambda: self.tell(f"Saved as {self.core.jobs.export(job.public_id, Path(target))}")
+            )
 
     def copy(self, job: Job) -> None:
         QGuiApplication.clipboard().setPixmap(QPixmap(job.output_path))
@@ -85,8 +88,9 @@ class CutoutExporter:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(shown.parent)))
 
     def export_all(self, job_ids: list[str]) -> None:
-        dialog = ExportAllDialog(self.folders.get("export"), self.core.settings.output_format,
-                                 len(job_ids), self.parent)
+        dialog = ExportAllDialog(
+            self.folders.get("export"), self.core.settings.output_format, len(job_ids), self.parent
+        )
         if not dialog.exec():
             return
         folder, pattern, fmt = dialog.choice()
@@ -100,8 +104,7 @@ class CutoutExporter:
             self.tell(f"Cannot create {folder}: {exc.strerror or exc}")
             return
         written = self.core.jobs.export_all(job_ids, folder, pattern, fmt)
-        self.tell(f"Exported {len(written)} cutout{'s' if len(written) != 1 else ''} "
-                  f"to {folder}")
+        self.tell(f"Exported {len(written)} cutout{'s' if len(written) != 1 else ''} to {folder}")
 
     def _attempt(self, action: Callable[[], object]) -> None:
         try:

@@ -18,19 +18,29 @@ from bgdesk import __version__
 from bgdesk.inference.catalog import CATALOG
 
 LIBRARIES = (
-    ("Qt 6 and PySide6", "LGPL-3.0"), ("ONNX Runtime", "MIT"), ("NumPy", "BSD-3-Clause"),
-    ("Pillow", "MIT-CMU"), ("FastAPI and Starlette", "MIT"), ("Uvicorn", "BSD-3-Clause"),
-    ("peewee", "MIT"), ("ISA-L (isal)", "BSD-3-Clause"), ("httpx", "BSD-3-Clause"),
+    ("Qt 6 and PySide6", "LGPL-3.0"),
+    ("ONNX Runtime", "MIT"),
+    ("NumPy", "BSD-3-Clause"),
+    ("Pillow", "MIT-CMU"),
+    ("FastAPI and Starlette", "MIT"),
+    ("Uvicorn", "BSD-3-Clause"),
+    ("peewee", "MIT"),
+    ("ISA-L (isal)", "BSD-3-Clause"),
+    ("httpx", "BSD-3-Clause"),
     ("Swagger UI", "Apache-2.0"),
 )
 
 
 def guide_html(api_url: str | None, keys: list[tuple[str, str]]) -> str:
     """The guide; `keys` are (keys, what they do) pairs."""
-    rows = "".join(f"<tr><td><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"
-                   for key, what in keys)
-    api = (f'The API runs at <a href="{api_url}/docs">{api_url}</a> while this window is open. '
-           if api_url else "The API is switched off in Settings. ")
+    rows = "".join(
+        f"<tr><td><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>" for key, what in keys
+    )
+    api = (
+        f'The API runs at <a href="{api_url}/docs">{api_url}</a> while this window is open. '
+        if api_url
+        else "The API is switched off in Settings. "
+    )
     return (
         "<h3>Cutting out</h3><p>Drop photos, folders or image links on the window, open them "
         "with Ctrl+O, or paste. Each photo becomes a job in the list and costs one credit; a "
@@ -40,7 +50,8 @@ def guide_html(api_url: str | None, keys: list[tuple[str, str]]) -> str:
         "folder; File → Save As puts them anywhere. Nothing is overwritten.</p>"
         f"<h3>Keys</h3><table cellspacing='4'>{rows}</table>"
         f"<h3>Scripts and other programs</h3><p>{api}Create a key with Account → API Keys; "
-        "each call costs one credit, like a cutout made here.</p>")
+        "each call costs one credit, like a cutout made here.</p>"
+    )
 
 
 def show_guide(parent: QWidget, api_url: str | None, keys: list[tuple[str, str]]) -> QDialog:
@@ -63,11 +74,13 @@ def about_html(model: str) -> str:
     spec = CATALOG.get(model)
     licence = spec.licence if spec else "see the model's own terms (imported)"
     libraries = "".join(f"<li>{escape(name)}: {escape(kind)}</li>" for name, kind in LIBRARIES)
-    return (f"<h3>bgdesk {__version__}</h3><p>Removes image backgrounds on this computer. "
-            "No photo leaves it.</p>"
-            f"<p>Model in use: <b>{escape(model)}</b> — licence {escape(licence)}.</p>"
-            "<p>The sample photo is NASA's portrait of Eileen Collins (public domain).</p>"
-            f"<p>Built with:</p><ul>{libraries}</ul>")
+    return (
+        f"<h3>bgdesk {__version__}</h3><p>Removes image backgrounds on this computer. "
+        "No photo leaves it.</p>"
+        f"<p>Model in use: <b>{escape(model)}</b> — licence {escape(licence)}.</p>"
+        "<p>The sample photo is NASA's portrait of Eileen Collins (public domain).</p>"
+        f"<p>Built with:</p><ul>{libraries}</ul>"
+    )
 
 
 def show_about(parent: QWidget, model: str) -> None:

@@ -44,8 +44,9 @@ def checker_brush(cell: int) -> QBrush:
     return QBrush(tile)
 
 
-def paint_checkerboard(painter: QPainter, area: QRectF, cell: int,
-                       origin: QPointF | None = None) -> None:
+def paint_checkerboard(
+    painter: QPainter, area: QRectF, cell: int, origin: QPointF | None = None
+) -> None:
     """The backdrop that shows transparency over `area`, its squares anchored at `origin`
     (`area`'s corner unless given), so they move with a panned picture.
 
@@ -65,8 +66,9 @@ def thumbnail(path: str, side: int = THUMBNAIL) -> QImage:
     canvas.fill(Qt.GlobalColor.transparent)
     if picture.isNull():
         return canvas
-    picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+    picture = picture.scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
     left, top = (side - picture.width()) // 2, (side - picture.height()) // 2
     painter = QPainter(canvas)
     if picture.hasAlphaChannel():

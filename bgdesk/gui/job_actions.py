@@ -20,8 +20,14 @@ def plural(count: int, noun: str) -> str:
 class JobActions:
     """Save, export, copy, reveal, retry, cancel and remove the selected jobs."""
 
-    def __init__(self, core: Core, queue: JobQueue, exporter: CutoutExporter, parent: QWidget,
-                 tell: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        queue: JobQueue,
+        exporter: CutoutExporter,
+        parent: QWidget,
+        tell: Callable[[str], None],
+    ) -> None:
         self.core = core
         self.queue = queue
         self.exporter = exporter
@@ -62,16 +68,18 @@ class JobActions:
 
     def retry(self) -> None:
         failed = [job for job in self.selected() if job.status == JobState.FAILED]
-        self._each(failed, lambda job: self.core.jobs.retry(job.public_id),
-                   "queued again")
+        self._each(failed, lambda job: self.core.jobs.retry(job.public_id), "queued again")
 
     def cancel(self) -> None:
         waiting = [job for job in self.selected() if job.status == JobState.QUEUED]
         if not waiting:
             self.tell("Only waiting jobs can be cancelled.")
             return
-        self._each(waiting, lambda job: self.core.jobs.cancel(job.public_id),
-                   "cancelled; their credits are back")
+        self._each(
+            waiting,
+            lambda job: self.core.jobs.cancel(job.public_id),
+            "cancelled; their credits are back",
+        )
 
     def remove(self) -> None:
         """Drop the selected finished jobs; cutouts in folders of the person's own stay."""
@@ -87,11 +95,17 @@ class JobActions:
             note = f"\n\nThe cutout at {kept[0].output_path} is kept."
         elif kept:
             note = f"\n\nThe {len(kept)} cutouts saved in your folders are kept."
-        answer = QMessageBox.question(self.parent, "Remove from history",
-                                      f"Remove {what} from the history?{note}")
+        answer = QMessageBox.question(
+            self.parent, "Remove from history", f"Remove {what} from the history?{note}"
+        )
         if answer == QMessageBox.StandardButton.Yes:
-            self._each(finished, lambda job: self.core.jobs.delete(
-                job.public_id, keep_output=self.exporter.in_own_folder(job)), "removed")
+            self._each(
+                finished,
+                lambda job: self.core.jobs.delete(
+                    job.public_id, keep_output=self.exporter.in_own_folder(job)
+                ),
+                "removed",
+            )
 
     def _each(self, jobs: list[Job], act: Callable[[Job], object], done: str) -> None:
         """Act on every job; say how many it did and why any was left."""
@@ -103,7 +117,6 @@ class JobActions:
                 problems.append(f"{job.input_name}: {exc.message}")
         acted = len(jobs) - len(problems)
         if acted:
-            self.tell(f"{plural(acted, 'job')} {done}." + (f" {problems[0]}" if problems
-                                                            else ""))
+            self.tell(f"{plural(acted, 'job')} {done}." + (f" {problems[0]}" if problems else ""))
         elif problems:
             self.tell(problems[0])

@@ -26,8 +26,10 @@ COLUMNS = ["Name", "Key", "Created", "Last used", "State"]
 
 
 def curl_example(base_url: str, plaintext: str) -> str:
-    return (f'curl -H "Authorization: Bearer {plaintext}" -F image_file=@photo.jpg \\\n'
-            f"     {base_url}/api/v1/remove-bg")
+    return (
+        f'curl -H "Authorization: Bearer {plaintext}" -F image_file=@photo.jpg \\\n'
+        f"     {base_url}/api/v1/remove-bg"
+    )
 
 
 class NewKeyDialog(QDialog):
@@ -38,8 +40,11 @@ class NewKeyDialog(QDialog):
         self.setWindowTitle("New API key")
         self.plaintext = new.plaintext
         layout = QVBoxLayout(self)
-        kept = ("A copy is kept in the system keyring." if new.in_keyring
-                else "No system keyring is available: store it somewhere safe.")
+        kept = (
+            "A copy is kept in the system keyring."
+            if new.in_keyring
+            else "No system keyring is available: store it somewhere safe."
+        )
         layout.addWidget(QLabel(f"This is the only time the key is shown. {kept}"))
         key = QPlainTextEdit(new.plaintext)
         key.setReadOnly(True)
@@ -50,8 +55,10 @@ class NewKeyDialog(QDialog):
         example.setReadOnly(True)
         layout.addWidget(example)
         buttons = QHBoxLayout()
-        for label, text in (("Copy key", new.plaintext),
-                            ("Copy curl example", curl_example(base_url, new.plaintext))):
+        for label, text in (
+            ("Copy key", new.plaintext),
+            ("Copy curl example", curl_example(base_url, new.plaintext)),
+        ):
             button = QPushButton(label)
             button.clicked.connect(lambda _=False, t=text: QGuiApplication.clipboard().setText(t))
             buttons.addWidget(button)
@@ -91,9 +98,13 @@ class KeysDialog(QDialog):
         keys = self.core.keys.list(self.core.accounts.owner())
         self.table.setRowCount(len(keys))
         for row, key in enumerate(keys):
-            cells = [key.name, f"{key.prefix}…", local_time(key.created_at),
-                     local_time(key.last_used_at, never="never"),
-                     "revoked" if key.revoked_at else "active"]
+            cells = [
+                key.name,
+                f"{key.prefix}…",
+                local_time(key.created_at),
+                local_time(key.last_used_at, never="never"),
+                "revoked" if key.revoked_at else "active",
+            ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(256, key.id)
@@ -114,8 +125,9 @@ class KeysDialog(QDialog):
         item = self.table.currentItem()
         if item is None:
             return
-        answer = QMessageBox.question(self, "Revoke key",
-                                      "Scripts using this key will stop working. Revoke it?")
+        answer = QMessageBox.question(
+            self, "Revoke key", "Scripts using this key will stop working. Revoke it?"
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.core.keys.revoke(int(item.data(256)))
             self.refresh()

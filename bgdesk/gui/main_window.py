@@ -55,10 +55,16 @@ from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
 from bgdesk.storage.models import Job, JobState, utcnow
 
-BACKDROPS = {"Checkerboard": None, "White": QColor("white"), "Black": QColor("black"),
-             "Green": QColor(0, 177, 64)}
-PREVIEW_NOTES = {JobState.QUEUED: "Waiting for its turn…",
-                 JobState.RUNNING: "Removing the background…"}
+BACKDROPS = {
+    "Checkerboard": None,
+    "White": QColor("white"),
+    "Black": QColor("black"),
+    "Green": QColor(0, 177, 64),
+}
+PREVIEW_NOTES = {
+    JobState.QUEUED: "Waiting for its turn…",
+    JobState.RUNNING: "Removing the background…",
+}
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
@@ -97,8 +103,9 @@ class MainWindow(QMainWindow):
         self.refusals.add_again.connect(self.submissions.add)
         self.refusals.dismissed.connect(self._show_welcome_when_empty)
         self.notices = Notices(self)
-        self.window_state = QSettings(str(core.paths.config_dir / "window.ini"),
-                                      QSettings.Format.IniFormat)
+        self.window_state = QSettings(
+            str(core.paths.config_dir / "window.ini"), QSettings.Format.IniFormat
+        )
         self.folders = FolderMemory(self.window_state)
         self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
         self.job_actions = JobActions(core, self.queue, self.exporter, self, self.show_message)
@@ -133,7 +140,8 @@ class MainWindow(QMainWindow):
         self.backdrop_choice.addItems(list(BACKDROPS))
         self.backdrop_choice.setAccessibleName("Backdrop")
         self.backdrop_choice.currentTextChanged.connect(
-            lambda name: self.preview.set_backdrop(BACKDROPS[name]))
+            lambda name: self.preview.set_backdrop(BACKDROPS[name])
+        )
         toolbar.addWidget(QLabel(" Backdrop: "))
         toolbar.addWidget(self.backdrop_choice)
         spacer = QWidget()
@@ -166,7 +174,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.zoom_level)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
         self.preview.zoom_changed.connect(
-            lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %"))
+            lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %")
+        )
 
     # -- input --------------------------------------------------------------------------
 
@@ -203,7 +212,8 @@ class MainWindow(QMainWindow):
 
     def open_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
-            self, "Open photos", str(self.folders.get("open")), OPEN_FILTER)
+            self, "Open photos", str(self.folders.get("open")), OPEN_FILTER
+        )
         if names:
             self.folders.remember("open", Path(names[0]).parent)
             self.add_urls([QUrl.fromLocalFile(name) for name in names])
@@ -240,8 +250,9 @@ class MainWindow(QMainWindow):
             self.queue.select_only(0)
         elif self.queue.current_id() == job_id:
             self._show_selected()
-        if kind == JobEventKind.FAILED and issubclass(error_class(job.error_code),
-                                                      ModelUnavailable):
+        if kind == JobEventKind.FAILED and issubclass(
+            error_class(job.error_code), ModelUnavailable
+        ):
             self._offer_settings(job.error_message or "The model is not installed.")
 
     def _follow_batch(self, kind: str, job: Job) -> None:
@@ -251,8 +262,13 @@ class MainWindow(QMainWindow):
                 self.batch = Batch()
             self.batch.add(job.public_id)
         elif kind in ENDINGS:
-            outcome = ("done" if kind == JobEventKind.COMPLETED else
-                       "cancelled" if job.error_code == CANCELLED else "failed")
+            outcome = (
+                "done"
+                if kind == JobEventKind.COMPLETED
+                else "cancelled"
+                if job.error_code == CANCELLED
+                else "failed"
+            )
             if not self.batch.end(job.public_id, outcome):
                 return
             if job.warning:
@@ -279,8 +295,9 @@ class MainWindow(QMainWindow):
         if job is None:
             self.preview.show_images(None, None)
             return
-        self.preview_loader.request(job.public_id, job.input_path,
-                                    job.output_path if job.has_output else None)
+        self.preview_loader.request(
+            job.public_id, job.input_path, job.output_path if job.has_output else None
+        )
         if job.status == JobState.FAILED:
             self.statusBar().showMessage(plain_words(f"{job.input_name}: {job.error_message}"))
 
@@ -291,9 +308,12 @@ class MainWindow(QMainWindow):
         note = PREVIEW_NOTES.get(JobState(job.status), "")
         if job.status == JobState.FAILED:
             note = f"No cutout: {plain_words(job.error_message or '')}"
-        self.preview.show_images(None if before.isNull() else QPixmap.fromImage(before),
-                                 None if after.isNull() else QPixmap.fromImage(after), note,
-                                 job.warning or "")
+        self.preview.show_images(
+            None if before.isNull() else QPixmap.fromImage(before),
+            None if after.isNull() else QPixmap.fromImage(after),
+            note,
+            job.warning or "",
+        )
 
     def _show_welcome_when_empty(self) -> None:
         """An empty history: the drop target fills the window, with no empty list beside it
@@ -329,15 +349,24 @@ class MainWindow(QMainWindow):
         self._update_status()
         family = error_class(refusal.code)
         if issubclass(family, InsufficientCredits):
-            self.notices.ask("Not enough credits", f"{refusal.summary()}\n\nEach cutout costs "
-                             "one credit. Grant more credits to this computer's account to go "
-                             "on.", "Grant Credits…", self.grant_credits)
+            self.notices.ask(
+                "Not enough credits",
+                f"{refusal.summary()}\n\nEach cutout costs "
+                "one credit. Grant more credits to this computer's account to go "
+                "on.",
+                "Grant Credits…",
+                self.grant_credits,
+            )
         elif issubclass(family, ModelUnavailable):
             self._offer_settings(refusal.message)
 
     def _offer_settings(self, message: str) -> None:
-        self.notices.ask("No model", f"{message}\n\nInstall or import a model in Settings.",
-                  "Open Settings…", self.open_settings)
+        self.notices.ask(
+            "No model",
+            f"{message}\n\nInstall or import a model in Settings.",
+            "Open Settings…",
+            self.open_settings,
+        )
 
     # -- account, settings, help --------------------------------------------------------
 
@@ -369,8 +398,9 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl(f"{self.api_url}/docs"))
 
     def grant_credits(self) -> None:
-        amount, ok = QInputDialog.getInt(self, "Grant credits", "Credits to add:", 100, 1,
-                                         1_000_000)
+        amount, ok = QInputDialog.getInt(
+            self, "Grant credits", "Credits to add:", 100, 1, 1_000_000
+        )
         if ok:
             self.core.ledger.grant(self.core.accounts.owner(), amount, "granted in the window")
             self._update_status()

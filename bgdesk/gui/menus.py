@@ -60,8 +60,11 @@ MENUS: dict[str, list[Item | None]] = {
         ("&Webhook Deliveries…", lambda w: w.open_webhooks(), None),
     ],
     "&Help": [
-        ("&Quick Guide", lambda w: show_guide(w, w.api.status.url, key_rows()),
-         StandardKey.HelpContents),
+        (
+            "&Quick Guide",
+            lambda w: show_guide(w, w.api.status.url, key_rows()),
+            StandardKey.HelpContents,
+        ),
         ("API &Documentation", lambda w: w.open_api_docs(), None),
         SEPARATOR,
         ("&About bgdesk", lambda w: show_about(w, w.core.settings.default_model), None),

@@ -20,8 +20,13 @@ class Notices:
     def ask(self, title: str, text: str, action: str, handler: Callable[[], object]) -> None:
         if self.current is not None and self.current.isVisible():
             return
-        notice = QMessageBox(QMessageBox.Icon.Warning, title, plain_words(text),
-                             QMessageBox.StandardButton.Close, self.parent)
+        notice = QMessageBox(
+            QMessageBox.Icon.Warning,
+            title,
+            plain_words(text),
+            QMessageBox.StandardButton.Close,
+            self.parent,
+        )
         if has_details(text):
             notice.setDetailedText(text)
         forward = notice.addButton(action, QMessageBox.ButtonRole.AcceptRole)

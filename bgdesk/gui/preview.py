@@ -50,8 +50,11 @@ class Pyramid:
         if factor not in self._levels:
             larger = self.for_scale(scale * 2)
             self._levels[factor] = larger.scaled(
-                max(1, self.full.width() // factor), max(1, self.full.height() // factor),
-                Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+                max(1, self.full.width() // factor),
+                max(1, self.full.height() // factor),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
         return self._levels[factor]
 
 
@@ -80,14 +83,17 @@ class BeforeAfterView(QWidget):
         self.setAccessibleName("Before and after")
         self.setAccessibleDescription(
             "The photo left of the divider, its cutout right of it. Plus and minus zoom, "
-            "0 fits, 1 shows actual pixels, the arrows pan.")
+            "0 fits, 1 shows actual pixels, the arrows pan."
+        )
 
-    def show_images(self, before: QPixmap | None, after: QPixmap | None,
-                    note: str = "", warning: str = "") -> None:
+    def show_images(
+        self, before: QPixmap | None, after: QPixmap | None, note: str = "", warning: str = ""
+    ) -> None:
         """`note` is said over the cutout's side while there is no cutout; `warning` is shown
         above a cutout a person should look at before using it."""
-        same = (self.before is not None and before is not None
-                and self.before.size() == before.size())
+        same = (
+            self.before is not None and before is not None and self.before.size() == before.size()
+        )
         self.before, self.after, self.note, self.warning = before, after, note, warning
         self._before_levels = Pyramid(before) if before is not None else None
         self._after_levels = Pyramid(after) if after is not None else None
@@ -130,8 +136,12 @@ class BeforeAfterView(QWidget):
         pan = self.pan if pan is None else pan
         scale = self.fit_scale() * zoom
         width, height = source.width() * scale, source.height() * scale
-        return QRectF((self.width() - width) / 2 + pan.x(),
-                      (self.height() - height) / 2 + pan.y(), width, height)
+        return QRectF(
+            (self.width() - width) / 2 + pan.x(),
+            (self.height() - height) / 2 + pan.y(),
+            width,
+            height,
+        )
 
     def _clamped(self, pan: QPointF, zoom: float) -> QPointF:
         """`pan` limited so a picture larger than the view never leaves a gap at its edges,
@@ -151,8 +161,13 @@ class BeforeAfterView(QWidget):
         u = (point.x() - before.left()) / before.width()
         v = (point.y() - before.top()) / before.height()
         after = self.image_rect(zoom, QPointF(0, 0))
-        self.pan = self._clamped(QPointF(point.x() - u * after.width() - after.left(),
-                                         point.y() - v * after.height() - after.top()), zoom)
+        self.pan = self._clamped(
+            QPointF(
+                point.x() - u * after.width() - after.left(),
+                point.y() - v * after.height() - after.top(),
+            ),
+            zoom,
+        )
         self.zoom = zoom
         self.update()
         self.zoom_changed.emit(self.scale())
@@ -179,8 +194,12 @@ class BeforeAfterView(QWidget):
         self.zoom_at(event.position(), self.zoom * ZOOM_STEP ** (event.angleDelta().y() / 120))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        steps = {Qt.Key.Key_Left: (1, 0), Qt.Key.Key_Right: (-1, 0),
-                 Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        steps = {
+            Qt.Key.Key_Left: (1, 0),
+            Qt.Key.Key_Right: (-1, 0),
+            Qt.Key.Key_Up: (0, 1),
+            Qt.Key.Key_Down: (0, -1),
+        }
         if event.key() in steps:
             x, y = steps[Qt.Key(event.key())]
             self.pan_by(x * self.width() * PAN_STEP, y * self.height() * PAN_STEP)
@@ -222,12 +241,14 @@ class BeforeAfterView(QWidget):
         rect = self.image_rect()
         if rect.isEmpty():
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Drop photos here, paste one, or press Ctrl+O")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Drop photos here, paste one, or press Ctrl+O",
+            )
             return
         visible = rect.intersected(QRectF(self.rect()))
-        split = min(max(rect.left() + rect.width() * self.divider, visible.left()),
-                    visible.right())
+        split = min(max(rect.left() + rect.width() * self.divider, visible.left()), visible.right())
         left = QRectF(visible.left(), visible.top(), split - visible.left(), visible.height())
         right = QRectF(split, visible.top(), visible.right() - split, visible.height())
         if not right.isEmpty():
@@ -243,14 +264,17 @@ class BeforeAfterView(QWidget):
         if self.warning and self.after is not None:
             self._paint_warning(painter)
 
-    def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF,
-                   target: QRectF) -> None:
+    def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF, target: QRectF) -> None:
         """Draw the part of `picture` (shown whole at `rect`) that falls in `target`."""
         pixmap = picture.for_scale(rect.width() / picture.full.width())
         per_x = pixmap.width() / rect.width()
         per_y = pixmap.height() / rect.height()
-        source = QRectF((target.left() - rect.left()) * per_x, (target.top() - rect.top()) * per_y,
-                        target.width() * per_x, target.height() * per_y)
+        source = QRectF(
+            (target.left() - rect.left()) * per_x,
+            (target.top() - rect.top()) * per_y,
+            target.width() * per_x,
+            target.height() * per_y,
+        )
         painter.drawPixmap(target, pixmap, source)
 
     def _paint_backdrop(self, painter: QPainter, area: QRectF, picture: QRectF) -> None:
@@ -260,10 +284,16 @@ class BeforeAfterView(QWidget):
         paint_checkerboard(painter, area, CHECKER, origin=picture.topLeft())
 
     def _paint_note(self, painter: QPainter, area: QRectF) -> None:
-        painter.setPen(self.palette().text().color() if self.backdrop is None
-                       else QColor("white" if self.backdrop.lightness() < 128 else "black"))
-        painter.drawText(area.adjusted(12, 12, -12, -12),
-                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
+        painter.setPen(
+            self.palette().text().color()
+            if self.backdrop is None
+            else QColor("white" if self.backdrop.lightness() < 128 else "black")
+        )
+        painter.drawText(
+            area.adjusted(12, 12, -12, -12),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self.note,
+        )
 
     def _paint_warning(self, painter: QPainter) -> None:
         text = f"⚠ {self.warning} Check the cutout before using it."
@@ -275,5 +305,8 @@ class BeforeAfterView(QWidget):
         painter.setBrush(QColor(255, 236, 179, 235))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(QColor(60, 45, 0))
-        painter.drawText(box.adjusted(12, 0, -12, 0), Qt.AlignmentFlag.AlignCenter,
-                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 24))
+        painter.drawText(
+            box.adjusted(12, 0, -12, 0),
+            Qt.AlignmentFlag.AlignCenter,
+            metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 24),
+        )

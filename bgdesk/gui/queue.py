@@ -21,8 +21,12 @@ from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
 from bgdesk.gui.wording import plain_words
 from bgdesk.storage.models import Job, JobState
 
-STATUS_TEXT = {JobState.QUEUED: "Waiting", JobState.RUNNING: "Working…",
-               JobState.COMPLETED: "Done", JobState.FAILED: "Failed"}
+STATUS_TEXT = {
+    JobState.QUEUED: "Waiting",
+    JobState.RUNNING: "Working…",
+    JobState.COMPLETED: "Done",
+    JobState.FAILED: "Failed",
+}
 JOB_ID = Qt.ItemDataRole.UserRole
 CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 

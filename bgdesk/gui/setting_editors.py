@@ -35,10 +35,10 @@ def editor_for(settings: Settings, name: str) -> SettingEditor:
         editor = SettingEditor(name, box, "", box.isChecked)
     elif isinstance(value, int):
         spin = QSpinBox()
-        spin.setRange(int(max(meta["low"] if meta["low"] is not None else INT_RANGE[0],
-                              INT_RANGE[0])),
-                      int(min(meta["high"] if meta["high"] is not None else INT_RANGE[1],
-                              INT_RANGE[1])))
+        spin.setRange(
+            int(max(meta["low"] if meta["low"] is not None else INT_RANGE[0], INT_RANGE[0])),
+            int(min(meta["high"] if meta["high"] is not None else INT_RANGE[1], INT_RANGE[1])),
+        )
         spin.setValue(value)
         editor = SettingEditor(name, spin, label, spin.value)
     elif isinstance(value, float):

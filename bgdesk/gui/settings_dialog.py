@@ -53,8 +53,10 @@ def model_summary(status: ModelStatus, seconds: float | None) -> str:
     """Size, speed here, what it is good at, and its licence, in one paragraph."""
     spec = status.spec
     state = "installed" if status.installed else "not installed"
-    return (f"{spec.size_mb:g} MB, {state}; {speed_text(seconds)}.\n{spec.description}\n"
-            f"Licence: {spec.licence}.")
+    return (
+        f"{spec.size_mb:g} MB, {state}; {speed_text(seconds)}.\n{spec.description}\n"
+        f"Licence: {spec.licence}."
+    )
 
 
 class ModelPull(QObject):
@@ -70,8 +72,9 @@ class ModelPull(QObject):
 
     def run(self) -> None:
         try:
-            self.store.pull(self.name, lambda done, total: self.progress.emit(
-                done >> 10, (total or 0) >> 10))
+            self.store.pull(
+                self.name, lambda done, total: self.progress.emit(done >> 10, (total or 0) >> 10)
+            )
         except BgdeskError as exc:
             self.finished.emit(exc.message)
             return
@@ -89,8 +92,9 @@ class SettingsDialog(QDialog):
         settings = core.settings
         self.model = QComboBox()
         for status in self.store.statuses():
-            label = status.spec.name + ("" if status.installed else
-                                        f"  (not installed, {status.spec.size_mb:g} MB)")
+            label = status.spec.name + (
+                "" if status.installed else f"  (not installed, {status.spec.size_mb:g} MB)"
+            )
             self.model.addItem(label, status.spec.name)
         self.model.setCurrentIndex(max(0, self.model.findData(settings.default_model)))
         self.model.setAccessibleName("Model")
@@ -112,7 +116,8 @@ class SettingsDialog(QDialog):
         for spec in FORMATS.values():
             self.output_format.addItem(spec.label, spec.name)
         self.output_format.setCurrentIndex(
-            max(0, self.output_format.findData(format_named(settings.output_format).name)))
+            max(0, self.output_format.findData(format_named(settings.output_format).name))
+        )
         self.output_dir = QLineEdit(settings.output_dir)
         self.output_dir.setPlaceholderText("Beside each photo")
         self.output_dir.setClearButtonEnabled(True)
@@ -132,8 +137,9 @@ class SettingsDialog(QDialog):
         form.addRow("Output folder", output_row)
         for editor in self.editors.values():
             form.addRow(editor.label, editor.widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -155,8 +161,11 @@ class SettingsDialog(QDialog):
         seconds = self.speeds.get(status.spec.name)
         self.model_info.setText(model_summary(status, seconds))
         self.install.setVisible(not status.installed)
-        if status.installed and seconds is None and not any(
-                probe.name == status.spec.name for probe in self._probes):
+        if (
+            status.installed
+            and seconds is None
+            and not any(probe.name == status.spec.name for probe in self._probes)
+        ):
             probe = SpeedProbe(self.speeds, self.store, status.spec.name)
             probe.measured.connect(self._on_measured)  # a bound slot: dropped with the dialog
             self._probes.append(probe)
@@ -185,11 +194,16 @@ class SettingsDialog(QDialog):
             self.model.setItemText(index, self.model.currentData())
             self._describe_model()
             return
-        notice = QMessageBox(QMessageBox.Icon.Warning, "Model not installed",
-                             f"{self.model.currentData()} could not be downloaded: "
-                             f"{plain_words(error)}", QMessageBox.StandardButton.Close, self)
-        notice.setInformativeText("If you have the model file (from another computer, say), "
-                                  "import it instead.")
+        notice = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Model not installed",
+            f"{self.model.currentData()} could not be downloaded: {plain_words(error)}",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        notice.setInformativeText(
+            "If you have the model file (from another computer, say), import it instead."
+        )
         notice.setDetailedText(error)
         import_button = notice.addButton("Import a File…", QMessageBox.ButtonRole.AcceptRole)
         notice.exec()
@@ -197,8 +211,9 @@ class SettingsDialog(QDialog):
             self.import_file()
 
     def browse_output_dir(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Put cutouts in",
-                                                  self.output_dir.text() or str(Path.home()))
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Put cutouts in", self.output_dir.text() or str(Path.home())
+        )
         if chosen:
             self.output_dir.setText(chosen)
 
@@ -219,18 +234,30 @@ class SettingsDialog(QDialog):
         settings = self.core.settings
         chosen = self.model.currentData()
         if chosen not in self.store.installed():
-            QMessageBox.warning(self, "Model not installed",
-                                f"Install {chosen} first, or choose an installed model.")
+            QMessageBox.warning(
+                self,
+                "Model not installed",
+                f"Install {chosen} first, or choose an installed model.",
+            )
             return
         spec = self.store.spec(chosen)
-        if (not spec.commercial_use and chosen != settings.default_model
-                and QMessageBox.question(
-                    self, "Non-commercial model",
-                    f"{chosen} is licensed {spec.licence}. Cutouts made with it may not be "
-                    "used commercially. Use it anyway?") != QMessageBox.StandardButton.Yes):
+        if (
+            not spec.commercial_use
+            and chosen != settings.default_model
+            and QMessageBox.question(
+                self,
+                "Non-commercial model",
+                f"{chosen} is licensed {spec.licence}. Cutouts made with it may not be "
+                "used commercially. Use it anyway?",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
-        changes = {"default_model": chosen, "output_format": self.output_format.currentData(),
-                   "output_dir": self.output_dir.text().strip()}
+        changes = {
+            "default_model": chosen,
+            "output_format": self.output_format.currentData(),
+            "output_dir": self.output_dir.text().strip(),
+        }
         changes |= {name: editor.value() for name, editor in self.editors.items()}
         try:
             for name, value in changes.items():

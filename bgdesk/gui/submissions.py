@@ -74,26 +74,41 @@ class Submissions(QObject):
     def add_copy(self, path: Path) -> None:
         """A photo bgdesk keeps its own copy of (the sample), so the cutout never lands in a
         folder that belongs to the app."""
-        self._pool.submit(self._attempt, [path.name],
-                          lambda: self._submit_bytes(path.read_bytes(), path.name))
+        self._pool.submit(
+            self._attempt, [path.name], lambda: self._submit_bytes(path.read_bytes(), path.name)
+        )
 
     def _submit_all(self, targets: list[str]) -> None:
         owner = self.core.accounts.owner()
         options = OutputOptions(format=self.core.settings.output_format)
         for index, target in enumerate(targets):
-            if not self._attempt(targets[index:], partial(self._submit_one, owner, target,
-                                                          options), resubmittable=True):
+            if not self._attempt(
+                targets[index:],
+                partial(self._submit_one, owner, target, options),
+                resubmittable=True,
+            ):
                 return
 
     def _submit_one(self, owner: Account, target: str, options: OutputOptions) -> None:
         if target.startswith(("http://", "https://")):
             data, name = self.core.fetcher.fetch(target)
-            self.core.jobs.submit_upload(owner, data, name, "desktop", options,
-                                         output_path=self.output_for(name, None, options))
+            self.core.jobs.submit_upload(
+                owner,
+                data,
+                name,
+                "desktop",
+                options,
+                output_path=self.output_for(name, None, options),
+            )
         else:
             source = Path(target)
-            self.core.jobs.submit_file(owner, source, "desktop", options,
-                                       self.output_for(source.name, source.parent, options))
+            self.core.jobs.submit_file(
+                owner,
+                source,
+                "desktop",
+                options,
+                self.output_for(source.name, source.parent, options),
+            )
 
     def _submit_image(self, image: QImage, name: str) -> None:
         buffer = QBuffer()
@@ -105,11 +120,18 @@ class Submissions(QObject):
 
     def _submit_bytes(self, data: bytes, name: str) -> None:
         options = OutputOptions(format=self.core.settings.output_format)
-        self.core.jobs.submit_upload(self.core.accounts.owner(), data, name, "desktop",
-                                     options, output_path=self.output_for(name, None, options))
+        self.core.jobs.submit_upload(
+            self.core.accounts.owner(),
+            data,
+            name,
+            "desktop",
+            options,
+            output_path=self.output_for(name, None, options),
+        )
 
-    def _attempt(self, remaining: list[str], submit: Callable[[], object],
-                 resubmittable: bool = False) -> bool:
+    def _attempt(
+        self, remaining: list[str], submit: Callable[[], object], resubmittable: bool = False
+    ) -> bool:
         """Submit `remaining[0]`; a refusal is reported. False when the rest must stop too.
 
         `resubmittable`: the items are paths or links that can be submitted again later.
@@ -118,8 +140,14 @@ class Submissions(QObject):
             submit()
         except InsufficientCredits as exc:
             # Every later item would meet the same answer: say it once for all of them.
-            self.refused.emit(Refusal([display_name(t) for t in remaining], exc.message,
-                                      exc.code, remaining if resubmittable else []))
+            self.refused.emit(
+                Refusal(
+                    [display_name(t) for t in remaining],
+                    exc.message,
+                    exc.code,
+                    remaining if resubmittable else [],
+                )
+            )
             return False
         except BgdeskError as exc:
             self.refused.emit(Refusal([display_name(remaining[0])], exc.message, exc.code))

@@ -32,8 +32,9 @@ def table(columns: list[str], stretch: str) -> QTableWidget:
     widget.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     widget.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
     widget.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    widget.horizontalHeader().setSectionResizeMode(columns.index(stretch),
-                                                   QHeaderView.ResizeMode.Stretch)
+    widget.horizontalHeader().setSectionResizeMode(
+        columns.index(stretch), QHeaderView.ResizeMode.Stretch
+    )
     widget.verticalHeader().setVisible(False)
     return widget
 
@@ -92,12 +93,27 @@ class WebhooksDialog(QDialog):
         self.empty.setVisible(not rows)
         self.deliveries.setRowCount(len(rows))
         for row, delivery in enumerate(rows):
-            when = (local_time(delivery.delivered_at) if delivery.status == "delivered"
-                    else local_time(delivery.next_attempt_at) if delivery.status == "pending"
-                    else "gave up")
-            fill_row(self.deliveries, row, [
-                delivery.job.input_name, delivery.url, delivery.event, delivery.status,
-                str(delivery.attempts), last_result(delivery), when], delivery.id)
+            when = (
+                local_time(delivery.delivered_at)
+                if delivery.status == "delivered"
+                else local_time(delivery.next_attempt_at)
+                if delivery.status == "pending"
+                else "gave up"
+            )
+            fill_row(
+                self.deliveries,
+                row,
+                [
+                    delivery.job.input_name,
+                    delivery.url,
+                    delivery.event,
+                    delivery.status,
+                    str(delivery.attempts),
+                    last_result(delivery),
+                    when,
+                ],
+                delivery.id,
+            )
             if delivery.id == selected:
                 self.deliveries.selectRow(row)
         self.deliveries.resizeColumnsToContents()
@@ -109,8 +125,15 @@ class WebhooksDialog(QDialog):
         self.attempts.setRowCount(len(attempts))
         for row, attempt in enumerate(attempts):
             result = attempt.error or f"HTTP {attempt.status_code}"
-            fill_row(self.attempts, row, [local_time(attempt.attempted_at, seconds=True), result,
-                                          f"{attempt.duration_ms} ms"])
+            fill_row(
+                self.attempts,
+                row,
+                [
+                    local_time(attempt.attempted_at, seconds=True),
+                    result,
+                    f"{attempt.duration_ms} ms",
+                ],
+            )
 
     def send_again(self) -> None:
         if selected := self.selected_id():

@@ -20,8 +20,10 @@ class Welcome(QWidget):
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 2)
         title.setFont(font)
-        hint = QLabel("Folders and image links work too, or paste a picture with Ctrl+V.\n"
-                      "Everything stays on this computer.")
+        hint = QLabel(
+            "Folders and image links work too, or paste a picture with Ctrl+V.\n"
+            "Everything stays on this computer."
+        )
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.open_button = QPushButton("&Open Photos…")
         self.open_button.setDefault(True)

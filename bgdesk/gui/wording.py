@@ -10,8 +10,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 def plain_words(message: str) -> str:
     """`message` without its sentences that hold a command (written in backticks)."""
-    kept = [sentence for sentence in _SENTENCE_END.split(message.strip())
-            if "`" not in sentence]
+    kept = [sentence for sentence in _SENTENCE_END.split(message.strip()) if "`" not in sentence]
     return " ".join(kept) if kept else message.replace("`", "")
 
 

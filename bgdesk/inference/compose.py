@@ -17,8 +17,9 @@ CROP_THRESHOLD = 16
 WHITE = (255, 255, 255)
 
 
-def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
-            pool: Executor | None = None) -> tuple[bytes, tuple[int, int]]:
+def compose(
+    image: Decoded, mask: Image.Image, options: OutputOptions, pool: Executor | None = None
+) -> tuple[bytes, tuple[int, int]]:
     """Render `image` cut out by `mask` (an L image of the same size) as `options` ask;
     returns the encoded bytes and their size in pixels.
 
@@ -40,8 +41,9 @@ def compose(image: Decoded, mask: Image.Image, options: OutputOptions,
     cutout = rgb
     cutout.putalpha(alpha)
     if fmt.encoder is None:
-        return encode_png(cutout.width, cutout.height, 4, _cleared_rows(cutout), pool,
-                          image.icc_profile), cutout.size
+        return encode_png(
+            cutout.width, cutout.height, 4, _cleared_rows(cutout), pool, image.icc_profile
+        ), cutout.size
     return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
 
 
@@ -51,8 +53,12 @@ def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
     if box is None:
         return 0, 0, alpha.width, alpha.height
     left, top, right, bottom = box
-    return (max(0, left - margin), max(0, top - margin),
-            min(alpha.width, right + margin), min(alpha.height, bottom + margin))
+    return (
+        max(0, left - margin),
+        max(0, top - margin),
+        min(alpha.width, right + margin),
+        min(alpha.height, bottom + margin),
+    )
 
 
 def _cleared_rows(rgba: Image.Image) -> RowSource:
@@ -71,8 +77,9 @@ def _cleared_rows(rgba: Image.Image) -> RowSource:
     return rows
 
 
-def _encode(image: Image.Image, fmt: OutputFormat, icc: bytes | None,
-            pool: Executor | None) -> bytes:
+def _encode(
+    image: Image.Image, fmt: OutputFormat, icc: bytes | None, pool: Executor | None
+) -> bytes:
     """`image` written as `fmt`: with bgdesk's own PNG encoder, or with Pillow's."""
     if fmt.encoder is None:
         pixels = np.asarray(image)

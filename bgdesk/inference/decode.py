@@ -32,9 +32,13 @@ Image.MAX_IMAGE_PIXELS = None
 
 def images_in(folder: Path) -> list[Path]:
     """The image files under `folder` (any depth), by suffix, hidden files left out."""
-    return sorted(path for path in folder.rglob("*")
-                  if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
-                  and not path.name.startswith("."))
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in IMAGE_SUFFIXES
+        and path.is_file()
+        and not path.name.startswith(".")
+    )
 
 
 @dataclass(frozen=True)

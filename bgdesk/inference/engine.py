@@ -53,16 +53,22 @@ class CutoutEngine(Protocol):
 class Engine:
     """Removes backgrounds with ONNX models from a `ModelStore`."""
 
-    def __init__(self, models: ModelStore, limits: Limits, default_model: str = DEFAULT_MODEL,
-                 threads: int = 0) -> None:
+    def __init__(
+        self,
+        models: ModelStore,
+        limits: Limits,
+        default_model: str = DEFAULT_MODEL,
+        threads: int = 0,
+    ) -> None:
         self.models = models
         self.limits = limits
         self.default_model = default_model
         self._threads = threads
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._sessions_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
-                                        thread_name_prefix="bgdesk-encode")
+        self._pool = ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 2, thread_name_prefix="bgdesk-encode"
+        )
 
     def inspect(self, data: bytes) -> ImageInfo:
         """Check that `data` is an acceptable image, without running the model."""

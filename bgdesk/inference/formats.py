@@ -25,13 +25,31 @@ class OutputFormat:
 
 
 PNG = OutputFormat("png", "png", "image/png", "PNG (transparent)", True, None)
-FORMATS: dict[str, OutputFormat] = {spec.name: spec for spec in (
-    PNG,
-    OutputFormat("webp", "webp", "image/webp", "WEBP (transparent, smaller)", True, "WEBP",
-                 encoder_options={"quality": 90}),
-    OutputFormat("jpg", "jpg", "image/jpeg", "JPEG (on white)", False, "JPEG",
-                 aliases=("jpeg",), encoder_options={"quality": 92}),
-)}
+FORMATS: dict[str, OutputFormat] = {
+    spec.name: spec
+    for spec in (
+        PNG,
+        OutputFormat(
+            "webp",
+            "webp",
+            "image/webp",
+            "WEBP (transparent, smaller)",
+            True,
+            "WEBP",
+            encoder_options={"quality": 90},
+        ),
+        OutputFormat(
+            "jpg",
+            "jpg",
+            "image/jpeg",
+            "JPEG (on white)",
+            False,
+            "JPEG",
+            aliases=("jpeg",),
+            encoder_options={"quality": 92},
+        ),
+    )
+}
 
 
 def _by_name() -> dict[str, OutputFormat]:

@@ -34,8 +34,9 @@ class ModelStore:
     as installed, and a copy in `folder` (pulled or imported later) takes precedence.
     """
 
-    def __init__(self, folder: Path, bundled: Path | None = None,
-                 catalog: Mapping[str, ModelSpec] = CATALOG) -> None:
+    def __init__(
+        self, folder: Path, bundled: Path | None = None, catalog: Mapping[str, ModelSpec] = CATALOG
+    ) -> None:
         self.folder = folder
         self.bundled = bundled
         self.catalog = catalog
@@ -65,8 +66,11 @@ class ModelStore:
         return self.bundled is not None and self.path(name).parent == self.bundled
 
     def statuses(self) -> list[ModelStatus]:
-        return [ModelStatus(spec, path.is_file(), path)
-                for spec in self.catalog.values() for path in [self._locate(spec)]]
+        return [
+            ModelStatus(spec, path.is_file(), path)
+            for spec in self.catalog.values()
+            for path in [self._locate(spec)]
+        ]
 
     def installed(self) -> list[str]:
         return [status.spec.name for status in self.statuses() if status.installed]

@@ -67,8 +67,14 @@ def _deflate_strip(rows: RowSource, start: int, stop: int, last: bool) -> tuple[
     return body, zlib.adler32(raw), len(raw)
 
 
-def encode_png(width: int, height: int, channels: int, rows: RowSource,
-               pool: Executor | None = None, icc_profile: bytes | None = None) -> bytes:
+def encode_png(
+    width: int,
+    height: int,
+    channels: int,
+    rows: RowSource,
+    pool: Executor | None = None,
+    icc_profile: bytes | None = None,
+) -> bytes:
     """Encode an 8-bit image given by `rows` as PNG, deflating strips on `pool` if given."""
     strip_rows = max(1, STRIP_BYTES // (width * channels + 1))
     bounds = [(y, min(y + strip_rows, height)) for y in range(0, height, strip_rows)]

@@ -38,10 +38,14 @@ class ModelSpeeds:
         spec = store.spec(model)
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        session = ort.InferenceSession(str(store.require(model)), options,
-                                       providers=["CPUExecutionProvider"])
-        feed = {session.get_inputs()[0].name:
-                np.zeros((1, 3, spec.input_size, spec.input_size), dtype=np.float32)}
+        session = ort.InferenceSession(
+            str(store.require(model)), options, providers=["CPUExecutionProvider"]
+        )
+        feed = {
+            session.get_inputs()[0].name: np.zeros(
+                (1, 3, spec.input_size, spec.input_size), dtype=np.float32
+            )
+        }
         session.run(None, feed)  # the first run sets up; it is not what a photo costs
         times = []
         for _ in range(RUNS):

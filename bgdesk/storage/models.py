@@ -146,4 +146,3 @@ class WebhookAttempt(BaseModel):
     status_code = IntegerField(null=True)
     error = TextField(null=True)
     duration_ms = IntegerField(default=0)
-

@@ -21,8 +21,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 # What the bundle takes from the system rather than carrying: the C library, the GL/EGL
 # drivers (they must match the machine's), and the X and Wayland client connections.
-SYSTEM_PACKAGES = ["libgl1", "libegl1", "libdrm2", "libxcb1", "libwayland-client0",
-                   "libfontconfig1"]
+SYSTEM_PACKAGES = [
+    "libgl1",
+    "libegl1",
+    "libdrm2",
+    "libxcb1",
+    "libwayland-client0",
+    "libfontconfig1",
+]
 
 
 def version() -> str:
@@ -34,8 +40,9 @@ def version() -> str:
 
 
 def architecture() -> str:
-    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def glibc_needed(folder: Path) -> str:
@@ -44,13 +51,17 @@ def glibc_needed(folder: Path) -> str:
         sys.exit("build_deb: objdump is missing (Debian package binutils).")
     found: set[tuple[int, ...]] = set()
     for path in folder.rglob("*"):
-        if not path.is_file() or not (path.suffix == ".so" or ".so." in path.name
-                                      or path.name == "bgdesk"):
+        if not path.is_file() or not (
+            path.suffix == ".so" or ".so." in path.name or path.name == "bgdesk"
+        ):
             continue
-        symbols = subprocess.run(["objdump", "-T", str(path)], capture_output=True, text=True,
-                                 check=False).stdout
-        found |= {tuple(int(p) for p in v.split(".")) for v in
-                  re.findall(r"GLIBC_(\d+\.\d+(?:\.\d+)?)", symbols)}
+        symbols = subprocess.run(
+            ["objdump", "-T", str(path)], capture_output=True, text=True, check=False
+        ).stdout
+        found |= {
+            tuple(int(p) for p in v.split("."))
+            for v in re.findall(r"GLIBC_(\d+\.\d+(?:\.\d+)?)", symbols)
+        }
     return ".".join(map(str, max(found))) if found else "2.31"
 
 
@@ -87,8 +98,10 @@ def build(dist: Path) -> Path:
         applications.mkdir(parents=True)
         shutil.copy(HERE / "bgdesk.desktop", applications / "bgdesk.desktop")
         icons = stage / "usr" / "share" / "icons" / "hicolor"
-        for folder, source in (("scalable", ROOT / "resources" / "bgdesk.svg"),
-                               ("256x256", HERE / "bgdesk-256.png")):
+        for folder, source in (
+            ("scalable", ROOT / "resources" / "bgdesk.svg"),
+            ("256x256", HERE / "bgdesk-256.png"),
+        ):
             (icons / folder / "apps").mkdir(parents=True)
             shutil.copy(source, icons / folder / "apps" / f"bgdesk{source.suffix}")
         size_kib = sum(p.lstat().st_size for p in stage.rglob("*") if not p.is_dir()) // 1024

@@ -54,8 +54,11 @@ def serve(home: Paths) -> Iterator[ServeFactory]:
         values = Settings()
         for name, value in settings.items():
             values.set(name, value)
-        core = (Core(home, values, FakeEngine(), KeyringSecretStore()) if fake
-                else build_core(home, values))
+        core = (
+            Core(home, values, FakeEngine(), KeyringSecretStore())
+            if fake
+            else build_core(home, values)
+        )
         core.webhooks.backoff = 0.2
         core.webhooks.poll = 0.1
         server = ApiServer(core, "127.0.0.1", 0)

@@ -25,8 +25,9 @@ from tests.conftest import FakeEngine, Receiver, decode, photo
 def test_submit_poll_download(serve: ServeFactory) -> None:
     served = serve()
     with served.client() as client:
-        answer = client.post("/api/v1/remove-bg",
-                             files={"image_file": ("astronaut.jpg", photo("astronaut"))})
+        answer = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("astronaut.jpg", photo("astronaut"))}
+        )
         assert answer.status_code == 202
         accepted = answer.json()
         assert set(accepted) == {"jobId", "status", "createdAt", "estimatedCompletionTime"}
@@ -49,22 +50,32 @@ def test_image_url_and_options_urlencoded(serve: ServeFactory, receiver: Receive
     served = serve(allow_private_urls=True)
     receiver.files["/photos/coffee.jpg"] = (photo("coffee"), "image/jpeg")
     with served.client() as client:
-        answer = client.post("/api/v1/remove-bg", data={
-            "image_url": f"{receiver.url}/redirect/photos/coffee.jpg", "format": "jpg",
-            "bg_color": "#ff0000", "crop": "true"})
+        answer = client.post(
+            "/api/v1/remove-bg",
+            data={
+                "image_url": f"{receiver.url}/redirect/photos/coffee.jpg",
+                "format": "jpg",
+                "bg_color": "#ff0000",
+                "crop": "true",
+            },
+        )
         assert answer.status_code == 202, answer.text
         done = served.wait(client, answer.json()["jobId"])
     image = decode(httpx_get(done["outputUrl"]).content)
     assert image.format == "JPEG" and image.width < 600
 
 
-def test_webhook_is_signed_and_retried_until_delivered(serve: ServeFactory,
-                                                       receiver: Receiver) -> None:
+def test_webhook_is_signed_and_retried_until_delivered(
+    serve: ServeFactory, receiver: Receiver
+) -> None:
     served = serve()
     receiver.fail_first = 2
     with served.client() as client:
-        job_id = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))},
-                             data={"webhook_url": f"{receiver.url}/hook"}).json()["jobId"]
+        job_id = client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("c.jpg", photo("coffee"))},
+            data={"webhook_url": f"{receiver.url}/hook"},
+        ).json()["jobId"]
         assert receiver.arrived.wait(60), "the webhook never arrived"
     headers, body = receiver.posts[-1]
     payload = json.loads(body)
@@ -76,8 +87,12 @@ def test_webhook_is_signed_and_retried_until_delivered(serve: ServeFactory,
     assert httpx_get(payload["outputUrl"]).status_code == 200
     delivery = WebhookDelivery.get(WebhookDelivery.job == served.core.jobs.get(job_id))
     assert (delivery.status, delivery.attempts) == ("delivered", 3)
-    codes = [a.status_code for a in WebhookAttempt.select().where(
-        WebhookAttempt.delivery == delivery).order_by(WebhookAttempt.id)]
+    codes = [
+        a.status_code
+        for a in WebhookAttempt.select()
+        .where(WebhookAttempt.delivery == delivery)
+        .order_by(WebhookAttempt.id)
+    ]
     assert codes == [503, 503, 200]
 
 
@@ -87,24 +102,37 @@ def test_bad_requests_are_400_and_free(serve: ServeFactory) -> None:
     Image.new("RGB", (4, 4)).save(gif, "GIF")
     cases = {
         "no image": {},
-        "both": {"files": {"image_file": ("a.jpg", photo("coffee"))},
-                 "data": {"image_url": "http://example.com/a.jpg"}},
+        "both": {
+            "files": {"image_file": ("a.jpg", photo("coffee"))},
+            "data": {"image_url": "http://example.com/a.jpg"},
+        },
         "not an image": {"files": {"image_file": ("a.jpg", b"just text")}},
         "unsupported": {"files": {"image_file": ("a.gif", gif.getvalue())}},
         "truncated": {"files": {"image_file": ("a.jpg", photo("astronaut")[:5000])}},
         "oversize": {"files": {"image_file": ("a.jpg", b"\xff" * 3_500_000)}},
         "bad url": {"data": {"image_url": "ftp://example.com/a.jpg"}},
         "private url": {"data": {"image_url": "http://127.0.0.1:9/a.jpg"}},
-        "bad option": {"files": {"image_file": ("a.jpg", photo("coffee"))},
-                       "data": {"format": "gif"}},
-        "bad colour": {"files": {"image_file": ("a.jpg", photo("coffee"))},
-                       "data": {"bg_color": "plaid"}},
-        "unknown model": {"files": {"image_file": ("a.jpg", photo("coffee"))},
-                          "data": {"model": "nope"}},
+        "bad option": {
+            "files": {"image_file": ("a.jpg", photo("coffee"))},
+            "data": {"format": "gif"},
+        },
+        "bad colour": {
+            "files": {"image_file": ("a.jpg", photo("coffee"))},
+            "data": {"bg_color": "plaid"},
+        },
+        "unknown model": {
+            "files": {"image_file": ("a.jpg", photo("coffee"))},
+            "data": {"model": "nope"},
+        },
     }
-    expected_codes = {"not an image": "not_an_image", "unsupported": "unsupported_format",
-                      "truncated": "truncated_image", "oversize": "image_too_large",
-                      "bad url": "invalid_url", "private url": "invalid_url"}
+    expected_codes = {
+        "not an image": "not_an_image",
+        "unsupported": "unsupported_format",
+        "truncated": "truncated_image",
+        "oversize": "image_too_large",
+        "bad url": "invalid_url",
+        "private url": "invalid_url",
+    }
     with served.client() as client:
         for name, request in cases.items():
             answer = client.post("/api/v1/remove-bg", **request)
@@ -121,16 +149,21 @@ def test_streamed_body_over_the_limit_is_cut_short(serve: ServeFactory) -> None:
 
     def body():
         nonlocal sent
-        yield (b'--x\r\nContent-Disposition: form-data; name="image_file"; filename="big.jpg"'
-               b"\r\nContent-Type: image/jpeg\r\n\r\n")
+        yield (
+            b'--x\r\nContent-Disposition: form-data; name="image_file"; filename="big.jpg"'
+            b"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
         chunk = b"\0" * (1 << 20)
         while sent < 2 << 30:
             sent += len(chunk)
             yield chunk
 
     with served.client() as client:
-        answer = client.post("/api/v1/remove-bg", content=body(),
-                             headers={"Content-Type": "multipart/form-data; boundary=x"})
+        answer = client.post(
+            "/api/v1/remove-bg",
+            content=body(),
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "image_too_large"
     assert sent < 64 << 20, f"the server read {sent >> 20} MiB before refusing"
 
@@ -164,8 +197,12 @@ def test_no_credits_is_402_and_nothing_queued(serve: ServeFactory) -> None:
         assert answer.status_code == 402
         assert answer.json()["error"]["code"] == "insufficient_credits"
         account = client.get("/api/v1/account").json()
-        assert account == {"name": "broke", "status": "active", "credits": 0,
-                           "webhookSecret": broke.webhook_secret}
+        assert account == {
+            "name": "broke",
+            "status": "active",
+            "credits": 0,
+            "webhookSecret": broke.webhook_secret,
+        }
     assert Job.select().count() == 0 and not list(served.core.paths.uploads_dir.iterdir())
 
 
@@ -173,8 +210,9 @@ def test_jobs_of_other_accounts_are_not_found(serve: ServeFactory) -> None:
     served = serve()
     other = served.core.accounts.create("other", credits=1)
     with served.client() as client:
-        job_id = client.post("/api/v1/remove-bg",
-                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        job_id = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))}
+        ).json()["jobId"]
         assert client.get("/api/v1/jobs/nonexistent").status_code == 404
     with served.client(served.core.keys.create(other).plaintext) as client:
         answer = client.get(f"/api/v1/jobs/{job_id}")
@@ -183,13 +221,15 @@ def test_jobs_of_other_accounts_are_not_found(serve: ServeFactory) -> None:
         assert client.get("/api/v1/jobs").json()["total"] == 0
 
 
-def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory,
-                                                receiver: Receiver) -> None:
+def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory, receiver: Receiver) -> None:
     served = serve(run_jobs=False)
     owner = served.core.accounts.owner()
     with served.client() as client:
-        job_id = client.post("/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))},
-                             data={"webhook_url": f"{receiver.url}/hook"}).json()["jobId"]
+        job_id = client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("c.jpg", photo("coffee"))},
+            data={"webhook_url": f"{receiver.url}/hook"},
+        ).json()["jobId"]
         upload_path(served.core, job_id).unlink()  # the input vanishes before the job runs
         served.core.start()
         failed = served.wait(client, job_id)
@@ -210,8 +250,9 @@ def test_failed_job_is_refunded_once_and_listed(serve: ServeFactory,
 def test_delete_removes_the_output(serve: ServeFactory) -> None:
     served = serve()
     with served.client() as client:
-        job_id = client.post("/api/v1/remove-bg",
-                             files={"image_file": ("c.jpg", photo("coffee"))}).json()["jobId"]
+        job_id = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("c.jpg", photo("coffee"))}
+        ).json()["jobId"]
         done = served.wait(client, job_id)
         answer = client.delete(f"/api/v1/jobs/{job_id}")
         assert answer.status_code == 200 and answer.json() == {"jobId": job_id, "deleted": True}
@@ -233,8 +274,7 @@ def test_eight_clients_two_hundred_jobs_fifty_credits(serve: ServeFactory) -> No
     def client_loop() -> None:
         with served.client(key) as client:
             for _ in range(25):
-                answer = client.post("/api/v1/remove-bg",
-                                     files={"image_file": ("cat.png", small)})
+                answer = client.post("/api/v1/remove-bg", files={"image_file": ("cat.png", small)})
                 with lock:
                     codes.append(answer.status_code)
                     if answer.status_code == 202:
@@ -256,11 +296,25 @@ def test_eight_clients_two_hundred_jobs_fifty_credits(serve: ServeFactory) -> No
 def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
     served = serve(fake=True)
     schema = httpx_get(f"{served.url}/openapi.json").json()
-    assert {"/api/v1/remove-bg", "/api/v1/jobs/{job_id}", "/api/v1/jobs", "/api/v1/account",
-            "/outputs/{token}/{filename}"} <= set(schema["paths"])
+    assert {
+        "/api/v1/remove-bg",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs",
+        "/api/v1/account",
+        "/outputs/{token}/{filename}",
+    } <= set(schema["paths"])
     form = json.dumps(schema["components"])
-    for option in ("image_file", "image_url", "webhook_url", "format", "bg_color", "crop",
-                   "crop_margin", "mask_only", "model"):
+    for option in (
+        "image_file",
+        "image_url",
+        "webhook_url",
+        "format",
+        "bg_color",
+        "crop",
+        "crop_margin",
+        "mask_only",
+        "model",
+    ):
         assert option in form
     page = httpx_get(f"{served.url}/docs")
     assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
@@ -270,8 +324,14 @@ def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
 
 def test_owed_webhook_is_delivered_after_a_restart(home: Paths, receiver: Receiver) -> None:
     before = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
-    job = before.jobs.submit_upload(before.accounts.owner(), photo("coffee"), "c.jpg", "api",
-                                    OutputOptions(), webhook_url=f"{receiver.url}/hook")
+    job = before.jobs.submit_upload(
+        before.accounts.owner(),
+        photo("coffee"),
+        "c.jpg",
+        "api",
+        OutputOptions(),
+        webhook_url=f"{receiver.url}/hook",
+    )
     before.runner.run_until_idle()  # the job ends; the app stops before the webhook is sent
     before.close()
     assert not receiver.posts
@@ -288,9 +348,12 @@ def test_owed_webhook_is_delivered_after_a_restart(home: Paths, receiver: Receiv
 def test_a_cutout_with_no_clear_subject_carries_a_warning(serve: ServeFactory) -> None:
     served = serve()
     with served.client() as client:
-        jobs = {name: client.post("/api/v1/remove-bg", files={
-            "image_file": (f"{name}.jpg", photo(name, (320, 240)))}).json()["jobId"]
-            for name in ("grass", "astronaut")}
+        jobs = {
+            name: client.post(
+                "/api/v1/remove-bg", files={"image_file": (f"{name}.jpg", photo(name, (320, 240)))}
+            ).json()["jobId"]
+            for name in ("grass", "astronaut")
+        }
         grass, astronaut = (served.wait(client, jobs[name]) for name in ("grass", "astronaut"))
     assert grass["status"] == "completed" and grass["warning"].startswith("No clear subject")
     assert astronaut["status"] == "completed" and "warning" not in astronaut

@@ -18,9 +18,12 @@ OBJECT = re.compile(r"^#### .*\((\w+)\)$", re.M)
 def sections(pattern: re.Pattern[str], text: str) -> dict[tuple[str, ...], str]:
     """Each heading's groups, and the text up to the next heading."""
     found = list(pattern.finditer(text))
-    return {match.groups(): text[match.end():found[n + 1].start() if n + 1 < len(found)
-                                 else len(text)].split("\n#")[0]
-            for n, match in enumerate(found)}
+    return {
+        match.groups(): text[
+            match.end() : found[n + 1].start() if n + 1 < len(found) else len(text)
+        ].split("\n#")[0]
+        for n, match in enumerate(found)
+    }
 
 
 def table_fields(text: str) -> set[str]:
@@ -35,12 +38,14 @@ def test_every_endpoint_and_field_is_documented_and_exists(fake_core: Core) -> N
     schema = create_app(fake_core).openapi()
     text = DOC.read_text(encoding="utf-8")
     documented = sections(ENDPOINT, text)
-    served = {(verb.upper(), shape(path)) for path, ops in schema["paths"].items()
-              for verb in ops}
+    served = {(verb.upper(), shape(path)) for path, ops in schema["paths"].items() for verb in ops}
     assert {(verb, shape(path)) for verb, path in documented} == served
     submit = documented[("POST", "/api/v1/remove-bg")]
-    body = next(s for name, s in schema["components"]["schemas"].items()
-                if name.startswith("Body_remove_background"))
+    body = next(
+        s
+        for name, s in schema["components"]["schemas"].items()
+        if name.startswith("Body_remove_background")
+    )
     assert table_fields(submit) == set(body["properties"])
     objects = sections(OBJECT, text)
     assert objects, "the objects are documented"

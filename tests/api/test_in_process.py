@@ -25,8 +25,9 @@ class InProcess(httpx.BaseTransport):
         async def send() -> httpx.Response:
             response = await self.asgi.handle_async_request(request)
             body = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers,
-                                  content=body, request=request)
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=body, request=request
+            )
 
         return asyncio.run(send())
 
@@ -34,14 +35,20 @@ class InProcess(httpx.BaseTransport):
 @pytest.fixture
 def client(fake_core: Core) -> Iterator[httpx.Client]:
     key = fake_core.keys.create(fake_core.accounts.owner()).plaintext
-    with httpx.Client(transport=InProcess(create_app(fake_core)), base_url="http://bgdesk",
-                      headers={"Authorization": f"Bearer {key}"}) as session:
+    with httpx.Client(
+        transport=InProcess(create_app(fake_core)),
+        base_url="http://bgdesk",
+        headers={"Authorization": f"Bearer {key}"},
+    ) as session:
         yield session
 
 
 def submit(client: httpx.Client, **fields: str) -> httpx.Response:
-    return client.post("/api/v1/remove-bg", data=fields,
-                       files={"image_file": ("coffee.jpg", photo("coffee", (64, 48)))})
+    return client.post(
+        "/api/v1/remove-bg",
+        data=fields,
+        files={"image_file": ("coffee.jpg", photo("coffee", (64, 48)))},
+    )
 
 
 def test_submit_poll_and_download(client: httpx.Client, fake_core: Core) -> None:
@@ -62,11 +69,17 @@ def test_submit_poll_and_download(client: httpx.Client, fake_core: Core) -> None
 def test_refusals_cost_nothing_and_say_which(client: httpx.Client, fake_core: Core) -> None:
     cases = [
         (client.post("/api/v1/remove-bg"), 400, "invalid_request"),
-        (client.post("/api/v1/remove-bg", files={"image_file": ("x.jpg", b"not an image")}),
-         400, "not_an_image"),
+        (
+            client.post("/api/v1/remove-bg", files={"image_file": ("x.jpg", b"not an image")}),
+            400,
+            "not_an_image",
+        ),
         (submit(client, format="gif"), 400, "invalid_option"),
-        (client.get("/api/v1/account", headers={"Authorization": "Bearer sk_live_nope"}), 401,
-         "invalid_api_key"),
+        (
+            client.get("/api/v1/account", headers={"Authorization": "Bearer sk_live_nope"}),
+            401,
+            "invalid_api_key",
+        ),
         (client.get("/api/v1/jobs/unknown"), 404, "not_found"),
     ]
     for answer, status, code in cases:
@@ -75,8 +88,9 @@ def test_refusals_cost_nothing_and_say_which(client: httpx.Client, fake_core: Co
     assert client.get("/api/v1/account").json()["credits"] == 100
 
 
-def test_no_credits_is_402_and_a_failed_job_is_refunded(client: httpx.Client,
-                                                        fake_core: Core) -> None:
+def test_no_credits_is_402_and_a_failed_job_is_refunded(
+    client: httpx.Client, fake_core: Core
+) -> None:
     assert isinstance(fake_core.engine, FakeEngine)
     fake_core.engine.fail = True
     job_id = submit(client).json()["jobId"]

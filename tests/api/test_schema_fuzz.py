@@ -17,8 +17,7 @@ from bgdesk.settings import Settings
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, models_dir) -> Iterator[tuple[str, str]]:
-    core: Core = build_core(Paths.under(tmp_path_factory.mktemp("fuzz"), models_dir),
-                            Settings())
+    core: Core = build_core(Paths.under(tmp_path_factory.mktemp("fuzz"), models_dir), Settings())
     server = ApiServer(core, "127.0.0.1", 0)
     server.start()
     core.start()
@@ -36,12 +35,14 @@ def test_no_generated_request_causes_a_server_error(served: tuple[str, str]) -> 
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def no_server_error(case) -> None:
             response = case.call(base_url=url, headers={"Authorization": f"Bearer {key}"})
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                f"{response.text[:300]}")
+                f"{response.text[:300]}"
+            )
 
         no_server_error()

@@ -25,8 +25,13 @@ from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 
 def bgdesk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bgdesk", *args], capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bgdesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_remove_astronaut_gives_an_rgba_cutout(home: Paths, tmp_path: Path) -> None:
@@ -47,8 +52,17 @@ def test_folder_with_bad_files_names_each_failure(home: Paths, tmp_path: Path, c
     (folder / "sub" / "coffee.jpg").write_bytes(photo("coffee"))
     (folder / "notes.jpg").write_text("not a photo")
     (folder / "empty.png").write_bytes(b"")
-    code = main(["remove", str(folder), str(tmp_path / "missing.jpg"), "-o",
-                 str(tmp_path / "out"), "--format", "webp"])
+    code = main(
+        [
+            "remove",
+            str(folder),
+            str(tmp_path / "missing.jpg"),
+            "-o",
+            str(tmp_path / "out"),
+            "--format",
+            "webp",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert decode((tmp_path / "out" / "sub" / "coffee.webp").read_bytes()).mode == "RGBA"
@@ -87,12 +101,14 @@ def test_accounts_keys_and_credits(home: Paths, capsys) -> None:
     assert "No account 'nobody'" in capsys.readouterr().err
 
 
-def test_out_of_credits_is_explained_and_costs_nothing(fake_core: Core, tmp_path: Path,
-                                                       capsys) -> None:
+def test_out_of_credits_is_explained_and_costs_nothing(
+    fake_core: Core, tmp_path: Path, capsys
+) -> None:
     owner = fake_core.accounts.owner()
     for _ in range(100):
-        fake_core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "desktop",
-                                     OutputOptions())
+        fake_core.jobs.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", "desktop", OutputOptions()
+        )
     fake_core.runner.run_until_idle()
     source = tmp_path / "coffee.jpg"
     source.write_bytes(photo("coffee"))
@@ -114,15 +130,19 @@ def test_bare_command_and_open_open_the_window(home: Paths) -> None:
     assert opened == [[], ["a.jpg", "folder"], [str(home.data_dir)]]
 
 
-def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,
-                                                                  tmp_path: Path) -> None:
+def test_killed_mid_batch_then_restarted_every_job_completes_once(
+    home: Paths, tmp_path: Path
+) -> None:
     folder, out = tmp_path / "batch", tmp_path / "out"
     folder.mkdir()
     names = ["astronaut", "coffee", "chelsea", "rocket"] * 3
     for index, name in enumerate(names):
         (folder / f"{index:02d}-{name}.jpg").write_bytes(photo(name, (480, 360)))
-    process = subprocess.Popen([sys.executable, "-m", "bgdesk", "remove", str(folder), "-o",
-                                str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bgdesk", "remove", str(folder), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 2:
         time.sleep(0.05)
@@ -143,7 +163,8 @@ def test_killed_mid_batch_then_restarted_every_job_completes_once(home: Paths,
         assert kinds == ["charge"], f"{job.input_name} was charged {kinds}"
         assert decode(Path(job.output_path).read_bytes()).mode == "RGBA"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{i:02d}-{n}.png" for i, n in enumerate(names)), "no partial files are left"
+        f"{i:02d}-{n}.png" for i, n in enumerate(names)
+    ), "no partial files are left"
     db.close()
 
 
@@ -161,13 +182,15 @@ def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, cap
 
 
 def test_open_shows_the_window_runs_the_photos_serves_the_api_and_quits_cleanly(
-        home: Paths, tmp_path: Path) -> None:
+    home: Paths, tmp_path: Path
+) -> None:
     port = serve_on_free_port(home.settings_file)
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
     environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
-    with serving([sys.executable, "-m", "bgdesk", "open", str(source)], environment,
-                 port) as process:
+    with serving(
+        [sys.executable, "-m", "bgdesk", "open", str(source)], environment, port
+    ) as process:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (tmp_path / "rocket-nobg.png").exists():
             time.sleep(0.1)
@@ -180,8 +203,9 @@ def test_open_shows_the_window_runs_the_photos_serves_the_api_and_quits_cleanly(
 
 def test_serve_stops_gracefully_on_sigterm(home: Paths) -> None:
     port = free_port()
-    with serving([sys.executable, "-m", "bgdesk", "serve", "--port", str(port)], os.environ,
-                 port) as process:
+    with serving(
+        [sys.executable, "-m", "bgdesk", "serve", "--port", str(port)], os.environ, port
+    ) as process:
         errors = terminate(process)
     assert process.returncode == 0 and "Traceback" not in errors, errors
 
@@ -200,8 +224,9 @@ def test_remove_says_which_cutouts_to_check(home: Paths, tmp_path: Path, capsys)
     assert "CHECK" not in out.replace(f"CHECK {tmp_path / 'grass-nobg.png'}", "")
 
 
-def test_a_folder_run_again_does_not_cut_out_its_own_cutouts(home: Paths, tmp_path: Path,
-                                                             capsys) -> None:
+def test_a_folder_run_again_does_not_cut_out_its_own_cutouts(
+    home: Paths, tmp_path: Path, capsys
+) -> None:
     folder = tmp_path / "shoot"
     folder.mkdir()
     (folder / "chelsea.jpg").write_bytes(photo("chelsea", (300, 200)))

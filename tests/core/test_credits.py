@@ -25,8 +25,9 @@ def test_eight_threads_two_hundred_jobs_fifty_credits(fake_core: Core) -> None:
     def submit(count: int) -> None:
         for _ in range(count):
             try:
-                job = fake_core.jobs.submit_upload(account, SMALL, "cat.png", "api",
-                                                   OutputOptions())
+                job = fake_core.jobs.submit_upload(
+                    account, SMALL, "cat.png", "api", OutputOptions()
+                )
                 with lock:
                     accepted.append(job.public_id)
             except InsufficientCredits as exc:

@@ -19,8 +19,16 @@ from tests.conftest import Receiver, photo
 OPEN = FetchLimits(max_bytes=5_000_000, timeout=5, max_redirects=2, allow_private=True)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/a.jpg", "not a url", "http://",
-                                 "http://exa mple.com/a.jpg", "http://[::1/a.jpg"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/a.jpg",
+        "not a url",
+        "http://",
+        "http://exa mple.com/a.jpg",
+        "http://[::1/a.jpg",
+    ],
+)
 def test_malformed_urls_are_refused(url: str) -> None:
     with pytest.raises(InvalidUrl):
         ImageFetcher(OPEN).fetch(url)
@@ -68,8 +76,9 @@ def resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) ->
 CLOSED = FetchLimits(max_bytes=5_000_000, timeout=2, max_redirects=2, allow_private=False)
 
 
-def test_the_checked_address_is_the_one_fetched_from(receiver: Receiver,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_checked_address_is_the_one_fetched_from(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """DNS rebinding: a name that answers a public address to the check and loopback to
     the fetch must not reach the loopback server."""
     receiver.files["/a.jpg"] = (photo("coffee"), "image/jpeg")
@@ -80,8 +89,9 @@ def test_the_checked_address_is_the_one_fetched_from(receiver: Receiver,
     assert asked == ["rebind.test"] and receiver.gets == []
 
 
-def test_a_pinned_fetch_names_the_host_it_asked_for(receiver: Receiver,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pinned_fetch_names_the_host_it_asked_for(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     receiver.files["/a.jpg"] = (photo("coffee"), "image/jpeg")
     port = receiver.url.rsplit(":", 1)[1]
     resolving(monkeypatch, {"photos.test": ["127.0.0.1"]})
@@ -123,7 +133,8 @@ class TlsPhoto(BaseHTTPRequestHandler):
 
 
 def test_https_stays_verified_against_the_name_when_pinned(
-        tls_photos: tuple[str, ssl.SSLContext]) -> None:
+    tls_photos: tuple[str, ssl.SSLContext],
+) -> None:
     port, trusted = tls_photos
     fetcher = ImageFetcher(CLOSED, verify=trusted)
     data, _ = fetcher.fetch(f"https://photos.test:{port}/a.jpg")

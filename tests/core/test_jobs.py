@@ -28,8 +28,11 @@ from tests.conftest import FakeEngine, decode, photo
 
 def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    for bad, error in [(b"", NotAnImage), (b"plain text", NotAnImage),
-                       (photo("astronaut")[:3000], TruncatedImage)]:
+    for bad, error in [
+        (b"", NotAnImage),
+        (b"plain text", NotAnImage),
+        (photo("astronaut")[:3000], TruncatedImage),
+    ]:
         with pytest.raises(error):
             fake_core.jobs.submit_upload(owner, bad, "x.jpg", "api", OutputOptions())
     assert fake_core.ledger.balance(owner) == 100
@@ -40,8 +43,9 @@ def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> Non
 def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
     for name in ["../../etc/passwd.jpg", "photo.j\x00pg", "x." + "a" * 300, ""]:
-        job = fake_core.jobs.submit_upload(owner, photo("coffee", (60, 40)), name, "api",
-                                           OutputOptions())
+        job = fake_core.jobs.submit_upload(
+            owner, photo("coffee", (60, 40)), name, "api", OutputOptions()
+        )
         assert Path(job.input_path).parent == fake_core.paths.uploads_dir
         assert Path(job.input_path).is_file()
 
@@ -72,12 +76,21 @@ def test_other_accounts_job_is_not_found(fake_core: Core) -> None:
 
 def test_finished_job_with_webhook_owes_one_delivery(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api",
-                                       OutputOptions(), webhook_url="http://127.0.0.1:1/hook")
+    job = fake_core.jobs.submit_upload(
+        owner,
+        photo("coffee"),
+        "c.jpg",
+        "api",
+        OutputOptions(),
+        webhook_url="http://127.0.0.1:1/hook",
+    )
     fake_core.runner.run_until_idle()
     delivery = WebhookDelivery.get(WebhookDelivery.job == job.id)
     assert (delivery.event, delivery.status, delivery.url) == (
-        "completed", "pending", "http://127.0.0.1:1/hook")
+        "completed",
+        "pending",
+        "http://127.0.0.1:1/hook",
+    )
 
 
 def test_delete_removes_the_output_but_not_while_running(fake_core: Core) -> None:
@@ -116,8 +129,12 @@ def test_parallel_workers_run_every_job_once(home) -> None:
     settings.set("parallel_jobs", 3)
     core = Core(home, settings, FakeEngine(), KeyringSecretStore())
     owner = core.accounts.owner()
-    jobs = [core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api",
-                                    OutputOptions()).public_id for _ in range(30)]
+    jobs = [
+        core.jobs.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+        ).public_id
+        for _ in range(30)
+    ]
     core.start()
     try:
         for _ in range(400):
@@ -133,11 +150,15 @@ def test_parallel_workers_run_every_job_once(home) -> None:
 
 def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
     owner = core.accounts.owner()
-    job = core.jobs.submit_upload(owner, photo("astronaut"), "astronaut.jpg", "desktop",
-                                  OutputOptions())
+    job = core.jobs.submit_upload(
+        owner, photo("astronaut"), "astronaut.jpg", "desktop", OutputOptions()
+    )
     core.runner.run_until_idle()
-    for suffix, kind, mode in ((".png", "PNG", "RGBA"), (".webp", "WEBP", "RGBA"),
-                               (".jpeg", "JPEG", "RGB")):
+    for suffix, kind, mode in (
+        (".png", "PNG", "RGBA"),
+        (".webp", "WEBP", "RGBA"),
+        (".jpeg", "JPEG", "RGB"),
+    ):
         target = core.jobs.export(job.public_id, tmp_path / f"out{suffix}")
         image = decode(target.read_bytes())
         assert (image.format, image.mode, image.size) == (kind, mode, (512, 512))
@@ -152,8 +173,7 @@ def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
 def test_a_failed_job_can_be_retried_as_a_new_charge(fake_core: Core) -> None:
     fake_core.engine.fail = True  # type: ignore[attr-defined]
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "desktop",
-                                       OutputOptions())
+    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "desktop", OutputOptions())
     fake_core.runner.run_until_idle()
     fake_core.engine.fail = False  # type: ignore[attr-defined]
     again = fake_core.jobs.retry(job.public_id)
@@ -166,8 +186,12 @@ def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Cor
     owner = fake_core.accounts.owner()
     fake_core.runner.start()
     fake_core.runner.stop()
-    ids = [fake_core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api",
-                                        OutputOptions()).public_id for _ in range(2)]
+    ids = [
+        fake_core.jobs.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+        ).public_id
+        for _ in range(2)
+    ]
     assert fake_core.jobs.unfinished() == (0, 2)
     fake_core.runner.start()
     for _ in range(250):
@@ -179,8 +203,14 @@ def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Cor
 
 def test_a_waiting_job_can_be_cancelled_once_and_is_refunded(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, photo("coffee", (64, 48)), "c.jpg", "desktop",
-                                       OutputOptions(), webhook_url="http://127.0.0.1:9/hook")
+    job = fake_core.jobs.submit_upload(
+        owner,
+        photo("coffee", (64, 48)),
+        "c.jpg",
+        "desktop",
+        OutputOptions(),
+        webhook_url="http://127.0.0.1:9/hook",
+    )
     assert fake_core.ledger.balance(owner) == 99
     cancelled = fake_core.jobs.cancel(job.public_id)
     assert (cancelled.status, cancelled.error_code) == ("failed", "cancelled")
@@ -190,8 +220,9 @@ def test_a_waiting_job_can_be_cancelled_once_and_is_refunded(fake_core: Core) ->
     assert fake_core.ledger.balance(owner) == 100, "refunded once"
     assert fake_core.jobs.claim_next() is None, "nothing left to run"
     assert WebhookDelivery.select().where(WebhookDelivery.event == "failed").count() == 1
-    running = fake_core.jobs.submit_upload(owner, photo("coffee", (64, 48)), "d.jpg",
-                                           "desktop", OutputOptions())
+    running = fake_core.jobs.submit_upload(
+        owner, photo("coffee", (64, 48)), "d.jpg", "desktop", OutputOptions()
+    )
     assert fake_core.jobs.claim_next() is not None
     with pytest.raises(Conflict):
         fake_core.jobs.cancel(running.public_id)

@@ -10,8 +10,9 @@ from bgdesk.storage.models import ApiKey
 from tests.conftest import MemoryKeyring
 
 
-def test_key_is_hashed_at_rest_and_kept_in_the_keyring(fake_core: Core,
-                                                       memory_keyring: MemoryKeyring) -> None:
+def test_key_is_hashed_at_rest_and_kept_in_the_keyring(
+    fake_core: Core, memory_keyring: MemoryKeyring
+) -> None:
     new = fake_core.keys.create(fake_core.accounts.owner(), "laptop script")
     assert new.plaintext.startswith("sk_live_") and len(new.plaintext) >= 8 + 32
     assert new.in_keyring and new.plaintext in memory_keyring.passwords.values()
@@ -26,8 +27,15 @@ def test_authenticate(fake_core: Core) -> None:
     new = fake_core.keys.create(owner)
     assert fake_core.keys.authenticate(f"Bearer {new.plaintext}").id == owner.id
     assert ApiKey.get_by_id(new.key.id).last_used_at is not None
-    for header in [None, "", "Basic abc", "Bearer", "Bearer sk_live_unknown" + "x" * 40,
-                   new.plaintext, f"Bearer {new.plaintext}x"]:
+    for header in [
+        None,
+        "",
+        "Basic abc",
+        "Bearer",
+        "Bearer sk_live_unknown" + "x" * 40,
+        new.plaintext,
+        f"Bearer {new.plaintext}x",
+    ]:
         with pytest.raises(AuthenticationFailed):
             fake_core.keys.authenticate(header)
 

@@ -15,8 +15,14 @@ def frozen(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture
 def app_env(tmp_path: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("BGDESK_", "PYTHON", "VIRTUAL_ENV"))}
-    env |= {"BGDESK_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
-            "PATH": "/usr/bin:/bin"}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BGDESK_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    env |= {
+        "BGDESK_HOME": str(tmp_path / "home"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "PATH": "/usr/bin:/bin",
+    }
     return env

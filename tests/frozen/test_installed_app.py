@@ -26,8 +26,9 @@ from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 
 def bgdesk(frozen: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(frozen), *args], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [str(frozen), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture
@@ -50,9 +51,9 @@ def test_the_default_model_comes_inside_the_app(frozen: Path, app_env: dict[str,
     assert bgdesk(frozen, app_env, "models", "verify").stdout.strip() == "u2netp: ok"
 
 
-def test_remove_gives_the_same_cutout_as_the_source_tree(frozen: Path, app_env: dict[str, str],
-                                                         astronaut: Path,
-                                                         models_dir: Path) -> None:
+def test_remove_gives_the_same_cutout_as_the_source_tree(
+    frozen: Path, app_env: dict[str, str], astronaut: Path, models_dir: Path
+) -> None:
     result = bgdesk(frozen, app_env, "remove", str(astronaut))
     assert result.returncode == 0, result.stderr
     frozen_cutout = decode((astronaut.parent / "astronaut-nobg.png").read_bytes())
@@ -80,13 +81,18 @@ def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) ->
     url, key = served
     auth = {"Authorization": f"Bearer {key}"}
     assert httpx.post(f"{url}/api/v1/remove-bg").status_code == 401
-    answer = httpx.post(f"{url}/api/v1/remove-bg", headers=auth,
-                        files={"image_file": ("astronaut.jpg", astronaut.read_bytes())})
+    answer = httpx.post(
+        f"{url}/api/v1/remove-bg",
+        headers=auth,
+        files={"image_file": ("astronaut.jpg", astronaut.read_bytes())},
+    )
     assert answer.status_code == 202, answer.text
     job_id = answer.json()["jobId"]
     deadline = time.monotonic() + 60
-    while (status := httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=auth).json())[
-            "status"] in ("queued", "processing") and time.monotonic() < deadline:
+    while (status := httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=auth).json())["status"] in (
+        "queued",
+        "processing",
+    ) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert status["status"] == "completed", status
     download = httpx.get(status["outputUrl"])
@@ -95,8 +101,9 @@ def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) ->
     assert httpx.get(f"{url}/docs").status_code == 200
 
 
-def test_the_window_opens_runs_a_photo_and_quits_cleanly(frozen: Path, app_env: dict[str, str],
-                                                         astronaut: Path) -> None:
+def test_the_window_opens_runs_a_photo_and_quits_cleanly(
+    frozen: Path, app_env: dict[str, str], astronaut: Path
+) -> None:
     home = Path(app_env["BGDESK_HOME"])
     port = serve_on_free_port(home / "settings.json")
     cutout = astronaut.with_name("astronaut-nobg.png")

@@ -36,8 +36,21 @@ def display() -> Iterator[tuple[str, Path]]:
     framebuffer.mkdir(exist_ok=True)
     ready, announce = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(announce), "-screen", "0", "1280x800x24", "-nolisten",
-         "tcp", "-fbdir", str(framebuffer)], pass_fds=(announce,), stderr=subprocess.DEVNULL)
+        [
+            "Xvfb",
+            "-displayfd",
+            str(announce),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+            "-fbdir",
+            str(framebuffer),
+        ],
+        pass_fds=(announce,),
+        stderr=subprocess.DEVNULL,
+    )
     os.close(announce)
     announced = b""
     while not announced.endswith(b"\n"):  # Xvfb dies if the pipe closes before its newline
@@ -50,9 +63,19 @@ def display() -> Iterator[tuple[str, Path]]:
     name = f":{number}"
     try:
         # Xvfb names its display once it listens; wait until a client really gets through.
-        wait_for(lambda: subprocess.run(["xdotool", "getdisplaygeometry"], env=os.environ | {
-            "DISPLAY": name}, capture_output=True, check=False).returncode == 0, 20,
-            f"the X display {name}")
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    ["xdotool", "getdisplaygeometry"],
+                    env=os.environ | {"DISPLAY": name},
+                    capture_output=True,
+                    check=False,
+                ).returncode
+                == 0
+            ),
+            20,
+            f"the X display {name}",
+        )
         yield name, framebuffer / "Xvfb_screen0"
     finally:
         server.terminate()
@@ -61,8 +84,14 @@ def display() -> Iterator[tuple[str, Path]]:
 
 
 def xdotool(env: dict[str, str], *args: object) -> str:
-    return subprocess.run(["xdotool", *map(str, args)], env=env, capture_output=True,
-                          text=True, timeout=120, check=True).stdout
+    return subprocess.run(
+        ["xdotool", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
 
 
 def completed_jobs(home: Path) -> int:
@@ -70,8 +99,9 @@ def completed_jobs(home: Path) -> int:
     if not database.exists():
         return 0
     with sqlite3.connect(database) as connection:
-        return int(connection.execute(
-            "SELECT count(*) FROM job WHERE status = 'completed'").fetchone()[0])
+        return int(
+            connection.execute("SELECT count(*) FROM job WHERE status = 'completed'").fetchone()[0]
+        )
 
 
 def resident_mib(pid: int) -> float:
@@ -116,8 +146,8 @@ def soak_chunk(rng: random.Random, box: tuple[int, int, int, int]) -> list[objec
 
 @pytest.mark.slow
 def test_the_installed_window_survives_a_long_session_of_view_events(
-        frozen: Path, app_env: dict[str, str], tmp_path: Path,
-        display: tuple[str, Path]) -> None:
+    frozen: Path, app_env: dict[str, str], tmp_path: Path, display: tuple[str, Path]
+) -> None:
     name, framebuffer = display
     env = app_env | {"DISPLAY": name, "QT_QPA_PLATFORM": "xcb"}
     home = Path(env["BGDESK_HOME"])
@@ -127,10 +157,23 @@ def test_the_installed_window_survives_a_long_session_of_view_events(
     with serving([str(frozen), "open", str(source)], env, port) as process:
         wait_for(lambda: completed_jobs(home) == 1, 120, "the cutout")
         window = xdotool(env, "search", "--sync", "--onlyvisible", "--name", "^bgdesk").split()[0]
-        xdotool(env, "windowmove", window, 0, 0, "windowsize", window, 1200, 760,
-                "windowfocus", "--sync", window)
-        geometry = dict(line.split("=") for line in
-                        xdotool(env, "getwindowgeometry", "--shell", window).split())
+        xdotool(
+            env,
+            "windowmove",
+            window,
+            0,
+            0,
+            "windowsize",
+            window,
+            1200,
+            760,
+            "windowfocus",
+            "--sync",
+            window,
+        )
+        geometry = dict(
+            line.split("=") for line in xdotool(env, "getwindowgeometry", "--shell", window).split()
+        )
         width, height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
         box = (int(width * 0.45), int(height * 0.25), int(width * 0.95), int(height * 0.85))
         xdotool(env, "mousemove", (box[0] + box[2]) // 2, (box[1] + box[3]) // 2, "click", 1)

@@ -41,11 +41,19 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
     with warnings.catch_warnings():  # PySide flags the only constructor Qt 6 offers
         warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        enter = QDragEnterEvent(
+            QPoint(10, 10),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
     assert QApplication.sendEvent(window, enter) and enter.isAccepted()
-    release = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    release = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     assert QApplication.sendEvent(window, release)
-
-

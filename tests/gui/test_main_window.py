@@ -47,8 +47,9 @@ def rows(window: MainWindow) -> list[str]:
     return window.queue.texts()
 
 
-def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: MainWindow,
-                                                                tmp_path: Path) -> None:
+def test_dropped_photos_become_cutouts_in_the_list_and_preview(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     files = [tmp_path / "astronaut.jpg", tmp_path / "coffee.png"]
     files[0].write_bytes(photo("astronaut"))
     files[1].write_bytes(photo("coffee", fmt="PNG"))
@@ -62,8 +63,9 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(qtbot, window: Ma
     assert window.preview.after.hasAlphaChannel()
 
 
-def test_a_dropped_non_image_is_explained_and_free(qtbot, window: MainWindow,
-                                                   tmp_path: Path) -> None:
+def test_a_dropped_non_image_is_explained_and_free(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     refused = [tmp_path / f"{name}.jpg" for name in ("notes", "list", "plan")]
     for path in refused:
         path.write_text("not a photo")
@@ -85,11 +87,16 @@ def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWind
     core = window.core
     key = core.keys.create(core.accounts.owner()).plaintext
     url = window.api_url
-    answer = httpx.post(f"{url}/api/v1/remove-bg", headers={"Authorization": f"Bearer {key}"},
-                        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))})
+    answer = httpx.post(
+        f"{url}/api/v1/remove-bg",
+        headers={"Authorization": f"Bearer {key}"},
+        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))},
+    )
     assert answer.status_code == 202
-    qtbot.waitUntil(lambda: any("rocket.jpg" in r and "api" in r and "Done" in r
-                                for r in rows(window)), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: any("rocket.jpg" in r and "api" in r and "Done" in r for r in rows(window)),
+        timeout=60_000,
+    )
     assert window.credits.text() == "Credits: 99"
 
 
@@ -99,14 +106,19 @@ def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainW
     new = dialog.create_key("laptop script")
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "laptop script"
     assert window.api_url in curl_example(window.api_url, new.plaintext)
-    answer = httpx.get(f"{window.api_url}/api/v1/account",
-                       headers={"Authorization": f"Bearer {new.plaintext}"})
+    answer = httpx.get(
+        f"{window.api_url}/api/v1/account", headers={"Authorization": f"Bearer {new.plaintext}"}
+    )
     assert answer.status_code == 200 and answer.json()["credits"] == 100
     window.core.keys.revoke(new.key.id)
     dialog.refresh()
     assert dialog.table.item(0, 4).text() == "revoked"
-    assert httpx.get(f"{window.api_url}/api/v1/account",
-                     headers={"Authorization": f"Bearer {new.plaintext}"}).status_code == 401
+    assert (
+        httpx.get(
+            f"{window.api_url}/api/v1/account", headers={"Authorization": f"Bearer {new.plaintext}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -123,11 +135,13 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
     assert saved.stat().st_size > 0
 
 
-def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_dialog_saves_and_applies(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     warnings_shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text: warnings_shown.append(text))
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text: warnings_shown.append(text)
+    )
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
     assert dialog.model.currentData() == "u2netp" and dialog.model.currentText() == "u2netp"
@@ -147,8 +161,7 @@ def test_settings_dialog_saves_and_applies(qtbot, window: MainWindow, tmp_path: 
     source = tmp_path / "coffee.jpg"
     source.write_bytes(photo("coffee"))
     drop(window, [source])
-    qtbot.waitUntil(lambda: (tmp_path / "cutouts" / "coffee-nobg.webp").exists(),
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: (tmp_path / "cutouts" / "coffee-nobg.webp").exists(), timeout=60_000)
 
 
 def test_filter_hides_rows_that_do_not_match(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -174,9 +187,9 @@ def test_rows_get_thumbnails_of_the_cutout(qtbot, window: MainWindow, tmp_path: 
     assert item.icon().availableSizes()[0].width() == 56
 
 
-def test_no_credits_asks_to_grant_and_charges_nothing(qtbot, window: MainWindow,
-                                                      tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credits_asks_to_grant_and_charges_nothing(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     CreditEntry.delete().execute()  # the owner's starting grant, gone
     files = [tmp_path / f"{n}.jpg" for n in ("one", "two")]
     for file in files:
@@ -203,7 +216,8 @@ def test_no_credits_asks_to_grant_and_charges_nothing(qtbot, window: MainWindow,
 
 
 def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     window.core.settings.default_model = "u2net"  # in the catalog, not installed
     window.core.apply_settings()
     source = tmp_path / "rocket.jpg"
@@ -216,8 +230,9 @@ def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
     assert Job.select().count() == 0 and window.credits.text() == "Credits: 100"
 
 
-def test_same_names_from_two_folders_do_not_overwrite(qtbot, window: MainWindow,
-                                                      tmp_path: Path) -> None:
+def test_same_names_from_two_folders_do_not_overwrite(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     window.core.settings.output_dir = str(tmp_path / "cutouts")
     sources = []
     for folder, name in (("a", "coffee"), ("b", "chelsea")):
@@ -230,9 +245,9 @@ def test_same_names_from_two_folders_do_not_overwrite(qtbot, window: MainWindow,
     assert written == ["photo-nobg-2.png", "photo-nobg.png"]
 
 
-def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow,
-                                                      tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cutouts_land_beside_their_photos_as_name_nobg(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shoot = tmp_path / "shoot"
     shoot.mkdir()
     (shoot / "chelsea.jpg").write_bytes(photo("chelsea", (300, 200)))
@@ -241,7 +256,10 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     assert len(rows(window)) == 1, "the folder's own cutout is not cut out again"
     assert sorted(p.name for p in shoot.iterdir()) == [
-        "chelsea-nobg-2.png", "chelsea-nobg.png", "chelsea.jpg"]
+        "chelsea-nobg-2.png",
+        "chelsea-nobg.png",
+        "chelsea.jpg",
+    ]
     assert (shoot / "chelsea-nobg.png").read_bytes() == b"an older cutout of the person's"
     assert decode((shoot / "chelsea-nobg-2.png").read_bytes()).mode == "RGBA"
     assert list(window.core.paths.outputs_dir.iterdir()) == []
@@ -256,7 +274,8 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(qtbot, window: MainWindow
 
 
 def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
-        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     image = QImage(120, 80, QImage.Format.Format_RGB32)
     image.fill(QColor("orange"))
     window.submissions.add_image(image, "Pasted image 2026-11-25 10.00.00.png")
@@ -276,18 +295,22 @@ def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
     assert (tmp_path / "mine.png").is_file()
     window.job_actions.save_as()
     assert asked[-1] == str(tmp_path / "Pasted image 2026-11-25 10.00.00-nobg.png"), (
-        "the dialog opens where the last file was saved")
+        "the dialog opens where the last file was saved"
+    )
 
 
-def test_jobs_of_another_process_show_up_without_events(qtbot, window: MainWindow,
-                                                        tmp_path: Path) -> None:
+def test_jobs_of_another_process_show_up_without_events(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     window.core.runner.stop()  # only the periodic look at the database can find it now
     other = build_core(window.core.paths, Settings())  # its own event bus, like another process
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
     other.jobs.submit_file(other.accounts.owner(), source, "cli", OutputOptions())
-    qtbot.waitUntil(lambda: any("rocket.jpg" in r and "Waiting" in r and "cli" in r
-                                for r in rows(window)), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: any("rocket.jpg" in r and "Waiting" in r and "cli" in r for r in rows(window)),
+        timeout=10_000,
+    )
     qtbot.waitUntil(lambda: window.credits.text() == "Credits: 99", timeout=5_000)
     other.close()
 
@@ -296,10 +319,12 @@ def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: R
     receiver.fail_first = 1
     core = window.core
     key = core.keys.create(core.accounts.owner()).plaintext
-    answer = httpx.post(f"{window.api_url}/api/v1/remove-bg",
-                        headers={"Authorization": f"Bearer {key}"},
-                        data={"webhook_url": f"{receiver.url}/hook"},
-                        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))})
+    answer = httpx.post(
+        f"{window.api_url}/api/v1/remove-bg",
+        headers={"Authorization": f"Bearer {key}"},
+        data={"webhook_url": f"{receiver.url}/hook"},
+        files={"image_file": ("rocket.jpg", photo("rocket", (300, 200)))},
+    )
     assert answer.status_code == 202
     assert receiver.arrived.wait(60)
     dialog = WebhooksDialog(core, window)
@@ -309,14 +334,17 @@ def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: R
     assert dialog.deliveries.item(0, 4).text() == "2"
     dialog.deliveries.selectRow(0)
     assert [dialog.attempts.item(r, 1).text() for r in range(dialog.attempts.rowCount())] == [
-        "HTTP 503", "HTTP 200"]
+        "HTTP 503",
+        "HTTP 200",
+    ]
     dialog.send_again()
     qtbot.waitUntil(lambda: len(receiver.posts) == 3, timeout=10_000)
     qtbot.waitUntil(lambda: dialog.attempts.rowCount() == 3, timeout=5_000)
 
 
 def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     files = []
     for n, name in enumerate(("coffee", "chelsea", "astronaut", "rocket")):
         files.append(tmp_path / f"{n}-{name}.jpg")
@@ -328,8 +356,12 @@ def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
     reopened = build_core(window.core.paths, Settings())
     reopened.start()
     try:
-        qtbot.waitUntil(lambda: not reopened.jobs.pending_ids(
-            [job.public_id for job in reopened.jobs.recent()]), timeout=120_000)
+        qtbot.waitUntil(
+            lambda: (
+                not reopened.jobs.pending_ids([job.public_id for job in reopened.jobs.recent()])
+            ),
+            timeout=120_000,
+        )
         assert [job.status for job in reopened.jobs.recent()] == ["completed"] * 4
         assert reopened.ledger.balance(reopened.accounts.owner()) == 96
         assert CreditEntry.select().where(CreditEntry.kind == "charge").count() == 4
@@ -338,7 +370,8 @@ def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
 
 
 def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: the camera was turned; show rotated 90° clockwise
     source = tmp_path / "phone.jpg"
@@ -367,8 +400,9 @@ def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths)
         core.close()
 
 
-def test_changing_the_api_port_or_switch_applies_at_once(qtbot, window: MainWindow,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changing_the_api_port_or_switch_applies_at_once(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old_url = window.api.status.url
     assert old_url and httpx.get(f"{old_url}/openapi.json").status_code == 200
     new_port = free_port()
@@ -421,9 +455,9 @@ def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_pat
 
 
 def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
-        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args: QMessageBox.StandardButton.Yes)
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
     window.submissions.add_image(QImage(str(source)), "rocket.png")  # into bgdesk's folder
@@ -446,33 +480,39 @@ def test_paste_an_image_or_a_link(qtbot, window: MainWindow, receiver: Receiver)
     assert picture.loadFromData(photo("chelsea", (300, 200)))
     QApplication.clipboard().setImage(picture)
     window.paste()
-    qtbot.waitUntil(lambda: any(r.startswith("Pasted image") and "Done" in r for r in rows(window)),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: any(r.startswith("Pasted image") and "Done" in r for r in rows(window)),
+        timeout=60_000,
+    )
     receiver.files["/cat.jpg"] = (photo("chelsea", (300, 200)), "image/jpeg")
     window.core.settings.allow_private_urls = True  # the link is on this machine
     window.core.apply_settings()
     QApplication.clipboard().setText(f"{receiver.url}/cat.jpg")
     window.paste()
-    qtbot.waitUntil(lambda: any(r.startswith("cat.jpg") and "Done" in r for r in rows(window)),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: any(r.startswith("cat.jpg") and "Done" in r for r in rows(window)), timeout=60_000
+    )
     assert window.credits.text() == "Credits: 98"
 
 
-def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_menu_actions_through_their_dialogs(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each action as the person triggers it, with the dialogs answered."""
     sources = [tmp_path / "coffee.jpg", tmp_path / "chelsea.jpg", tmp_path / "notes.jpg"]
     sources[0].write_bytes(photo("coffee", (300, 200)))
     sources[1].write_bytes(photo("chelsea", (300, 200)))
     sources[2].write_bytes(photo("rocket", (300, 200)))
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        lambda *args: ([str(p) for p in sources[:2]], ""))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *args: ([str(p) for p in sources[:2]], "")
+    )
     window.open_files()
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
 
     window.queue.select_only(0)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *args: (str(tmp_path / "out" / "one.webp"), ""))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *args: (str(tmp_path / "out" / "one.webp"), "")
+    )
     window.job_actions.save_as()
     assert decode((tmp_path / "out" / "one.webp").read_bytes()).mode == "RGBA"
 
@@ -486,7 +526,9 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     monkeypatch.setattr(ExportAllDialog, "exec", answer_export)
     window.job_actions.export()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
-        "1-chelsea.webp", "2-coffee.webp"]
+        "1-chelsea.webp",
+        "2-coffee.webp",
+    ]
     assert window.folders.get("export") == tmp_path / "all", "the next export starts there"
 
     opened: list[str] = []
@@ -496,8 +538,9 @@ def test_menu_actions_through_their_dialogs(qtbot, window: MainWindow, tmp_path:
     assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString(), f"{window.api_url}/docs"]
 
     window.core.runner.stop()  # the photo is moved away before its turn: the job fails
-    window.core.jobs.submit_file(window.core.accounts.owner(), sources[2], "desktop",
-                                 OutputOptions())
+    window.core.jobs.submit_file(
+        window.core.accounts.owner(), sources[2], "desktop", OutputOptions()
+    )
     moved = sources[2].rename(tmp_path / "elsewhere.jpg")
     window.core.runner.start()
     qtbot.waitUntil(lambda: any("Failed" in row for row in rows(window)), timeout=30_000)
@@ -513,8 +556,12 @@ def test_keyboard_zooms_fits_and_switches_the_backdrop(qtbot, window: MainWindow
     window.preview.show_images(picture, picture)
     window.preview.setFocus()
     fit = window.preview.fit_scale()
-    for key, scale in ((Qt.Key.Key_Plus, fit * 1.25), (Qt.Key.Key_1, 1.0),
-                       (Qt.Key.Key_Minus, 0.8), (Qt.Key.Key_0, fit)):
+    for key, scale in (
+        (Qt.Key.Key_Plus, fit * 1.25),
+        (Qt.Key.Key_1, 1.0),
+        (Qt.Key.Key_Minus, 0.8),
+        (Qt.Key.Key_0, fit),
+    ):
         qtbot.keyClick(window.preview, key)
         assert abs(window.preview.scale() - scale) < 1e-9, key
         assert window.zoom_level.text() == f"{scale * 100:.0f} %"
@@ -537,13 +584,15 @@ def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> N
     assert window.queue.list.accessibleName() and window.queue.filter.accessibleName()
 
 
-def test_first_start_offers_open_and_a_sample_photo(qtbot, window: MainWindow,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_start_offers_open_and_a_sample_photo(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert window.pages.currentWidget() is window.welcome and window.welcome.isVisible()
     assert not window.queue_column.isVisible(), "no empty list beside the drop target"
     asked: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        lambda *args: (asked.append("open"), ([], ""))[1])
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *args: (asked.append("open"), ([], ""))[1]
+    )
     qtbot.mouseClick(window.welcome.open_button, Qt.MouseButton.LeftButton)
     assert asked == ["open"]
     qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
@@ -556,13 +605,15 @@ def test_first_start_offers_open_and_a_sample_photo(qtbot, window: MainWindow,
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
 
 
-def test_help_has_a_guide_and_about(qtbot, window: MainWindow,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_has_a_guide_and_about(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     help_menu = window.menuBar().actions()[-1].menu()
     guide = next(a for a in help_menu.actions() if a.text() == "&Quick Guide")
     guide.trigger()
-    dialog = next(d for d in window.findChildren(QDialog) if d.windowTitle() ==
-                  "bgdesk Quick Guide")
+    dialog = next(
+        d for d in window.findChildren(QDialog) if d.windowTitle() == "bgdesk Quick Guide"
+    )
     text = dialog.findChild(QTextBrowser).toPlainText()
     assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and str(window.api.status.url) in text
     shown: list[str] = []
@@ -578,7 +629,8 @@ def select(window: MainWindow, rows_wanted: list[int]) -> None:
 
 
 def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     window.core.runner.stop()  # everything waits until the cancellation is done
     sources = []
     for name in ("astronaut", "coffee", "chelsea", "rocket"):
@@ -586,14 +638,20 @@ def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
         sources[-1].write_bytes(photo(name, (300, 200)))
     drop(window, sources)
     qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
-    assert window.batch_status.isVisible() and window.batch_status.label.text() == "0 of 4 · " \
-        "about 8 s left"
+    assert (
+        window.batch_status.isVisible()
+        and window.batch_status.label.text() == "0 of 4 · about 8 s left"
+    )
     assert window.credits.text() == "Credits: 96"
     select(window, [0, 1])  # rocket and chelsea, the last two dropped
     window.job_actions.cancel()
     assert window.credits.text() == "Credits: 98", "refunded at once"
     assert [row.split("\n")[1].split(" · ")[0] for row in rows(window)] == [
-        "Cancelled", "Cancelled", "Waiting", "Waiting"]
+        "Cancelled",
+        "Cancelled",
+        "Waiting",
+        "Waiting",
+    ]
     refunds = CreditEntry.select().where(CreditEntry.kind == "refund").count()
     assert refunds == 2
     sources[1].rename(tmp_path / "gone.jpg")  # coffee fails: its photo moved away
@@ -602,16 +660,17 @@ def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
     assert window.batch_status.label.text() == "Batch finished: 1 done, 1 failed, 2 cancelled"
     assert window.credits.text() == "Credits: 99"
     qtbot.mouseClick(window.batch_status.show_button, Qt.MouseButton.LeftButton)
-    visible = [r for r in range(window.queue.list.count())
-               if not window.queue.list.item(r).isHidden()]
+    visible = [
+        r for r in range(window.queue.list.count()) if not window.queue.list.item(r).isHidden()
+    ]
     assert [rows(window)[r].split("\n")[0] for r in visible] == ["coffee.jpg"]
     qtbot.mouseClick(window.batch_status.dismiss_button, Qt.MouseButton.LeftButton)
     assert not window.batch_status.isVisible()
 
 
-def test_several_rows_at_once_and_dragging_cutouts_out(qtbot, window: MainWindow,
-                                                       tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_rows_at_once_and_dragging_cutouts_out(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sources = []
     for name in ("coffee", "chelsea", "rocket"):
         sources.append(tmp_path / f"{name}.jpg")
@@ -638,7 +697,9 @@ def test_several_rows_at_once_and_dragging_cutouts_out(qtbot, window: MainWindow
     select(window, [0, 2])
     window.job_actions.save()  # several: into one folder
     assert sorted(p.name for p in (tmp_path / "picked").iterdir()) == [
-        "coffee-nobg.png", "rocket-nobg.png"]
+        "coffee-nobg.png",
+        "rocket-nobg.png",
+    ]
 
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     select(window, [0, 1])
@@ -650,7 +711,8 @@ def test_several_rows_at_once_and_dragging_cutouts_out(qtbot, window: MainWindow
 
 
 def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     source = tmp_path / "grass.jpg"
     source.write_bytes(photo("grass", (320, 240)))
     drop(window, [source])

@@ -13,8 +13,7 @@ from bgdesk.inference.speed import ModelSpeeds
 from bgdesk.settings import Settings
 
 
-def test_each_model_says_size_speed_here_quality_and_licence(qtbot,
-                                                             window: MainWindow) -> None:
+def test_each_model_says_size_speed_here_quality_and_licence(qtbot, window: MainWindow) -> None:
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
     assert dialog.model.currentData() == "u2netp"
@@ -30,8 +29,9 @@ def test_each_model_says_size_speed_here_quality_and_licence(qtbot,
     assert "non-commercial" in text and dialog.install.isVisibleTo(dialog)
 
 
-def test_choosing_a_non_commercial_model_asks_first(qtbot, window: MainWindow,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choosing_a_non_commercial_model_asks_first(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ModelStore, "installed", lambda store: ["u2netp", "bria-rmbg"])
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     asked: list[str] = []
@@ -51,8 +51,9 @@ def test_choosing_a_non_commercial_model_asks_first(qtbot, window: MainWindow,
     assert Settings.load(window.core.paths.settings_file).default_model == "bria-rmbg"
 
 
-def test_a_failed_install_says_why_and_offers_to_import(qtbot, window: MainWindow,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_install_says_why_and_offers_to_import(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shown: list[QMessageBox] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
     dialog = SettingsDialog(window.core, window)
@@ -62,16 +63,19 @@ def test_a_failed_install_says_why_and_offers_to_import(qtbot, window: MainWindo
     def refuse(store: ModelStore, name: str, progress: object = None) -> None:
         from bgdesk.errors import ModelDownloadFailed
 
-        raise ModelDownloadFailed("Could not download it: no route to host. Download "
-                                  "silueta.onnx by other means and run `bgdesk models import "
-                                  "FILE`.")
+        raise ModelDownloadFailed(
+            "Could not download it: no route to host. Download "
+            "silueta.onnx by other means and run `bgdesk models import "
+            "FILE`."
+        )
 
     monkeypatch.setattr(ModelStore, "pull", refuse)
     dialog.pull_selected()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     notice = shown[0]
-    assert notice.text() == ("silueta could not be downloaded: Could not download it: no "
-                             "route to host.")
+    assert notice.text() == (
+        "silueta could not be downloaded: Could not download it: no route to host."
+    )
     assert "`bgdesk models import FILE`" in notice.detailedText()
     assert [b.text() for b in notice.buttons() if b.text() == "Import a File…"]
 

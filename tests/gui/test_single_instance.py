@@ -18,16 +18,21 @@ from tests.processes import serve_on_free_port, serving, terminate
 
 
 @pytest.mark.slow
-def test_a_second_launch_hands_its_photo_to_the_open_window(home: Paths,
-                                                            tmp_path: Path) -> None:
+def test_a_second_launch_hands_its_photo_to_the_open_window(home: Paths, tmp_path: Path) -> None:
     port = serve_on_free_port(home.settings_file)
     source = tmp_path / "chelsea.jpg"
     source.write_bytes(photo("chelsea", (300, 200)))
     environment = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
     with serving([sys.executable, "-m", "bgdesk"], environment, port) as first:
-        second = subprocess.run([sys.executable, "-m", "bgdesk", source.name],
-                                cwd=tmp_path, env=environment, capture_output=True,
-                                text=True, timeout=60, check=False)
+        second = subprocess.run(
+            [sys.executable, "-m", "bgdesk", source.name],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert second.returncode == 0, second.stderr
         assert "handed over to the window already open" in second.stderr
         cutout = tmp_path / "chelsea-nobg.png"

@@ -39,16 +39,26 @@ def drag(view: BeforeAfterView, start: QPoint, end: QPoint, button: Qt.MouseButt
 
 
 def wheel(view: BeforeAfterView, point: QPoint, notches: int) -> None:
-    QApplication.sendEvent(view, QWheelEvent(
-        QPointF(point), view.mapToGlobal(QPointF(point)), QPoint(0, 0), QPoint(0, 120 * notches),
-        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-        False))
+    QApplication.sendEvent(
+        view,
+        QWheelEvent(
+            QPointF(point),
+            view.mapToGlobal(QPointF(point)),
+            QPoint(0, 0),
+            QPoint(0, 120 * notches),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        ),
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for memory")
-def test_thousands_of_view_events_over_a_12_mp_pair(qtbot, window: MainWindow,
-                                                    tmp_path: Path) -> None:
+def test_thousands_of_view_events_over_a_12_mp_pair(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     source = tmp_path / "astronaut-12mp.jpg"
     source.write_bytes(photo("astronaut", size=(4000, 3000)))
     drop(window, [source])
@@ -78,8 +88,10 @@ def test_thousands_of_view_events_over_a_12_mp_pair(qtbot, window: MainWindow,
         view.repaint()
     drift = sys.getrefcount(None) - nones
     grown = resident_mib() - memory
-    print(f"{ROUNDS * 4} events: None refcount drift {drift}, memory {grown:+.0f} MiB, "
-          f"deepest zoom {deepest:.1f}x")
+    print(
+        f"{ROUNDS * 4} events: None refcount drift {drift}, memory {grown:+.0f} MiB, "
+        f"deepest zoom {deepest:.1f}x"
+    )
     assert deepest >= 16.0 and len(dividers) > 50, "the soak reached every zoom and divider"
     assert abs(drift) < 1_000
     assert grown < 150, f"memory grew by {grown:.0f} MiB"

@@ -25,8 +25,9 @@ def test_a_clear_subject_passes_and_doubtful_ones_say_why() -> None:
     assert "half-transparent" in str(subject_warning(*disc(0.99, ramp=95)))
     probabilities = np.zeros((320, 320), np.float32)
     probabilities[:20, :20] = 0.99
-    assert "nearly empty" in str(subject_warning(probabilities,
-                                                 (probabilities * 255).astype(np.uint8)))
+    assert "nearly empty" in str(
+        subject_warning(probabilities, (probabilities * 255).astype(np.uint8))
+    )
 
 
 def test_the_real_model_flags_a_lawn_and_not_a_portrait(core: Core) -> None:

@@ -50,8 +50,7 @@ def test_webp_keeps_transparency(engine: Engine) -> None:
 
 
 def test_mask_only(engine: Engine) -> None:
-    image = decode(engine.remove_background(photo("astronaut"),
-                                            OutputOptions(mask_only=True)).data)
+    image = decode(engine.remove_background(photo("astronaut"), OutputOptions(mask_only=True)).data)
     assert image.mode == "L"
     assert np.asarray(image)[FACE].mean() > 240 and np.asarray(image)[SKY].mean() < 10
     for fmt in ("webp", "jpg"):
@@ -64,8 +63,9 @@ def test_crop_to_the_subject_with_a_margin(engine: Engine) -> None:
     tight_cutout = engine.remove_background(photo("coffee"), OutputOptions(crop=True))
     tight = decode(tight_cutout.data)
     assert (tight_cutout.width, tight_cutout.height) == tight.size
-    roomy = decode(engine.remove_background(photo("coffee"),
-                                            OutputOptions(crop=True, crop_margin=10)).data)
+    roomy = decode(
+        engine.remove_background(photo("coffee"), OutputOptions(crop=True, crop_margin=10)).data
+    )
     assert tight.width < whole.width or tight.height < whole.height
     assert roomy.width <= tight.width + 20 and roomy.height <= tight.height + 20
     assert roomy.width > tight.width or roomy.height > tight.height
@@ -76,8 +76,9 @@ def test_exif_rotated_photo_comes_out_upright(engine: Engine) -> None:
     exif = Image.Exif()
     exif[0x0112] = 8  # "rotate 90° counter-clockwise to display"
     buffer = io.BytesIO()
-    upright.transpose(Image.Transpose.ROTATE_270).save(buffer, "JPEG", quality=95,
-                                                       exif=exif.tobytes())
+    upright.transpose(Image.Transpose.ROTATE_270).save(
+        buffer, "JPEG", quality=95, exif=exif.tobytes()
+    )
     rotated = decode(engine.remove_background(buffer.getvalue(), OutputOptions()).data)
     straight = decode(engine.remove_background(photo("coffee"), OutputOptions()).data)
     assert rotated.size == straight.size == (600, 400)

@@ -35,30 +35,42 @@ def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
     choices = next(a.choices for a in remove._actions if a.dest == "format")
     assert list(choices) == accepted_names() == ["png", "webp", "jpg", "jpeg"]
     schema = create_app(fake_core).openapi()
-    form = next(s for name, s in schema["components"]["schemas"].items()
-                if "remove_bg" in name.lower() or "remove_background" in name.lower())
+    form = next(
+        s
+        for name, s in schema["components"]["schemas"].items()
+        if "remove_bg" in name.lower() or "remove_background" in name.lower()
+    )
     assert form["properties"]["format"]["enum"] == accepted_names()
-    assert save_filters().split(";;") == [f"{f.label} (*.{f.extension})"
-                                          for f in FORMATS.values()]
+    assert save_filters().split(";;") == [f"{f.label} (*.{f.extension})" for f in FORMATS.values()]
     assert "png, webp or jpg" in Settings.help_texts()["output_format"]
 
 
 def test_each_format_is_written_as_it_says(core: Core) -> None:
     for spec in FORMATS.values():
-        cutout = core.engine.remove_background(photo("astronaut", (96, 96)),
-                                               OutputOptions(format=spec.name))
+        cutout = core.engine.remove_background(
+            photo("astronaut", (96, 96)), OutputOptions(format=spec.name)
+        )
         image = Image.open(io.BytesIO(cutout.data))
         assert image.format == PILLOW_NAMES[spec.name] and cutout.media_type == spec.media_type
         assert ("A" in image.getbands()) == spec.keeps_alpha, spec.name
 
 
 def test_a_new_format_is_one_row(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
-    tiff = OutputFormat("tiff", "tif", "image/tiff", "TIFF (transparent)", True, "TIFF",
-                        aliases=("tif",), encoder_options={"compression": "tiff_lzw"})
+    tiff = OutputFormat(
+        "tiff",
+        "tif",
+        "image/tiff",
+        "TIFF (transparent)",
+        True,
+        "TIFF",
+        aliases=("tif",),
+        encoder_options={"compression": "tiff_lzw"},
+    )
     monkeypatch.setattr(formats, "FORMATS", {**FORMATS, "tiff": tiff})
     monkeypatch.setattr("bgdesk.inference.options.FORMATS", formats.FORMATS)
-    cutout = core.engine.remove_background(photo("astronaut", (96, 96)),
-                                           OutputOptions(format="tif"))
+    cutout = core.engine.remove_background(
+        photo("astronaut", (96, 96)), OutputOptions(format="tif")
+    )
     image = Image.open(io.BytesIO(cutout.data))
     assert (image.format, image.mode, cutout.extension) == ("TIFF", "RGBA", "tif")
     assert "tiff" in accepted_names() and "png, webp, jpg or tiff" in formats.names_text()

@@ -101,8 +101,9 @@ def test_verify_reports_a_damaged_file(tmp_path: Path, models_dir: Path) -> None
     assert store.verify() == {"u2netp": "mismatch"}
 
 
-def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(tmp_path: Path,
-                                                                     models_dir: Path) -> None:
+def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(
+    tmp_path: Path, models_dir: Path
+) -> None:
     bundled = tmp_path / "bundle"
     bundled.mkdir()
     shutil.copy(models_dir / "u2netp.onnx", bundled / "u2netp.onnx")

@@ -20,8 +20,9 @@ def test_adler32_combine_matches_zlib() -> None:
     assert combined == zlib.adler32(first + second)
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 4), (7, 5, 3), (1000, 333, 4), (2000, 1500),
-                                   (513, 700, 2)])
+@pytest.mark.parametrize(
+    "shape", [(1, 1, 4), (7, 5, 3), (1000, 333, 4), (2000, 1500), (513, 700, 2)]
+)
 def test_round_trip(shape: tuple[int, ...]) -> None:
     pixels = np.random.default_rng(2).integers(0, 256, shape, dtype=np.uint8)
     channels = 1 if len(shape) == 2 else shape[2]

@@ -51,7 +51,8 @@ def test_ledger_rows_must_make_sense(tmp_path: Path) -> None:
 
 
 def test_job_states_are_stored_as_their_plain_names(fake_core: Core) -> None:
-    job = fake_core.jobs.submit_upload(fake_core.accounts.owner(), photo("coffee", (64, 48)),
-                                       "c.jpg", "api", OutputOptions())
+    job = fake_core.jobs.submit_upload(
+        fake_core.accounts.owner(), photo("coffee", (64, 48)), "c.jpg", "api", OutputOptions()
+    )
     stored = database.execute_sql("SELECT status FROM job WHERE id = ?", (job.id,)).fetchone()
     assert stored == ("queued",) and Job.get_by_id(job.id).status == JobState.QUEUED
