@@ -10,7 +10,7 @@ from bgdesk.core.jobs import as_utc_text
 from bgdesk.storage.models import Account
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     accounts = commands.add_parser("accounts", help="list, create, suspend and resume accounts")
     verbs = accounts.add_subparsers(dest="verb", required=True)
     _with_json(verbs.add_parser("list", help="every account with its balance"))

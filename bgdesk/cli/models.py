@@ -9,7 +9,7 @@ from bgdesk.cli.output import ProgressBar, print_json, print_table
 from bgdesk.inference.models import ModelStatus, ModelStore
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     models = commands.add_parser("models", help="list, download, import and check models")
     verbs = models.add_subparsers(dest="verb", required=True)
     listing = verbs.add_parser("list", help="the catalog, and which models are installed")

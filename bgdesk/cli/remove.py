@@ -19,7 +19,7 @@ from bgdesk.inference.options import OutputOptions, parse_color
 from bgdesk.storage.models import JobState
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove = commands.add_parser("remove", help="remove the background of images and folders")
     remove.add_argument(
         "paths",

@@ -413,7 +413,7 @@ class JobService:
         if count:
             log.info("Queued %d interrupted job(s) again", count)
             self.work_available.set()
-        return count
+        return int(count)
 
     def claim_next(self) -> Job | None:
         """Take the oldest queued job for this runner, or None when the queue is empty."""

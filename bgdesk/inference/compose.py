@@ -72,7 +72,8 @@ def _cleared_rows(rgba: Image.Image) -> RowSource:
         strip = rgba.crop((0, start, width, stop)).tobytes()
         packed = np.frombuffer(strip, dtype="<u4")  # one RGBA pixel each, alpha on top
         visible = np.negative((packed >= 1 << 24).astype("<u4"))  # 0 or 0xFFFFFFFF
-        return np.bitwise_and(packed, visible).view(np.uint8).reshape(stop - start, width * 4)
+        cleared: np.ndarray = np.bitwise_and(packed, visible).view(np.uint8)
+        return cleared.reshape(stop - start, width * 4)
 
     return rows
 

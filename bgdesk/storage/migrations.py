@@ -102,7 +102,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def migrate(db: SqliteDatabase) -> int:
     """Bring `db` to the newest schema; returns the version it was at before."""
     with db.atomic("IMMEDIATE"):
-        current = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        current = int(db.execute_sql("PRAGMA user_version").fetchone()[0])
         if current > SCHEMA_VERSION:
             raise RuntimeError(
                 f"The database is schema version {current}, newer than this bgdesk "
