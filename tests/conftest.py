@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # Tests that use one of these run the real model, a real server, the real window or a real
 # process: the slow lane. `pytest -m "not slow"` is the fast lane: no model file, no network.
 SLOW_FIXTURES = frozenset({"core", "models_dir", "qtbot", "serve", "window"})
-SLOW_FOLDERS = ("cli", "frozen")  # the CLI's tests run the real app, in-process or as a process
+SLOW_FOLDERS = ("frozen",)  # the installed app
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

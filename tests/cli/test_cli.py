@@ -23,6 +23,8 @@ from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import decode, photo
 from tests.processes import free_port, serve_on_free_port, serving, terminate
 
+pytestmark = pytest.mark.slow  # the real model, in process or as a real process
+
 
 def bgdesk(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
