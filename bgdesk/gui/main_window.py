@@ -302,9 +302,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(plain_words(f"{job.input_name}: {job.error_message}"))
 
     def _show_loaded(self, job_id: str, before: QImage, after: QImage) -> None:
-        if job_id != self.queue.current_id():
+        job = self.core.jobs.get_many([job_id]).get(job_id)
+        if job is None or job_id != self.queue.current_id():  # moved on, or gone meanwhile
             return
-        job = self.core.jobs.get(job_id)
         note = PREVIEW_NOTES.get(JobState(job.status), "")
         if job.status == JobState.FAILED:
             note = f"No cutout: {plain_words(job.error_message or '')}"
