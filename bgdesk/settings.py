@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import Field, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,11 @@ from typing import Any
 from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL
 from bgdesk.inference.decode import Limits
-from bgdesk.inference.formats import PNG, accepted_names, names_text
+from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
 from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
+
+KIND_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
 def _setting(
@@ -24,23 +26,28 @@ def _setting(
     help: str,
     *,
     label: str = "",
-    choices: Callable[[], Collection[str]] | None = None,
+    choices: Callable[[], Mapping[str, str]] | None = None,
+    spelling: Callable[[str], str] | None = None,
     low: float | None = None,
     high: float | None = None,
+    folder: bool = False,
     shown: str = "",
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
-    ones), `choices` lists the allowed values (asked when checked, so models and formats added
-    later count), `low`/`high` bound a number, `shown` is how the README writes the default
-    when the value itself says little."""
+    ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
+    models and formats added later count), `spelling` turns another accepted spelling into the
+    stored one, `low`/`high` bound a number, `folder` marks a path to a folder, `shown` is how
+    the README writes the default when the value itself says little."""
     return field(
         default=default,
         metadata={
             "help": help,
             "label": label,
             "choices": choices,
+            "spelling": spelling,
             "low": low,
             "high": high,
+            "folder": folder,
             "shown": shown,
         },
     )
@@ -51,10 +58,24 @@ class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
     default_model: str = _setting(
-        DEFAULT_MODEL, "Model used when a request names none.", choices=lambda: list(CATALOG)
+        DEFAULT_MODEL,
+        "Model used when a request names none.",
+        label="Model",
+        choices=lambda: {name: name for name in CATALOG},
     )
     output_format: str = _setting(
-        PNG.name, f"Default output format: {names_text()}.", choices=accepted_names
+        PNG.name,
+        f"Default output format: {names_text()}.",
+        label="Output format",
+        choices=lambda: {spec.name: spec.label for spec in FORMATS.values()},
+        spelling=lambda name: format_named(name).name,
+    )
+    output_dir: str = _setting(
+        "",
+        "Folder for cutouts made in the window (empty: beside each photo).",
+        label="Output folder",
+        folder=True,
+        shown="(beside each photo)",
     )
     max_input_bytes: int = _setting(
         64 * 1024 * 1024,
@@ -95,11 +116,6 @@ class Settings:
         label="Redirects followed for an image URL",
         low=0,
         high=20,
-    )
-    output_dir: str = _setting(
-        "",
-        "Folder for cutouts made in the window (empty: beside each photo).",
-        shown="(beside each photo)",
     )
     inference_threads: int = _setting(
         0, "ONNX Runtime threads per model (0: one per core).", low=0, high=1024
@@ -169,7 +185,14 @@ class Settings:
         try:
             value = parse_bool(name, value) if kind is bool else kind(value)
         except (TypeError, ValueError, InvalidOption) as exc:
-            raise SettingsError(f"Setting {name} needs a {kind.__name__}, not {value!r}.") from exc
+            wanted = KIND_WORDS.get(kind, kind.__name__)
+            raise SettingsError(f"Setting {name} needs {wanted}, not {value!r}.") from exc
+        spelling = declared[name].metadata["spelling"]
+        if spelling is not None:
+            try:
+                value = spelling(value)
+            except InvalidOption as exc:
+                raise SettingsError(f"Setting {name}: {exc.message}") from exc
         _check(name, value, declared[name].metadata)
         setattr(self, name, value)
 

@@ -134,7 +134,7 @@ def main(dark: bool) -> int:
 
     dialog = SettingsDialog(core, window)
     dialog.show()
-    settle(lambda: "a photo here" in dialog.model_info.text())
+    settle(lambda: "a photo here" in dialog.models.model_info.text())
     dialog.grab().save(str(folder / "settings.png"))
     print(f"Saved {folder / 'settings.png'}")
     dialog.close()

@@ -33,10 +33,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives in this process, so no test touches the real keychain."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -135,6 +135,12 @@ class FakeEngine:
         if self.fail:
             raise RuntimeError("the fake engine was told to fail")
         return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1)
+
+
+def fake_engine(core: Core) -> FakeEngine:
+    """The fake engine `core` runs on, to count its calls or make it fail."""
+    assert isinstance(core.engine, FakeEngine)
+    return core.engine
 
 
 @pytest.fixture

@@ -28,18 +28,26 @@ def test_round_trip_and_conversion(tmp_path: Path) -> None:
 
 
 def test_bad_values_are_explained(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="api_port needs a int"):
+    with pytest.raises(SettingsError, match="api_port needs a whole number"):
         Settings().set("api_port", "many")
     with pytest.raises(SettingsError, match="Unknown setting"):
         Settings().set("colour", "red")
     with pytest.raises(SettingsError, match="api_port must be between 1 and 65535"):
         Settings().set("api_port", 70000)
-    with pytest.raises(SettingsError, match="output_format must be one of png, webp, jpg"):
+    with pytest.raises(SettingsError, match="output_format: Unknown format 'gif': use png, webp"):
         Settings().set("output_format", "gif")
+    with pytest.raises(SettingsError, match="default_model must be one of u2netp, u2net"):
+        Settings().set("default_model", "nope")
+
+
+def test_other_spellings_are_stored_as_the_one_name() -> None:
+    settings = Settings()
+    settings.set("output_format", " JPEG ")
+    assert settings.output_format == "jpg"
 
 
 def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(
-    tmp_path: Path, capsys
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "settings.json"
     path.write_text(
@@ -56,7 +64,7 @@ def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(
     settings, problems = Settings.read(path)
     assert (settings.api_port, settings.parallel_jobs, settings.output_format) == (7878, 1, "png")
     assert settings.max_megapixels == 32 and settings.api_enabled is True
-    assert [problem.split(" ")[1] for problem in problems] == [
+    assert [problem.split(" ")[1].rstrip(":") for problem in problems] == [
         "output_format",
         "api_enabled",
         "api_port",

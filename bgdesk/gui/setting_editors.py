@@ -1,13 +1,25 @@
 """Editors made from the settings' declarations: a yes/no is a check box, a number a spin box
-within its declared range, text a line; each says its help text as a tooltip."""
+within its declared range, a choice a drop-down of the allowed values, a folder a line with
+Browse…, other text a line; each says its help text as a tooltip."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import Field, dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from bgdesk.settings import Settings
 
@@ -16,40 +28,83 @@ INT_RANGE = (-(2**31), 2**31 - 1)  # what a spin box holds
 
 @dataclass
 class SettingEditor:
-    """One setting's widget, the label for its form row, and how to read its value."""
+    """One setting's widget, the label for its form row, and how to read and set its value."""
 
     name: str
     widget: QWidget
     label: str  # empty for a check box, which carries its own
     value: Callable[[], Any]
+    set_value: Callable[[Any], None]
 
 
 def editor_for(settings: Settings, name: str) -> SettingEditor:
     declared = Settings.declared(name)
     meta, value = declared.metadata, getattr(settings, name)
     label: str = meta["label"]
-    editor: SettingEditor
+    editor = _editor(declared, value)
+    editor.widget.setToolTip(meta["help"])
+    editor.widget.setAccessibleName(label)
+    return editor
+
+
+def _editor(declared: Field[Any], value: Any) -> SettingEditor:
+    name, meta = declared.name, declared.metadata
+    if meta["choices"] is not None:
+        return _choice(name, meta, value)
+    if meta["folder"]:
+        return _folder(name, meta, value)
     if isinstance(value, bool):
-        box = QCheckBox(label)
+        box = QCheckBox(meta["label"])
         box.setChecked(value)
-        editor = SettingEditor(name, box, "", box.isChecked)
-    elif isinstance(value, int):
+        return SettingEditor(name, box, "", box.isChecked, box.setChecked)
+    if isinstance(value, int):
         spin = QSpinBox()
         spin.setRange(
             int(max(meta["low"] if meta["low"] is not None else INT_RANGE[0], INT_RANGE[0])),
             int(min(meta["high"] if meta["high"] is not None else INT_RANGE[1], INT_RANGE[1])),
         )
         spin.setValue(value)
-        editor = SettingEditor(name, spin, label, spin.value)
-    elif isinstance(value, float):
+        return SettingEditor(name, spin, meta["label"], spin.value, spin.setValue)
+    if isinstance(value, float):
         real = QDoubleSpinBox()
         real.setDecimals(2)
         real.setRange(meta["low"] or 0.0, meta["high"] or 1e9)
         real.setValue(value)
-        editor = SettingEditor(name, real, label, real.value)
-    else:
-        line = QLineEdit(str(value))
-        editor = SettingEditor(name, line, label, lambda: line.text().strip())
-    editor.widget.setToolTip(meta["help"])
-    editor.widget.setAccessibleName(label)
-    return editor
+        return SettingEditor(name, real, meta["label"], real.value, real.setValue)
+    line = QLineEdit(str(value))
+    return SettingEditor(name, line, meta["label"], lambda: line.text().strip(), line.setText)
+
+
+def _choice(name: str, meta: Any, value: Any) -> SettingEditor:
+    combo = QComboBox()
+    for allowed, shown in meta["choices"]().items():
+        combo.addItem(shown, allowed)
+
+    def choose(chosen: Any) -> None:
+        combo.setCurrentIndex(max(0, combo.findData(chosen)))
+
+    choose(value)
+    return SettingEditor(name, combo, meta["label"], combo.currentData, choose)
+
+
+def _folder(name: str, meta: Any, value: Any) -> SettingEditor:
+    row = QWidget()
+    line = QLineEdit(str(value))
+    line.setPlaceholderText(meta["shown"].strip("()").capitalize())
+    line.setClearButtonEnabled(True)
+    line.setAccessibleName(meta["label"])
+    browse = QPushButton("&Browse…")
+
+    def ask() -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            row, meta["label"], line.text() or str(Path.home())
+        )
+        if chosen:
+            line.setText(chosen)
+
+    browse.clicked.connect(ask)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(line)
+    layout.addWidget(browse)
+    return SettingEditor(name, row, meta["label"], lambda: line.text().strip(), line.setText)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -25,9 +24,8 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, SettingsError
-from bgdesk.gui.setting_editors import editor_for
+from bgdesk.gui.setting_editors import SettingEditor, editor_for
 from bgdesk.gui.wording import plain_words
-from bgdesk.inference.formats import FORMATS, format_named
 from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.speed import ModelSpeeds, speed_text
 from bgdesk.settings import Settings
@@ -81,27 +79,23 @@ class ModelPull(QObject):
         self.finished.emit("")
 
 
-class SettingsDialog(QDialog):
-    """Edits `core.settings` and saves them."""
+class ModelPicker(QWidget):
+    """The model setting's editor: the installed and installable models, what the chosen one
+    costs and gives, Install (with a progress bar) and Import file…."""
 
     def __init__(self, core: Core, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.core = core
         self.store = ModelStore.of(core.paths)
-        self.setWindowTitle("Settings")
-        settings = core.settings
+        self.speeds = ModelSpeeds(core.paths.model_speeds)
         self.model = QComboBox()
         for status in self.store.statuses():
             label = status.spec.name + (
                 "" if status.installed else f"  (not installed, {status.spec.size_mb:g} MB)"
             )
             self.model.addItem(label, status.spec.name)
-        self.model.setCurrentIndex(max(0, self.model.findData(settings.default_model)))
         self.model.setAccessibleName("Model")
-        self.speeds = ModelSpeeds(core.paths.model_speeds)
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
-        self.model.currentIndexChanged.connect(lambda _: self._describe_model())
         self._probes: list[SpeedProbe] = []
         self.install = QPushButton("Install")
         self.install.clicked.connect(self.pull_selected)
@@ -109,44 +103,27 @@ class SettingsDialog(QDialog):
         import_button.clicked.connect(self.import_file)
         self.progress = QProgressBar()
         self.progress.hide()
-        model_row = QHBoxLayout()
+        row = QHBoxLayout()
         for widget in (self.model, self.install, import_button):
-            model_row.addWidget(widget)
-        self.output_format = QComboBox()
-        for spec in FORMATS.values():
-            self.output_format.addItem(spec.label, spec.name)
-        self.output_format.setCurrentIndex(
-            max(0, self.output_format.findData(format_named(settings.output_format).name))
-        )
-        self.output_dir = QLineEdit(settings.output_dir)
-        self.output_dir.setPlaceholderText("Beside each photo")
-        self.output_dir.setClearButtonEnabled(True)
-        self.output_dir.setAccessibleName("Output folder")
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self.browse_output_dir)
-        output_row = QHBoxLayout()
-        output_row.addWidget(self.output_dir)
-        output_row.addWidget(browse)
-        self.output_format.setAccessibleName("Output format")
-        self.editors = {name: editor_for(settings, name) for name in Settings.editable()}
-        form = QFormLayout()
-        form.addRow("Model", model_row)
-        form.addRow("", self.model_info)
-        form.addRow("", self.progress)
-        form.addRow("Output format", self.output_format)
-        form.addRow("Output folder", output_row)
-        for editor in self.editors.values():
-            form.addRow(editor.label, editor.widget)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+            row.addWidget(widget)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.model_info)
+        layout.addWidget(self.progress)
         self._pull: ModelPull | None = None
+        self.choose(core.settings.default_model)
+        self.model.currentIndexChanged.connect(lambda _: self._describe_model())
         self._describe_model()
+
+    def editor(self) -> SettingEditor:
+        return SettingEditor("default_model", self, "Model", self.chosen, self.choose)
+
+    def chosen(self) -> str:
+        return str(self.model.currentData())
+
+    def choose(self, name: str) -> None:
+        self.model.setCurrentIndex(max(0, self.model.findData(name)))
 
     def _on_measured(self, name: str, seconds: float) -> None:
         if name == self.model.currentData():
@@ -210,13 +187,6 @@ class SettingsDialog(QDialog):
         if notice.clickedButton() is import_button:
             self.import_file()
 
-    def browse_output_dir(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(
-            self, "Put cutouts in", self.output_dir.text() or str(Path.home())
-        )
-        if chosen:
-            self.output_dir.setText(chosen)
-
     def import_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a model", "", "ONNX (*.onnx)")
         if not name:
@@ -230,38 +200,64 @@ class SettingsDialog(QDialog):
         self.model.setItemText(index, imported)
         self.model.setCurrentIndex(index)
 
-    def save(self) -> None:
-        settings = self.core.settings
-        chosen = self.model.currentData()
+    def confirm(self, current: str) -> bool:
+        """Whether the chosen model can be saved: it is installed, and a non-commercial licence
+        (when the choice changes to one) is accepted."""
+        chosen = self.chosen()
         if chosen not in self.store.installed():
             QMessageBox.warning(
                 self,
                 "Model not installed",
                 f"Install {chosen} first, or choose an installed model.",
             )
-            return
+            return False
         spec = self.store.spec(chosen)
-        if (
-            not spec.commercial_use
-            and chosen != settings.default_model
-            and QMessageBox.question(
+        return (
+            spec.commercial_use
+            or chosen == current
+            or QMessageBox.question(
                 self,
                 "Non-commercial model",
                 f"{chosen} is licensed {spec.licence}. Cutouts made with it may not be "
                 "used commercially. Use it anyway?",
             )
-            != QMessageBox.StandardButton.Yes
-        ):
-            return
-        changes = {
-            "default_model": chosen,
-            "output_format": self.output_format.currentData(),
-            "output_dir": self.output_dir.text().strip(),
+            == QMessageBox.StandardButton.Yes
+        )
+
+
+class SettingsDialog(QDialog):
+    """Edits `core.settings`, one editor per declared setting, and saves them."""
+
+    def __init__(self, core: Core, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.setWindowTitle("Settings")
+        self.models = ModelPicker(core)
+        self.editors = {
+            name: self.models.editor()
+            if name == "default_model"
+            else editor_for(core.settings, name)
+            for name in Settings.editable()
         }
-        changes |= {name: editor.value() for name, editor in self.editors.items()}
+        form = QFormLayout()
+        for editor in self.editors.values():
+            form.addRow(editor.label, editor.widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        settings = self.core.settings
+        if not self.models.confirm(settings.default_model):
+            return
         try:
-            for name, value in changes.items():
-                settings.set(name, value)
+            for name, editor in self.editors.items():
+                settings.set(name, editor.value())
         except SettingsError as exc:
             QMessageBox.warning(self, "Settings not saved", exc.message)
             return

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,10 +33,10 @@ class Served:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
-    def wait(self, client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
+    def wait(self, client: httpx.Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = client.get(f"/api/v1/jobs/{job_id}").json()
+            body: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}").json()
             if body["status"] != "processing":
                 return body
             time.sleep(0.05)

@@ -7,6 +7,8 @@ import hmac
 import io
 import json
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import numpy as np
@@ -100,7 +102,7 @@ def test_bad_requests_are_400_and_free(serve: ServeFactory) -> None:
     served = serve(max_input_bytes=3_000_000)
     gif = io.BytesIO()
     Image.new("RGB", (4, 4)).save(gif, "GIF")
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "no image": {},
         "both": {
             "files": {"image_file": ("a.jpg", photo("coffee"))},
@@ -147,7 +149,7 @@ def test_streamed_body_over_the_limit_is_cut_short(serve: ServeFactory) -> None:
     served = serve(max_input_bytes=1_000_000)
     sent = 0
 
-    def body():
+    def body() -> Iterator[bytes]:
         nonlocal sent
         yield (
             b'--x\r\nContent-Disposition: form-data; name="image_file"; filename="big.jpg"'

@@ -48,7 +48,9 @@ def test_remove_astronaut_gives_an_rgba_cutout(home: Paths, tmp_path: Path) -> N
     assert alpha[0:60, 430:512].mean() < 10, "the background is transparent"
 
 
-def test_folder_with_bad_files_names_each_failure(home: Paths, tmp_path: Path, capsys) -> None:
+def test_folder_with_bad_files_names_each_failure(
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "coffee.jpg").write_bytes(photo("coffee"))
@@ -74,7 +76,9 @@ def test_folder_with_bad_files_names_each_failure(home: Paths, tmp_path: Path, c
     assert json.loads(capsys.readouterr().out)["balance"] == 99
 
 
-def test_json_records_for_scripts(home: Paths, tmp_path: Path, capsys) -> None:
+def test_json_records_for_scripts(
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "cat.png"
     source.write_bytes(photo("chelsea", fmt="PNG"))
     assert main(["remove", str(source), "--bg-color", "white", "--crop", "--json"]) == 0
@@ -83,7 +87,7 @@ def test_json_records_for_scripts(home: Paths, tmp_path: Path, capsys) -> None:
     assert decode(Path(record["output"]).read_bytes()).mode == "RGB"
 
 
-def test_accounts_keys_and_credits(home: Paths, capsys) -> None:
+def test_accounts_keys_and_credits(home: Paths, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["accounts", "create", "script", "--credits", "5", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["credits"] == 5
     assert main(["keys", "create", "--account", "script", "--name", "ci", "--json"]) == 0
@@ -104,7 +108,7 @@ def test_accounts_keys_and_credits(home: Paths, capsys) -> None:
 
 
 def test_out_of_credits_is_explained_and_costs_nothing(
-    fake_core: Core, tmp_path: Path, capsys
+    fake_core: Core, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     owner = fake_core.accounts.owner()
     for _ in range(100):
@@ -175,7 +179,9 @@ def test_listing_commands_run(home: Paths, args: list[str]) -> None:
     assert main(args) == 0
 
 
-def test_window_without_a_display_says_what_to_use(home: Paths, monkeypatch, capsys) -> None:
+def test_window_without_a_display_says_what_to_use(
+    home: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
@@ -212,7 +218,9 @@ def test_serve_stops_gracefully_on_sigterm(home: Paths) -> None:
     assert process.returncode == 0 and "Traceback" not in errors, errors
 
 
-def test_remove_says_which_cutouts_to_check(home: Paths, tmp_path: Path, capsys) -> None:
+def test_remove_says_which_cutouts_to_check(
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "grass.jpg").write_bytes(photo("grass", (320, 240)))
     (tmp_path / "astronaut.jpg").write_bytes(photo("astronaut", (320, 240)))
     inputs = [str(tmp_path / "grass.jpg"), str(tmp_path / "astronaut.jpg")]
@@ -227,7 +235,7 @@ def test_remove_says_which_cutouts_to_check(home: Paths, tmp_path: Path, capsys)
 
 
 def test_a_folder_run_again_does_not_cut_out_its_own_cutouts(
-    home: Paths, tmp_path: Path, capsys
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "shoot"
     folder.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,24 +26,24 @@ def bgdesk(home: Paths, *argv: str, engine: FakeEngine | None = None) -> int:
     return run(list(argv), home, fake_core, lambda *_: 0, lambda *_: 0)
 
 
-def printed_json(capsys: pytest.CaptureFixture[str]) -> object:
+def printed_json(capsys: pytest.CaptureFixture[str]) -> Any:
     return json.loads(capsys.readouterr().out)
 
 
 def test_accounts_keys_and_credits(home: Paths, capsys: pytest.CaptureFixture[str]) -> None:
     assert bgdesk(home, "accounts", "create", "shop", "--credits", "5", "--json") == 0
-    assert printed_json(capsys)["name"] == "shop"  # type: ignore[index]
+    assert printed_json(capsys)["name"] == "shop"
     assert bgdesk(home, "keys", "create", "--account", "shop", "--name", "ci", "--json") == 0
     key = printed_json(capsys)
-    assert str(key["key"]).startswith("sk_live_")  # type: ignore[index]
+    assert str(key["key"]).startswith("sk_live_")
     assert bgdesk(home, "keys", "list", "--json") == 0
     listed = printed_json(capsys)
-    assert [k["name"] for k in listed] == ["ci"]  # type: ignore[union-attr, index]
-    assert str(key["key"]) not in json.dumps(listed), "the plaintext is shown once"  # type: ignore[index]
+    assert [k["name"] for k in listed] == ["ci"]
+    assert str(key["key"]) not in json.dumps(listed), "the plaintext is shown once"
     assert bgdesk(home, "credits", "grant", "7", "--account", "shop") == 0
     capsys.readouterr()
     assert bgdesk(home, "credits", "show", "--account", "shop", "--json") == 0
-    assert printed_json(capsys)["balance"] == 12  # type: ignore[index]
+    assert printed_json(capsys)["balance"] == 12
     assert bgdesk(home, "accounts", "suspend", "shop") == 0
     assert bgdesk(home, "credits", "grant", "0") == 1
     assert "positive" in capsys.readouterr().err
@@ -56,13 +57,13 @@ def test_remove_a_folder_names_each_failure_and_refunds_it(
     (folder / "cat.jpg").write_bytes(photo("chelsea", (64, 48)))
     (folder / "notes.jpg").write_text("not a photo")
     assert bgdesk(home, "remove", str(folder), "--format", "jpeg", "--json") == 1
-    records = {Path(r["input"]).name: r for r in printed_json(capsys)}  # type: ignore[union-attr]
+    records = {Path(r["input"]).name: r for r in printed_json(capsys)}
     assert records["cat.jpg"]["status"] == "completed"
     assert Path(records["cat.jpg"]["output"]) == folder / "cat-nobg.jpg"
     assert "not an image" in records["notes.jpg"]["error"]
     assert bgdesk(home, "credits", "show", "--json") == 0
-    assert printed_json(capsys)["balance"] == 99  # type: ignore[index]
+    assert printed_json(capsys)["balance"] == 99
     assert bgdesk(home, "remove", str(folder / "cat.jpg"), engine=FakeEngine(fail=True)) == 1
     assert "FAILED" in capsys.readouterr().out
     assert bgdesk(home, "credits", "show", "--json") == 0
-    assert printed_json(capsys)["balance"] == 99, "the failed job was refunded"  # type: ignore[index]
+    assert printed_json(capsys)["balance"] == 99, "the failed job was refunded"

@@ -7,6 +7,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import trustme
@@ -62,7 +63,7 @@ def resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) ->
     real = socket.getaddrinfo
     asked: list[str] = []
 
-    def getaddrinfo(host: str, port: object, *args: object, **kwargs: object) -> list:
+    def getaddrinfo(host: str, port: object, *args: object, **kwargs: object) -> list[Any]:
         if host not in answers:
             return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
         asked.append(host)

@@ -21,9 +21,10 @@ from bgdesk.errors import (
     TruncatedImage,
 )
 from bgdesk.inference.options import OutputOptions
+from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import Job, WebhookDelivery
-from tests.conftest import FakeEngine, decode, photo
+from tests.conftest import FakeEngine, decode, fake_engine, photo
 
 
 def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> None:
@@ -106,7 +107,7 @@ def test_delete_removes_the_output_but_not_while_running(fake_core: Core) -> Non
         fake_core.jobs.by_output_token(job.output_token)
 
 
-def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path: Path):
+def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path: Path) -> None:
     heard: list[JobEvent] = []
     core.events.subscribe(heard.append)
     source = tmp_path / "rocket.jpg"
@@ -124,7 +125,7 @@ def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path:
     assert core.jobs.estimate_seconds(job) > 0
 
 
-def test_parallel_workers_run_every_job_once(home) -> None:
+def test_parallel_workers_run_every_job_once(home: Paths) -> None:
     settings = Settings()
     settings.set("parallel_jobs", 3)
     core = Core(home, settings, FakeEngine(), KeyringSecretStore())
@@ -143,7 +144,7 @@ def test_parallel_workers_run_every_job_once(home) -> None:
             time.sleep(0.02)
     finally:
         core.close()
-    assert core.engine.calls == 30  # type: ignore[attr-defined]
+    assert fake_engine(core).calls == 30
     assert {job.status for job in core.jobs.get_many(jobs).values()} == {"completed"}
     assert core.ledger.balance(owner) == 70
 
@@ -171,11 +172,11 @@ def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
 
 
 def test_a_failed_job_can_be_retried_as_a_new_charge(fake_core: Core) -> None:
-    fake_core.engine.fail = True  # type: ignore[attr-defined]
+    fake_engine(fake_core).fail = True
     owner = fake_core.accounts.owner()
     job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "desktop", OutputOptions())
     fake_core.runner.run_until_idle()
-    fake_core.engine.fail = False  # type: ignore[attr-defined]
+    fake_engine(fake_core).fail = False
     again = fake_core.jobs.retry(job.public_id)
     fake_core.runner.run_until_idle()
     assert fake_core.jobs.get(again.public_id).status == "completed"

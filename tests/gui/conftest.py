@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.core.app import Core
@@ -21,7 +22,7 @@ from tests.processes import free_port
 
 
 @pytest.fixture
-def window(qtbot, home: Paths) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, home: Paths) -> Iterator[MainWindow]:
     core: Core = build_core(home, Settings(api_port=free_port()))
     api = EmbeddedApi(core, start_embedded_api)
     api.start()

@@ -6,11 +6,12 @@ import os
 import signal
 
 from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.app import quit_on_signals
 
 
-def test_a_signal_before_the_event_loop_runs_still_closes_the_window(qtbot) -> None:
+def test_a_signal_before_the_event_loop_runs_still_closes_the_window(qtbot: QtBot) -> None:
     previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     app = QApplication.instance()
     assert isinstance(app, QApplication)

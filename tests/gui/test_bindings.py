@@ -8,6 +8,7 @@ import sys
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 ROUNDS = 4_000  # of five void calls each
 BATCH = 50
@@ -25,7 +26,7 @@ def void_calls(painter: QPainter, widget: QWidget, picture: QPixmap, count: int)
         widget.setToolTip(str(n % 2))
 
 
-def test_void_qt_calls_leave_the_reference_count_of_none_steady(qtbot) -> None:
+def test_void_qt_calls_leave_the_reference_count_of_none_steady(qtbot: QtBot) -> None:
     widget = QWidget()
     qtbot.addWidget(widget)
     canvas = QImage(32, 32, QImage.Format.Format_ARGB32_Premultiplied)

@@ -10,17 +10,20 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
     QInputDialog,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QTableWidget,
     QTextBrowser,
     QToolButton,
 )
+from pytestqt.qtbot import QtBot
 
 from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.gui.embedded_api import EmbeddedApi
@@ -47,8 +50,20 @@ def rows(window: MainWindow) -> list[str]:
     return window.queue.texts()
 
 
+def cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None, f"no cell at {row}, {column}"
+    return item.text()
+
+
+def submenu(action: QAction) -> QMenu:
+    menu = action.menu()
+    assert isinstance(menu, QMenu), action.text()
+    return menu
+
+
 def test_dropped_photos_become_cutouts_in_the_list_and_preview(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     files = [tmp_path / "astronaut.jpg", tmp_path / "coffee.png"]
     files[0].write_bytes(photo("astronaut"))
@@ -59,12 +74,13 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(
     assert window.credits.text() == "Credits: 98"
     window.queue.select_only(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
-    assert window.preview.before is not None and not window.preview.after.isNull()
-    assert window.preview.after.hasAlphaChannel()
+    after = window.preview.after
+    assert window.preview.before is not None and after is not None and not after.isNull()
+    assert after.hasAlphaChannel()
 
 
 def test_a_dropped_non_image_is_explained_and_free(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     refused = [tmp_path / f"{name}.jpg" for name in ("notes", "list", "plan")]
     for path in refused:
@@ -83,7 +99,7 @@ def test_a_dropped_non_image_is_explained_and_free(
     assert not window.refusals.isVisible() and window.refusals.items.count() == 0
 
 
-def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWindow) -> None:
+def test_a_job_submitted_over_http_appears_in_the_window(qtbot: QtBot, window: MainWindow) -> None:
     core = window.core
     key = core.keys.create(core.accounts.owner()).plaintext
     url = window.api_url
@@ -100,11 +116,13 @@ def test_a_job_submitted_over_http_appears_in_the_window(qtbot, window: MainWind
     assert window.credits.text() == "Credits: 99"
 
 
-def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainWindow) -> None:
+def test_a_key_made_in_the_window_opens_the_windows_own_api(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     dialog = KeysDialog(window.core, window.api_url, window)
     qtbot.addWidget(dialog)
     new = dialog.create_key("laptop script")
-    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "laptop script"
+    assert dialog.table.rowCount() == 1 and cell(dialog.table, 0, 0) == "laptop script"
     assert window.api_url in curl_example(window.api_url, new.plaintext)
     answer = httpx.get(
         f"{window.api_url}/api/v1/account", headers={"Authorization": f"Bearer {new.plaintext}"}
@@ -112,7 +130,7 @@ def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainW
     assert answer.status_code == 200 and answer.json()["credits"] == 100
     window.core.keys.revoke(new.key.id)
     dialog.refresh()
-    assert dialog.table.item(0, 4).text() == "revoked"
+    assert cell(dialog.table, 0, 4) == "revoked"
     assert (
         httpx.get(
             f"{window.api_url}/api/v1/account", headers={"Authorization": f"Bearer {new.plaintext}"}
@@ -121,7 +139,9 @@ def test_a_key_made_in_the_window_opens_the_windows_own_api(qtbot, window: MainW
     )
 
 
-def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_copy_and_save_the_selected_cutout(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     source = tmp_path / "chelsea.jpg"
     source.write_bytes(photo("chelsea"))
     drop(window, [source])
@@ -136,7 +156,7 @@ def test_copy_and_save_the_selected_cutout(qtbot, window: MainWindow, tmp_path: 
 
 
 def test_settings_dialog_saves_and_applies(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warnings_shown: list[str] = []
     monkeypatch.setattr(
@@ -144,17 +164,18 @@ def test_settings_dialog_saves_and_applies(
     )
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
-    assert dialog.model.currentData() == "u2netp" and dialog.model.currentText() == "u2netp"
-    assert "not installed" in dialog.model.itemText(dialog.model.findData("u2net"))
-    dialog.editors["allow_private_urls"].widget.setChecked(True)  # type: ignore[attr-defined]
-    dialog.editors["api_port"].widget.setValue(9123)  # type: ignore[attr-defined]
-    dialog.output_format.setCurrentIndex(dialog.output_format.findData("webp"))
-    dialog.output_dir.setText(str(tmp_path / "cutouts"))
+    models = dialog.models.model
+    assert models.currentData() == "u2netp" and models.currentText() == "u2netp"
+    assert "not installed" in models.itemText(models.findData("u2net"))
+    dialog.editors["allow_private_urls"].set_value(True)
+    dialog.editors["api_port"].set_value(9123)
+    dialog.editors["output_format"].set_value("webp")
+    dialog.editors["output_dir"].set_value(str(tmp_path / "cutouts"))
     dialog.save()
     saved = Settings.load(window.core.paths.settings_file)
     assert (saved.allow_private_urls, saved.api_port, saved.output_format) == (True, 9123, "webp")
     assert window.core.fetcher.limits.allow_private
-    dialog.model.setCurrentIndex(dialog.model.findData("u2net"))
+    dialog.models.model.setCurrentIndex(dialog.models.model.findData("u2net"))
     dialog.save()  # refused: not installed
     assert warnings_shown and "Install u2net first" in warnings_shown[0]
     assert Settings.load(window.core.paths.settings_file).default_model == "u2netp"
@@ -164,7 +185,9 @@ def test_settings_dialog_saves_and_applies(
     qtbot.waitUntil(lambda: (tmp_path / "cutouts" / "coffee-nobg.webp").exists(), timeout=60_000)
 
 
-def test_filter_hides_rows_that_do_not_match(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_filter_hides_rows_that_do_not_match(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     good = tmp_path / "rocket.jpg"
     good.write_bytes(photo("rocket", (300, 200)))
     window.core.jobs.submit_file(window.core.accounts.owner(), good, "cli", OutputOptions())
@@ -177,7 +200,9 @@ def test_filter_hides_rows_that_do_not_match(qtbot, window: MainWindow, tmp_path
     assert all(item.isHidden() for item in items)
 
 
-def test_rows_get_thumbnails_of_the_cutout(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_rows_get_thumbnails_of_the_cutout(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     source = tmp_path / "astronaut.jpg"
     source.write_bytes(photo("astronaut", (400, 400)))
     drop(window, [source])
@@ -188,7 +213,7 @@ def test_rows_get_thumbnails_of_the_cutout(qtbot, window: MainWindow, tmp_path: 
 
 
 def test_no_credits_asks_to_grant_and_charges_nothing(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     CreditEntry.delete().execute()  # the owner's starting grant, gone
     files = [tmp_path / f"{n}.jpg" for n in ("one", "two")]
@@ -216,7 +241,7 @@ def test_no_credits_asks_to_grant_and_charges_nothing(
 
 
 def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     window.core.settings.default_model = "u2net"  # in the catalog, not installed
     window.core.apply_settings()
@@ -231,7 +256,7 @@ def test_a_missing_model_is_explained_costs_nothing_and_points_to_settings(
 
 
 def test_same_names_from_two_folders_do_not_overwrite(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     window.core.settings.output_dir = str(tmp_path / "cutouts")
     sources = []
@@ -246,7 +271,7 @@ def test_same_names_from_two_folders_do_not_overwrite(
 
 
 def test_cutouts_land_beside_their_photos_as_name_nobg(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shoot = tmp_path / "shoot"
     shoot.mkdir()
@@ -274,7 +299,7 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(
 
 
 def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image = QImage(120, 80, QImage.Format.Format_RGB32)
     image.fill(QColor("orange"))
@@ -300,7 +325,7 @@ def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
 
 
 def test_jobs_of_another_process_show_up_without_events(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     window.core.runner.stop()  # only the periodic look at the database can find it now
     other = build_core(window.core.paths, Settings())  # its own event bus, like another process
@@ -315,7 +340,9 @@ def test_jobs_of_another_process_show_up_without_events(
     other.close()
 
 
-def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: Receiver) -> None:
+def test_webhook_deliveries_show_each_try(
+    qtbot: QtBot, window: MainWindow, receiver: Receiver
+) -> None:
     receiver.fail_first = 1
     core = window.core
     key = core.keys.create(core.accounts.owner()).plaintext
@@ -329,11 +356,11 @@ def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: R
     assert receiver.arrived.wait(60)
     dialog = WebhooksDialog(core, window)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.deliveries.item(0, 3).text() == "delivered", timeout=5_000)
-    assert dialog.deliveries.item(0, 0).text() == "rocket.jpg"
-    assert dialog.deliveries.item(0, 4).text() == "2"
+    qtbot.waitUntil(lambda: cell(dialog.deliveries, 0, 3) == "delivered", timeout=5_000)
+    assert cell(dialog.deliveries, 0, 0) == "rocket.jpg"
+    assert cell(dialog.deliveries, 0, 4) == "2"
     dialog.deliveries.selectRow(0)
-    assert [dialog.attempts.item(r, 1).text() for r in range(dialog.attempts.rowCount())] == [
+    assert [cell(dialog.attempts, r, 1) for r in range(dialog.attempts.rowCount())] == [
         "HTTP 503",
         "HTTP 200",
     ]
@@ -343,7 +370,7 @@ def test_webhook_deliveries_show_each_try(qtbot, window: MainWindow, receiver: R
 
 
 def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     files = []
     for n, name in enumerate(("coffee", "chelsea", "astronaut", "rocket")):
@@ -370,7 +397,7 @@ def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
 
 
 def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: the camera was turned; show rotated 90° clockwise
@@ -382,10 +409,11 @@ def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
     assert window.preview.before is not None
     assert window.preview.before.size().toTuple() == (200, 300)
+    assert window.preview.after is not None
     assert window.preview.after.size().toTuple() == (200, 300)
 
 
-def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths) -> None:
+def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot: QtBot, home: Paths) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -401,7 +429,7 @@ def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot, home: Paths)
 
 
 def test_changing_the_api_port_or_switch_applies_at_once(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old_url = window.api.status.url
     assert old_url and httpx.get(f"{old_url}/openapi.json").status_code == 200
@@ -416,20 +444,20 @@ def test_changing_the_api_port_or_switch_applies_at_once(
         monkeypatch.setattr(SettingsDialog, "exec", answer)
         window.open_settings()
 
-    settings_changed(lambda dialog: dialog.editors["api_port"].widget.setValue(new_port))
+    settings_changed(lambda dialog: dialog.editors["api_port"].set_value(new_port))
     assert window.api_state.text() == f"API on http://127.0.0.1:{new_port}"
     assert httpx.get(f"http://127.0.0.1:{new_port}/openapi.json").status_code == 200
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{old_url}/openapi.json")
     assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
-    settings_changed(lambda dialog: dialog.editors["api_enabled"].widget.setChecked(False))
+    settings_changed(lambda dialog: dialog.editors["api_enabled"].set_value(False))
     assert window.api_state.text() == "API off: turned off in Settings"
     assert not window.docs_action.isEnabled()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{new_port}/openapi.json")
 
 
-def test_the_api_state_never_overflows_the_toolbar(qtbot, window: MainWindow) -> None:
+def test_the_api_state_never_overflows_the_toolbar(qtbot: QtBot, window: MainWindow) -> None:
     window.resize(200, 400)
     qtbot.wait(50)
     assert window.width() >= window.toolbar.sizeHint().width()
@@ -438,7 +466,9 @@ def test_the_api_state_never_overflows_the_toolbar(qtbot, window: MainWindow) ->
     assert window.api_state.isVisible() and window.credits.isVisible()
 
 
-def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_the_status_bar_counts_work_under_way(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     window.core.runner.stop()  # nothing runs: everything waits
     files = [tmp_path / f"{n}.jpg" for n in range(3)]
     for file in files:
@@ -455,7 +485,7 @@ def test_the_status_bar_counts_work_under_way(qtbot, window: MainWindow, tmp_pat
 
 
 def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     source = tmp_path / "rocket.jpg"
@@ -475,7 +505,7 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
     assert source.is_file()
 
 
-def test_paste_an_image_or_a_link(qtbot, window: MainWindow, receiver: Receiver) -> None:
+def test_paste_an_image_or_a_link(qtbot: QtBot, window: MainWindow, receiver: Receiver) -> None:
     picture = QImage()
     assert picture.loadFromData(photo("chelsea", (300, 200)))
     QApplication.clipboard().setImage(picture)
@@ -496,7 +526,7 @@ def test_paste_an_image_or_a_link(qtbot, window: MainWindow, receiver: Receiver)
 
 
 def test_menu_actions_through_their_dialogs(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each action as the person triggers it, with the dialogs answered."""
     sources = [tmp_path / "coffee.jpg", tmp_path / "chelsea.jpg", tmp_path / "notes.jpg"]
@@ -550,7 +580,7 @@ def test_menu_actions_through_their_dialogs(
     qtbot.waitUntil(lambda: rows(window)[0].startswith("notes.jpg\nDone"), timeout=60_000)
 
 
-def test_keyboard_zooms_fits_and_switches_the_backdrop(qtbot, window: MainWindow) -> None:
+def test_keyboard_zooms_fits_and_switches_the_backdrop(qtbot: QtBot, window: MainWindow) -> None:
     picture = QPixmap(1600, 1200)
     picture.fill(QColor("red"))
     window.preview.show_images(picture, picture)
@@ -578,21 +608,24 @@ def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> N
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles == ["&File", "&Edit", "&View", "&Account", "&Help"]
     for action in window.menuBar().actions():
-        labels = [item.text() for item in action.menu().actions() if not item.isSeparator()]
+        labels = [item.text() for item in submenu(action).actions() if not item.isSeparator()]
         assert all("&" in label for label in labels), labels
     assert window.preview.accessibleName() and window.backdrop_choice.accessibleName()
     assert window.queue.list.accessibleName() and window.queue.filter.accessibleName()
 
 
 def test_first_start_offers_open_and_a_sample_photo(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert window.pages.currentWidget() is window.welcome and window.welcome.isVisible()
     assert not window.queue_column.isVisible(), "no empty list beside the drop target"
     asked: list[str] = []
-    monkeypatch.setattr(
-        QFileDialog, "getOpenFileNames", lambda *args: (asked.append("open"), ([], ""))[1]
-    )
+
+    def ask_for_photos(*args: object) -> tuple[list[str], str]:
+        asked.append("open")
+        return [], ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", ask_for_photos)
     qtbot.mouseClick(window.welcome.open_button, Qt.MouseButton.LeftButton)
     assert asked == ["open"]
     qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
@@ -606,15 +639,17 @@ def test_first_start_offers_open_and_a_sample_photo(
 
 
 def test_help_has_a_guide_and_about(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    help_menu = window.menuBar().actions()[-1].menu()
+    help_menu = submenu(window.menuBar().actions()[-1])
     guide = next(a for a in help_menu.actions() if a.text() == "&Quick Guide")
     guide.trigger()
     dialog = next(
         d for d in window.findChildren(QDialog) if d.windowTitle() == "bgdesk Quick Guide"
     )
-    text = dialog.findChild(QTextBrowser).toPlainText()
+    browser = dialog.findChild(QTextBrowser)
+    assert browser is not None
+    text = browser.toPlainText()
     assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and str(window.api.status.url) in text
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
@@ -629,7 +664,7 @@ def select(window: MainWindow, rows_wanted: list[int]) -> None:
 
 
 def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     window.core.runner.stop()  # everything waits until the cancellation is done
     sources = []
@@ -669,7 +704,7 @@ def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
 
 
 def test_several_rows_at_once_and_dragging_cutouts_out(
-    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sources = []
     for name in ("coffee", "chelsea", "rocket"):
@@ -711,7 +746,7 @@ def test_several_rows_at_once_and_dragging_cutouts_out(
 
 
 def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     source = tmp_path / "grass.jpg"
     source.write_bytes(photo("grass", (320, 240)))

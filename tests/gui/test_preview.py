@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPicture, QPixmap
+from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.images import paint_checkerboard
 from bgdesk.gui.preview import BeforeAfterView, Pyramid
 
 
-def shown(qtbot, width: int = 200, height: int = 200) -> BeforeAfterView:
+def shown(qtbot: QtBot, width: int = 200, height: int = 200) -> BeforeAfterView:
     view = BeforeAfterView()
     qtbot.addWidget(view)
     view.resize(400, 400)
@@ -21,7 +22,7 @@ def shown(qtbot, width: int = 200, height: int = 200) -> BeforeAfterView:
     return view
 
 
-def test_divider_zoom_and_pan(qtbot) -> None:
+def test_divider_zoom_and_pan(qtbot: QtBot) -> None:
     view = shown(qtbot)
     fitted = view.image_rect()
     assert (fitted.width(), fitted.height()) == (400, 400)
@@ -37,7 +38,7 @@ def test_divider_zoom_and_pan(qtbot) -> None:
     assert view.zoom == 1.0 and view.image_rect() == fitted
 
 
-def test_zoom_steps_fit_actual_pixels_and_arrow_keys(qtbot) -> None:
+def test_zoom_steps_fit_actual_pixels_and_arrow_keys(qtbot: QtBot) -> None:
     view = shown(qtbot, 1600, 1600)
     scales: list[float] = []
     view.zoom_changed.connect(scales.append)
@@ -57,14 +58,14 @@ def test_zoom_steps_fit_actual_pixels_and_arrow_keys(qtbot) -> None:
     assert view.zoom == 1.0, "never smaller than fitting the view"
 
 
-def test_a_small_picture_can_be_seen_at_its_actual_size(qtbot) -> None:
+def test_a_small_picture_can_be_seen_at_its_actual_size(qtbot: QtBot) -> None:
     view = shown(qtbot, 100, 100)
     assert view.fit_scale() == 4.0
     view.actual_size()
     assert view.image_rect().width() == 100
 
 
-def test_the_checkerboard_is_one_fill_however_large(qtbot) -> None:
+def test_the_checkerboard_is_one_fill_however_large(qtbot: QtBot) -> None:
     """Recorded paint commands: the same for a 100-pixel area and a 100,000-pixel one."""
     sizes = []
     for side in (100, 100_000):
@@ -76,7 +77,7 @@ def test_the_checkerboard_is_one_fill_however_large(qtbot) -> None:
     assert sizes[0] == sizes[1]
 
 
-def test_the_checkerboard_alternates_and_follows_its_origin(qtbot) -> None:
+def test_the_checkerboard_alternates_and_follows_its_origin(qtbot: QtBot) -> None:
     canvas = QImage(48, 48, QImage.Format.Format_RGB32)
     painter = QPainter(canvas)
     paint_checkerboard(painter, QRectF(0, 0, 48, 48), 12, origin=QPointF(6, 0))
@@ -86,7 +87,7 @@ def test_the_checkerboard_alternates_and_follows_its_origin(qtbot) -> None:
     assert canvas.pixel(6, 12) == dark and canvas.pixel(0, 0) == dark
 
 
-def test_zoomed_out_pictures_are_drawn_from_a_smaller_copy(qtbot) -> None:
+def test_zoomed_out_pictures_are_drawn_from_a_smaller_copy(qtbot: QtBot) -> None:
     levels = Pyramid(QPixmap(4000, 3000))
     assert levels.for_scale(1.0).width() == 4000
     assert levels.for_scale(0.6).width() == 4000

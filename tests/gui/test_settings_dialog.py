@@ -4,33 +4,44 @@ for a non-commercial licence, and a failed install that offers the way around.""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QDoubleSpinBox, QMessageBox, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+)
+from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
+from bgdesk.inference.formats import FORMATS
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.speed import ModelSpeeds
 from bgdesk.settings import Settings
 
 
-def test_each_model_says_size_speed_here_quality_and_licence(qtbot, window: MainWindow) -> None:
+def test_each_model_says_size_speed_here_quality_and_licence(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
-    assert dialog.model.currentData() == "u2netp"
-    qtbot.waitUntil(lambda: "a photo here" in dialog.model_info.text(), timeout=30_000)
-    text = dialog.model_info.text()
+    assert dialog.models.model.currentData() == "u2netp"
+    qtbot.waitUntil(lambda: "a photo here" in dialog.models.model_info.text(), timeout=30_000)
+    text = dialog.models.model_info.text()
     assert text.startswith("4.4 MB, installed; about ") and "Licence: Apache-2.0." in text
-    assert "Small and fast" in text and not dialog.install.isVisible()
+    assert "Small and fast" in text and not dialog.models.install.isVisible()
     seconds = ModelSpeeds(window.core.paths.model_speeds).get("u2netp")
     assert seconds is not None and 0 < seconds < 60, "measured once and remembered"
-    dialog.model.setCurrentIndex(dialog.model.findData("bria-rmbg"))
-    text = dialog.model_info.text()
+    dialog.models.model.setCurrentIndex(dialog.models.model.findData("bria-rmbg"))
+    text = dialog.models.model_info.text()
     assert "977 MB, not installed; speed measured once installed" in text
-    assert "non-commercial" in text and dialog.install.isVisibleTo(dialog)
+    assert "non-commercial" in text and dialog.models.install.isVisibleTo(dialog)
 
 
 def test_choosing_a_non_commercial_model_asks_first(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ModelStore, "installed", lambda store: ["u2netp", "bria-rmbg"])
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
@@ -43,7 +54,7 @@ def test_choosing_a_non_commercial_model_asks_first(
     monkeypatch.setattr(QMessageBox, "question", question)
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
-    dialog.model.setCurrentIndex(dialog.model.findData("bria-rmbg"))
+    dialog.models.model.setCurrentIndex(dialog.models.model.findData("bria-rmbg"))
     dialog.save()
     assert "CC BY-NC 4.0" in asked[0] and window.core.settings.default_model == "u2netp"
     dialog.save()
@@ -52,13 +63,18 @@ def test_choosing_a_non_commercial_model_asks_first(
 
 
 def test_a_failed_install_says_why_and_offers_to_import(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown: list[QMessageBox] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
+
+    def answer(box: QMessageBox) -> int:
+        shown.append(box)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
-    dialog.model.setCurrentIndex(dialog.model.findData("silueta"))
+    dialog.models.model.setCurrentIndex(dialog.models.model.findData("silueta"))
 
     def refuse(store: ModelStore, name: str, progress: object = None) -> None:
         from bgdesk.errors import ModelDownloadFailed
@@ -70,7 +86,7 @@ def test_a_failed_install_says_why_and_offers_to_import(
         )
 
     monkeypatch.setattr(ModelStore, "pull", refuse)
-    dialog.pull_selected()
+    dialog.models.pull_selected()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     notice = shown[0]
     assert notice.text() == (
@@ -80,7 +96,7 @@ def test_a_failed_install_says_why_and_offers_to_import(
     assert [b.text() for b in notice.buttons() if b.text() == "Import a File…"]
 
 
-def test_the_dialog_is_made_from_the_declarations(qtbot, window: MainWindow) -> None:
+def test_the_dialog_is_made_from_the_declarations(qtbot: QtBot, window: MainWindow) -> None:
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
     assert list(dialog.editors) == Settings.editable()
@@ -91,6 +107,21 @@ def test_the_dialog_is_made_from_the_declarations(qtbot, window: MainWindow) -> 
     timeout = dialog.editors["url_fetch_timeout"].widget
     assert isinstance(timeout, QDoubleSpinBox)
     timeout.setValue(5.5)
+    formats = dialog.editors["output_format"].widget
+    assert isinstance(formats, QComboBox)
+    offered = {formats.itemData(i): formats.itemText(i) for i in range(formats.count())}
+    assert offered == {spec.name: spec.label for spec in FORMATS.values()}
+    formats.setCurrentIndex(formats.findData("webp"))
+    folder = dialog.editors["output_dir"]
+    assert [b.text() for b in folder.widget.findChildren(QPushButton)] == ["&Browse…"]
+    line = folder.widget.findChild(QLineEdit)
+    assert line is not None and line.placeholderText() == "Beside each photo"
+    line.setText(" /tmp/cutouts ")
     dialog.save()
-    assert Settings.load(window.core.paths.settings_file).url_fetch_timeout == 5.5
+    saved = Settings.load(window.core.paths.settings_file)
+    assert (saved.url_fetch_timeout, saved.output_format, saved.output_dir) == (
+        5.5,
+        "webp",
+        "/tmp/cutouts",
+    )
     assert window.core.fetcher.limits.timeout == 5.5, "applied at once"

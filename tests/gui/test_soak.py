@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.preview import BeforeAfterView
@@ -57,7 +58,7 @@ def wheel(view: BeforeAfterView, point: QPoint, notches: int) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for memory")
 def test_thousands_of_view_events_over_a_12_mp_pair(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     source = tmp_path / "astronaut-12mp.jpg"
     source.write_bytes(photo("astronaut", size=(4000, 3000)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -38,19 +39,19 @@ def huge_png(width: int, height: int) -> bytes:
 
 
 @pytest.mark.parametrize("check", [inspect_image, decode_image])
-def test_zero_bytes_is_not_an_image(check) -> None:
+def test_zero_bytes_is_not_an_image(check: Callable[[bytes, Limits], object]) -> None:
     with pytest.raises(NotAnImage, match="empty"):
         check(b"", LIMITS)
 
 
 @pytest.mark.parametrize("check", [inspect_image, decode_image])
-def test_text_named_jpg_is_not_an_image(check) -> None:
+def test_text_named_jpg_is_not_an_image(check: Callable[[bytes, Limits], object]) -> None:
     with pytest.raises(NotAnImage, match="not an image"):
         check(b"hello, this is text pretending to be a photo\n" * 20, LIMITS)
 
 
 @pytest.mark.parametrize("check", [inspect_image, decode_image])
-def test_truncated_jpeg_is_refused(check) -> None:
+def test_truncated_jpeg_is_refused(check: Callable[[bytes, Limits], object]) -> None:
     whole = photo("astronaut")
     with pytest.raises(TruncatedImage, match="truncated"):
         check(whole[: len(whole) // 2], LIMITS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ SKY = (slice(0, 60), slice(430, 512))  # the empty top-right corner
 
 
 @pytest.fixture(scope="module")
-def engine(models_dir) -> Engine:
+def engine(models_dir: Path) -> Engine:
     return Engine(ModelStore(models_dir), Limits(64 << 20, 64))
 
 
@@ -103,7 +104,7 @@ def test_unknown_options_are_refused() -> None:
     assert OutputOptions.from_mapping({"format": "JPEG", "bg_color": "ffffff"}).format == "jpg"
 
 
-def test_missing_model_says_what_to_do(tmp_path) -> None:
+def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
     engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64))
     with pytest.raises(ModelUnavailable, match="bgdesk models pull u2netp"):
         engine.remove_background(photo("astronaut"), OutputOptions())

@@ -3,6 +3,7 @@ format takes."""
 
 from __future__ import annotations
 
+import argparse
 import io
 
 import pytest
@@ -31,9 +32,10 @@ def test_names_aliases_and_a_clear_refusal() -> None:
 
 def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
     parser, _ = build_parser()
-    remove = parser._subparsers._group_actions[0].choices["remove"]  # type: ignore[union-attr]
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    remove = commands.choices["remove"]
     choices = next(a.choices for a in remove._actions if a.dest == "format")
-    assert list(choices) == accepted_names() == ["png", "webp", "jpg", "jpeg"]
+    assert list(choices or ()) == accepted_names() == ["png", "webp", "jpg", "jpeg"]
     schema = create_app(fake_core).openapi()
     form = next(
         s

