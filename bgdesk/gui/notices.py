@@ -1,17 +1,41 @@
-"""Notices that stop the person: window-modal, in the window's words (commands for a
-terminal only under Details), each with one way forward, never more than one at a time."""
+"""How the window tells a person something went wrong, in one place: a passing message in the
+status bar (`Window.show_message`), or a notice that stops them — in the window's words
+(commands for a terminal only under Details), with at most one way forward, one at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from bgdesk.gui.wording import has_details, plain_words
 
 
+def notice(
+    parent: QWidget, title: str, text: str, hint: str = "", action: str = ""
+) -> tuple[QMessageBox, QPushButton | None]:
+    """A warning over `parent` saying `text` plainly, `hint` beneath it, and a button named
+    `action` when there is a way forward; returns the box and that button (None without)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, plain_words(text), QMessageBox.StandardButton.Close, parent
+    )
+    if hint:
+        box.setInformativeText(hint)
+    if has_details(text):
+        box.setDetailedText(text)
+    forward = box.addButton(action, QMessageBox.ButtonRole.AcceptRole) if action else None
+    return box, forward
+
+
+def warn(parent: QWidget, title: str, text: str, hint: str = "", action: str = "") -> bool:
+    """Show a notice and wait for it; True when the person chose `action`."""
+    box, forward = notice(parent, title, text, hint, action)
+    box.exec()
+    return forward is not None and box.clickedButton() is forward
+
+
 class Notices:
-    """Shows one notice at a time over `parent`; `current` is the one shown last."""
+    """Shows one notice at a time over `parent` without waiting; `current` is the last one."""
 
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
@@ -20,16 +44,7 @@ class Notices:
     def ask(self, title: str, text: str, action: str, handler: Callable[[], object]) -> None:
         if self.current is not None and self.current.isVisible():
             return
-        notice = QMessageBox(
-            QMessageBox.Icon.Warning,
-            title,
-            plain_words(text),
-            QMessageBox.StandardButton.Close,
-            self.parent,
-        )
-        if has_details(text):
-            notice.setDetailedText(text)
-        forward = notice.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-        forward.clicked.connect(lambda: handler())
-        notice.open()
-        self.current = notice
+        box, forward = notice(self.parent, title, text, action=action)
+        box.buttonClicked.connect(lambda button: handler() if button is forward else None)
+        box.open()
+        self.current = box

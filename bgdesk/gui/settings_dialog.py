@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, SettingsError
+from bgdesk.gui.notices import warn
 from bgdesk.gui.setting_editors import SettingEditor, editor_for
-from bgdesk.gui.wording import plain_words
 from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.speed import ModelSpeeds, speed_text
 from bgdesk.settings import Settings
@@ -171,20 +171,13 @@ class ModelPicker(QWidget):
             self.model.setItemText(index, self.model.currentData())
             self._describe_model()
             return
-        notice = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Model not installed",
-            f"{self.model.currentData()} could not be downloaded: {plain_words(error)}",
-            QMessageBox.StandardButton.Close,
+        if warn(
             self,
-        )
-        notice.setInformativeText(
-            "If you have the model file (from another computer, say), import it instead."
-        )
-        notice.setDetailedText(error)
-        import_button = notice.addButton("Import a File…", QMessageBox.ButtonRole.AcceptRole)
-        notice.exec()
-        if notice.clickedButton() is import_button:
+            "Model not installed",
+            f"{self.chosen()} could not be downloaded: {error}",
+            hint="If you have the model file (from another computer, say), import it instead.",
+            action="Import a File…",
+        ):
             self.import_file()
 
     def import_file(self) -> None:
@@ -194,7 +187,7 @@ class ModelPicker(QWidget):
         try:
             imported = self.store.import_file(Path(name))
         except BgdeskError as exc:
-            QMessageBox.warning(self, "Model not imported", exc.message)
+            warn(self, "Model not imported", exc.message)
             return
         index = self.model.findData(imported)
         self.model.setItemText(index, imported)
@@ -205,7 +198,7 @@ class ModelPicker(QWidget):
         (when the choice changes to one) is accepted."""
         chosen = self.chosen()
         if chosen not in self.store.installed():
-            QMessageBox.warning(
+            warn(
                 self,
                 "Model not installed",
                 f"Install {chosen} first, or choose an installed model.",
@@ -259,12 +252,16 @@ class SettingsDialog(QDialog):
             for name, editor in self.editors.items():
                 settings.set(name, editor.value())
         except SettingsError as exc:
-            QMessageBox.warning(self, "Settings not saved", exc.message)
+            warn(self, "Settings not saved", exc.message)
             return
         try:
             settings.save(self.core.paths.settings_file)
         except OSError as exc:
-            QMessageBox.warning(self, "Settings not saved", str(exc))
+            warn(
+                self,
+                "Settings not saved",
+                f"Cannot write {exc.filename or 'the settings'}: {exc.strerror or exc}",
+            )
             return
         self.core.apply_settings()
         self.accept()

@@ -159,9 +159,12 @@ def test_settings_dialog_saves_and_applies(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warnings_shown: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text: warnings_shown.append(text)
-    )
+
+    def answer(box: QMessageBox) -> int:
+        warnings_shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
     models = dialog.models.model
