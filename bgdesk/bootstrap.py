@@ -24,6 +24,7 @@ def build_core(paths: Paths, settings: Settings) -> Core:
         settings.input_limits,
         settings.default_model,
         settings.inference_threads,
+        settings.decontaminate,
     )
     return Core(paths, settings, engine, KeyringSecretStore())
 

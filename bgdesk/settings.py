@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bgdesk.errors import InvalidOption, SettingsError
-from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL
+from bgdesk.inference.catalog import CATALOG, PRESETS
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
 from bgdesk.inference.options import parse_bool
@@ -58,10 +58,11 @@ class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
     default_model: str = _setting(
-        DEFAULT_MODEL,
-        "Model used when a request names none.",
+        "best",
+        "Model used when a request names none: best (the installed model that measured best), "
+        "fast, or a model's name.",
         label="Model",
-        choices=lambda: {name: name for name in CATALOG},
+        choices=lambda: {name: name for name in (*PRESETS, *CATALOG)},
     )
     output_format: str = _setting(
         PNG.name,
@@ -69,6 +70,11 @@ class Settings:
         label="Output format",
         choices=lambda: {spec.name: spec.label for spec in FORMATS.values()},
         spelling=lambda name: format_named(name).name,
+    )
+    decontaminate: bool = _setting(
+        True,
+        "Take the old background's colour out of half-transparent edges (hair, fur).",
+        label="Clean edge colours",
     )
     output_dir: str = _setting(
         "",

@@ -36,7 +36,9 @@ def test_bad_values_are_explained(tmp_path: Path) -> None:
         Settings().set("api_port", 70000)
     with pytest.raises(SettingsError, match="output_format: Unknown format 'gif': use png, webp"):
         Settings().set("output_format", "gif")
-    with pytest.raises(SettingsError, match="default_model must be one of u2netp, u2net"):
+    with pytest.raises(
+        SettingsError, match="default_model must be one of best, fast, u2netp, u2net"
+    ):
         Settings().set("default_model", "nope")
 
 

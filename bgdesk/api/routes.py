@@ -22,6 +22,7 @@ from bgdesk.api.schemas import (
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import NotFound
+from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import UNFINISHED, Job, JobState
@@ -100,7 +101,20 @@ def remove_background(
         int, Form(ge=0, le=10_000, description="Pixels kept around the subject.")
     ] = 0,
     mask_only: Annotated[bool, Form(description="Return the mask instead.")] = False,
-    model: Annotated[str | None, Form(description="Model name (see bgdesk models list).")] = None,
+    model: Annotated[
+        str | None, Form(description="Model name (see bgdesk models list); wins over quality.")
+    ] = None,
+    quality: Annotated[
+        str | None,
+        Form(
+            description="; ".join(f"{name}: {meaning}" for name, meaning in PRESETS.items()),
+            json_schema_extra={"enum": list(PRESETS)},
+        ),
+    ] = None,
+    decontaminate: Annotated[
+        bool | None,
+        Form(description="Take the old background's colour out of half-transparent edges."),
+    ] = None,
 ) -> JobAccepted:
     """Submit an image; one credit is spent and the cutout is made in the background."""
     options = OutputOptions.from_mapping(
@@ -111,6 +125,8 @@ def remove_background(
             "crop_margin": crop_margin,
             "mask_only": mask_only,
             "model": model,
+            "quality": quality,
+            "decontaminate": decontaminate,
         }
     )
     upload = (

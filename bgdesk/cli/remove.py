@@ -13,6 +13,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.core.naming import cutout_stem, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
+from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
@@ -42,6 +43,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="output format (default: the setting output_format)",
     )
     remove.add_argument("--model", help="model name (default: the setting default_model)")
+    remove.add_argument(
+        "--quality",
+        choices=list(PRESETS),
+        help="best: the installed model that measured best; fast: the fastest (--model wins)",
+    )
+    remove.add_argument(
+        "--decontaminate",
+        action=argparse.BooleanOptionalAction,
+        help="take the old background's colour out of half-transparent edges "
+        "(default: the setting decontaminate)",
+    )
     remove.add_argument(
         "--bg-color",
         type=parse_color,
@@ -105,8 +117,10 @@ def run(args: argparse.Namespace, core: Core) -> int:
         crop_margin=args.crop_margin,
         mask_only=args.mask_only,
         model=args.model,
+        quality=args.quality,
+        decontaminate=args.decontaminate,
     )
-    core.engine.check_model(options.model)  # one clear message rather than one per file
+    core.engine.check_model(options)  # one clear message rather than one per file
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()
     unsubscribe = core.events.subscribe(

@@ -52,8 +52,10 @@ class Core:
         self.accounts.owner()
 
     def apply_settings(self) -> None:
-        """Take in changed settings that need no restart: the model and URL fetching."""
+        """Take in changed settings that need no restart: the model, edge colours and URL
+        fetching."""
         self.engine.default_model = self.settings.default_model
+        self.engine.decontaminate = self.settings.decontaminate
         self.fetcher.limits = self._fetch_limits()
 
     def _fetch_limits(self) -> FetchLimits:

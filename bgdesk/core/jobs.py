@@ -63,6 +63,11 @@ def new_job_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
+def options_of(job: Job) -> OutputOptions:
+    """The output options `job` was submitted with."""
+    return OutputOptions.from_mapping(json.loads(job.options))
+
+
 def _pid_alive(pid: int | None) -> bool:
     """Whether a process with `pid` runs here; unknowable off POSIX, so assume it does."""
     if pid is None or os.name != "posix":
@@ -112,7 +117,7 @@ class JobService:
         """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy.
         The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id."""
         self.engine.inspect(data)
-        self.engine.check_model(options.model)
+        self.engine.check_model(options)
         public_id = new_job_id()
         suffix = Path(filename).suffix.lower()
         safe_suffix = suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""
@@ -145,7 +150,7 @@ class JobService:
         """Queue an image file in place (CLI, files dropped on the window)."""
         path = path.resolve()
         self.engine.inspect(self._read_input(path))
-        self.engine.check_model(options.model)
+        self.engine.check_model(options)
         return self._create(
             account, new_job_id(), path, path.name, False, output_path, source, options, None
         )
@@ -324,7 +329,7 @@ class JobService:
         job = self.get(public_id)
         if job.status != JobState.FAILED:
             raise Conflict("Only failed jobs can be retried.")
-        options = OutputOptions.from_mapping(json.loads(job.options))
+        options = options_of(job)
         account = Account.get_by_id(job.account_id)
         if job.owns_input:
             data = self._read_input(Path(job.input_path))
@@ -449,7 +454,7 @@ class JobService:
             )
             return
         try:
-            options = OutputOptions.from_mapping(json.loads(job.options))
+            options = options_of(job)
             data = self._read_input(Path(job.input_path))
             with self._lease(job):
                 cutout = self.engine.remove_background(data, options)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.preview import ZOOM_STEP
+from bgdesk.inference.options import OutputOptions
 
 if TYPE_CHECKING:
     from bgdesk.gui.main_window import MainWindow
@@ -67,7 +68,7 @@ MENUS: dict[str, list[Item | None]] = {
         ),
         ("API &Documentation", lambda w: w.open_api_docs(), None),
         SEPARATOR,
-        ("&About bgdesk", lambda w: show_about(w, w.core.settings.default_model), None),
+        ("&About bgdesk", lambda w: show_about(w, w.core.engine.model_for(OutputOptions())), None),
     ],
 }
 

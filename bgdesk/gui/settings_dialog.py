@@ -26,6 +26,7 @@ from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, SettingsError
 from bgdesk.gui.notices import warn
 from bgdesk.gui.setting_editors import SettingEditor, editor_for
+from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.speed import ModelSpeeds, speed_text
 from bgdesk.settings import Settings
@@ -88,11 +89,9 @@ class ModelPicker(QWidget):
         self.store = ModelStore.of(core.paths)
         self.speeds = ModelSpeeds(core.paths.model_speeds)
         self.model = QComboBox()
-        for status in self.store.statuses():
-            label = status.spec.name + (
-                "" if status.installed else f"  (not installed, {status.spec.size_mb:g} MB)"
-            )
-            self.model.addItem(label, status.spec.name)
+        for choice in (*PRESETS, *self.store.catalog):
+            self.model.addItem(choice, choice)
+        self._relabel()
         self.model.setAccessibleName("Model")
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
@@ -116,6 +115,21 @@ class ModelPicker(QWidget):
         self.model.currentIndexChanged.connect(lambda _: self._describe_model())
         self._describe_model()
 
+    def _relabel(self) -> None:
+        """Say what each preset means now and which models are not installed yet."""
+        installed = set(self.store.installed())
+        for index in range(self.model.count()):
+            choice = self.model.itemData(index)
+            if choice in PRESETS:
+                label = f"{choice.capitalize()}: {PRESETS[choice]}"
+                model = self.store.resolve(choice)
+                label += f" (now {model})" if model not in label else ""
+            else:
+                spec = self.store.spec(choice)
+                size = f"  (not installed, {spec.size_mb:g} MB)"
+                label = choice + ("" if choice in installed else size)
+            self.model.setItemText(index, label)
+
     def editor(self) -> SettingEditor:
         return SettingEditor("default_model", self, "Model", self.chosen, self.choose)
 
@@ -126,11 +140,13 @@ class ModelPicker(QWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(name)))
 
     def _on_measured(self, name: str, seconds: float) -> None:
-        if name == self.model.currentData():
+        if name == self._status().spec.name:
             self._describe_model()
 
     def _status(self) -> ModelStatus:
-        return next(s for s in self.store.statuses() if s.spec.name == self.model.currentData())
+        """The chosen model's status; a preset's is that of the model it means now."""
+        name = self.store.resolve(self.chosen())
+        return next(s for s in self.store.statuses() if s.spec.name == name)
 
     def _describe_model(self) -> None:
         """Show what the chosen model is; measure its speed here once, in the background."""
@@ -152,7 +168,7 @@ class ModelPicker(QWidget):
 
     def pull_selected(self) -> None:
         """Install the chosen model on a worker thread with a progress bar."""
-        self._pull = ModelPull(self.store, self.model.currentData())
+        self._pull = ModelPull(self.store, self._status().spec.name)
         self._pull.progress.connect(self._on_progress)
         self._pull.finished.connect(self._on_pulled)
         self.install.setEnabled(False)
@@ -167,14 +183,13 @@ class ModelPicker(QWidget):
         self.install.setEnabled(True)
         self.progress.hide()
         if not error:
-            index = self.model.currentIndex()
-            self.model.setItemText(index, self.model.currentData())
+            self._relabel()
             self._describe_model()
             return
         if warn(
             self,
             "Model not installed",
-            f"{self.chosen()} could not be downloaded: {error}",
+            f"{self._status().spec.name} could not be downloaded: {error}",
             hint="If you have the model file (from another computer, say), import it instead.",
             action="Import a File…",
         ):
@@ -189,14 +204,13 @@ class ModelPicker(QWidget):
         except BgdeskError as exc:
             warn(self, "Model not imported", exc.message)
             return
-        index = self.model.findData(imported)
-        self.model.setItemText(index, imported)
-        self.model.setCurrentIndex(index)
+        self._relabel()
+        self.choose(imported)
 
     def confirm(self, current: str) -> bool:
         """Whether the chosen model can be saved: it is installed, and a non-commercial licence
         (when the choice changes to one) is accepted."""
-        chosen = self.chosen()
+        chosen = self.store.resolve(self.chosen())
         if chosen not in self.store.installed():
             warn(
                 self,
@@ -207,7 +221,7 @@ class ModelPicker(QWidget):
         spec = self.store.spec(chosen)
         return (
             spec.commercial_use
-            or chosen == current
+            or chosen == self.store.resolve(current)
             or QMessageBox.question(
                 self,
                 "Non-commercial model",

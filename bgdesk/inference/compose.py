@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from bgdesk.inference.decode import Decoded
+from bgdesk.inference.edges import clean_edge_colours
 from bgdesk.inference.formats import PNG, OutputFormat
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
@@ -18,9 +19,14 @@ WHITE = (255, 255, 255)
 
 
 def compose(
-    image: Decoded, mask: Image.Image, options: OutputOptions, pool: Executor | None = None
+    image: Decoded,
+    mask: Image.Image,
+    options: OutputOptions,
+    pool: Executor | None = None,
+    clean_edges: bool = False,
 ) -> tuple[bytes, tuple[int, int]]:
-    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask;
+    """Render `image` cut out by `mask` (an L image of the same size) as `options` ask, with
+    the old background's colour taken out of half-transparent pixels when `clean_edges`;
     returns the encoded bytes and their size in pixels.
 
     `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
@@ -32,6 +38,8 @@ def compose(
         rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
         return _encode(alpha, options.output_format, None, pool), alpha.size
+    if clean_edges:
+        rgb = clean_edge_colours(rgb, alpha)
     fmt = options.output_format
     background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
     if background is not None:

@@ -25,6 +25,14 @@ from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, in
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 
+# Of the stretched prediction, below LEVELS[0] is background and above LEVELS[1] subject. The
+# faint haze a model leaves over the background and the last doubt inside the subject cost more
+# than they show: on 509 photos with human-made masks this lowers u2netp's mean alpha error
+# from 0.0486 to 0.0451 (and on the soft-alpha photos from 0.0991 to 0.0963) without moving
+# a single cutout across the failed line. The resampling in (Lanczos) and out (Lanczos) was
+# chosen on the same photos: see bench/quality.py.
+LEVELS = (0.15, 0.85)
+
 
 @dataclass(frozen=True)
 class Cutout:
@@ -42,10 +50,13 @@ class CutoutEngine(Protocol):
     """What the job service needs from an engine; tests may pass a small fake."""
 
     default_model: str
+    decontaminate: bool
 
     def inspect(self, data: bytes) -> ImageInfo: ...
 
-    def check_model(self, model: str | None) -> None: ...
+    def check_model(self, options: OutputOptions) -> None: ...
+
+    def model_for(self, options: OutputOptions) -> str: ...
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout: ...
 
@@ -59,10 +70,12 @@ class Engine:
         limits: Limits,
         default_model: str = DEFAULT_MODEL,
         threads: int = 0,
+        decontaminate: bool = True,
     ) -> None:
         self.models = models
         self.limits = limits
-        self.default_model = default_model
+        self.default_model = default_model  # a model's name or a preset (`best`, `fast`)
+        self.decontaminate = decontaminate
         self._threads = threads
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._sessions_lock = threading.Lock()
@@ -74,14 +87,19 @@ class Engine:
         """Check that `data` is an acceptable image, without running the model."""
         return inspect_image(data, self.limits)
 
-    def check_model(self, model: str | None) -> None:
-        """Raise unless `model` (or the default) is known and installed."""
-        self.models.require(model or self.default_model)
+    def check_model(self, options: OutputOptions) -> None:
+        """Raise unless the model `options` ask for (or the default) is known and installed."""
+        self.models.require(self.model_for(options))
+
+    def model_for(self, options: OutputOptions) -> str:
+        """The model a request names, else its quality preset's, else the setting's."""
+        return self.models.resolve(options.model or options.quality or self.default_model)
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
-        mask, warning = self.predict_mask(image, options.model or self.default_model)
-        encoded, size = compose(image, mask, options, self._pool)
+        mask, warning = self.predict_mask(image, self.model_for(options))
+        clean = self.decontaminate if options.decontaminate is None else options.decontaminate
+        encoded, size = compose(image, mask, options, self._pool, clean_edges=clean)
         return Cutout(encoded, options.media_type, options.extension, *size, warning=warning)
 
     def predict_mask(self, image: Decoded, model: str) -> tuple[Image.Image, str | None]:
@@ -96,7 +114,7 @@ class Engine:
         probabilities = _probabilities(prediction, spec)
         small = _to_mask(probabilities)
         warning = subject_warning(probabilities, np.asarray(small))
-        return small.resize(image.size, Image.Resampling.BILINEAR), warning
+        return small.resize(image.size, Image.Resampling.LANCZOS), warning
 
     def session(self, model: str) -> ort.InferenceSession:
         """The shared session of `model`, created once."""
@@ -130,7 +148,7 @@ class Engine:
 def _model_input(rgb: Image.Image, spec: ModelSpec) -> np.ndarray:
     """The image at the model's input size, scaled to [0, 1] by its maximum and standardised."""
     side = spec.input_size
-    small = rgb.resize((side, side), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    small = rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     pixels = np.asarray(small, dtype=np.float32)
     peak = max(float(pixels.max()), 1e-6)
     std = np.asarray(spec.std, dtype=np.float32)
@@ -144,7 +162,9 @@ def _probabilities(prediction: np.ndarray, spec: ModelSpec) -> np.ndarray:
 
 
 def _to_mask(prediction: np.ndarray) -> Image.Image:
-    """The prediction stretched to the full 0..255 range, as the cutout's alpha."""
+    """The prediction stretched to the full 0..255 range, its faintest and surest ends
+    (`LEVELS`) taken as fully out and fully in: the cutout's alpha."""
     low, high = float(prediction.min()), float(prediction.max())
-    scaled = (prediction - low) * (255.0 / max(high - low, 1e-6))
+    stretched = (prediction - low) * (1.0 / max(high - low, 1e-6))
+    scaled = (stretched - LEVELS[0]) * (255.0 / (LEVELS[1] - LEVELS[0]))
     return Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8))

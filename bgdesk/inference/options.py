@@ -1,15 +1,17 @@
-"""What a cutout should look like: format, background, crop, mask. Validated on the way in."""
+"""What a cutout should look like: model or quality, format, background, crop, mask, edge
+colours. Validated on the way in."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from PIL import ImageColor
 
 from bgdesk.errors import InvalidOption
+from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.formats import FORMATS, PNG, OutputFormat, format_named
 
 MAX_MARGIN = 10_000
@@ -41,6 +43,10 @@ def _color(value: Any) -> Rgb:
     return parse_color(str(value))
 
 
+def _maybe_bool(name: str, value: Any) -> bool | None:
+    return None if value is None or value == "" else parse_bool(name, value)
+
+
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
@@ -67,13 +73,17 @@ class OutputOptions:
     crop: bool = False
     crop_margin: int = 0
     mask_only: bool = False
-    model: str | None = None
+    model: str | None = None  # wins over `quality`
+    quality: str | None = None  # a preset; None: the setting decides
+    decontaminate: bool | None = None  # clean edge colours; None: the setting decides
 
     def __post_init__(self) -> None:
         # Aliases (jpeg) are stored under the format's own name.
         object.__setattr__(self, "format", format_named(self.format).name)
         if not 0 <= self.crop_margin <= MAX_MARGIN:
             raise InvalidOption(f"crop_margin must be between 0 and {MAX_MARGIN} pixels.")
+        if self.quality is not None and self.quality not in PRESETS:
+            raise InvalidOption(f"quality must be {' or '.join(PRESETS)}, not {self.quality!r}.")
 
     @property
     def output_format(self) -> OutputFormat:
@@ -90,8 +100,7 @@ class OutputOptions:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OutputOptions:
         """Build from form fields or stored JSON; unknown names and values are refused."""
-        known = {"format", "bg_color", "crop", "crop_margin", "mask_only", "model"}
-        unknown = set(values) - known
+        unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise InvalidOption(f"Unknown option(s): {', '.join(sorted(unknown))}.")
         color = values.get("bg_color")
@@ -106,6 +115,8 @@ class OutputOptions:
             crop_margin=margin,
             mask_only=parse_bool("mask_only", values.get("mask_only", False)),
             model=str(values["model"]) if values.get("model") else None,
+            quality=str(values["quality"]) if values.get("quality") else None,
+            decontaminate=_maybe_bool("decontaminate", values.get("decontaminate")),
         )
 
     def to_dict(self) -> dict[str, Any]:

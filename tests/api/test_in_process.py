@@ -11,6 +11,7 @@ import pytest
 
 from bgdesk.api.app import create_app
 from bgdesk.core.app import Core
+from bgdesk.core.jobs import options_of
 from bgdesk.storage.models import Job
 from tests.conftest import FakeEngine, photo
 
@@ -105,3 +106,17 @@ def test_no_credits_is_402_and_a_failed_job_is_refunded(
     refused = submit(client)
     assert refused.status_code == 402 and refused.json()["error"]["code"] == "insufficient_credits"
     assert Job.select().count() == 102
+
+
+def test_quality_and_edge_colours_are_asked_per_request(
+    client: httpx.Client, fake_core: Core
+) -> None:
+    fast = submit(client, quality="fast", decontaminate="false").json()["jobId"]
+    plain = submit(client).json()["jobId"]
+    stored = {job.public_id: options_of(job) for job in Job.select()}
+    assert (stored[fast].quality, stored[fast].decontaminate) == ("fast", False)
+    assert (stored[plain].quality, stored[plain].decontaminate) == (None, None), "settings decide"
+    refused = submit(client, quality="superb")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "quality must be best or fast, not 'superb'."
+    assert client.get("/api/v1/account").json()["credits"] == 98, "the refusal cost nothing"

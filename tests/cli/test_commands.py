@@ -67,3 +67,18 @@ def test_remove_a_folder_names_each_failure_and_refunds_it(
     assert "FAILED" in capsys.readouterr().out
     assert bgdesk(home, "credits", "show", "--json") == 0
     assert printed_json(capsys)["balance"] == 99, "the failed job was refunded"
+
+
+def test_remove_asks_for_quality_and_edge_colours(home: Paths, tmp_path: Path) -> None:
+    source = tmp_path / "cat.jpg"
+    source.write_bytes(photo("chelsea", (64, 48)))
+    engine = FakeEngine()
+    assert (
+        bgdesk(
+            home, "remove", str(source), "--quality", "fast", "--no-decontaminate", engine=engine
+        )
+        == 0
+    )
+    assert bgdesk(home, "remove", str(source), "-o", str(tmp_path / "again"), engine=engine) == 0
+    asked = [(options.quality, options.decontaminate) for options in engine.asked]
+    assert asked == [("fast", False), (None, None)]

@@ -168,7 +168,7 @@ def test_settings_dialog_saves_and_applies(
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
     models = dialog.models.model
-    assert models.currentData() == "u2netp" and models.currentText() == "u2netp"
+    assert models.currentData() == "best" and models.currentText().endswith("(now u2netp)")
     assert "not installed" in models.itemText(models.findData("u2net"))
     dialog.editors["allow_private_urls"].set_value(True)
     dialog.editors["api_port"].set_value(9123)
@@ -181,7 +181,7 @@ def test_settings_dialog_saves_and_applies(
     dialog.models.model.setCurrentIndex(dialog.models.model.findData("u2net"))
     dialog.save()  # refused: not installed
     assert warnings_shown and "Install u2net first" in warnings_shown[0]
-    assert Settings.load(window.core.paths.settings_file).default_model == "u2netp"
+    assert Settings.load(window.core.paths.settings_file).default_model == "best"
     source = tmp_path / "coffee.jpg"
     source.write_bytes(photo("coffee"))
     drop(window, [source])

@@ -27,7 +27,10 @@ def test_each_model_says_size_speed_here_quality_and_licence(
 ) -> None:
     dialog = SettingsDialog(window.core, window)
     qtbot.addWidget(dialog)
-    assert dialog.models.model.currentData() == "u2netp"
+    models = dialog.models.model
+    assert models.currentData() == "best"
+    assert models.currentText() == "Best: the installed model that measured best (now u2netp)"
+    assert models.itemText(models.findData("fast")) == "Fast: u2netp, the fastest"
     qtbot.waitUntil(lambda: "a photo here" in dialog.models.model_info.text(), timeout=30_000)
     text = dialog.models.model_info.text()
     assert text.startswith("4.4 MB, installed; about ") and "Licence: Apache-2.0." in text
@@ -56,7 +59,7 @@ def test_choosing_a_non_commercial_model_asks_first(
     qtbot.addWidget(dialog)
     dialog.models.model.setCurrentIndex(dialog.models.model.findData("bria-rmbg"))
     dialog.save()
-    assert "CC BY-NC 4.0" in asked[0] and window.core.settings.default_model == "u2netp"
+    assert "CC BY-NC 4.0" in asked[0] and window.core.settings.default_model == "best"
     dialog.save()
     assert window.core.settings.default_model == "bria-rmbg"
     assert Settings.load(window.core.paths.settings_file).default_model == "bria-rmbg"

@@ -108,3 +108,33 @@ def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
     engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64))
     with pytest.raises(ModelUnavailable, match="bgdesk models pull u2netp"):
         engine.remove_background(photo("astronaut"), OutputOptions())
+
+
+def test_edges_lose_the_old_backgrounds_colour_unless_asked_not_to(engine: Engine) -> None:
+    """The cat laid over a green screen (by its own cutout's alpha): the half-transparent edge
+    pixels of its new cutout are no longer green, and the opaque ones are untouched."""
+    cat = Image.open(io.BytesIO(photo("chelsea"))).convert("RGB")
+    mask = decode(engine.remove_background(photo("chelsea"), OutputOptions(mask_only=True)).data)
+    screen = Image.new("RGB", cat.size, (0, 255, 0))
+    screen.paste(cat, mask=mask.convert("L"))
+    buffer = io.BytesIO()
+    screen.save(buffer, "PNG")
+    cleaned, plain = (
+        np.asarray(decode(engine.remove_background(buffer.getvalue(), options).data))
+        for options in (OutputOptions(), OutputOptions(decontaminate=False))
+    )
+    alpha = cleaned[..., 3]
+    assert np.array_equal(alpha, plain[..., 3]), "the same mask either way"
+    soft = (alpha > 0) & (alpha < 255)
+    assert soft.sum() > 1000
+
+    def green_excess(pixels: np.ndarray) -> float:
+        rgb = pixels[soft][:, :3].astype(np.float32)
+        return float((rgb[:, 1] - (rgb[:, 0] + rgb[:, 2]) / 2).mean())
+
+    assert green_excess(cleaned) < 0.5 * green_excess(plain), (
+        green_excess(cleaned),
+        green_excess(plain),
+    )
+    opaque = alpha == 255
+    assert np.array_equal(cleaned[opaque], plain[opaque])

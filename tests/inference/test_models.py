@@ -117,3 +117,25 @@ def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(
     store.import_file(bundled / "u2netp.onnx")  # the store's own copy takes precedence
     assert store.require("u2netp") == tmp_path / "store" / "u2netp.onnx"
     assert not store.is_bundled("u2netp")
+
+
+@pytest.mark.parametrize(
+    ("installed", "best"),
+    [
+        (["u2netp"], "u2netp"),
+        (["u2netp", "u2net"], "u2net"),
+        ([], "u2netp"),
+        (["silueta"], "u2netp"),
+    ],
+)
+def test_best_is_the_installed_model_that_measured_best(
+    tmp_path: Path, installed: list[str], best: str
+) -> None:
+    for name in installed:
+        (tmp_path / CATALOG[name].file).write_bytes(b"model")
+    store = ModelStore(tmp_path)
+    assert store.resolve("best") == best
+    assert store.resolve("fast") == "u2netp"
+    assert store.resolve("silueta") == "silueta"
+    with pytest.raises(InvalidRequest, match="Unknown model 'superb'"):
+        store.resolve("superb")
