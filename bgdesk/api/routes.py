@@ -57,6 +57,10 @@ def _job_status(job: Job, request: Request) -> JobStatus:
         outputUrl=output,
         errorMessage=job.error_message if status == "failed" else None,
         warning=job.warning if status == "completed" else None,
+        confidence=round(job.confidence, 3)
+        if status == "completed" and job.confidence is not None
+        else None,
+        model=job.model if status == "completed" else None,
     )
 
 

@@ -29,9 +29,13 @@ class JobStatus(BaseModel):
     errorMessage: str | None = None
     warning: str | None = Field(
         None,
-        description="Set on a completed job whose cutout has no clear subject (empty, "
-        "or mostly half-transparent): worth a look before it is used.",
+        description="Set on a completed job whose cutout has no clear subject (nearly "
+        "empty, or the model unsure of much of it): worth a look before it is used.",
     )
+    confidence: float | None = Field(
+        None, description="Completed: how sure the model was of the cutout, 0 to 1."
+    )
+    model: str | None = Field(None, description="Completed: the model that made the cutout.")
 
 
 class JobPage(BaseModel):

@@ -81,6 +81,8 @@ class Item:
     job_id: str | None = None
     error: str | None = None
     warning: str | None = None  # a cutout made, but with no clear subject
+    confidence: float | None = None
+    model: str | None = None
 
 
 def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item]:
@@ -176,7 +178,7 @@ def _wait(core: Core, items: list[Item], finished: queue.Queue[JobEvent]) -> Non
         if job is not None and job.status == JobState.FAILED:
             item.error = job.error_message or "processing failed"
         elif job is not None:
-            item.warning = job.warning
+            item.warning, item.confidence, item.model = job.warning, job.confidence, job.model
 
 
 def _report(items: list[Item], as_json: bool, seconds: float) -> None:
@@ -190,6 +192,8 @@ def _report(items: list[Item], as_json: bool, seconds: float) -> None:
                     "status": "failed" if i.error else "completed",
                     "error": i.error,
                     "warning": i.warning,
+                    "confidence": None if i.confidence is None else round(i.confidence, 3),
+                    "model": i.model,
                 }
                 for i in items
             ]

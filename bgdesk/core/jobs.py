@@ -504,6 +504,8 @@ class JobService:
                     error_code=error.code if error else None,
                     error_message=error.message if error else None,
                     warning=cutout.warning if cutout else None,
+                    confidence=cutout.confidence if cutout else None,
+                    model=cutout.model if cutout else None,
                     runner_id=None,
                     lease_expires_at=None,
                 )

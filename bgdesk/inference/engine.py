@@ -18,7 +18,7 @@ import onnxruntime as ort
 from PIL import Image
 
 from bgdesk.errors import ModelUnavailable
-from bgdesk.inference.assess import subject_warning
+from bgdesk.inference.assess import confidence, subject_warning
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
@@ -44,6 +44,17 @@ class Cutout:
     width: int
     height: int
     warning: str | None = None  # set when the cutout has no clear subject
+    confidence: float | None = None  # 0..1, see inference/assess.py
+    model: str | None = None  # the model that made it
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A model's mask of an image, at the model's own resolution, and how sure it was."""
+
+    model: str
+    mask: Image.Image
+    confidence: float
 
 
 class CutoutEngine(Protocol):
@@ -97,24 +108,31 @@ class Engine:
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
-        mask, warning = self.predict_mask(image, self.model_for(options))
+        prediction = self.predict(image, self.model_for(options))
+        mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
         clean = self.decontaminate if options.decontaminate is None else options.decontaminate
         encoded, size = compose(image, mask, options, self._pool, clean_edges=clean)
-        return Cutout(encoded, options.media_type, options.extension, *size, warning=warning)
+        return Cutout(
+            encoded,
+            options.media_type,
+            options.extension,
+            *size,
+            warning=subject_warning(prediction.confidence, np.asarray(prediction.mask)),
+            confidence=prediction.confidence,
+            model=prediction.model,
+        )
 
-    def predict_mask(self, image: Decoded, model: str) -> tuple[Image.Image, str | None]:
-        """The model's foreground probability as an L image the size of `image`, and a
-        warning when it shows no clear subject."""
+    def predict(self, image: Decoded, model: str) -> Prediction:
+        """What `model` makes of `image`: its mask at the model's resolution, and how sure
+        it is."""
         spec = self.models.spec(model)
         session = self.session(model)
         tensor = _model_input(image.rgb, spec)
         input_name = session.get_inputs()[0].name
         output_name = session.get_outputs()[0].name
-        prediction = session.run([output_name], {input_name: tensor})[0][0, 0]
-        probabilities = _probabilities(prediction, spec)
-        small = _to_mask(probabilities)
-        warning = subject_warning(probabilities, np.asarray(small))
-        return small.resize(image.size, Image.Resampling.LANCZOS), warning
+        output = session.run([output_name], {input_name: tensor})[0][0, 0]
+        probabilities = _probabilities(output, spec)
+        return Prediction(model, _to_mask(probabilities), confidence(probabilities))
 
     def session(self, model: str) -> ort.InferenceSession:
         """The shared session of `model`, created once."""

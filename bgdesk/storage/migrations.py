@@ -95,7 +95,13 @@ V2 = [
     "ALTER TABLE job ADD COLUMN warning TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+V3 = [
+    # How sure the model was of a finished cutout (0..1), and which model made it.
+    "ALTER TABLE job ADD COLUMN confidence REAL",
+    "ALTER TABLE job ADD COLUMN model TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -15,6 +15,7 @@ from peewee import (
     CharField,
     DatabaseProxy,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -91,6 +92,8 @@ class Job(BaseModel):
     error_code = CharField(null=True)
     error_message = TextField(null=True)
     warning = TextField(null=True)  # a finished cutout a person should look at, and why
+    confidence = FloatField(null=True)  # how sure the model was of the finished cutout, 0..1
+    model = TextField(null=True)  # the model that made the cutout
     attempts = IntegerField(default=0)
     runner_id = CharField(null=True)
     runner_pid = IntegerField(null=True)

@@ -123,6 +123,8 @@ def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path:
     assert decode(Path(job.output_path).read_bytes()).mode == "RGBA"
     assert [e.kind for e in heard] == ["queued", "started", "completed"]
     assert core.jobs.estimate_seconds(job) > 0
+    assert job.model == "u2netp", "best is the shipped model when it is the only one"
+    assert job.confidence is not None and 0 < job.confidence <= 1
 
 
 def test_parallel_workers_run_every_job_once(home: Paths) -> None:
