@@ -1,0 +1,102 @@
+"""Every model family's path through the engine: input size, normalisation and output (a
+sigmoid for BiRefNet), each run with a tiny ONNX model of the family's shapes built here,
+since the real files are hundreds of megabytes.
+
+The tiny model passes on the normalised red channel through a ReLU (so where the mean is
+subtracted shows in the mask), and for a family whose model ends in logits it scales that to
+a ramp of logits. A red ramp across the picture then shows, pixel by pixel, that the engine fed
+and read the model as its family needs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+from PIL import Image
+
+from bgdesk.inference.catalog import CATALOG, ModelSpec
+from bgdesk.inference.decode import Limits
+from bgdesk.inference.engine import LEVELS, Engine
+from bgdesk.inference.models import ModelStore
+from bgdesk.inference.options import OutputOptions
+
+FAMILIES = ["u2net", "isnet-general-use", "birefnet-general", "bria-rmbg"]
+LOGIT_SCALE, LOGIT_SHIFT = 8.0, 4.0
+
+
+def tiny_model(spec: ModelSpec) -> bytes:
+    side = spec.input_size
+    nodes = [
+        helper.make_node("Slice", ["input", "start", "end", "axis"], ["red"]),
+        helper.make_node("Relu", ["red"], ["kept"]),
+    ]
+    constants = [
+        helper.make_tensor("start", TensorProto.INT64, [1], [0]),
+        helper.make_tensor("end", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("axis", TensorProto.INT64, [1], [1]),
+    ]
+    if spec.sigmoid:
+        nodes += [
+            helper.make_node("Mul", ["kept", "scale"], ["scaled"]),
+            helper.make_node("Sub", ["scaled", "shift"], ["output"]),
+        ]
+        constants += [
+            helper.make_tensor("scale", TensorProto.FLOAT, [], [LOGIT_SCALE]),
+            helper.make_tensor("shift", TensorProto.FLOAT, [], [LOGIT_SHIFT]),
+        ]
+    else:
+        nodes.append(helper.make_node("Identity", ["kept"], ["output"]))
+    graph = helper.make_graph(
+        nodes,
+        spec.name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, side, side])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, side, side])],
+        constants,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    serialized: bytes = model.SerializeToString()
+    return serialized
+
+
+def expected_row(spec: ModelSpec, red: np.ndarray) -> np.ndarray:
+    """The mask the family's pre- and post-processing give for a row of red values."""
+    value = np.maximum((red / red.max() - spec.mean[0]) / spec.std[0], 0.0)
+    if spec.sigmoid:
+        value = 1.0 / (1.0 + np.exp(-(value * LOGIT_SCALE - LOGIT_SHIFT)))
+    stretched = (value - value.min()) / (value.max() - value.min())
+    levelled = np.clip((stretched - LEVELS[0]) / (LEVELS[1] - LEVELS[0]), 0, 1)
+    expected: np.ndarray = np.floor(levelled * 255 + 0.5)
+    return expected
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_each_family_is_fed_and_read_as_it_needs(tmp_path: Path, name: str) -> None:
+    spec = CATALOG[name]
+    (tmp_path / spec.file).write_bytes(tiny_model(spec))
+    side = spec.input_size
+    red = np.tile(np.linspace(0, 255, side).round(), (side, 1)).astype(np.uint8)
+    picture = np.zeros((side, side, 3), np.uint8)
+    picture[..., 0] = red
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, "PNG")
+    engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64), default_model=name)
+    cutout = engine.remove_background(buffer.getvalue(), OutputOptions(mask_only=True))
+    mask = np.asarray(Image.open(io.BytesIO(cutout.data)))
+    assert mask.shape == (side, side) and cutout.model == name
+    row = mask[side // 2].astype(np.float64)
+    assert np.abs(row - expected_row(spec, red[0].astype(np.float64))).max() <= 2
+
+
+def test_a_sigmoid_family_read_without_its_sigmoid_would_show(tmp_path: Path) -> None:
+    """The check above can tell: the same logits read as probabilities give another mask."""
+    spec = CATALOG["birefnet-general"]
+    red = np.linspace(0, 255, spec.input_size).round()
+    as_logits = expected_row(spec, red)
+    unread = expected_row(ModelSpec(**{**spec.__dict__, "sigmoid": False}), red)
+    assert np.abs(as_logits - unread).max() > 20
