@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
@@ -127,14 +128,18 @@ def summary(results: list[PhotoResult]) -> dict[str, dict[str, float]]:
     }
 
 
-def bgdesk_cutter(engine: Engine, model: str, options: dict[str, str]) -> Cutter:
-    settings = OutputOptions.from_mapping({"model": model, "mask_only": "true", **options})
+def bgdesk_cutter(engine: Engine, choice: str, options: dict[str, str]) -> Cutter:
+    """bgdesk's engine with a model, or with a preset (`best`, `fast`) and its plan."""
+    field = "quality" if choice in PRESETS else "model"
+    settings = OutputOptions.from_mapping({field: choice, "mask_only": "true", **options})
 
     def cut(data: bytes) -> tuple[bytes, dict[str, Any]]:
         cutout = engine.remove_background(data, settings)
-        extra = {"warning": cutout.warning}
-        extra |= {k: getattr(cutout, k) for k in ("confidence", "model_used") if hasattr(cutout, k)}
-        return cutout.data, extra
+        return cutout.data, {
+            "warning": cutout.warning,
+            "confidence": cutout.confidence,
+            "model_used": cutout.model,
+        }
 
     return cut
 
@@ -158,11 +163,11 @@ def runs(args: argparse.Namespace, store: ModelStore) -> Iterator[tuple[str, Cut
     options = dict(option.split("=", 1) for option in args.option)
     suffix = "".join(f" {k}={v}" for k, v in options.items())
     limits = Settings().input_limits
-    for model in args.model:
-        engine = Engine(store, limits, default_model=model)
-        yield f"bgdesk {model}{suffix}", bgdesk_cutter(engine, model, options)
-        if not args.no_rembg:
-            yield f"rembg {model}", rembg_cutter(store, model)
+    for choice in args.model:
+        engine = Engine(store, limits)
+        yield f"bgdesk {choice}{suffix}", bgdesk_cutter(engine, choice, options)
+        if not args.no_rembg and choice not in PRESETS:
+            yield f"rembg {choice}", rembg_cutter(store, choice)
 
 
 def print_summary(label: str, table: dict[str, dict[str, float]]) -> None:
@@ -202,7 +207,9 @@ def rewrite_readme(stored: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("eval_dir", type=Path)
-    parser.add_argument("--model", nargs="+", default=["u2netp"])
+    parser.add_argument(
+        "--model", nargs="+", default=["u2netp"], help="models or presets (best, fast)"
+    )
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--no-rembg", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")

@@ -20,7 +20,7 @@ from skimage import data as photos
 from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL
+from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, Plan
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
 from bgdesk.inference.engine import Cutout
 from bgdesk.inference.options import OutputOptions
@@ -142,8 +142,8 @@ class FakeEngine:
     def check_model(self, options: OutputOptions) -> None:
         return None
 
-    def model_for(self, options: OutputOptions) -> str:
-        return options.model or self.default_model
+    def plan_for(self, options: OutputOptions) -> Plan:
+        return Plan(options.model or self.default_model)
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         self.calls += 1

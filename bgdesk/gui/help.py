@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk import __version__
-from bgdesk.inference.catalog import CATALOG
+from bgdesk.inference.catalog import CATALOG, Plan
 
 LIBRARIES = (
     ("Qt 6 and PySide6", "LGPL-3.0"),
@@ -70,18 +70,19 @@ def show_guide(parent: QWidget, api_url: str | None, keys: list[tuple[str, str]]
     return dialog
 
 
-def about_html(model: str) -> str:
-    spec = CATALOG.get(model)
-    licence = spec.licence if spec else "see the model's own terms (imported)"
+def about_html(plan: Plan) -> str:
+    names = [name for name in (plan.model, plan.second_opinion) if name]
+    licences = sorted({CATALOG[name].licence for name in names if name in CATALOG})
+    licence = ", ".join(licences) or "see the model's own terms (imported)"
     libraries = "".join(f"<li>{escape(name)}: {escape(kind)}</li>" for name, kind in LIBRARIES)
     return (
         f"<h3>bgdesk {__version__}</h3><p>Removes image backgrounds on this computer. "
         "No photo leaves it.</p>"
-        f"<p>Model in use: <b>{escape(model)}</b> — licence {escape(licence)}.</p>"
+        f"<p>Model in use: <b>{escape(plan.describe())}</b> — licence {escape(licence)}.</p>"
         "<p>The sample photo is NASA's portrait of Eileen Collins (public domain).</p>"
         f"<p>Built with:</p><ul>{libraries}</ul>"
     )
 
 
-def show_about(parent: QWidget, model: str) -> None:
-    QMessageBox.about(parent, "About bgdesk", about_html(model))
+def show_about(parent: QWidget, plan: Plan) -> None:
+    QMessageBox.about(parent, "About bgdesk", about_html(plan))

@@ -68,7 +68,7 @@ MENUS: dict[str, list[Item | None]] = {
         ),
         ("API &Documentation", lambda w: w.open_api_docs(), None),
         SEPARATOR,
-        ("&About bgdesk", lambda w: show_about(w, w.core.engine.model_for(OutputOptions())), None),
+        ("&About bgdesk", lambda w: show_about(w, w.core.engine.plan_for(OutputOptions())), None),
     ],
 }
 

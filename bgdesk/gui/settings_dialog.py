@@ -122,8 +122,8 @@ class ModelPicker(QWidget):
             choice = self.model.itemData(index)
             if choice in PRESETS:
                 label = f"{choice.capitalize()}: {PRESETS[choice]}"
-                model = self.store.resolve(choice)
-                label += f" (now {model})" if model not in label else ""
+                plan = self.store.resolve(choice)
+                label += f" (now {plan.describe()})" if plan.model not in label else ""
             else:
                 spec = self.store.spec(choice)
                 size = f"  (not installed, {spec.size_mb:g} MB)"
@@ -145,7 +145,7 @@ class ModelPicker(QWidget):
 
     def _status(self) -> ModelStatus:
         """The chosen model's status; a preset's is that of the model it means now."""
-        name = self.store.resolve(self.chosen())
+        name = self.store.resolve(self.chosen()).model
         return next(s for s in self.store.statuses() if s.spec.name == name)
 
     def _describe_model(self) -> None:
@@ -210,7 +210,7 @@ class ModelPicker(QWidget):
     def confirm(self, current: str) -> bool:
         """Whether the chosen model can be saved: it is installed, and a non-commercial licence
         (when the choice changes to one) is accepted."""
-        chosen = self.store.resolve(self.chosen())
+        chosen = self.store.resolve(self.chosen()).model
         if chosen not in self.store.installed():
             warn(
                 self,
@@ -221,7 +221,7 @@ class ModelPicker(QWidget):
         spec = self.store.spec(chosen)
         return (
             spec.commercial_use
-            or chosen == self.store.resolve(current)
+            or chosen == self.store.resolve(current).model
             or QMessageBox.question(
                 self,
                 "Non-commercial model",

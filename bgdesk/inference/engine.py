@@ -18,20 +18,15 @@ import onnxruntime as ort
 from PIL import Image
 
 from bgdesk.errors import ModelUnavailable
-from bgdesk.inference.assess import confidence, subject_warning
-from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec
+from bgdesk.inference.assess import SECOND_OPINION, agreement, confidence, subject_warning
+from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec, Plan
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 
-# Of the stretched prediction, below LEVELS[0] is background and above LEVELS[1] subject. The
-# faint haze a model leaves over the background and the last doubt inside the subject cost more
-# than they show: on 509 photos with human-made masks this lowers u2netp's mean alpha error
-# from 0.0486 to 0.0451 (and on the soft-alpha photos from 0.0991 to 0.0963) without moving
-# a single cutout across the failed line. The resampling in (Lanczos) and out (Lanczos) was
-# chosen on the same photos: see bench/quality.py.
-LEVELS = (0.15, 0.85)
+# The resampling in (Lanczos, after Pillow's box reduction for large photos) and out
+# (Lanczos) was chosen on 509 photos with human-made masks: see bench/quality.py.
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ class CutoutEngine(Protocol):
 
     def check_model(self, options: OutputOptions) -> None: ...
 
-    def model_for(self, options: OutputOptions) -> str: ...
+    def plan_for(self, options: OutputOptions) -> Plan: ...
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout: ...
 
@@ -100,15 +95,15 @@ class Engine:
 
     def check_model(self, options: OutputOptions) -> None:
         """Raise unless the model `options` ask for (or the default) is known and installed."""
-        self.models.require(self.model_for(options))
+        self.models.require(self.plan_for(options).model)
 
-    def model_for(self, options: OutputOptions) -> str:
-        """The model a request names, else its quality preset's, else the setting's."""
+    def plan_for(self, options: OutputOptions) -> Plan:
+        """The model a request names, else its quality preset's plan, else the setting's."""
         return self.models.resolve(options.model or options.quality or self.default_model)
 
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
-        prediction = self.predict(image, self.model_for(options))
+        prediction, agreed = self.predict_with(image, self.plan_for(options))
         mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
         clean = self.decontaminate if options.decontaminate is None else options.decontaminate
         encoded, size = compose(image, mask, options, self._pool, clean_edges=clean)
@@ -117,10 +112,20 @@ class Engine:
             options.media_type,
             options.extension,
             *size,
-            warning=subject_warning(prediction.confidence, np.asarray(prediction.mask)),
+            warning=subject_warning(prediction.confidence, np.asarray(prediction.mask), agreed),
             confidence=prediction.confidence,
             model=prediction.model,
         )
+
+    def predict_with(self, image: Decoded, plan: Plan) -> tuple[Prediction, float]:
+        """The plan's prediction for `image` and how far its two models agreed (1.0 when
+        only one was asked): the second model's when the first was unsure."""
+        first = self.predict(image, plan.model)
+        if plan.second_opinion is None or first.confidence >= SECOND_OPINION:
+            return first, 1.0
+        second = self.predict(image, plan.second_opinion)
+        earlier = np.asarray(first.mask.resize(second.mask.size, Image.Resampling.BILINEAR))
+        return second, agreement(earlier, np.asarray(second.mask))
 
     def predict(self, image: Decoded, model: str) -> Prediction:
         """What `model` makes of `image`: its mask at the model's resolution, and how sure
@@ -132,7 +137,8 @@ class Engine:
         output_name = session.get_outputs()[0].name
         output = session.run([output_name], {input_name: tensor})[0][0, 0]
         probabilities = _probabilities(output, spec)
-        return Prediction(model, _to_mask(probabilities), confidence(probabilities))
+        mask = _to_mask(probabilities, spec.levels)
+        return Prediction(model, mask, confidence(probabilities))
 
     def session(self, model: str) -> ort.InferenceSession:
         """The shared session of `model`, created once."""
@@ -179,10 +185,10 @@ def _probabilities(prediction: np.ndarray, spec: ModelSpec) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-prediction)) if spec.sigmoid else prediction
 
 
-def _to_mask(prediction: np.ndarray) -> Image.Image:
-    """The prediction stretched to the full 0..255 range, its faintest and surest ends
-    (`LEVELS`) taken as fully out and fully in: the cutout's alpha."""
+def _to_mask(prediction: np.ndarray, levels: tuple[float, float]) -> Image.Image:
+    """The prediction stretched to the full 0..255 range, below and above `levels` taken as
+    fully out and fully in: the cutout's alpha."""
     low, high = float(prediction.min()), float(prediction.max())
     stretched = (prediction - low) * (1.0 / max(high - low, 1e-6))
-    scaled = (stretched - LEVELS[0]) * (255.0 / (LEVELS[1] - LEVELS[0]))
+    scaled = (stretched - levels[0]) * (255.0 / (levels[1] - levels[0]))
     return Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8))

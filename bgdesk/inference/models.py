@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed, ModelUnavailable
-from bgdesk.inference.catalog import CATALOG, FAST_MODEL, ModelSpec
+from bgdesk.inference.catalog import CATALOG, FAST_MODEL, MEASURED_PLANS, ModelSpec, Plan
 from bgdesk.inference.download import (
     Progress,
     copy_file,
@@ -75,21 +75,21 @@ class ModelStore:
     def installed(self) -> list[str]:
         return [status.spec.name for status in self.statuses() if status.installed]
 
-    def resolve(self, choice: str) -> str:
-        """The model `choice` means: `fast`, `best` (of the installed models, the one with the
-        fewest failed cutouts measured), or a model's own name."""
+    def resolve(self, choice: str) -> Plan:
+        """The plan `choice` means: `fast`, `best` (of the plans whose models are installed,
+        the one with the fewest failed cutouts measured), or one model by its own name."""
         if choice == "fast":
-            return FAST_MODEL
+            return Plan(FAST_MODEL)
         if choice == "best":
-            measured = [
-                spec
-                for spec in self.catalog.values()
-                if spec.failed_share is not None and self._locate(spec).is_file()
+            ready = [
+                plan
+                for plan in MEASURED_PLANS
+                if all(
+                    self.path(name).is_file() for name in (plan.model, plan.second_opinion) if name
+                )
             ]
-            if not measured:
-                return FAST_MODEL
-            return min(measured, key=lambda spec: spec.failed_share or 0.0).name
-        return self.spec(choice).name
+            return min(ready, key=MEASURED_PLANS.__getitem__, default=Plan(FAST_MODEL))
+        return Plan(self.spec(choice).name)
 
     def require(self, name: str) -> Path:
         """The path of an installed model, or an error that says how to get it."""

@@ -10,11 +10,14 @@ import pytest
 from PIL import Image
 
 from bgdesk.errors import InvalidOption, ModelUnavailable
+from bgdesk.inference.assess import SECOND_OPINION
+from bgdesk.inference.catalog import CATALOG, Plan
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions, parse_color
 from tests.conftest import decode, photo
+from tests.tiny_models import tiny_model
 
 FACE = (slice(100, 180), slice(180, 260))  # rows, columns of astronaut's face
 SKY = (slice(0, 60), slice(430, 512))  # the empty top-right corner
@@ -138,3 +141,20 @@ def test_edges_lose_the_old_backgrounds_colour_unless_asked_not_to(engine: Engin
     )
     opaque = alpha == 255
     assert np.array_equal(cleaned[opaque], plain[opaque])
+
+
+def test_a_second_model_is_asked_only_where_the_first_is_unsure(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    """u2netp with a stand-in for u2net (a tiny model of its shapes): the lawn, which u2netp
+    is unsure of, goes to the second model; the astronaut does not."""
+    (tmp_path / "u2netp.onnx").symlink_to(models_dir / "u2netp.onnx")
+    (tmp_path / "u2net.onnx").write_bytes(tiny_model(CATALOG["u2net"]))
+    engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64), default_model="best")
+    assert engine.plan_for(OutputOptions()) == Plan("u2netp", second_opinion="u2net")
+    sure = engine.remove_background(photo("astronaut", (320, 320)), OutputOptions())
+    unsure = engine.remove_background(photo("grass", (320, 240)), OutputOptions())
+    assert sure.model == "u2netp" and unsure.model == "u2net"
+    fast = engine.remove_background(photo("grass", (320, 240)), OutputOptions(quality="fast"))
+    assert fast.model == "u2netp" and fast.confidence is not None
+    assert fast.confidence < SECOND_OPINION

@@ -13,55 +13,17 @@ import io
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper
 from PIL import Image
 
 from bgdesk.inference.catalog import CATALOG, ModelSpec
 from bgdesk.inference.decode import Limits
-from bgdesk.inference.engine import LEVELS, Engine
+from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
+from tests.tiny_models import LOGIT_SCALE, LOGIT_SHIFT, tiny_model
 
 FAMILIES = ["u2net", "isnet-general-use", "birefnet-general", "bria-rmbg"]
-LOGIT_SCALE, LOGIT_SHIFT = 8.0, 4.0
-
-
-def tiny_model(spec: ModelSpec) -> bytes:
-    side = spec.input_size
-    nodes = [
-        helper.make_node("Slice", ["input", "start", "end", "axis"], ["red"]),
-        helper.make_node("Relu", ["red"], ["kept"]),
-    ]
-    constants = [
-        helper.make_tensor("start", TensorProto.INT64, [1], [0]),
-        helper.make_tensor("end", TensorProto.INT64, [1], [1]),
-        helper.make_tensor("axis", TensorProto.INT64, [1], [1]),
-    ]
-    if spec.sigmoid:
-        nodes += [
-            helper.make_node("Mul", ["kept", "scale"], ["scaled"]),
-            helper.make_node("Sub", ["scaled", "shift"], ["output"]),
-        ]
-        constants += [
-            helper.make_tensor("scale", TensorProto.FLOAT, [], [LOGIT_SCALE]),
-            helper.make_tensor("shift", TensorProto.FLOAT, [], [LOGIT_SHIFT]),
-        ]
-    else:
-        nodes.append(helper.make_node("Identity", ["kept"], ["output"]))
-    graph = helper.make_graph(
-        nodes,
-        spec.name,
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, side, side])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, side, side])],
-        constants,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    serialized: bytes = model.SerializeToString()
-    return serialized
 
 
 def expected_row(spec: ModelSpec, red: np.ndarray) -> np.ndarray:
@@ -70,7 +32,8 @@ def expected_row(spec: ModelSpec, red: np.ndarray) -> np.ndarray:
     if spec.sigmoid:
         value = 1.0 / (1.0 + np.exp(-(value * LOGIT_SCALE - LOGIT_SHIFT)))
     stretched = (value - value.min()) / (value.max() - value.min())
-    levelled = np.clip((stretched - LEVELS[0]) / (LEVELS[1] - LEVELS[0]), 0, 1)
+    low, high = spec.levels
+    levelled = np.clip((stretched - low) / (high - low), 0, 1)
     expected: np.ndarray = np.floor(levelled * 255 + 0.5)
     return expected
 

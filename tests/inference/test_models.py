@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed
-from bgdesk.inference.catalog import CATALOG
+from bgdesk.inference.catalog import CATALOG, Plan
 from bgdesk.inference.models import ModelStore
 
 PAYLOAD = b"pretend these are ONNX weights" * 1000
@@ -122,20 +122,21 @@ def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(
 @pytest.mark.parametrize(
     ("installed", "best"),
     [
-        (["u2netp"], "u2netp"),
-        (["u2netp", "u2net"], "u2net"),
-        ([], "u2netp"),
-        (["silueta"], "u2netp"),
+        (["u2netp"], Plan("u2netp")),
+        (["u2netp", "u2net"], Plan("u2netp", second_opinion="u2net")),
+        (["u2net"], Plan("u2net")),
+        ([], Plan("u2netp")),
+        (["silueta"], Plan("u2netp")),
     ],
 )
-def test_best_is_the_installed_model_that_measured_best(
-    tmp_path: Path, installed: list[str], best: str
+def test_best_is_the_installed_plan_that_measured_best(
+    tmp_path: Path, installed: list[str], best: Plan
 ) -> None:
     for name in installed:
         (tmp_path / CATALOG[name].file).write_bytes(b"model")
     store = ModelStore(tmp_path)
     assert store.resolve("best") == best
-    assert store.resolve("fast") == "u2netp"
-    assert store.resolve("silueta") == "silueta"
+    assert store.resolve("fast") == Plan("u2netp")
+    assert store.resolve("silueta") == Plan("silueta")
     with pytest.raises(InvalidRequest, match="Unknown model 'superb'"):
         store.resolve("superb")
