@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # the model catalog needs nothing beyond the standard library
-from bgdesk.inference.catalog import DEFAULT_MODEL  # noqa: E402
+from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL  # noqa: E402
 
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
@@ -55,10 +55,12 @@ def ensure_installed(extra: str) -> None:
     stamp.write_text(fingerprint)
 
 
-def ensure_model() -> None:
-    step(f"Checking the default model ({DEFAULT_MODEL})")
-    if call(BIN / "bgdesk", "models", "pull", DEFAULT_MODEL):
-        sys.exit(f"tasks.py: could not obtain the {DEFAULT_MODEL} model (see above).")
+def ensure_model(*names: str) -> None:
+    """Pull the default model (and `names`) into the model store unless already there."""
+    for name in dict.fromkeys((DEFAULT_MODEL, *names)):
+        step(f"Checking the model {name}")
+        if call(BIN / "bgdesk", "models", "pull", name):
+            sys.exit(f"tasks.py: could not obtain the {name} model (see above).")
 
 
 def run(args: list[str]) -> int:
@@ -89,7 +91,7 @@ def test(args: list[str]) -> int:
 def package(args: list[str]) -> int:
     ensure_venv()
     ensure_installed("package")
-    ensure_model()
+    ensure_model(*(spec.name for spec in CATALOG.values() if spec.ships))
     step("Building the frozen app (dist/bgdesk/)")
     if call(BIN / "pyinstaller", "--noconfirm", "--log-level", "WARN", "bgdesk.spec"):
         return 1

