@@ -152,7 +152,9 @@ class ModelPicker(QWidget):
         """Show what the chosen model is; measure its speed here once, in the background."""
         status = self._status()
         seconds = self.speeds.get(status.spec.name)
-        self.model_info.setText(model_summary(status, seconds))
+        second = self.store.resolve(self.chosen()).second_opinion
+        asks = f"Where {status.spec.name} is unsure (about one photo in five), {second} is asked.\n"
+        self.model_info.setText((asks if second else "") + model_summary(status, seconds))
         self.install.setVisible(not status.installed)
         if (
             status.installed
