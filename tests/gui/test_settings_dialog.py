@@ -29,8 +29,8 @@ def test_each_model_says_size_speed_here_quality_and_licence(
     qtbot.addWidget(dialog)
     models = dialog.models.model
     assert models.currentData() == "best"
-    assert models.currentText() == "Best: the installed model that measured best (now u2netp)"
-    assert models.itemText(models.findData("fast")) == "Fast: u2netp, the fastest"
+    assert models.currentText() == "Best: the installed models that measured best (now u2netp)"
+    assert models.itemText(models.findData("fast")) == "Fast: u2netp alone, the fastest"
     qtbot.waitUntil(lambda: "a photo here" in dialog.models.model_info.text(), timeout=30_000)
     text = dialog.models.model_info.text()
     assert text.startswith("4.4 MB, installed; about ") and "Licence: Apache-2.0." in text
