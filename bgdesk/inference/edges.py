@@ -87,8 +87,8 @@ def _small_estimate(rgb: Image.Image, alpha: Image.Image) -> tuple[np.ndarray, n
     """F and B (float32, 0..1, h x w x 3) solved on a copy of about `WORK_PIXELS` pixels."""
     factor = min(1.0, math.sqrt(WORK_PIXELS / (rgb.width * rgb.height)))
     width, height = max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor))
-    image = _float(rgb.resize((width, height), Image.Resampling.BOX))
-    a = _float(alpha.resize((width, height), Image.Resampling.BOX))
+    image = _float(rgb.resize((width, height), Image.Resampling.BOX, reducing_gap=2.0))
+    a = _float(alpha.resize((width, height), Image.Resampling.BOX, reducing_gap=2.0))
     levels = max(1, math.ceil(math.log2(max(width, height))))
     foreground = background = image.mean(axis=(0, 1), keepdims=True)
     for level in range(levels + 1):
