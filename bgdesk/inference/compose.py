@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from bgdesk.inference.decode import Decoded
-from bgdesk.inference.edges import EdgeColours, clean_edge_colours
+from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.formats import PNG, OutputFormat
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
@@ -23,16 +23,17 @@ def compose(
     mask: Image.Image,
     options: OutputOptions,
     pool: Executor | None = None,
-    clean_edges: bool = False,
+    edges: EdgeColours | None = None,
 ) -> tuple[bytes, tuple[int, int]]:
     """Render `image` cut out by `mask` (an L image of the same size) as `options` ask, with
-    the old background's colour taken out of half-transparent pixels when `clean_edges`;
+    the old background's colour taken out of half-transparent pixels by `edges` when given;
     returns the encoded bytes and their size in pixels.
 
     `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
     """
     rgb = image.rgb
     alpha = mask if image.alpha is None else ImageChops.multiply(mask, image.alpha)
+    box = (0, 0, rgb.width, rgb.height)
     if options.crop:
         box = _subject_box(alpha, options.crop_margin)
         rgb, alpha = rgb.crop(box), alpha.crop(box)
@@ -41,9 +42,8 @@ def compose(
     fmt = options.output_format
     background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
     streamed = background is None and fmt.encoder is None
-    edges = EdgeColours(rgb, alpha) if clean_edges and streamed else None
-    if clean_edges and not streamed:
-        rgb = clean_edge_colours(rgb, alpha)
+    if edges is not None and not streamed:
+        rgb = edges.apply(rgb, alpha, box[:2])
     if background is not None:
         flat = Image.new("RGB", rgb.size, background)
         flat.paste(rgb, mask=alpha)
@@ -51,9 +51,9 @@ def compose(
     cutout = rgb
     cutout.putalpha(alpha)
     if streamed:
-        return encode_png(
-            cutout.width, cutout.height, 4, _cleared_rows(cutout, edges), pool, image.icc_profile
-        ), cutout.size
+        rows = _cleared_rows(cutout, edges, box[:2])
+        encoded = encode_png(cutout.width, cutout.height, 4, rows, pool, image.icc_profile)
+        return encoded, cutout.size
     return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
 
 
@@ -71,7 +71,9 @@ def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
     )
 
 
-def _cleared_rows(rgba: Image.Image, edges: EdgeColours | None) -> RowSource:
+def _cleared_rows(
+    rgba: Image.Image, edges: EdgeColours | None, offset: tuple[int, int]
+) -> RowSource:
     """Rows of RGBA with the colour of fully transparent pixels zeroed (it compresses away)
     and, given `edges`, that of half-transparent ones re-estimated.
 
@@ -86,7 +88,7 @@ def _cleared_rows(rgba: Image.Image, edges: EdgeColours | None) -> RowSource:
         cleared: np.ndarray = np.bitwise_and(packed, visible).view(np.uint8)
         cleared = cleared.reshape(stop - start, width, 4)
         if edges is not None:
-            edges.fix(cleared, start)
+            edges.fix(cleared, offset[1] + start, offset[0])
         return cleared.reshape(stop - start, width * 4)
 
     return rows

@@ -35,43 +35,54 @@ class EdgeColours:
     re-estimate the colour of any of its half-transparent pixels, a strip at a time (so the
     PNG encoder can do it in parallel, on strips it copies anyway)."""
 
-    def __init__(self, rgb: Image.Image, alpha: Image.Image) -> None:
-        foreground, background = _small_estimate(rgb, alpha)
-        means = np.concatenate([foreground, background - foreground], axis=2)
-        self.means = _finer(means, rgb.size)
-        self.width, self.height = rgb.size
+    def __init__(self, rgb: Image.Image, alpha: Image.Image, size: tuple[int, int]) -> None:
+        """From the photo (or any smaller copy of it, such as the model's view: the aspect
+        may differ) and its alpha at the same size; `size` is the photo's."""
+        foreground, background = _small_estimate(rgb, alpha, size)
+        means = np.concatenate([foreground, background - foreground], axis=2) * 255.0
+        self.means = _finer(means, size)  # in 0..255, as the pixels are
+        self.width, self.height = size
 
-    def fix(self, rgba: np.ndarray, top: int) -> None:
-        """Re-estimate, in place, the colours of the half-transparent pixels of `rgba` (rows of
-        the photo from `top` on, h x width x 4 uint8, alpha last)."""
+    def fix(self, rgba: np.ndarray, top: int, left: int = 0) -> None:
+        """Re-estimate, in place, the colours of the half-transparent pixels of `rgba` (h x w x
+        4 uint8, alpha last: the part of the photo from row `top` and column `left`)."""
+        height, width = rgba.shape[:2]
         pixels = rgba.reshape(-1, 4)
-        edge = np.flatnonzero(pixels[:, 3] - np.uint8(1) < 254)  # 1..254; 0 wraps round to 255
+        alphas = pixels[:, 3]
+        edge = np.flatnonzero(alphas - np.uint8(1) < 254)  # 1..254; 0 wraps round to 255
         if edge.size == 0:
             return
-        rows, cols = np.divmod(edge, self.width)
         grid_height, grid_width = self.means.shape[:2]
-        near = self.means[
-            (rows + top) * grid_height // self.height, cols * grid_width // self.width
-        ]
+        grid_row = (np.arange(top, top + height) * grid_height) // self.height
+        grid_col = (np.arange(left, left + width) * grid_width) // self.width
+        rows, cols = np.divmod(edge, width)
+        near = self.means[grid_row[rows], grid_col[cols]]
         f, b_minus_f = near[:, :3], near[:, 3:]
-        observed = pixels[edge, :3].astype(np.float32) * np.float32(1 / 255)
-        a = pixels[edge, 3:].astype(np.float32) * np.float32(1 / 255)
-        # f + a * (I - a*f - (1 - a)*b), rearranged to need f and b - f only
+        observed = pixels[edge, :3].astype(np.float32)
+        a = alphas[edge].astype(np.float32)[:, None] * np.float32(1 / 255)
+        # f + a * (I - a*f - (1 - a)*b), rearranged to need f and b - f only; in 0..255
         estimate = f + a * (observed - f) - (a * (1.0 - a)) * b_minus_f
-        pixels[edge, :3] = np.clip(estimate * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        estimate += 0.5
+        pixels[edge, :3] = np.clip(estimate, 0, 255, out=estimate)
+
+    def apply(
+        self, rgb: Image.Image, alpha: Image.Image, box: tuple[int, int] = (0, 0)
+    ) -> Image.Image:
+        """`rgb` (the photo, or its part from `box`'s left and top) with its half-transparent
+        pixels under `alpha` re-estimated; a new image, or `rgb` itself when none is."""
+        if not (np.asarray(alpha).reshape(-1) - np.uint8(1) < 254).any():
+            return rgb
+        rgba = rgb.copy()
+        rgba.putalpha(alpha)
+        pixels = np.array(rgba)
+        self.fix(pixels, box[1], box[0])
+        return Image.fromarray(pixels[..., :3], "RGB")
 
 
 def clean_edge_colours(rgb: Image.Image, alpha: Image.Image) -> Image.Image:
     """`rgb` with each half-transparent pixel's colour replaced by the subject's own colour
     estimated under `alpha`; opaque and transparent pixels are left as they are."""
-    alphas = np.asarray(alpha)
-    if not (alphas.reshape(-1) - np.uint8(1) < 254).any():
-        return rgb
-    rgba = rgb.copy()
-    rgba.putalpha(alpha)
-    pixels = np.array(rgba)
-    EdgeColours(rgb, alpha).fix(pixels, 0)
-    return Image.fromarray(pixels[..., :3], "RGB")
+    return EdgeColours(rgb, alpha, rgb.size).apply(rgb, alpha)
 
 
 def _finer(means: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -83,10 +94,13 @@ def _finer(means: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return _resized(means, (max(1, width // step), max(1, height // step)))
 
 
-def _small_estimate(rgb: Image.Image, alpha: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """F and B (float32, 0..1, h x w x 3) solved on a copy of about `WORK_PIXELS` pixels."""
-    factor = min(1.0, math.sqrt(WORK_PIXELS / (rgb.width * rgb.height)))
-    width, height = max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor))
+def _small_estimate(
+    rgb: Image.Image, alpha: Image.Image, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """F and B (float32, 0..1, h x w x 3) solved on a copy of about `WORK_PIXELS` pixels in
+    the aspect of a photo of `size`."""
+    factor = min(1.0, math.sqrt(WORK_PIXELS / (size[0] * size[1])))
+    width, height = max(1, round(size[0] * factor)), max(1, round(size[1] * factor))
     image = _float(rgb.resize((width, height), Image.Resampling.BOX, reducing_gap=2.0))
     a = _float(alpha.resize((width, height), Image.Resampling.BOX, reducing_gap=2.0))
     levels = max(1, math.ceil(math.log2(max(width, height))))

@@ -22,6 +22,7 @@ from bgdesk.inference.assess import SECOND_OPINION, agreement, confidence, subje
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec, Plan
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
+from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 
@@ -50,6 +51,7 @@ class Prediction:
     model: str
     mask: Image.Image
     confidence: float
+    view: Image.Image  # the photo as the model saw it: at its input size, RGB
 
 
 class CutoutEngine(Protocol):
@@ -104,9 +106,16 @@ class Engine:
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         image = decode_image(data, self.limits)
         prediction, agreed = self.predict_with(image, self.plan_for(options))
-        mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
         clean = self.decontaminate if options.decontaminate is None else options.decontaminate
-        encoded, size = compose(image, mask, options, self._pool, clean_edges=clean)
+        # The edge estimate needs only the model's own view; it is made while the mask is
+        # scaled up to the photo.
+        edges = (
+            self._pool.submit(EdgeColours, prediction.view, prediction.mask, image.size)
+            if clean and not options.mask_only
+            else None
+        )
+        mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
+        encoded, size = compose(image, mask, options, self._pool, edges.result() if edges else None)
         return Cutout(
             encoded,
             options.media_type,
@@ -132,13 +141,15 @@ class Engine:
         it is."""
         spec = self.models.spec(model)
         session = self.session(model)
-        tensor = _model_input(image.rgb, spec)
+        side = spec.input_size
+        view = image.rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        tensor = _model_input(view, spec)
         input_name = session.get_inputs()[0].name
         output_name = session.get_outputs()[0].name
         output = session.run([output_name], {input_name: tensor})[0][0, 0]
         probabilities = _probabilities(output, spec)
         mask = _to_mask(probabilities, spec.levels)
-        return Prediction(model, mask, confidence(probabilities))
+        return Prediction(model, mask, confidence(probabilities), view)
 
     def session(self, model: str) -> ort.InferenceSession:
         """The shared session of `model`, created once."""
@@ -169,11 +180,9 @@ class Engine:
         self._pool.shutdown(wait=True)
 
 
-def _model_input(rgb: Image.Image, spec: ModelSpec) -> np.ndarray:
-    """The image at the model's input size, scaled to [0, 1] by its maximum and standardised."""
-    side = spec.input_size
-    small = rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    pixels = np.asarray(small, dtype=np.float32)
+def _model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:
+    """The model's view of the photo scaled to [0, 1] by its maximum and standardised."""
+    pixels = np.asarray(view, dtype=np.float32)
     peak = max(float(pixels.max()), 1e-6)
     std = np.asarray(spec.std, dtype=np.float32)
     mean = np.asarray(spec.mean, dtype=np.float32)
