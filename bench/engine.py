@@ -160,6 +160,8 @@ def cli_whole_process(small: list[Sample], bare: BareModel) -> dict:
             str(folder),
             "-o",
             str(Path(tmp) / "out"),
+            "--quality",
+            "fast",  # the model the bare runs are measured with, alone
         ]
         subprocess.run(
             [sys.executable, "-m", "bgdesk", "jobs", "list"],

@@ -120,23 +120,33 @@ def _solve(
     """Rounds of Jacobi updates of I = a*F + (1 - a)*B with smoothness between neighbours: each
     pixel's F and B solve a 2 x 2 system given its four neighbours' current values."""
     weights = [SMOOTHNESS + EDGE_SMOOTHNESS * np.abs(a - near) for near in _neighbours(a)]
-    total = sum(weights[1:], weights[0])
+    total = weights[0] + weights[1] + weights[2] + weights[3]
     b = 1.0 - a
     f_f, f_b, b_b = a * a + total, a * b, b * b + total
-    determinant = f_f * b_b - f_b * f_b
+    inverse = 1.0 / (f_f * b_b - f_b * f_b)
+    observed = np.concatenate([a * image, b * image], axis=2)  # what F and B must explain
+    both = np.concatenate([foreground, background], axis=2)
     for _ in range(rounds):
-        near_f = sum((w * n for w, n in zip(weights, _neighbours(foreground), strict=True)))
-        near_b = sum((w * n for w, n in zip(weights, _neighbours(background), strict=True)))
-        want_f, want_b = a * image + near_f, b * image + near_b
-        foreground = np.clip((b_b * want_f - f_b * want_b) / determinant, 0.0, 1.0)
-        background = np.clip((f_f * want_b - f_b * want_f) / determinant, 0.0, 1.0)
-    return foreground, background
+        up, down, left, right = _neighbours(both)
+        want = observed + weights[0] * up + weights[1] * down + weights[2] * left
+        want += weights[3] * right
+        want_f, want_b = want[..., :3], want[..., 3:]
+        both = np.concatenate(
+            [(b_b * want_f - f_b * want_b) * inverse, (f_f * want_b - f_b * want_f) * inverse],
+            axis=2,
+        )
+        np.clip(both, 0.0, 1.0, out=both)
+    return both[..., :3], both[..., 3:]
 
 
 def _neighbours(values: np.ndarray) -> tuple[np.ndarray, ...]:
     """The value above, below, left and right of each pixel (its own at the border)."""
-    padded = np.pad(values, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    return padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]
+    return (
+        np.concatenate([values[:1], values[:-1]], axis=0),
+        np.concatenate([values[1:], values[-1:]], axis=0),
+        np.concatenate([values[:, :1], values[:, :-1]], axis=1),
+        np.concatenate([values[:, 1:], values[:, -1:]], axis=1),
+    )
 
 
 def _float(image: Image.Image) -> np.ndarray:
