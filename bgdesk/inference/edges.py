@@ -48,22 +48,23 @@ class EdgeColours:
         4 uint8, alpha last: the part of the photo from row `top` and column `left`)."""
         height, width = rgba.shape[:2]
         pixels = rgba.reshape(-1, 4)
-        alphas = pixels[:, 3]
-        edge = np.flatnonzero(alphas - np.uint8(1) < 254)  # 1..254; 0 wraps round to 255
+        edge = np.flatnonzero(pixels[:, 3] - np.uint8(1) < 254)  # 1..254; 0 wraps round to 255
         if edge.size == 0:
             return
         grid_height, grid_width = self.means.shape[:2]
-        grid_row = (np.arange(top, top + height) * grid_height) // self.height
-        grid_col = (np.arange(left, left + width) * grid_width) // self.width
+        grid_row = (np.arange(top, top + height) * grid_height // self.height) * grid_width
+        grid_col = np.arange(left, left + width) * grid_width // self.width
         rows, cols = np.divmod(edge, width)
-        near = self.means[grid_row[rows], grid_col[cols]]
+        # np.take along one axis: markedly cheaper than indexing with two arrays
+        near = np.take(self.means.reshape(-1, 6), grid_row[rows] + grid_col[cols], axis=0)
         f, b_minus_f = near[:, :3], near[:, 3:]
-        observed = pixels[edge, :3].astype(np.float32)
-        a = alphas[edge].astype(np.float32)[:, None] * np.float32(1 / 255)
+        picked = np.take(pixels, edge, axis=0)
+        a = picked[:, 3:].astype(np.float32) * np.float32(1 / 255)
         # f + a * (I - a*f - (1 - a)*b), rearranged to need f and b - f only; in 0..255
-        estimate = f + a * (observed - f) - (a * (1.0 - a)) * b_minus_f
+        estimate = f + a * (picked[:, :3].astype(np.float32) - f) - (a * (1.0 - a)) * b_minus_f
         estimate += 0.5
-        pixels[edge, :3] = np.clip(estimate, 0, 255, out=estimate)
+        picked[:, :3] = np.clip(estimate, 0, 255, out=estimate)
+        pixels[edge] = picked
 
     def apply(
         self, rgb: Image.Image, alpha: Image.Image, box: tuple[int, int] = (0, 0)
