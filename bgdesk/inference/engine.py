@@ -26,9 +26,6 @@ from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 
-# The resampling in (Lanczos, after Pillow's box reduction for large photos) and out
-# (Lanczos) was chosen on 509 photos with human-made masks: see bench/quality.py.
-
 
 @dataclass(frozen=True)
 class Cutout:
@@ -142,6 +139,8 @@ class Engine:
         spec = self.models.spec(model)
         session = self.session(model)
         side = spec.input_size
+        # Lanczos (after Pillow's box reduction for large photos) here and when the mask is
+        # scaled back up: chosen on 509 photos with human-made masks, see bench/quality.py.
         view = image.rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
         tensor = _model_input(view, spec)
         input_name = session.get_inputs()[0].name
