@@ -107,10 +107,11 @@ def _small_estimate(
     levels = max(1, math.ceil(math.log2(max(width, height))))
     foreground = background = image.mean(axis=(0, 1), keepdims=True)
     for level in range(levels + 1):
-        size = (max(1, round(width ** (level / levels))), max(1, round(height ** (level / levels))))
-        level_image, level_alpha = _resized(image, size), _resized(a, size)
-        foreground, background = _resized(foreground, size), _resized(background, size)
-        rounds = COARSE_ROUNDS if max(size) <= COARSE_SIDE else FINE_ROUNDS
+        share = level / levels
+        shrunk = (max(1, round(width**share)), max(1, round(height**share)))
+        level_image, level_alpha = _resized(image, shrunk), _resized(a, shrunk)
+        foreground, background = _resized(foreground, shrunk), _resized(background, shrunk)
+        rounds = COARSE_ROUNDS if max(shrunk) <= COARSE_SIDE else FINE_ROUNDS
         foreground, background = _solve(level_image, level_alpha, foreground, background, rounds)
     return foreground, background
 
