@@ -40,7 +40,7 @@ def serve_api(core: Core, host: str, port: int) -> int:
             "can reach this address can try keys against it.",
             file=sys.stderr,
         )
-    core.start()
+    core.start(serving=True)
     print(f"bgdesk API on {server.url}  (docs: {server.url}/docs; Ctrl+C stops)")
     server.serve()
     return 0

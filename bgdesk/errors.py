@@ -19,6 +19,10 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── ModelUnavailable             503 model_unavailable
     │   └── ModelDownloadFailed      503 model_download_failed
     │       └── ChecksumMismatch     503 checksum_mismatch
+    ├── TemporarilyUnavailable       503 unavailable        (with a Retry-After)
+    │   ├── StorageFull              503 storage_full
+    │   ├── DatabaseBusy             503 database_busy
+    │   └── ServerBusy               503 server_busy
     ├── ProcessingFailed             500 processing_failed
     └── SettingsError                500 settings_error
 """
@@ -111,6 +115,31 @@ class ModelDownloadFailed(ModelUnavailable):
 class ChecksumMismatch(ModelDownloadFailed):
     code = "checksum_mismatch"
     default_message = "The model file does not match its published checksum."
+
+
+class TemporarilyUnavailable(BgdeskError):
+    """A refusal that is nobody's mistake and passes: try again after `retry_after` seconds."""
+
+    status, code = 503, "unavailable"
+    default_message = "bgdesk cannot take this request now; try again shortly."
+    retry_after = 5
+
+
+class StorageFull(TemporarilyUnavailable):
+    code = "storage_full"
+    default_message = "The disk that holds bgdesk's data is full. Free some space and try again."
+    retry_after = 30
+
+
+class DatabaseBusy(TemporarilyUnavailable):
+    code = "database_busy"
+    default_message = "bgdesk's database is held by another program. Try again shortly."
+
+
+class ServerBusy(TemporarilyUnavailable):
+    code = "server_busy"
+    default_message = "bgdesk is handling as many requests as it can; try again shortly."
+    retry_after = 2
 
 
 class ProcessingFailed(BgdeskError):

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, asdict, dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
 from bgdesk.inference.options import parse_bool
 from bgdesk.storage.files import write_atomic
 
+SERVER_KEEPS_OUTPUTS_DAYS = 30
 KIND_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
@@ -123,6 +125,18 @@ class Settings:
         low=0,
         high=20,
     )
+    keep_uploads: bool = _setting(
+        False, "Keep bgdesk's copy of each photo sent to the API after its cutout is made."
+    )
+    keep_outputs_days: int = _setting(
+        -1,
+        "Days bgdesk keeps the cutouts it stores itself (API jobs and the window's pasted "
+        "photos) after their job ends; 0 keeps them for good, -1 keeps them for good in the "
+        f"window and {SERVER_KEEPS_OUTPUTS_DAYS} days under `bgdesk serve`.",
+        low=-1,
+        high=36_500,
+        shown=f"-1 (for good in the window, {SERVER_KEEPS_OUTPUTS_DAYS} days under serve)",
+    )
     inference_threads: int = _setting(
         0, "ONNX Runtime threads per model (0: one per core).", low=0, high=1024
     )
@@ -147,6 +161,14 @@ class Settings:
     def input_limits(self) -> Limits:
         """How large an input may be, in bytes and in pixels: one object for every check."""
         return Limits(self.max_input_bytes, self.max_megapixels)
+
+    def keep_outputs(self, serving: bool) -> timedelta | None:
+        """How long stored cutouts are kept (None: for good), in the window or under
+        `bgdesk serve`."""
+        days = self.keep_outputs_days
+        if days < 0:
+            days = SERVER_KEEPS_OUTPUTS_DAYS if serving else 0
+        return timedelta(days=days) if days else None
 
     @classmethod
     def help_texts(cls) -> dict[str, str]:

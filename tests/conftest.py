@@ -135,6 +135,9 @@ class FakeEngine:
         self.fail = fail
         self.calls = 0
         self.asked: list[OutputOptions] = []
+        self.gate = threading.Event()  # cleared: jobs wait inside the engine until it is set
+        self.gate.set()
+        self.entered = threading.Event()  # set when a job reaches the engine
 
     def inspect(self, data: bytes) -> ImageInfo:
         return inspect_image(data, Limits(64 << 20, 64))
@@ -148,6 +151,8 @@ class FakeEngine:
     def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
         self.calls += 1
         self.asked.append(options)
+        self.entered.set()
+        self.gate.wait()
         if self.fail:
             raise RuntimeError("the fake engine was told to fail")
         return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1)

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from bgdesk.errors import BgdeskError
+from bgdesk.errors import BgdeskError, TemporarilyUnavailable
+from bgdesk.storage.failures import storage_error
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {
@@ -35,8 +36,12 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error_response(
+    status: int, code: str, message: str, retry_after: int | None = None
+) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
@@ -44,6 +49,9 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BgdeskError)
+    if isinstance(exc, TemporarilyUnavailable):
+        log.warning("%s on %s: %s", exc.code, request.url.path, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.retry_after)
     if exc.status >= 500:
         log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
     return error_response(exc.status, exc.code, exc.message)
@@ -68,6 +76,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    trouble = storage_error(exc)
+    if trouble is not None:  # a full disk or a held database, met outside the core
+        return await _bgdesk_error(request, trouble)
     log.exception("Unexpected error on %s", request.url.path)
     return error_response(500, "internal_error", "Something went wrong inside bgdesk.")
 

@@ -17,6 +17,7 @@ from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.decode import images_in
 from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
+from bgdesk.storage.files import temporaries_in
 from bgdesk.storage.models import JobState
 
 
@@ -69,6 +70,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="pixels kept around the subject when cropping",
     )
     remove.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
+    remove.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="cut out again photos whose cutout is already there (default: skip them)",
+    )
     remove.add_argument("--json", action="store_true", help="print one JSON record per input")
 
 
@@ -80,6 +86,7 @@ class Item:
     target: Path | None = None
     job_id: str | None = None
     error: str | None = None
+    skipped: bool = False  # its cutout was there already
     warning: str | None = None  # a cutout made, but with no clear subject
     confidence: float | None = None
     model: str | None = None
@@ -130,6 +137,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
     )
     started = time.monotonic()
     try:
+        _resume(core, items, args.overwrite)
         core.start()
         _submit_all(core, items, options)
         _wait(core, items, finished)
@@ -139,11 +147,34 @@ def run(args: argparse.Namespace, core: Core) -> int:
     return 1 if any(item.error for item in items) else 0
 
 
+def _resume(core: Core, items: list[Item], overwrite: bool) -> None:
+    """Take up where an interrupted run stopped: a photo whose cutout is there is skipped
+    (unless `overwrite`), one whose job is still waiting or running is waited for, not paid
+    for again, and the temporary files a killed writer left beside the cutouts go."""
+    core.jobs.recover()  # a killed run's jobs are queued again, to be run by this one
+    unfinished = core.jobs.unfinished_by_output()
+    leftovers: dict[Path, dict[str, list[Path]]] = {}
+    for item in items:
+        if item.error or item.target is None:
+            continue
+        target = item.target.resolve()
+        job = unfinished.get(target)
+        if job is not None and Path(job.input_path) == item.source.resolve():
+            item.job_id = job.public_id
+            if job.status == JobState.RUNNING:  # in another live process: its file
+                continue
+        elif target.exists() and not overwrite:
+            item.skipped = True
+        folder = leftovers.setdefault(target.parent, temporaries_in(target.parent))
+        for path in folder.get(target.name, []):
+            path.unlink(missing_ok=True)
+
+
 def _submit_all(core: Core, items: list[Item], options: OutputOptions) -> None:
     owner = core.accounts.owner()
     out_of_credits: str | None = None
     for item in items:
-        if item.error:
+        if item.error or item.skipped or item.job_id:
             continue
         if out_of_credits:
             item.error = out_of_credits
@@ -189,7 +220,7 @@ def _report(items: list[Item], as_json: bool, seconds: float) -> None:
                     "input": str(i.source),
                     "output": None if i.error else str(i.target),
                     "jobId": i.job_id,
-                    "status": "failed" if i.error else "completed",
+                    "status": "failed" if i.error else "skipped" if i.skipped else "completed",
                     "error": i.error,
                     "warning": i.warning,
                     "confidence": None if i.confidence is None else round(i.confidence, 3),
@@ -200,10 +231,13 @@ def _report(items: list[Item], as_json: bool, seconds: float) -> None:
         )
         return
     failures = [item for item in items if item.error]
-    done = len(items) - len(failures)
+    skipped = sum(item.skipped for item in items)
+    done = len(items) - len(failures) - skipped
     print(f"{done} cutout{'s' if done != 1 else ''} written in {seconds:.1f} s.")
+    if skipped:
+        print(f"{skipped} already there, skipped (--overwrite makes them again).")
     for item in items:
-        if not item.error and len(items) <= 10:
+        if not item.error and not item.skipped and len(items) <= 10:
             print(f"  {item.source} -> {item.target}")
     for item in items:
         if item.warning:

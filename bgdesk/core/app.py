@@ -17,20 +17,25 @@ from bgdesk.core.webhooks import WebhookSender
 from bgdesk.inference.engine import CutoutEngine
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
-from bgdesk.storage.database import open_database
+from bgdesk.storage.database import BUSY_TIMEOUT, open_database
 
 
 class Core:
     """The services over one database; `start` runs queued jobs in the background."""
 
     def __init__(
-        self, paths: Paths, settings: Settings, engine: CutoutEngine, secret_store: SecretStore
+        self,
+        paths: Paths,
+        settings: Settings,
+        engine: CutoutEngine,
+        secret_store: SecretStore,
+        busy_timeout: float = BUSY_TIMEOUT,
     ) -> None:
         paths.ensure()
         self.paths = paths
         self.settings = settings
         self.engine = engine
-        self.db: SqliteDatabase = open_database(paths.database)
+        self.db: SqliteDatabase = open_database(paths.database, busy_timeout)
         self.events = EventBus()
         self.ledger = CreditLedger()
         self.accounts = AccountService(self.ledger)
@@ -47,16 +52,19 @@ class Core:
         self.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
         self.public_url = f"http://127.0.0.1:{settings.api_port}"
+        self.serving = False  # a headless server (`bgdesk serve`), not the window or the CLI
         self.webhooks = WebhookSender(self.events, lambda: self.public_url)
         self.apply_settings()
         self.accounts.owner()
 
     def apply_settings(self) -> None:
-        """Take in changed settings that need no restart: the model, edge colours and URL
-        fetching."""
+        """Take in changed settings that need no restart: the model, edge colours, URL
+        fetching and what is kept."""
         self.engine.default_model = self.settings.default_model
         self.engine.decontaminate = self.settings.decontaminate
         self.fetcher.limits = self._fetch_limits()
+        self.jobs.keep_uploads = self.settings.keep_uploads
+        self.jobs.keep_outputs = self.settings.keep_outputs(self.serving)
 
     def _fetch_limits(self) -> FetchLimits:
         settings = self.settings
@@ -67,8 +75,11 @@ class Core:
             settings.allow_private_urls,
         )
 
-    def start(self) -> None:
-        """Run queued jobs and send owed webhooks in the background."""
+    def start(self, serving: bool = False) -> None:
+        """Run queued jobs and send owed webhooks in the background; `serving`: as a
+        headless server, which keeps stored cutouts for a limited time by default."""
+        self.serving = serving
+        self.apply_settings()
         self.runner.start()
         self.webhooks.start()
 

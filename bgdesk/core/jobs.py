@@ -15,6 +15,7 @@ import re
 import secrets
 import string
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -38,7 +39,8 @@ from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Cutout, CutoutEngine
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
-from bgdesk.storage.files import write_atomic
+from bgdesk.storage.failures import passing_trouble, storage_error
+from bgdesk.storage.files import temporaries_in, write_atomic
 from bgdesk.storage.models import (
     UNFINISHED,
     Account,
@@ -53,14 +55,24 @@ log = logging.getLogger(__name__)
 
 SOURCES = ("desktop", "api", "cli")
 LEASE = timedelta(seconds=30)
+FINISH_PATIENCE = timedelta(minutes=2)  # retrying the transaction that ends a job
+STALE = timedelta(minutes=10)  # a leftover file this old belongs to no live writer
 MAX_ATTEMPTS = 3
 CANCELLED = "cancelled"  # the error code of a job its owner took off the queue
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
+# An absolute path (POSIX or Windows), not the path part of a URL
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'\"():,;]+)+")
 
 
 def new_job_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+
+
+def without_paths(message: str) -> str:
+    """`message` with every absolute file path cut to its last part: a job's error is read
+    through the API by people who have no business knowing the server's folders."""
+    return _ABSOLUTE_PATH.sub(lambda match: re.split(r"[\\/]", match.group())[-1], message)
 
 
 def options_of(job: Job) -> OutputOptions:
@@ -101,6 +113,13 @@ class JobService:
         self.limits = limits
         self.runner_id = secrets.token_hex(8)
         self.work_available = threading.Event()
+        self.stopping = threading.Event()  # set while the runner shuts down: stop retrying
+        self.lease = LEASE
+        self.finish_patience = FINISH_PATIENCE
+        self._in_hand: set[int] = set()  # ids of the jobs this service's runners execute
+        self._in_hand_lock = threading.Lock()
+        self.keep_uploads = False  # keep an API job's copy of its photo after its cutout
+        self.keep_outputs: timedelta | None = None  # how long bgdesk's own cutouts are kept
 
     # -- submitting ---------------------------------------------------------------------
 
@@ -122,19 +141,20 @@ class JobService:
         suffix = Path(filename).suffix.lower()
         safe_suffix = suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""
         input_path = self.uploads_dir / f"{public_id}{safe_suffix}"
-        write_atomic(input_path, data)
         try:
-            return self._create(
-                account,
-                public_id,
-                input_path,
-                filename or input_path.name,
-                True,
-                output_path,
-                source,
-                options,
-                webhook_url,
-            )
+            with passing_trouble():
+                write_atomic(input_path, data)
+                return self._create(
+                    account,
+                    public_id,
+                    input_path,
+                    filename or input_path.name,
+                    True,
+                    output_path,
+                    source,
+                    options,
+                    webhook_url,
+                )
         except BaseException:
             input_path.unlink(missing_ok=True)
             raise
@@ -151,9 +171,10 @@ class JobService:
         path = path.resolve()
         self.engine.inspect(self._read_input(path))
         self.engine.check_model(options)
-        return self._create(
-            account, new_job_id(), path, path.name, False, output_path, source, options, None
-        )
+        with passing_trouble():
+            return self._create(
+                account, new_job_id(), path, path.name, False, output_path, source, options, None
+            )
 
     def _read_input(self, path: Path) -> bytes:
         try:
@@ -165,7 +186,7 @@ class JobService:
                 )
             return path.read_bytes()
         except OSError as exc:
-            raise InvalidRequest(f"Cannot read {path}: {exc.strerror or exc}") from None
+            raise InvalidRequest(f"Cannot read {path.name}: {exc.strerror or exc}") from None
 
     def _create(
         self,
@@ -181,7 +202,11 @@ class JobService:
     ) -> Job:
         if source not in SOURCES:
             raise ValueError(f"unknown job source {source!r}")
-        output = output_path or self.outputs_dir / f"{public_id}.{options.extension}"
+        output = (
+            output_path.resolve()
+            if output_path
+            else self.outputs_dir / f"{public_id}.{options.extension}"
+        )
         with database.atomic("IMMEDIATE"):
             current = Account.get_by_id(account.id)
             if current.status != "active":
@@ -256,6 +281,14 @@ class JobService:
             )
             .order_by(Job.id)
         )
+
+    def unfinished_by_output(self) -> dict[Path, Job]:
+        """The jobs that have not ended yet, by the path their cutout goes to: a rerun after
+        a crash waits for these rather than paying for the same cutout twice."""
+        return {
+            Path(job.output_path): job
+            for job in Job.select().where(Job.status.in_(UNFINISHED)).order_by(Job.id)
+        }
 
     def unfinished(self) -> tuple[int, int]:
         """How many jobs, of every account and process, are (running, waiting)."""
@@ -398,12 +431,7 @@ class JobService:
         orphans = [
             job.id
             for job in Job.select().where(Job.status == JobState.RUNNING)
-            if job.runner_id != self.runner_id
-            and (
-                job.lease_expires_at is None
-                or job.lease_expires_at < now
-                or not _pid_alive(job.runner_pid)
-            )
+            if self._orphaned(job, now)
         ]
         if not orphans:
             return 0
@@ -420,6 +448,16 @@ class JobService:
             self.work_available.set()
         return int(count)
 
+    def _orphaned(self, job: Job, now: datetime) -> bool:
+        """Whether no runner holds `job` any more: its lease lapsed, or its process is gone.
+        A job of this service's own runner is orphaned only when no runner has it in hand
+        (its end could not be recorded, say)."""
+        lapsed = job.lease_expires_at is None or job.lease_expires_at < now
+        if job.runner_id == self.runner_id:
+            with self._in_hand_lock:
+                return lapsed and job.id not in self._in_hand
+        return lapsed or not _pid_alive(job.runner_pid)
+
     def claim_next(self) -> Job | None:
         """Take the oldest queued job for this runner, or None when the queue is empty."""
         now = utcnow()
@@ -427,12 +465,14 @@ class JobService:
             job = Job.select().where(Job.status == JobState.QUEUED).order_by(Job.id).first()
             if job is None:
                 return None
+            with self._in_hand_lock:
+                self._in_hand.add(job.id)
             (
                 Job.update(
                     status=JobState.RUNNING,
                     runner_id=self.runner_id,
                     runner_pid=os.getpid(),
-                    lease_expires_at=now + LEASE,
+                    lease_expires_at=now + self.lease,
                     started_at=now,
                     attempts=Job.attempts + 1,
                 )
@@ -445,27 +485,35 @@ class JobService:
 
     def execute(self, job: Job) -> None:
         """Run a claimed job to its end; every failure ends as a refunded, explained job."""
-        if job.attempts > MAX_ATTEMPTS:
-            self._end(
-                job,
-                error=ProcessingFailed(
-                    f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."
-                ),
-            )
-            return
+        try:
+            if job.attempts > MAX_ATTEMPTS:
+                message = f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."
+                self._end(job, error=ProcessingFailed(message))
+                return
+            cutout, error = self._make(job)
+            self._end(job, cutout=cutout, error=error)
+        finally:
+            with self._in_hand_lock:
+                self._in_hand.discard(job.id)
+
+    def _make(self, job: Job) -> tuple[Cutout | None, BgdeskError | None]:
+        """The cutout of a claimed job, written to its output; or why there is none."""
         try:
             options = options_of(job)
             data = self._read_input(Path(job.input_path))
             with self._lease(job):
                 cutout = self.engine.remove_background(data, options)
-            write_atomic(Path(job.output_path), cutout.data)
+                write_atomic(Path(job.output_path), cutout.data)
         except BgdeskError as exc:
-            self._end(job, error=exc)
+            return None, exc
+        except OSError as exc:
+            log.warning("Job %s: cannot write %s (%s)", job.public_id, job.output_path, exc)
+            reason = exc.strerror or "an input/output error"
+            return None, ProcessingFailed(f"The cutout could not be written: {reason}.")
         except Exception as exc:  # a bug or a resource failure; the job must still end
             log.exception("Job %s failed", job.public_id)
-            self._end(job, error=ProcessingFailed(f"Processing failed: {exc}"))
-        else:
-            self._end(job, cutout=cutout)
+            return None, ProcessingFailed(f"Processing failed: {type(exc).__name__}: {exc}")
+        return cutout, None
 
     @contextmanager
     def _lease(self, job: Job) -> Iterator[None]:
@@ -473,12 +521,15 @@ class JobService:
         done = threading.Event()
 
         def renew() -> None:
-            while not done.wait(LEASE.total_seconds() / 3):
-                (
-                    Job.update(lease_expires_at=utcnow() + LEASE)
-                    .where(Job.id == job.id, Job.runner_id == self.runner_id)
-                    .execute()
-                )
+            while not done.wait(self.lease.total_seconds() / 3):
+                try:
+                    (
+                        Job.update(lease_expires_at=utcnow() + self.lease)
+                        .where(Job.id == job.id, Job.runner_id == self.runner_id)
+                        .execute()
+                    )
+                except Exception as exc:  # the next renewal may get through
+                    log.warning("Could not renew the lease of job %s: %s", job.public_id, exc)
 
         renewer = threading.Thread(target=renew, name="bgdesk-lease", daemon=True)
         renewer.start()
@@ -491,8 +542,39 @@ class JobService:
     def _end(
         self, job: Job, cutout: Cutout | None = None, error: BgdeskError | None = None
     ) -> None:
-        """Record how a running job ended: with `cutout`, or failed with `error` and refunded,
-        with its webhook owed, in one transaction."""
+        """Record how a running job ended, retrying while the database is busy or the disk
+        full. Should that last past `finish_patience`, the job stays running under a lease
+        nobody renews, and `recover` queues it again once the lease lapses."""
+        deadline = time.monotonic() + self.finish_patience.total_seconds()
+        pause = 0.25
+        while True:
+            try:
+                ended = self._record_end(job, cutout, error)
+                break
+            except Exception as exc:
+                if storage_error(exc) is None:
+                    raise
+                if self.stopping.is_set() or time.monotonic() + pause > deadline:
+                    log.error(
+                        "Job %s: its end could not be recorded (%s); it runs again once its "
+                        "lease lapses",
+                        job.public_id,
+                        exc,
+                    )
+                    return
+                log.warning("Job %s: recording its end failed (%s); retrying", job.public_id, exc)
+                self.stopping.wait(pause)
+                pause = min(pause * 2, 5.0)
+        if not ended:
+            return
+        if cutout and job.owns_input and job.source != "desktop" and not self.keep_uploads:
+            # The window shows a pasted photo beside its cutout, so only its copy stays.
+            Path(job.input_path).unlink(missing_ok=True)
+        self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
+
+    def _record_end(self, job: Job, cutout: Cutout | None, error: BgdeskError | None) -> bool:
+        """In one transaction: the job's end (with `cutout`, or failed with `error` and
+        refunded) and the webhook it owes. False when another runner had taken it over."""
         status = JobState.COMPLETED if cutout else JobState.FAILED
         with database.atomic("IMMEDIATE"):
             changed = (
@@ -502,7 +584,7 @@ class JobService:
                     width=cutout.width if cutout else None,
                     height=cutout.height if cutout else None,
                     error_code=error.code if error else None,
-                    error_message=error.message if error else None,
+                    error_message=without_paths(error.message) if error else None,
                     warning=cutout.warning if cutout else None,
                     confidence=cutout.confidence if cutout else None,
                     model=cutout.model if cutout else None,
@@ -518,12 +600,43 @@ class JobService:
             )
             if not changed:
                 log.warning("Job %s was taken over by another runner", job.public_id)
-                return
+                return False
             if status == JobState.FAILED:
                 self.ledger.refund(job)
             if job.webhook_url:
                 WebhookDelivery.create(job=job, url=job.webhook_url, event=status)
-        self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
+        return True
+
+    # -- housekeeping -------------------------------------------------------------------
+
+    def sweep(self) -> int:
+        """Remove what nobody will ask for again: bgdesk's own cutouts (and copies of photos)
+        of jobs that ended longer than `keep_outputs` ago, copies of photos that never became
+        a job, and temporary files a killed writer left. Returns how many files went."""
+        removed = 0
+        if self.keep_outputs is not None:
+            ended_before = utcnow() - self.keep_outputs
+            expired = Job.select().where(
+                Job.status.in_([JobState.COMPLETED, JobState.FAILED]),
+                Job.completed_at < ended_before,
+                Job.output_deleted_at.is_null(),
+            )
+            for job in expired:
+                if Path(job.output_path).parent == self.outputs_dir:
+                    self.delete(job.public_id)
+                    removed += 1
+        stale_before = time.time() - STALE.total_seconds()
+        for folder in (self.uploads_dir, self.outputs_dir):
+            for leftovers in temporaries_in(folder).values():
+                removed += _remove_older(leftovers, stale_before)
+        # A copy of a photo is named by its job's id (`submit_upload`).
+        uploads = {p.stem: p for p in _files_in(self.uploads_dir) if not p.name.startswith(".")}
+        ids = list(uploads)
+        for start in range(0, len(ids), 500):
+            known = Job.select(Job.public_id).where(Job.public_id.in_(ids[start : start + 500]))
+            for row in known:
+                del uploads[row.public_id]
+        return removed + _remove_older(list(uploads.values()), stale_before)
 
     def _announce(self, kind: JobEventKind, job: Job) -> None:
         self.events.publish(JobEvent(kind, job.public_id, job.account_id))
@@ -535,6 +648,26 @@ class JobService:
             Job.public_id.in_(public_ids), Job.status.in_(UNFINISHED)
         )
         return {row.public_id for row in rows}
+
+
+def _files_in(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return []
+
+
+def _remove_older(paths: list[Path], moment: float) -> int:
+    """Remove those of `paths` last changed before `moment` (seconds since the epoch)."""
+    removed = 0
+    for path in paths:
+        try:
+            if path.stat().st_mtime < moment:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass  # gone already, or not ours to remove
+    return removed
 
 
 def as_utc_text(moment: datetime | None) -> str | None:

@@ -9,18 +9,15 @@ from peewee import SqliteDatabase
 from bgdesk.storage.migrations import migrate
 from bgdesk.storage.models import database
 
-PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "synchronous": "normal",
-    "busy_timeout": 30_000,
-}
+PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal"}
+BUSY_TIMEOUT = 30.0  # seconds a statement waits for another program's lock
 
 
-def open_database(path: Path) -> SqliteDatabase:
+def open_database(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> SqliteDatabase:
     """Open (creating if needed) the database at `path` and bind the models to it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, timeout=30)
+    pragmas = PRAGMAS | {"busy_timeout": int(busy_timeout * 1000)}
+    db = SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False, timeout=busy_timeout)
     database.initialize(db)
     db.connect(reuse_if_open=True)
     migrate(db)

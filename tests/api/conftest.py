@@ -17,6 +17,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
+from bgdesk.storage.database import BUSY_TIMEOUT
 from tests.conftest import FakeEngine
 
 
@@ -51,14 +52,21 @@ def serve(home: Paths) -> Iterator[ServeFactory]:
     """Start a server; `fake=True` swaps the model for an instant fake engine."""
     started: list[tuple[ApiServer, Core]] = []
 
-    def start(fake: bool = False, run_jobs: bool = True, **settings: object) -> Served:
+    def start(
+        fake: bool = False,
+        run_jobs: bool = True,
+        busy_timeout: float = BUSY_TIMEOUT,
+        paths: Paths | None = None,
+        **settings: object,
+    ) -> Served:
         values = Settings()
         for name, value in settings.items():
             values.set(name, value)
+        where = paths or home
         core = (
-            Core(home, values, FakeEngine(), KeyringSecretStore())
+            Core(where, values, FakeEngine(), KeyringSecretStore(), busy_timeout)
             if fake
-            else build_core(home, values)
+            else build_core(where, values)
         )
         core.webhooks.backoff = 0.2
         core.webhooks.poll = 0.1
@@ -71,6 +79,8 @@ def serve(home: Paths) -> Iterator[ServeFactory]:
 
     yield start
     for server, core in started:
+        if isinstance(core.engine, FakeEngine):
+            core.engine.gate.set()  # a test that failed may have left jobs waiting in it
         server.stop()
         core.close()
 

@@ -228,7 +228,7 @@ def test_remove_says_which_cutouts_to_check(
     records = {Path(r["input"]).stem: r for r in json.loads(capsys.readouterr().out)}
     assert records["grass"]["warning"].startswith("No clear subject")
     assert records["astronaut"]["warning"] is None
-    assert main(["remove", *inputs]) == 0
+    assert main(["remove", *inputs, "--overwrite"]) == 0
     out = capsys.readouterr().out
     assert f"CHECK {tmp_path / 'grass-nobg.png'}: No clear subject" in out
     assert "CHECK" not in out.replace(f"CHECK {tmp_path / 'grass-nobg.png'}", "")

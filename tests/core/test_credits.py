@@ -42,13 +42,14 @@ def test_eight_threads_two_hundred_jobs_fifty_credits(fake_core: Core) -> None:
 
     assert (len(accepted), len(refused)) == (50, 150)
     assert fake_core.ledger.balance(account) == 0
+    uploads = list(fake_core.paths.uploads_dir.iterdir())
+    assert len(uploads) == 50, "refused uploads leave no file behind"
     assert fake_core.runner.run_until_idle() == 50
     assert Job.select().where(Job.account == account, Job.status == "completed").count() == 50
     entries = fake_core.ledger.entries(account, limit=1000)
     assert sorted(e.kind for e in entries).count("charge") == 50
     assert sum(e.amount for e in entries) == fake_core.ledger.balance(account) == 0
-    uploads = list(fake_core.paths.uploads_dir.iterdir())
-    assert len(uploads) == 50, "refused uploads leave no file behind"
+    assert list(fake_core.paths.uploads_dir.iterdir()) == [], "and cutouts made, none at all"
 
 
 def test_a_second_charge_of_one_job_is_impossible(fake_core: Core) -> None:
