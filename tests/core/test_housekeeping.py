@@ -1,0 +1,106 @@
+"""What bgdesk stores for itself does not pile up: a photo's copy goes once its cutout is
+made, expired cutouts go with their jobs, and files nobody owns go after a while."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bgdesk.core.app import Core
+from bgdesk.core.jobs import STALE
+from bgdesk.inference.options import OutputOptions
+from bgdesk.settings import SERVER_KEEPS_OUTPUTS_DAYS, Settings
+from bgdesk.storage.models import Job, utcnow
+from tests.conftest import photo
+
+SMALL = photo("astronaut", (64, 64))
+
+
+def age(path: Path, by: timedelta) -> None:
+    moment = time.time() - by.total_seconds()
+    os.utime(path, (moment, moment))
+
+
+def test_an_api_upload_goes_once_cut_out_a_pasted_photo_stays(fake_core: Core) -> None:
+    owner = fake_core.accounts.owner()
+    api = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions())
+    pasted = fake_core.jobs.submit_upload(owner, SMALL, "b.jpg", "desktop", OutputOptions())
+    assert Path(api.input_path).exists()
+    fake_core.runner.run_until_idle()
+    assert not Path(api.input_path).exists()
+    assert Path(pasted.input_path).exists(), "the window shows it beside its cutout"
+    assert Path(fake_core.jobs.get(api.public_id).output_path).exists()
+
+    fake_core.settings.keep_uploads = True
+    fake_core.apply_settings()
+    kept = fake_core.jobs.submit_upload(owner, SMALL, "c.jpg", "api", OutputOptions())
+    fake_core.runner.run_until_idle()
+    assert Path(kept.input_path).exists()
+
+
+def test_a_failed_jobs_upload_stays_for_a_retry(fake_core: Core) -> None:
+    fake_core.engine.fail = True  # type: ignore[attr-defined]
+    job = fake_core.jobs.submit_upload(
+        fake_core.accounts.owner(), SMALL, "a.jpg", "api", OutputOptions()
+    )
+    fake_core.runner.run_until_idle()
+    assert Path(job.input_path).exists()
+
+
+def test_sweep_removes_orphans_and_leftovers_only_once_stale(fake_core: Core) -> None:
+    uploads, outputs = fake_core.paths.uploads_dir, fake_core.paths.outputs_dir
+    job = fake_core.jobs.submit_upload(
+        fake_core.accounts.owner(), SMALL, "a.jpg", "desktop", OutputOptions()
+    )
+    orphan, fresh_orphan = uploads / "nojobwiththisid.jpg", uploads / "nojobeither.png"
+    leftover = outputs / ".x.png.0123456789ab.part"
+    fresh_leftover = outputs / ".y.png.ba9876543210.part"
+    someone_elses = outputs / "notes.txt"
+    for path in (orphan, fresh_orphan, leftover, fresh_leftover, someone_elses):
+        path.write_bytes(b"x")
+    for path in (orphan, leftover, someone_elses, Path(job.input_path)):
+        age(path, STALE * 2)
+
+    assert fake_core.jobs.sweep() == 2
+
+    assert not orphan.exists() and not leftover.exists()
+    assert fresh_orphan.exists() and fresh_leftover.exists(), "a live writer may own these"
+    assert someone_elses.exists() and Path(job.input_path).exists()
+
+
+def test_expired_cutouts_go_with_their_jobs_but_never_a_persons_own_file(
+    fake_core: Core, tmp_path: Path
+) -> None:
+    owner = fake_core.accounts.owner()
+    stored = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions())
+    own_file = tmp_path / "mine-nobg.png"
+    theirs = fake_core.jobs.submit_upload(
+        owner, SMALL, "b.jpg", "api", OutputOptions(), output_path=own_file
+    )
+    recent = fake_core.jobs.submit_upload(owner, SMALL, "c.jpg", "api", OutputOptions())
+    fake_core.runner.run_until_idle()
+    long_ago = utcnow() - timedelta(days=8)
+    Job.update(completed_at=long_ago).where(Job.id.in_([stored.id, theirs.id])).execute()
+
+    fake_core.jobs.keep_outputs = None
+    fake_core.jobs.sweep()
+    assert Path(stored.output_path).exists(), "kept for good unless told otherwise"
+
+    fake_core.jobs.keep_outputs = timedelta(days=7)
+    fake_core.jobs.sweep()
+    assert not Path(stored.output_path).exists()
+    assert fake_core.jobs.get(stored.public_id).output_deleted_at is not None
+    assert own_file.exists() and Path(recent.output_path).exists()
+    assert fake_core.ledger.balance(owner) == 97, "the history and the ledger stay"
+
+
+def test_how_long_cutouts_are_kept_in_the_window_and_under_serve() -> None:
+    settings = Settings()
+    assert settings.keep_outputs(serving=False) is None
+    assert settings.keep_outputs(serving=True) == timedelta(days=SERVER_KEEPS_OUTPUTS_DAYS)
+    settings.keep_outputs_days = 0
+    assert settings.keep_outputs(serving=True) is None
+    settings.keep_outputs_days = 3
+    assert settings.keep_outputs(serving=False) == timedelta(days=3)
