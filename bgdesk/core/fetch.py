@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -81,30 +82,54 @@ class ImageFetcher:
         self.verify = verify  # the system's trusted certificates unless told otherwise
 
     def fetch(self, url: str) -> tuple[bytes, str]:
-        """The body at `url` and a file name for it, or a 400-class error saying why not."""
+        """The body at `url` and a file name for it, or a 400-class error saying why not.
+        The timeout bounds the whole fetch, every hop and every byte, not each read."""
         url = check_http_url(url)
+        deadline = time.monotonic() + self.limits.timeout
         with httpx.Client(
-            timeout=self.limits.timeout,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-            verify=self.verify,
+            follow_redirects=False, headers={"User-Agent": USER_AGENT}, verify=self.verify
         ) as client:
             for _ in range(self.limits.max_redirects + 1):
                 parts = urlsplit(url)
                 target, headers, extensions = self._route(url)
                 try:
                     with client.stream(
-                        "GET", target, headers=headers, extensions=extensions
+                        "GET",
+                        target,
+                        headers=headers,
+                        extensions=extensions,
+                        timeout=self._timeout(deadline),
                     ) as response:
                         if response.status_code in REDIRECTS and "location" in response.headers:
                             url = check_http_url(urljoin(url, response.headers["location"]))
                             continue
                         if response.status_code != 200:
                             raise InvalidUrl(f"The image URL answered HTTP {response.status_code}.")
-                        return self._read(response), PurePosixPath(parts.path).name or "image"
+                        name = PurePosixPath(parts.path).name or "image"
+                        return self._read(response, deadline), name
+                except httpx.TimeoutException:
+                    raise self._too_slow() from None
                 except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                     raise InvalidUrl(f"Could not fetch the image URL: {exc}") from None
         raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} times.")
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        """What is left of the fetch's time; a read may wait a quarter of the whole at most,
+        so the deadline, checked between reads, is overshot by no more than that."""
+        left = self._left(deadline)
+        return httpx.Timeout(left, read=min(left, max(1.0, self.limits.timeout / 4)))
+
+    def _left(self, deadline: float) -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._too_slow()
+        return left
+
+    def _too_slow(self) -> InvalidUrl:
+        return InvalidUrl(
+            f"The image URL did not deliver the image within {self.limits.timeout:g} s "
+            "(setting url_fetch_timeout)."
+        )
 
     def _route(self, url: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """Where to send the GET for `url`: as it is, or to its checked public address."""
@@ -114,7 +139,7 @@ class ImageFetcher:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return pinned(url, public_address(parts.hostname or "", port))
 
-    def _read(self, response: httpx.Response) -> bytes:
+    def _read(self, response: httpx.Response, deadline: float) -> bytes:
         limit = self.limits.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -124,6 +149,7 @@ class ImageFetcher:
             )
         body = bytearray()
         for chunk in response.iter_bytes():
+            self._left(deadline)
             body += chunk
             if len(body) > limit:
                 raise ImageTooLarge(f"The image at the URL is larger than {limit / 1e6:.1f} MB.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -142,3 +143,44 @@ def test_https_stays_verified_against_the_name_when_pinned(
     assert data == photo("coffee", (60, 40))
     with pytest.raises(InvalidUrl, match=r"CERTIFICATE_VERIFY_FAILED|certificate"):
         fetcher.fetch(f"https://wrong.test:{port}/a.jpg")  # same server, name not on its cert
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """A server that answers 200 at once, then sends its body a byte every 0.2 s (for a
+    minute): each read succeeds, the whole never arrives in time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n")
+                for _ in range(300):
+                    if stop.wait(0.2):
+                        break
+                    try:
+                        connection.sendall(b"x")
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow.jpg"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_the_timeout_bounds_the_whole_fetch_not_each_read(dripping: str) -> None:
+    limits = FetchLimits(max_bytes=5_000_000, timeout=1, max_redirects=2, allow_private=True)
+    started = time.monotonic()
+    with pytest.raises(InvalidUrl, match="within 1 s"):
+        ImageFetcher(limits).fetch(dripping)
+    assert time.monotonic() - started < 10, "the body would have taken a minute"
