@@ -83,11 +83,11 @@ class Paths:
         return self.config_dir / "settings.json"
 
     def ensure(self) -> None:
-        for folder in (
-            self.data_dir,
-            self.config_dir,
-            self.models_dir,
-            self.outputs_dir,
-            self.uploads_dir,
-        ):
+        """Make the folders; the ones holding the database, keys' secrets and photos are
+        the owner's alone (a shared models folder is left as it is)."""
+        private = (self.data_dir, self.config_dir, self.outputs_dir, self.uploads_dir)
+        for folder in (*private, self.models_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            for folder in private:
+                folder.chmod(0o700)

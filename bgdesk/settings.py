@@ -11,6 +11,7 @@ from dataclasses import Field, asdict, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG, PRESETS
@@ -53,6 +54,15 @@ def _setting(
             "shown": shown,
         },
     )
+
+
+def _base_url(url: str) -> str:
+    """An http(s) URL with a host and nothing after its path, without a final slash; or ''."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if url and not (parts.scheme in ("http", "https") and parts.hostname and not parts.query):
+        raise InvalidOption(f"{url!r} is not an http(s) address such as https://cutouts.example")
+    return url
 
 
 @dataclass
@@ -106,6 +116,14 @@ class Settings:
     )
     api_host: str = _setting("127.0.0.1", "Address the REST API binds to (loopback by default).")
     api_port: int = _setting(7878, "Port of the REST API.", label="API port", low=1, high=65535)
+    public_url: str = _setting(
+        "",
+        "The API's address as clients reach it (behind a reverse proxy, or from the network "
+        "with api_host): download and webhook URLs use it, and requests naming its host are "
+        "answered. Empty: http://api_host:api_port.",
+        spelling=_base_url,
+        shown="(the bound address)",
+    )
     allow_private_urls: bool = _setting(
         False,
         "Allow image_url fetches from private, loopback and link-local addresses.",

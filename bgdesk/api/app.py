@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from bgdesk import __version__
 from bgdesk.api import docs, errors
+from bgdesk.api.hosts import AllowedHosts, names_of
 from bgdesk.api.limits import BodyLimit
 from bgdesk.api.routes import api, downloads
 from bgdesk.core.app import Core
@@ -38,4 +39,7 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(api)
     app.include_router(downloads)
     app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)
+    app.add_middleware(
+        AllowedHosts, names=lambda: names_of(core.settings.api_host, core.public_url)
+    )
     return app

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from bgdesk.api.deps import AccountDep, CoreDep
@@ -21,7 +21,7 @@ from bgdesk.api.schemas import (
 )
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
-from bgdesk.errors import NotFound
+from bgdesk.errors import InvalidRequest, NotFound
 from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import OutputOptions
@@ -42,10 +42,10 @@ def _public_status(job: Job) -> PublicStatus:
     return "completed" if job.status == JobState.COMPLETED else "failed"
 
 
-def _job_status(job: Job, request: Request) -> JobStatus:
+def _job_status(job: Job, public_url: str) -> JobStatus:
     status = _public_status(job)
     output = (
-        str(request.base_url).rstrip("/") + output_path(job)
+        public_url + output_path(job)  # from the configuration, never from the request
         if status == "completed" and job.output_deleted_at is None
         else None
     )
@@ -71,11 +71,20 @@ def _human_range(seconds: float) -> str:
     return f"{max(1, low // 60)}-{math.ceil(high / 60)} minutes"
 
 
+async def _each_field_once(request: Request) -> None:
+    """A field sent twice (two image_file parts, say) is refused, not half used."""
+    form = await request.form()
+    repeated = sorted({name for name in form if len(form.getlist(name)) > 1})
+    if repeated:
+        raise InvalidRequest(f"Send each field once; {', '.join(repeated)} came more than once.")
+
+
 @api.post(
     "/remove-bg",
     status_code=202,
     response_model=JobAccepted,
     responses=_errors(400, 401, 402, 403, 503),
+    dependencies=[Depends(_each_field_once)],
 )
 def remove_background(
     request: Request,
@@ -160,7 +169,7 @@ def remove_background(
 )
 def get_job(job_id: str, request: Request, core: CoreDep, account: AccountDep) -> JobStatus:
     """Poll a job: processing, then completed with outputUrl or failed with errorMessage."""
-    return _job_status(core.jobs.get(job_id, account), request)
+    return _job_status(core.jobs.get(job_id, account), core.public_url)
 
 
 @api.get(
@@ -176,7 +185,7 @@ def list_jobs(
     """The account's jobs, newest first, a page at a time."""
     jobs = core.jobs.recent(account, limit=limit, offset=offset)
     return JobPage(
-        jobs=[_job_status(job, request) for job in jobs],
+        jobs=[_job_status(job, core.public_url) for job in jobs],
         total=core.jobs.count(account),
         limit=limit,
         offset=offset,

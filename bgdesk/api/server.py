@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import signal
 import socket
@@ -10,8 +11,11 @@ import threading
 import uvicorn
 
 from bgdesk.api.app import create_app
+from bgdesk.api.protocol import BoundedHttp
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
+
+MAX_CONNECTIONS = 512  # open at once, well under the open-file limit after raising it
 
 
 class PortUnavailable(BgdeskError):
@@ -47,19 +51,41 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def raise_open_file_limit() -> None:
+    """Let this process open as many files as the system allows it (the soft limit is often
+    1,024, a few hundred slow clients), so connections, not descriptors, are what is capped."""
+    try:
+        import resource
+    except ImportError:  # not on Windows, whose limit is per handle type and high
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):  # else the connection cap still holds
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 class ApiServer:
     """One uvicorn server for one core; `start` runs it on a thread, `serve` on this one."""
 
-    def __init__(self, core: Core, host: str, port: int) -> None:
+    def __init__(
+        self, core: Core, host: str, port: int, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
         self.socket = bind(host, port)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
         url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         url_host = f"[{url_host}]" if ":" in url_host else url_host
         self.url = f"http://{url_host}:{self.port}"
-        core.public_url = self.url
+        core.public_url = core.settings.public_url.rstrip("/") or self.url
+        raise_open_file_limit()
         config = uvicorn.Config(
-            create_app(core), log_config=None, access_log=False, timeout_graceful_shutdown=5
+            create_app(core),
+            http=BoundedHttp,
+            limit_concurrency=max_connections,  # beyond it, new requests get a 503
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

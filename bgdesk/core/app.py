@@ -53,7 +53,9 @@ class Core:
         self.intake = Intake(self.jobs, self.fetcher)
         self.public_url = f"http://127.0.0.1:{settings.api_port}"
         self.serving = False  # a headless server (`bgdesk serve`), not the window or the CLI
-        self.webhooks = WebhookSender(self.events, lambda: self.public_url)
+        self.webhooks = WebhookSender(
+            self.events, lambda: self.public_url, lambda: self.settings.allow_private_urls
+        )
         self.apply_settings()
         self.accounts.owner()
 

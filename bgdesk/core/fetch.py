@@ -44,9 +44,9 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def public_address(host: str, port: int) -> str:
-    """The address to connect to for `host`, refused if any of its addresses is loopback,
-    private, link-local or otherwise local."""
+def public_address(host: str, port: int, loopback_too: bool = False) -> str:
+    """The address to connect to for `host`, refused if any of its addresses is loopback
+    (unless `loopback_too`), private, link-local or otherwise local."""
     try:
         addresses = [
             str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -55,12 +55,23 @@ def public_address(host: str, port: int) -> str:
         raise InvalidUrl(f"Cannot resolve {host}: {exc}") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if not is_public(ip):
+        if not (is_public(ip) or (loopback_too and ip.is_loopback)):
             raise InvalidUrl(
-                f"{host} is a private, loopback or link-local address ({ip}); fetching "
-                "from it is off (setting allow_private_urls)."
+                f"{host} is a private, {'' if loopback_too else 'loopback '}or link-local "
+                f"address ({ip}); reaching it is off (setting allow_private_urls)."
             )
     return addresses[0]
+
+
+def check_webhook_url(url: str, allow_private: bool) -> str:
+    """`url` if bgdesk may post a webhook to it: loopback receivers (local scripts) always,
+    other private and link-local ones only as image_url fetches may reach them."""
+    url = check_http_url(url)
+    if not allow_private:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        public_address(parts.hostname or "", port, loopback_too=True)
+    return url
 
 
 def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:

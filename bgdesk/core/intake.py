@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bgdesk.core.fetch import ImageFetcher, check_http_url
+from bgdesk.core.fetch import ImageFetcher, check_webhook_url
 from bgdesk.core.jobs import JobService
 from bgdesk.errors import InvalidRequest
 from bgdesk.inference.options import OutputOptions
@@ -29,7 +29,8 @@ class Intake:
         """Exactly one of `upload` and `url`; nothing is charged unless the job is queued."""
         if (upload is None) == (not url):
             raise InvalidRequest("Send exactly one of image_file and image_url.")
-        webhook = check_http_url(webhook_url) if webhook_url else None
+        allow_private = self.fetcher.limits.allow_private
+        webhook = check_webhook_url(webhook_url, allow_private) if webhook_url else None
         if url:
             upload, filename = self.fetcher.fetch(url)
         assert upload is not None

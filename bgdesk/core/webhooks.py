@@ -2,7 +2,9 @@
 
 Deliveries are rows written in the same transaction that ends their job, so they survive a
 restart. Each try is logged; a receiver that is down or answers non-2xx is tried again with
-exponential backoff. Bodies are signed with the account's secret:
+exponential backoff. Tries run side by side on a bounded pool, at most `PER_HOST` at once to
+one receiver, each bounded in time, so a receiver that hangs holds up nobody else's. Bodies are
+signed with the account's secret:
 
     X-Bgdesk-Signature: sha256=<hex HMAC-SHA256 of the raw body>
 """
@@ -15,14 +17,19 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent
+from bgdesk.core.fetch import check_webhook_url
 from bgdesk.core.jobs import as_utc_text
+from bgdesk.errors import InvalidUrl
 from bgdesk.storage.models import (
     Account,
     Job,
@@ -37,6 +44,8 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bgdesk-Signature"
 MAX_ATTEMPTS = 10
 MAX_DELAY = timedelta(hours=1)
+SENDERS = 8  # tries in flight at once
+PER_HOST = 2  # of them to one receiver (host and port)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -65,17 +74,22 @@ class WebhookSender:
         self,
         events: EventBus,
         base_url: Callable[[], str],
+        allow_private: Callable[[], bool] = lambda: False,
         timeout: float = 10.0,
         backoff: float = 2.0,
         poll: float = 1.0,
     ) -> None:
         self.base_url = base_url
+        self.allow_private = allow_private
         self.timeout = timeout
         self.backoff = backoff
         self.poll = poll
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="bgdesk-webhook")
+        self._in_flight: dict[int, str] = {}  # delivery id -> host
+        self._in_flight_lock = threading.Lock()
         events.subscribe(self._on_event)
 
     def _on_event(self, event: JobEvent) -> None:
@@ -84,6 +98,8 @@ class WebhookSender:
 
     def start(self) -> None:
         if self._thread is None:
+            self._stopping.clear()
+            self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="bgdesk-webhook")
             self._thread = threading.Thread(target=self._run, name="bgdesk-webhooks", daemon=True)
             self._thread.start()
 
@@ -103,6 +119,7 @@ class WebhookSender:
                 except Exception:
                     log.exception("Webhook delivery pass failed")
                 self._wake.wait(self.poll)
+            self._pool.shutdown(wait=True, cancel_futures=True)  # before the client closes
 
     def recent(self, limit: int = 200) -> list[WebhookDelivery]:
         """The latest deliveries, newest first, with their jobs joined in."""
@@ -127,17 +144,40 @@ class WebhookSender:
         ).where(WebhookDelivery.id == delivery_id).execute()
         self._wake.set()
 
-    def deliver_due(self, client: httpx.Client) -> int:
+    def deliver_due(self, client: httpx.Client, wait: bool = False) -> int:
+        """Start a try of each due delivery not in flight, as far as the per-host bound
+        allows; `wait`: return once they are done. Returns how many were started."""
         due = list(
             WebhookDelivery.select()
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
             .order_by(WebhookDelivery.next_attempt_at)
         )
-        for delivery in due:
-            if self._stopping.is_set():
-                break
+        started = []
+        with self._in_flight_lock:
+            per_host = Counter(self._in_flight.values())
+            for delivery in due:
+                host = urlsplit(delivery.url).netloc.lower()  # a receiver: host and port
+                if delivery.id in self._in_flight or per_host[host] >= PER_HOST:
+                    continue
+                if self._stopping.is_set():
+                    break
+                per_host[host] += 1
+                self._in_flight[delivery.id] = host
+                started.append(self._pool.submit(self._try, client, delivery))
+        if wait:
+            for future in started:
+                future.result()
+        return len(started)
+
+    def _try(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+        try:
             self._attempt(client, delivery)
-        return len(due)
+        except Exception:
+            log.exception("Webhook delivery %s failed", delivery.id)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.pop(delivery.id, None)
+            self._wake.set()  # its receiver may have room for another now
 
     def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
         job = Job.get_by_id(delivery.job_id)
@@ -153,9 +193,14 @@ class WebhookSender:
         status_code: int | None = None
         error: str | None = None
         try:
-            status_code = client.post(delivery.url, content=body, headers=headers).status_code
+            # checked again at each try: the name may point somewhere else by now
+            url = check_webhook_url(delivery.url, self.allow_private())
+            with client.stream("POST", url, content=body, headers=headers) as response:
+                status_code = response.status_code  # the answer's body is not read
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
+        except InvalidUrl as exc:
+            error = exc.message
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         self._record(delivery, status_code, error, int((time.monotonic() - started) * 1000))

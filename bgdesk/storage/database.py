@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from peewee import SqliteDatabase
@@ -20,5 +21,7 @@ def open_database(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> SqliteDatab
     db = SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False, timeout=busy_timeout)
     database.initialize(db)
     db.connect(reuse_if_open=True)
+    if os.name == "posix":  # webhook secrets and key hashes: the owner's alone
+        path.chmod(0o600)
     migrate(db)
     return db

@@ -38,7 +38,7 @@ def client(fake_core: Core) -> Iterator[httpx.Client]:
     key = fake_core.keys.create(fake_core.accounts.owner()).plaintext
     with httpx.Client(
         transport=InProcess(create_app(fake_core)),
-        base_url="http://bgdesk",
+        base_url="http://localhost",
         headers={"Authorization": f"Bearer {key}"},
     ) as session:
         yield session

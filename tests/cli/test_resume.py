@@ -86,7 +86,9 @@ def test_a_run_killed_mid_folder_resumes_without_paying_twice(
     records = json.loads(again.stdout)
     assert len(records) == COUNT
     assert {r["status"] for r in records} <= {"completed", "skipped"}
-    assert sum(r["status"] == "skipped" for r in records) == made_before
+    # a cutout written just before the kill may still have its job open: that job is
+    # finished, not paid again
+    assert made_before - 1 <= sum(r["status"] == "skipped" for r in records) <= made_before
     assert len(cutouts(folder)) == COUNT
     assert charges(home) == (COUNT, 0), "each photo paid for once"
     assert not any(leftover.exists() for leftover in leftovers)

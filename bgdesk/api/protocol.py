@@ -1,0 +1,72 @@
+"""uvicorn's HTTP protocol with the bounds it lacks: a request's headers must arrive whole,
+soon and small, so connections that never finish a request cannot pile up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEADER_TIMEOUT = 10.0  # seconds from a connection (or the previous answer) to whole headers
+MAX_HEADER_BYTES = 64 * 1024
+
+
+class BoundedHttp(HttpToolsProtocol):
+    """Closes a connection whose request headers are not whole within `header_timeout`
+    seconds, and answers 431 to headers longer than `max_header_bytes`."""
+
+    header_timeout = HEADER_TIMEOUT
+    max_header_bytes = MAX_HEADER_BYTES
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._await_headers()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._header_timer is not None and not self.transport.is_closing():
+            # Still no whole headers after this data: all of it was header bytes.
+            self._header_bytes += len(data)
+            if self._header_bytes > self.max_header_bytes:
+                self._stop_waiting()
+                self._refuse(431, "Request Header Fields Too Large", "headers_too_large")
+
+    def on_headers_complete(self) -> None:
+        self._stop_waiting()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_headers()  # the next request on this connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def _await_headers(self) -> None:
+        self._stop_waiting()
+        self._header_bytes = 0
+        self._header_timer = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _stop_waiting(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _too_slow(self) -> None:
+        self._header_timer = None
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+
+    def _refuse(self, status: int, reason: str, code: str) -> None:
+        message = f"The request's headers are longer than {self.max_header_bytes} bytes."
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        self.transport.write(
+            f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+            + body
+        )
+        self.transport.close()

@@ -1,0 +1,206 @@
+"""A careful attacker's and a clumsy client's requests against the real server: refused
+plainly, nothing charged, and no resource held for long."""
+
+from __future__ import annotations
+
+import socket
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from bgdesk.api.protocol import BoundedHttp
+from bgdesk.core.jobs import without_paths
+from bgdesk.paths import Paths
+from bgdesk.storage.models import Job
+from tests.api.conftest import Served, ServeFactory
+from tests.conftest import Receiver, photo
+
+SMALL = photo("astronaut", (64, 64))
+
+
+def balance(served: Served) -> int:
+    return served.core.ledger.balance(served.core.accounts.owner())
+
+
+def test_a_foreign_host_name_is_refused_and_never_echoed(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    port = urlsplit(served.url).port
+    with served.client() as client:
+        refused = client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("a.jpg", SMALL)},
+            headers={"Host": "evil.example"},
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "unknown_host"
+        assert balance(served) == 100
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", "127.0.0.2", f"LOCALHOST.:{port}"):
+            assert client.get("/api/v1/account", headers={"Host": host}).status_code == 200
+        job = client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("a.jpg", SMALL)},
+            headers={"Host": "127.0.0.2:1"},
+        ).json()["jobId"]
+        body = served.wait(client, job)
+    assert body["outputUrl"].startswith(served.url + "/outputs/"), "from the configuration"
+
+
+def test_the_public_url_is_answered_to_and_used(serve: ServeFactory) -> None:
+    served = serve(fake=True, public_url="https://cutouts.example/")
+    with served.client() as client:
+        headers = {"Host": "cutouts.example"}
+        job = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("a.jpg", SMALL)}, headers=headers
+        ).json()["jobId"]
+        body = served.wait(client, job)
+    assert body["outputUrl"].startswith("https://cutouts.example/outputs/")
+
+
+def test_two_image_files_in_one_request_are_refused(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg",
+            files=[("image_file", ("a.jpg", SMALL)), ("image_file", ("b.jpg", photo("coffee")))],
+        )
+    assert answer.status_code == 400, answer.text
+    assert "image_file came more than once" in answer.json()["error"]["message"]
+    assert balance(served) == 100 and Job.select().count() == 0
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "192.168.0.7", "169.254.169.254", "[fd00::1]"])
+def test_webhooks_to_private_addresses_are_refused_like_image_urls(
+    serve: ServeFactory, address: str
+) -> None:
+    served = serve(fake=True)
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("a.jpg", SMALL)},
+            data={"webhook_url": f"http://{address}/hook"},
+        )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_url"
+    assert "allow_private_urls" in answer.json()["error"]["message"]
+    assert balance(served) == 100
+
+
+@pytest.fixture
+def quick_header_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BoundedHttp, "header_timeout", 1.0)
+
+
+def test_connections_that_never_finish_their_headers_are_closed(
+    serve: ServeFactory, quick_header_timeout: None
+) -> None:
+    served = serve(fake=True)
+    address = urlsplit(served.url)
+    stalled = []
+    for _ in range(50):
+        connection = socket.create_connection((address.hostname, address.port))
+        connection.sendall(b"GET /api/v1/account HTTP/1.1\r\nHost: localhost\r\n")
+        stalled.append(connection)
+    with served.client() as client:
+        assert client.get("/api/v1/account").status_code == 200
+    for connection in stalled:
+        connection.settimeout(20)
+        assert connection.recv(100) == b"", "closed by the server"
+        connection.close()
+
+
+def test_headers_are_bounded_in_size(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    with served.client() as client:
+        answer = client.get("/api/v1/account", headers={"X-Padding": "a" * 200_000})
+        assert answer.status_code == 431
+        assert answer.json()["error"]["code"] == "headers_too_large"
+        assert client.get("/api/v1/account", headers={"X-Padding": "a" * 8_000}).is_success
+
+
+def test_connections_beyond_the_cap_get_503(serve: ServeFactory, home: Paths) -> None:
+    from bgdesk.api.server import ApiServer
+
+    served = serve(fake=True, run_jobs=False)
+    capped = ApiServer(served.core, "127.0.0.1", 0, max_connections=5)
+    capped.start()
+    try:
+        idle = [socket.create_connection(("127.0.0.1", capped.port)) for _ in range(5)]
+        time.sleep(0.2)
+        answer = httpx.get(
+            f"{capped.url}/api/v1/account", headers={"Authorization": f"Bearer {served.key}"}
+        )
+        assert answer.status_code == 503
+        for connection in idle:
+            connection.close()
+    finally:
+        capped.stop()
+
+
+def test_private_state_is_the_owners_alone(serve: ServeFactory, home: Paths) -> None:
+    serve(fake=True)
+    assert stat.S_IMODE(home.data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.uploads_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.database.stat().st_mode) == 0o600
+
+
+def test_error_messages_name_files_not_folders() -> None:
+    assert without_paths("Cannot read /srv/bgdesk/uploads/abc.jpg: gone") == (
+        "Cannot read abc.jpg: gone"
+    )
+    assert without_paths(r"Load model from C:\Users\me\models\u2net.onnx failed") == (
+        "Load model from u2net.onnx failed"
+    )
+    assert without_paths("Could not fetch http://example.com/a/b.png") == (
+        "Could not fetch http://example.com/a/b.png"
+    )
+
+
+@pytest.fixture
+def hanging() -> Iterator[str]:
+    """A webhook receiver that takes the request and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_a_hanging_webhook_receiver_holds_up_nobody_else(
+    serve: ServeFactory, receiver: Receiver, hanging: str
+) -> None:
+    served = serve(fake=True)
+    served.core.webhooks.timeout = 120  # far longer than the healthy delivery may take
+    with served.client() as client:
+        for _ in range(4):
+            client.post(
+                "/api/v1/remove-bg",
+                files={"image_file": ("a.jpg", SMALL)},
+                data={"webhook_url": hanging},
+            )
+        time.sleep(0.5)  # the hanging deliveries are in flight first
+        client.post(
+            "/api/v1/remove-bg",
+            files={"image_file": ("a.jpg", SMALL)},
+            data={"webhook_url": f"{receiver.url}/hook"},
+        )
+        assert receiver.arrived.wait(10), "the healthy receiver waited on the hanging one"
