@@ -10,12 +10,14 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     │   ├── TruncatedImage           400 truncated_image
     │   ├── ImageTooLarge            400 image_too_large
     │   ├── InvalidOption            400 invalid_option
-    │   └── InvalidUrl               400 invalid_url
+    │   ├── InvalidUrl               400 invalid_url
+    │   └── UnknownHost              400 unknown_host
     ├── AuthenticationFailed         401 invalid_api_key
     ├── InsufficientCredits          402 insufficient_credits
     ├── AccountSuspended             403 account_suspended
     ├── NotFound                     404 not_found
     ├── Conflict                     409 conflict
+    ├── HeadersTooLarge              431 headers_too_large
     ├── ModelUnavailable             503 model_unavailable
     │   └── ModelDownloadFailed      503 model_download_failed
     │       └── ChecksumMismatch     503 checksum_mismatch
@@ -77,6 +79,11 @@ class InvalidUrl(InvalidRequest):
     default_message = "The URL cannot be used."
 
 
+class UnknownHost(InvalidRequest):
+    code = "unknown_host"
+    default_message = "This server does not answer to that name."
+
+
 class AuthenticationFailed(BgdeskError):
     status, code = 401, "invalid_api_key"
     default_message = "Missing, malformed, unknown or revoked API key."
@@ -100,6 +107,11 @@ class NotFound(BgdeskError):
 class Conflict(BgdeskError):
     status, code = 409, "conflict"
     default_message = "That already exists."
+
+
+class HeadersTooLarge(BgdeskError):
+    status, code = 431, "headers_too_large"
+    default_message = "The request's headers are too long."
 
 
 class ModelUnavailable(BgdeskError):

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bgdesk.errors import UnknownHost
+
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -59,15 +61,15 @@ class AllowedHosts:
 
 
 async def _refuse(send: Send, host: str) -> None:
-    message = (
+    error = UnknownHost(
         f"This server does not answer to {host[:100]!r}. Use its address or localhost, or set "
         "the setting public_url to the address clients use."
     )
-    body = json.dumps({"error": {"code": "unknown_host", "message": message}}).encode()
+    body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 400,
+            "status": error.status,
             "headers": [(b"content-type", b"application/json")],
         }
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from bgdesk.errors import BgdeskError, HeadersTooLarge
 
 HEADER_TIMEOUT = 10.0  # seconds from a connection (or the previous answer) to whole headers
 MAX_HEADER_BYTES = 64 * 1024
@@ -31,7 +34,11 @@ class BoundedHttp(HttpToolsProtocol):
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
                 self._stop_waiting()
-                self._refuse(431, "Request Header Fields Too Large", "headers_too_large")
+                self._refuse(
+                    HeadersTooLarge(
+                        f"The request's headers are longer than {self.max_header_bytes} bytes."
+                    )
+                )
 
     def on_headers_complete(self) -> None:
         self._stop_waiting()
@@ -61,11 +68,12 @@ class BoundedHttp(HttpToolsProtocol):
         if self.cycle is None or self.cycle.response_complete:
             self.transport.close()
 
-    def _refuse(self, status: int, reason: str, code: str) -> None:
-        message = f"The request's headers are longer than {self.max_header_bytes} bytes."
-        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    def _refuse(self, error: BgdeskError) -> None:
+        """Answer `error` in the API's one error shape, and hang up."""
+        body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
+        reason = HTTPStatus(error.status).phrase
         self.transport.write(
-            f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            f"HTTP/1.1 {error.status} {reason}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
             + body
         )

@@ -49,7 +49,7 @@ class Core:
             settings.input_limits,
         )
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
-        self.fetcher = ImageFetcher(self._fetch_limits())
+        self.fetcher = self.jobs.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
         self.public_url = f"http://127.0.0.1:{settings.api_port}"
         self.serving = False  # a headless server (`bgdesk serve`), not the window or the CLI
@@ -88,6 +88,7 @@ class Core:
     def close(self) -> None:
         self.webhooks.stop()
         self.runner.stop()
+        self.jobs.close()
         close_engine = getattr(self.engine, "close", None)
         if close_engine:
             close_engine()

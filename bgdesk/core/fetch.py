@@ -124,6 +124,13 @@ class ImageFetcher:
                     raise InvalidUrl(f"Could not fetch the image URL: {exc}") from None
         raise InvalidUrl(f"The image URL redirected more than {self.limits.max_redirects} times.")
 
+    def check(self, url: str) -> str:
+        """`url` if it may be fetched: an http(s) URL whose host is not on a private network
+        (unless allowed). Fetching checks again, on every hop."""
+        url = check_http_url(url)
+        self._route(url)
+        return url
+
     def _timeout(self, deadline: float) -> httpx.Timeout:
         """What is left of the fetch's time; a read may wait a quarter of the whole at most,
         so the deadline, checked between reads, is overshot by no more than that."""

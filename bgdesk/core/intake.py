@@ -10,7 +10,7 @@ from bgdesk.storage.models import Account, Job
 
 
 class Intake:
-    """Validates the shape of a request, fetches URLs, and hands the bytes to the job service."""
+    """Validates the shape of a request, checks URLs, and hands both to the job service."""
 
     def __init__(self, jobs: JobService, fetcher: ImageFetcher) -> None:
         self.jobs = jobs
@@ -31,7 +31,7 @@ class Intake:
             raise InvalidRequest("Send exactly one of image_file and image_url.")
         allow_private = self.fetcher.limits.allow_private
         webhook = check_webhook_url(webhook_url, allow_private) if webhook_url else None
-        if url:
-            upload, filename = self.fetcher.fetch(url)
+        if url:  # answered at once; the photo is fetched in the background
+            return self.jobs.submit_url(account, self.fetcher.check(url), source, options, webhook)
         assert upload is not None
         return self.jobs.submit_upload(account, upload, filename, source, options, webhook)

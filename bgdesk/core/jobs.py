@@ -17,12 +17,15 @@ import string
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from bgdesk.core.credits import JOB_COST, CreditLedger
 from bgdesk.core.events import EventBus, JobEvent, JobEventKind
+from bgdesk.core.fetch import ImageFetcher
 from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.errors import (
     AccountSuspended,
@@ -57,6 +60,7 @@ SOURCES = ("desktop", "api", "cli")
 LEASE = timedelta(seconds=30)
 FINISH_PATIENCE = timedelta(minutes=2)  # retrying the transaction that ends a job
 STALE = timedelta(minutes=10)  # a leftover file this old belongs to no live writer
+FETCHERS = 8  # image_url fetches at once; more wait their turn, already charged
 MAX_ATTEMPTS = 3
 CANCELLED = "cancelled"  # the error code of a job its owner took off the queue
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -104,6 +108,7 @@ class JobService:
         outputs_dir: Path,
         uploads_dir: Path,
         limits: Limits,
+        fetcher: ImageFetcher | None = None,
     ) -> None:
         self.engine = engine
         self.ledger = ledger
@@ -111,6 +116,9 @@ class JobService:
         self.outputs_dir = outputs_dir
         self.uploads_dir = uploads_dir
         self.limits = limits
+        self.fetcher = fetcher
+        self._fetches = ThreadPoolExecutor(FETCHERS, thread_name_prefix="bgdesk-fetch")
+        self._fetching: set[int] = set()  # ids of the jobs whose photo this process fetches
         self.runner_id = secrets.token_hex(8)
         self.work_available = threading.Event()
         self.stopping = threading.Event()  # set while the runner shuts down: stop retrying
@@ -159,6 +167,30 @@ class JobService:
             input_path.unlink(missing_ok=True)
             raise
 
+    def submit_url(
+        self,
+        account: Account,
+        url: str,
+        source: str,
+        options: OutputOptions,
+        webhook_url: str | None = None,
+    ) -> Job:
+        """Queue the image at `url` (already checked): charged now, fetched in the background
+        on a bounded pool, run once its photo is in; failed and refunded if it never is."""
+        self.engine.check_model(options)
+        public_id = new_job_id()
+        name = PurePosixPath(urlsplit(url).path).name or "image"
+        suffix = PurePosixPath(name).suffix.lower()
+        input_path = (
+            self.uploads_dir / f"{public_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
+        )
+        with passing_trouble():
+            job = self._create(
+                account, public_id, input_path, name, True, None, source, options, webhook_url, url
+            )
+        self._fetch_later(job)
+        return job
+
     def submit_file(
         self,
         account: Account,
@@ -199,6 +231,7 @@ class JobService:
         source: str,
         options: OutputOptions,
         webhook_url: str | None,
+        input_url: str | None = None,
     ) -> Job:
         if source not in SOURCES:
             raise ValueError(f"unknown job source {source!r}")
@@ -228,11 +261,81 @@ class JobService:
                 output_token=secrets.token_urlsafe(32),
                 options=json.dumps(options.to_dict()),
                 webhook_url=webhook_url,
+                input_url=input_url,
+                input_ready=input_url is None,
             )
             self.ledger.charge(job)
         self._announce(JobEventKind.QUEUED, job)
         self.work_available.set()
         return job
+
+    # -- fetching image_url inputs ------------------------------------------------------
+
+    def resume_fetches(self) -> int:
+        """Fetch again the photos of jobs still waiting for one (their process stopped)."""
+        waiting = list(
+            Job.select().where(Job.status == JobState.QUEUED, Job.input_ready == False)  # noqa: E712
+        )
+        for job in waiting:
+            self._fetch_later(job)
+        return len(waiting)
+
+    def _fetch_later(self, job: Job) -> None:
+        with self._in_hand_lock:
+            if job.id in self._fetching or self.fetcher is None:
+                return
+            self._fetching.add(job.id)
+        self._fetches.submit(self._fetch, job)
+
+    def _fetch(self, job: Job) -> None:
+        """Fetch a waiting job's photo and queue it for the runners, or fail and refund it."""
+        assert self.fetcher is not None and job.input_url is not None
+        try:
+            data, _ = self.fetcher.fetch(job.input_url)
+            self.engine.inspect(data)
+            with passing_trouble():
+                write_atomic(Path(job.input_path), data)
+                Job.update(input_ready=True).where(Job.id == job.id).execute()
+            self.work_available.set()
+        except BgdeskError as exc:
+            self._fail_waiting(job, exc)
+        except Exception as exc:  # the job must still end
+            log.exception("Fetching the photo of job %s failed", job.public_id)
+            self._fail_waiting(job, ProcessingFailed(f"Fetching the image failed: {exc}"))
+        finally:
+            with self._in_hand_lock:
+                self._fetching.discard(job.id)
+
+    def _fail_waiting(self, job: Job, error: BgdeskError) -> None:
+        """End a job whose photo never arrived: failed, refunded, its webhook owed. A busy
+        database leaves it waiting, to be fetched again by the next start."""
+        try:
+            with passing_trouble(), database.atomic("IMMEDIATE"):
+                changed = (
+                    Job.update(
+                        status=JobState.FAILED,
+                        completed_at=utcnow(),
+                        error_code=error.code,
+                        error_message=without_paths(error.message),
+                    )
+                    .where(
+                        Job.id == job.id,
+                        Job.status == JobState.QUEUED,
+                        Job.input_ready == False,  # noqa: E712
+                    )
+                    .execute()
+                )
+                if changed:
+                    self._settle(job, JobState.FAILED)
+        except BgdeskError as exc:
+            log.error("Job %s could not be failed (%s)", job.public_id, exc.message)
+            return
+        if changed:
+            self._announce(JobEventKind.FAILED, job)
+
+    def close(self) -> None:
+        """Stop fetching: fetches under way end within their timeout."""
+        self._fetches.shutdown(wait=False, cancel_futures=True)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -364,6 +467,8 @@ class JobService:
             raise Conflict("Only failed jobs can be retried.")
         options = options_of(job)
         account = Account.get_by_id(job.account_id)
+        if job.input_url and not Path(job.input_path).exists():  # its photo never arrived
+            return self.submit_url(account, job.input_url, job.source, options, job.webhook_url)
         if job.owns_input:
             data = self._read_input(Path(job.input_path))
             named = Path(job.output_path).stem != job.public_id  # not bgdesk's name by id
@@ -398,9 +503,7 @@ class JobService:
                 raise Conflict(
                     f"{job.input_name} is not waiting any more; only waiting jobs can be cancelled."
                 )
-            self.ledger.refund(job)
-            if job.webhook_url:
-                WebhookDelivery.create(job=job, url=job.webhook_url, event=JobState.FAILED)
+            self._settle(job, JobState.FAILED)
         self._announce(JobEventKind.FAILED, job)
         return self.get(public_id)
 
@@ -462,7 +565,12 @@ class JobService:
         """Take the oldest queued job for this runner, or None when the queue is empty."""
         now = utcnow()
         with database.atomic("IMMEDIATE"):
-            job = Job.select().where(Job.status == JobState.QUEUED).order_by(Job.id).first()
+            job = (
+                Job.select()
+                .where(Job.status == JobState.QUEUED, Job.input_ready == True)  # noqa: E712
+                .order_by(Job.id)
+                .first()
+            )
             if job is None:
                 return None
             with self._in_hand_lock:
@@ -601,11 +709,16 @@ class JobService:
             if not changed:
                 log.warning("Job %s was taken over by another runner", job.public_id)
                 return False
-            if status == JobState.FAILED:
-                self.ledger.refund(job)
-            if job.webhook_url:
-                WebhookDelivery.create(job=job, url=job.webhook_url, event=status)
+            self._settle(job, status)
         return True
+
+    def _settle(self, job: Job, status: JobState) -> None:
+        """What a job's end owes, inside the transaction recording it: a failed job's refund,
+        and the webhook delivery when it named one."""
+        if status == JobState.FAILED:
+            self.ledger.refund(job)
+        if job.webhook_url:
+            WebhookDelivery.create(job=job, url=job.webhook_url, event=status)
 
     # -- housekeeping -------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class JobRunner:
             self._stopping.clear()
             self.service.stopping.clear()
             self.service.recover()
+            self.service.resume_fetches()
             self._threads = [
                 threading.Thread(
                     target=self._run, args=(n == 0,), name=f"bgdesk-runner-{n}", daemon=True

@@ -101,7 +101,13 @@ V3 = [
     "ALTER TABLE job ADD COLUMN model TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3]
+V4 = [
+    # A job given by image_url is charged at once and waits for its photo to be fetched.
+    "ALTER TABLE job ADD COLUMN input_url TEXT",
+    "ALTER TABLE job ADD COLUMN input_ready INTEGER NOT NULL DEFAULT 1",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

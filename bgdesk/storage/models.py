@@ -85,6 +85,8 @@ class Job(BaseModel):
     input_path = TextField()
     input_name = TextField()
     owns_input = BooleanField(default=False)
+    input_url = TextField(null=True)  # where the photo is fetched from, for image_url jobs
+    input_ready = BooleanField(default=True)  # false while an image_url is being fetched
     output_path = TextField()
     output_token = CharField(unique=True)
     options = TextField(default="{}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,3 +89,28 @@ def serve(home: Paths) -> Iterator[ServeFactory]:
 
 def upload_path(core: Core, job_id: str) -> Path:
     return Path(core.jobs.get(job_id).input_path)
+
+
+@pytest.fixture
+def hanging() -> Iterator[str]:
+    """An HTTP peer that takes every request and never answers (its URL, path /hook)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import socket
 import stat
-import threading
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -158,31 +156,6 @@ def test_error_messages_name_files_not_folders() -> None:
     assert without_paths("Could not fetch http://example.com/a/b.png") == (
         "Could not fetch http://example.com/a/b.png"
     )
-
-
-@pytest.fixture
-def hanging() -> Iterator[str]:
-    """A webhook receiver that takes the request and never answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 def test_a_hanging_webhook_receiver_holds_up_nobody_else(
