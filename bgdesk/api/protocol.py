@@ -1,15 +1,17 @@
 """uvicorn's HTTP protocol with the bounds it lacks: a request's headers must arrive whole,
-soon and small, so connections that never finish a request cannot pile up."""
+soon and small, so connections that never finish a request cannot pile up, and a request
+beyond the connection cap is refused in the API's own error shape."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from http import HTTPStatus
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from bgdesk.errors import BgdeskError, HeadersTooLarge
+from bgdesk.errors import BgdeskError, HeadersTooLarge, ServerBusy
 
 HEADER_TIMEOUT = 10.0  # seconds from a connection (or the previous answer) to whole headers
 MAX_HEADER_BYTES = 64 * 1024
@@ -17,10 +19,17 @@ MAX_HEADER_BYTES = 64 * 1024
 
 class BoundedHttp(HttpToolsProtocol):
     """Closes a connection whose request headers are not whole within `header_timeout`
-    seconds, and answers 431 to headers longer than `max_header_bytes`."""
+    seconds, answers 431 to headers longer than `max_header_bytes`, and 503 server_busy to
+    a request that comes while more connections than the config's `limit_concurrency` are
+    open."""
 
     header_timeout = HEADER_TIMEOUT
     max_header_bytes = MAX_HEADER_BYTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_connections = self.limit_concurrency
+        self.limit_concurrency = None  # uvicorn's own refusal is plain text: ours instead
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -42,6 +51,9 @@ class BoundedHttp(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._stop_waiting()
+        if self.max_connections is not None and len(self.connections) > self.max_connections:
+            self._refuse(ServerBusy())
+            return
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
@@ -72,9 +84,11 @@ class BoundedHttp(HttpToolsProtocol):
         """Answer `error` in the API's one error shape, and hang up."""
         body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
         reason = HTTPStatus(error.status).phrase
-        self.transport.write(
+        retry = getattr(error, "retry_after", None)
+        head = (
             f"HTTP/1.1 {error.status} {reason}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
-            + body
+            + (f"retry-after: {retry}\r\n" if retry else "")
+            + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
         )
+        self.transport.write(head.encode() + body)
         self.transport.close()

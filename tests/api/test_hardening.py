@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import stat
+import subprocess
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -133,6 +135,8 @@ def test_connections_beyond_the_cap_get_503(serve: ServeFactory, home: Paths) ->
             f"{capped.url}/api/v1/account", headers={"Authorization": f"Bearer {served.key}"}
         )
         assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "server_busy"
+        assert int(answer.headers["Retry-After"]) > 0
         for connection in idle:
             connection.close()
     finally:
@@ -177,3 +181,15 @@ def test_a_hanging_webhook_receiver_holds_up_nobody_else(
             data={"webhook_url": f"{receiver.url}/hook"},
         )
         assert receiver.arrived.wait(10), "the healthy receiver waited on the hanging one"
+
+
+def test_the_open_file_limit_is_raised_to_the_hard_one() -> None:
+    script = (
+        "import resource; from bgdesk.api.server import raise_open_file_limit; "
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE); "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard)); "
+        "raise_open_file_limit(); "
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 256)"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "True"
