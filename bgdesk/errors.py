@@ -56,7 +56,7 @@ class NotAnImage(InvalidRequest):
 
 class UnsupportedFormat(InvalidRequest):
     code = "unsupported_format"
-    default_message = "Unsupported image format: use JPEG, PNG or WEBP."
+    default_message = "This image format is not supported."
 
 
 class TruncatedImage(InvalidRequest):

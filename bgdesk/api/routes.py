@@ -23,6 +23,7 @@ from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import InvalidRequest, NotFound
 from bgdesk.inference.catalog import PRESETS
+from bgdesk.inference.decode import input_names_text
 from bgdesk.inference.formats import PNG, accepted_names, names_text
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import UNFINISHED, Job, JobState
@@ -91,7 +92,8 @@ def remove_background(
     core: CoreDep,
     account: AccountDep,
     image_file: Annotated[
-        UploadFile | None, File(description="JPEG, PNG or WEBP image. Send this or image_url.")
+        UploadFile | None,
+        File(description=f"A {input_names_text()} image. Send this or image_url."),
     ] = None,
     image_url: Annotated[
         str | None, Form(description="http(s) URL of an image for the server to fetch.")

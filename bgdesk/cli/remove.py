@@ -14,7 +14,7 @@ from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.core.naming import cutout_stem, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.catalog import PRESETS
-from bgdesk.inference.decode import images_in
+from bgdesk.inference.decode import images_in, input_names_text
 from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
 from bgdesk.storage.files import temporaries_in
@@ -28,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         nargs="+",
         type=Path,
         metavar="PATH",
-        help="image files (JPEG, PNG, WEBP) or folders of them",
+        help=f"image files ({input_names_text()}) or folders of them",
     )
     remove.add_argument(
         "-o",

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QImageReader, QPainter
+
+from bgdesk.inference.decode import read_upright
 
 THUMBNAIL = 56
 
@@ -27,7 +30,18 @@ def read_image(path: str | None, fit: int = 0) -> QImage:
     size = reader.size()
     if fit and size.isValid():
         reader.setScaledSize(size.scaled(fit, fit, Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
+    image = reader.read()
+    return image if not image.isNull() else _read_with_pillow(path, fit)
+
+
+def _read_with_pillow(path: str, fit: int) -> QImage:
+    """A picture Qt has no reader for (HEIC, AVIF), through the engine's own decoders."""
+    picture = read_upright(Path(path), fit)
+    if picture is None:
+        return QImage()
+    width, height = picture.size
+    pixels = picture.tobytes()
+    return QImage(pixels, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
 
 
 @cache

@@ -1,7 +1,8 @@
 """Turn untrusted bytes into pixels, or into a clear error: limits first, then decoding.
 
-Accepted: JPEG (and the MPO variant cameras write), PNG and WEBP in any of Pillow's modes.
-The result is upright (EXIF orientation applied) RGB plus an optional alpha channel.
+Accepted: the formats of `INPUT_FORMATS` (JPEG with the MPO variant cameras write, PNG, WEBP,
+HEIC as phones save it, AVIF) in any of Pillow's modes. The result is upright (orientation
+applied) RGB plus an optional alpha channel.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pi_heif
 from PIL import (  # the plugins register the formats we accept
+    AvifImagePlugin,  # noqa: F401
     Image,
     ImageOps,
     JpegImagePlugin,  # noqa: F401
@@ -22,9 +25,35 @@ from PIL import (  # the plugins register the formats we accept
 
 from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # JPEG opens MPO files (camera JPEGs) too
+pi_heif.register_heif_opener()  # HEIC/HEIF, decoding only
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """A kind of picture bgdesk reads."""
+
+    label: str  # for people and messages
+    plugin: str  # the Pillow plugin that opens it
+    suffixes: tuple[str, ...]
+
+
+INPUT_FORMATS = (
+    InputFormat("JPEG", "JPEG", (".jpg", ".jpeg")),  # the JPEG plugin opens MPO files too
+    InputFormat("PNG", "PNG", (".png",)),
+    InputFormat("WEBP", "WEBP", (".webp",)),
+    InputFormat("HEIC", "HEIF", (".heic", ".heif")),
+    InputFormat("AVIF", "AVIF", (".avif",)),
+)
+IMAGE_SUFFIXES = frozenset(suffix for spec in INPUT_FORMATS for suffix in spec.suffixes)
+ACCEPTED_FORMATS = tuple(spec.plugin for spec in INPUT_FORMATS)
 EXIF_ORIENTATION = 0x0112
+
+
+def input_names_text() -> str:
+    """`JPEG, PNG, WEBP, HEIC or AVIF`: the formats read, as a sentence names them."""
+    labels = [spec.label for spec in INPUT_FORMATS]
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
 
 # Our own limits (bytes and megapixels) replace Pillow's global decompression-bomb guard.
 Image.MAX_IMAGE_PIXELS = None
@@ -95,8 +124,8 @@ def _unaccepted(data: bytes) -> Exception:
         with Image.open(io.BytesIO(data)) as other:
             kind = other.format
     except Exception:
-        return NotAnImage("The file is not an image (JPEG, PNG or WEBP expected).")
-    return UnsupportedFormat(f"{kind} images are not supported: use JPEG, PNG or WEBP.")
+        return NotAnImage(f"The file is not an image ({input_names_text()} expected).")
+    return UnsupportedFormat(f"{kind} images are not supported: use {input_names_text()}.")
 
 
 def _load(image: Image.Image) -> None:
@@ -125,6 +154,19 @@ def decode_image(data: bytes, limits: Limits) -> Decoded:
         image = ImageOps.exif_transpose(image)
     rgb, alpha = _split_channels(image)
     return Decoded(rgb=rgb, alpha=alpha, icc_profile=icc if isinstance(icc, bytes) else None)
+
+
+def read_upright(path: Path, fit: int = 0) -> Image.Image | None:
+    """The picture at `path` as RGBA, upright, shrunk to fit a `fit`-pixel square when `fit`
+    is set; None when it cannot be read. For showing a picture, not for cutting it out."""
+    try:
+        with Image.open(path, formats=ACCEPTED_FORMATS) as opened:
+            picture = ImageOps.exif_transpose(opened)
+            if fit:
+                picture.thumbnail((fit, fit))
+            return picture.convert("RGBA")
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return None
 
 
 def _split_channels(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:

@@ -48,6 +48,16 @@ FORMATS: dict[str, OutputFormat] = {
             aliases=("jpeg",),
             encoder_options={"quality": 92},
         ),
+        OutputFormat(
+            "avif",
+            "avif",
+            "image/avif",
+            "AVIF (transparent, smallest)",
+            True,
+            "AVIF",
+            # speed 8: as quick as WEBP at 12 MP and about as small; 6 takes twice as long
+            encoder_options={"quality": 80, "speed": 8},
+        ),
     )
 }
 
@@ -57,7 +67,7 @@ def _by_name() -> dict[str, OutputFormat]:
 
 
 def names_text() -> str:
-    """`png, webp or jpg`: the formats as a sentence names them."""
+    """`png, webp, jpg or avif`: the formats as a sentence names them."""
     names = list(FORMATS)
     return f"{', '.join(names[:-1])} or {names[-1]}"
 

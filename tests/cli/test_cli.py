@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pytest
 
 from bgdesk.bootstrap import build_core, main
@@ -44,6 +46,20 @@ def test_remove_astronaut_gives_an_rgba_cutout(home: Paths, tmp_path: Path) -> N
     image = decode((tmp_path / "astronaut-nobg.png").read_bytes())
     alpha = np.asarray(image)[..., 3]
     assert image.mode == "RGBA" and image.size == (512, 512)
+    assert alpha[100:180, 180:260].mean() > 240, "the face is opaque"
+    assert alpha[0:60, 430:512].mean() < 10, "the background is transparent"
+
+
+def test_a_phones_heic_photo_comes_out_as_a_transparent_avif(home: Paths, tmp_path: Path) -> None:
+    source = tmp_path / "astronaut.heic"
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(decode(photo("astronaut"))).save(buffer, quality=92)
+    source.write_bytes(buffer.getvalue())
+    result = bgdesk("remove", str(source), "--format", "avif")
+    assert result.returncode == 0, result.stderr
+    image = decode((tmp_path / "astronaut-nobg.avif").read_bytes())
+    alpha = np.asarray(image.convert("RGBA"))[..., 3]
+    assert image.format == "AVIF" and image.size == (512, 512)
     assert alpha[100:180, 180:260].mean() > 240, "the face is opaque"
     assert alpha[0:60, 430:512].mean() < 10, "the background is transparent"
 

@@ -6,6 +6,7 @@ The app gets a fresh home and no models folder of its own, so its bundled model 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pillow_heif
 import pytest
 
 from bgdesk import __version__
@@ -79,6 +81,20 @@ def test_remove_gives_the_same_cutout_as_the_source_tree(
     expected = np.asarray(reference)[..., 3].astype(int)
     assert np.abs(alpha - expected).max() <= 1
     assert alpha[5, 5] == 0 and alpha[200, 250] == 255  # sky-blue corner out, face in
+
+
+def test_a_heic_photo_comes_out_as_avif(
+    frozen: Path, app_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "astronaut.heic"
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(decode(photo("astronaut"))).save(buffer, quality=92)
+    source.write_bytes(buffer.getvalue())
+    result = bgdesk(frozen, app_env, "remove", str(source), "--format", "avif")
+    assert result.returncode == 0, result.stderr
+    cutout = decode((tmp_path / "astronaut-nobg.avif").read_bytes())
+    alpha = np.asarray(cutout.convert("RGBA"))[..., 3]
+    assert cutout.format == "AVIF" and alpha[5, 5] < 10 and alpha[200, 250] > 245
 
 
 @pytest.fixture

@@ -6,13 +6,21 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image
 
-from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
-from bgdesk.inference.decode import Limits, decode_image, inspect_image
+from bgdesk.errors import (
+    ImageTooLarge,
+    InvalidRequest,
+    NotAnImage,
+    TruncatedImage,
+    UnsupportedFormat,
+)
+from bgdesk.inference.decode import Limits, decode_image, images_in, inspect_image
 from tests.conftest import photo
 
 LIMITS = Limits(max_bytes=64 << 20, max_megapixels=64)
@@ -123,3 +131,56 @@ def test_alpha_of_the_input_is_kept() -> None:
     image.save(buffer, "WEBP", lossless=True)
     decoded = decode_image(buffer.getvalue(), LIMITS)
     assert decoded.alpha is not None and decoded.alpha.getpixel((0, 0)) == 0
+
+
+def phone_photo(image: Image.Image, kind: str, exif: Image.Exif | None = None) -> bytes:
+    """`image` as a phone saves it: HEIC (written with pillow-heif's encoder, which bgdesk
+    does not ship) or AVIF."""
+    buffer = io.BytesIO()
+    extra = {"exif": exif.tobytes()} if exif is not None else {}
+    if kind == "HEIC":
+        pillow_heif.from_pillow(image).save(buffer, quality=92, **extra)
+    else:
+        image.save(buffer, "AVIF", quality=92, **extra)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["HEIC", "AVIF"])
+def test_phone_formats_come_in_upright_within_the_limits(kind: str) -> None:
+    upright = Image.open(io.BytesIO(photo("coffee")))  # 600 x 400
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = phone_photo(upright.transpose(Image.Transpose.ROTATE_90), kind, exif)
+    assert inspect_image(data, LIMITS).format in ("HEIF", "AVIF")
+    decoded = decode_image(data, LIMITS)
+    assert decoded.size == upright.size and decoded.alpha is None
+    difference = np.abs(np.asarray(decoded.rgb, float) - np.asarray(upright, float)).mean()
+    assert difference < 6
+    with pytest.raises(ImageTooLarge, match="megapixels"):
+        decode_image(data, Limits(LIMITS.max_bytes, 0.2))
+    with pytest.raises(InvalidRequest):  # truncated, or too broken to be told from noise
+        decode_image(data[: len(data) // 2], LIMITS)
+
+
+@pytest.mark.parametrize("kind", ["HEIC", "AVIF"])
+def test_phone_formats_keep_their_alpha(kind: str) -> None:
+    picture = Image.new("RGBA", (64, 48), (200, 30, 30, 255))
+    picture.paste((0, 0, 0, 0), (0, 0, 32, 48))
+    decoded = decode_image(phone_photo(picture, kind), LIMITS)
+    assert decoded.alpha is not None
+    alpha = np.asarray(decoded.alpha)
+    assert alpha[:, :28].max() < 20 and alpha[:, 36:].min() > 235
+
+
+def test_folders_are_searched_for_every_format_read(tmp_path: Path) -> None:
+    for name in ("a.jpg", "b.JPEG", "c.png", "d.webp", "e.heic", "f.HEIF", "g.avif", "h.gif"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in images_in(tmp_path)] == [
+        "a.jpg",
+        "b.JPEG",
+        "c.png",
+        "d.webp",
+        "e.heic",
+        "f.HEIF",
+        "g.avif",
+    ]

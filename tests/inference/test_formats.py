@@ -20,13 +20,13 @@ from bgdesk.inference.options import OutputOptions
 from bgdesk.settings import Settings
 from tests.conftest import photo
 
-PILLOW_NAMES = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG"}
+PILLOW_NAMES = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG", "avif": "AVIF"}
 
 
 def test_names_aliases_and_a_clear_refusal() -> None:
     assert format_named("JPEG").name == "jpg" and format_named(".webp").name == "webp"
     assert OutputOptions(format="jpeg").format == "jpg"
-    with pytest.raises(InvalidOption, match="use png, webp or jpg"):
+    with pytest.raises(InvalidOption, match="use png, webp, jpg or avif"):
         format_named("gif")
 
 
@@ -35,7 +35,7 @@ def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     remove = commands.choices["remove"]
     choices = next(a.choices for a in remove._actions if a.dest == "format")
-    assert list(choices or ()) == accepted_names() == ["png", "webp", "jpg", "jpeg"]
+    assert list(choices or ()) == accepted_names() == ["png", "webp", "jpg", "jpeg", "avif"]
     schema = create_app(fake_core).openapi()
     form = next(
         s
@@ -44,7 +44,7 @@ def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
     )
     assert form["properties"]["format"]["enum"] == accepted_names()
     assert save_filters().split(";;") == [f"{f.label} (*.{f.extension})" for f in FORMATS.values()]
-    assert "png, webp or jpg" in Settings.help_texts()["output_format"]
+    assert "png, webp, jpg or avif" in Settings.help_texts()["output_format"]
 
 
 def test_each_format_is_written_as_it_says(core: Core) -> None:
@@ -75,4 +75,4 @@ def test_a_new_format_is_one_row(core: Core, monkeypatch: pytest.MonkeyPatch) ->
     )
     image = Image.open(io.BytesIO(cutout.data))
     assert (image.format, image.mode, cutout.extension) == ("TIFF", "RGBA", "tif")
-    assert "tiff" in accepted_names() and "png, webp, jpg or tiff" in formats.names_text()
+    assert "tiff" in accepted_names() and "png, webp, jpg, avif or tiff" in formats.names_text()
