@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bgdesk import __version__
-from bgdesk.cli import admin, models, remove
+from bgdesk.cli import admin, models, remove, watch
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.inference.models import ModelStore
@@ -30,6 +30,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     remove.add_parser(commands)
+    watch.add_parser(commands)
     models.add_parser(commands)
     admin.add_parsers(commands)
     window = commands.add_parser(
@@ -97,6 +98,7 @@ def run(
 def _dispatch(args: argparse.Namespace, core: Core) -> int:
     handlers = {
         "remove": remove.run,
+        "watch": watch.run,
         "accounts": admin.run_accounts,
         "keys": admin.run_keys,
         "credits": admin.run_credits,

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json
+from bgdesk.cli.output_options import add_output_arguments, output_options
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
-from bgdesk.core.naming import cutout_stem, is_cutout
+from bgdesk.core.naming import cutout_target, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
-from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.decode import images_in, input_names_text
-from bgdesk.inference.formats import accepted_names
-from bgdesk.inference.options import OutputOptions, parse_color
+from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.files import temporaries_in
 from bgdesk.storage.models import JobState
 
@@ -30,46 +29,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help=f"image files ({input_names_text()}) or folders of them",
     )
-    remove.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="write cutouts here (default: beside each input, as NAME-nobg.EXT)",
-    )
-    remove.add_argument(
-        "--format",
-        choices=accepted_names(),
-        default=None,
-        help="output format (default: the setting output_format)",
-    )
-    remove.add_argument("--model", help="model name (default: the setting default_model)")
-    remove.add_argument(
-        "--quality",
-        choices=list(PRESETS),
-        help="best: the installed model that measured best; fast: the fastest (--model wins)",
-    )
-    remove.add_argument(
-        "--decontaminate",
-        action=argparse.BooleanOptionalAction,
-        help="take the old background's colour out of half-transparent edges "
-        "(default: the setting decontaminate)",
-    )
-    remove.add_argument(
-        "--bg-color",
-        type=parse_color,
-        metavar="COLOUR",
-        help="fill the background with a colour (#RRGGBB or a name)",
-    )
-    remove.add_argument("--crop", action="store_true", help="crop to the subject")
-    remove.add_argument(
-        "--crop-margin",
-        type=int,
-        default=0,
-        metavar="PX",
-        help="pixels kept around the subject when cropping",
-    )
-    remove.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
+    add_output_arguments(remove)
     remove.add_argument(
         "--overwrite",
         action="store_true",
@@ -98,37 +58,19 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
     for path in paths:
         if path.is_dir():
             items += [
-                Item(p, _target(p, p.parent.relative_to(path), output, extension))
+                Item(p, cutout_target(p, p.parent.relative_to(path), output, extension))
                 for p in images_in(path)
                 if not is_cutout(p)
             ]
         elif path.exists():
-            items.append(Item(path, _target(path, Path(), output, extension)))
+            items.append(Item(path, cutout_target(path, Path(), output, extension)))
         else:
             items.append(Item(path, error="no such file or folder"))
     return items
 
 
-def _target(source: Path, relative: Path, output: Path | None, extension: str) -> Path:
-    if output is None:
-        return source.with_name(f"{cutout_stem(source.name)}.{extension}")
-    target = output / relative / f"{source.stem}.{extension}"
-    if target.resolve() == source.resolve():
-        target = target.with_name(f"{cutout_stem(source.name)}.{extension}")
-    return target
-
-
 def run(args: argparse.Namespace, core: Core) -> int:
-    options = OutputOptions(
-        format=args.format or core.settings.output_format,
-        bg_color=args.bg_color,
-        crop=args.crop,
-        crop_margin=args.crop_margin,
-        mask_only=args.mask_only,
-        model=args.model,
-        quality=args.quality,
-        decontaminate=args.decontaminate,
-    )
+    options = output_options(args, core.settings)
     core.engine.check_model(options)  # one clear message rather than one per file
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()

@@ -16,6 +16,17 @@ def cutout_stem(name: str) -> str:
     return f"{Path(name).stem or 'image'}{OUTPUT_SUFFIX}"
 
 
+def cutout_target(source: Path, relative: Path, output: Path | None, extension: str) -> Path:
+    """Where the cutout of `source` goes: beside it as NAME-nobg.EXT, or in `output` under
+    the same `relative` folder as NAME.EXT (NAME-nobg.EXT should that be the photo itself)."""
+    if output is None:
+        return source.with_name(f"{cutout_stem(source.name)}.{extension}")
+    target = output / relative / f"{source.stem}.{extension}"
+    if target.resolve() == source.resolve():
+        target = target.with_name(f"{cutout_stem(source.name)}.{extension}")
+    return target
+
+
 def free_path(
     folder: Path, stem: str, extension: str, taken: Collection[Path] = frozenset()
 ) -> Path:

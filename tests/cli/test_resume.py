@@ -106,3 +106,38 @@ def test_a_run_killed_mid_folder_resumes_without_paying_twice(
     quiet = remove(str(folder / "00-astronaut.jpg"))
     assert "1 already there, skipped" in quiet.stdout
     assert charges(home) == (COUNT + 1, 0)
+
+
+def test_watch_cuts_out_photos_as_they_arrive_and_a_restart_pays_nothing_twice(
+    home: Paths, models_dir: Path, tmp_path: Path
+) -> None:
+    inbox, output = tmp_path / "inbox", tmp_path / "cutouts"
+    inbox.mkdir()
+    (inbox / "early.jpg").write_bytes(photo("astronaut", (320, 320)))
+    command = [sys.executable, "-m", "bgdesk", "watch", str(inbox), "-o", str(output)]
+    command += ["--interval", "0.2"]
+
+    def watch_until(expected: list[str]) -> str:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while sorted(p.name for p in output.glob("*.png")) != expected:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the cutouts never came"
+                if expected == ["early.png", "late.png"] and not (inbox / "late.jpg").exists():
+                    (inbox / "late.jpg").write_bytes(photo("chelsea", (300, 200)))
+                time.sleep(0.1)
+            time.sleep(1)  # a few more looks: nothing else may be taken
+        finally:
+            process.terminate()  # SIGTERM: stops cleanly
+            out, errors = process.communicate(timeout=60)
+        assert process.returncode == 0 and "Traceback" not in errors, errors
+        return out
+
+    first = watch_until(["early.png", "late.png"])
+    assert "late.jpg ->" in first
+    second = watch_until(["early.png", "late.png"])
+    assert "->" not in second
+    assert charges(home) == (2, 0)

@@ -1,0 +1,83 @@
+"""`bgdesk watch DIR...`: cut out every photo that appears in the folders, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from bgdesk.cli.output_options import add_output_arguments, output_options
+from bgdesk.core.app import Core
+from bgdesk.core.events import ENDINGS, JobEvent
+from bgdesk.core.watch import FolderWatcher, Watched
+from bgdesk.errors import InvalidRequest
+from bgdesk.storage.models import JobState
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    watch = commands.add_parser(
+        "watch", help="cut out photos as they appear in folders, until stopped (Ctrl+C)"
+    )
+    watch.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="folders to watch")
+    add_output_arguments(watch)
+    watch.add_argument(
+        "--interval", type=float, default=1.0, metavar="S", help="seconds between looks"
+    )
+
+
+def run(args: argparse.Namespace, core: Core) -> int:
+    missing = [str(folder) for folder in args.folders if not folder.is_dir()]
+    if missing:
+        raise InvalidRequest(f"Not a folder: {', '.join(missing)}.")
+    options = output_options(args, core.settings)
+    core.engine.check_model(options)
+    targets: dict[str, Path] = {}
+    lock = threading.Lock()
+
+    def found(watched: Watched) -> None:
+        if watched.job is None:
+            print(f"  SKIPPED {watched.photo}: {watched.error}", flush=True)
+            return
+        with lock:
+            targets[watched.job.public_id] = watched.target
+
+    def ended(event: JobEvent) -> None:
+        if event.kind not in ENDINGS:
+            return
+        with lock:
+            target = targets.pop(event.job_id, None)
+        if target is None:
+            return
+        job = core.jobs.get(event.job_id)
+        if job.status == JobState.COMPLETED:
+            print(f"  {job.input_name} -> {target}", flush=True)
+        else:
+            print(f"  FAILED {job.input_name}: {job.error_message}", flush=True)
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    unsubscribe = core.events.subscribe(ended)
+    watcher = FolderWatcher(
+        core.jobs,
+        core.accounts.owner,
+        args.folders,
+        args.output,
+        lambda: options,
+        interval=args.interval,
+        on_found=found,
+    )
+    print(f"Watching {', '.join(str(f) for f in args.folders)} (Ctrl+C stops).", flush=True)
+    try:
+        core.start()
+        watcher.start()
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        unsubscribe()
+        signal.signal(signal.SIGTERM, previous)
+    print("Stopped watching.", flush=True)
+    return 0

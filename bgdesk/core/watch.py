@@ -1,0 +1,140 @@
+"""Watched folders: photos that appear in them are cut out as they arrive.
+
+The folders are looked at every `interval` seconds (portable, and nothing to miss when the
+app was closed: the first look after a start sees everything). A photo is taken once it
+looked the same at two looks in a row, so a copy still being written is never read half
+done. A photo is skipped when its cutout is already there or a job for it is under way, the
+rule a rerun of `bgdesk remove` follows, so a restart never pays twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgdesk.core.jobs import JobService
+from bgdesk.core.naming import cutout_target, is_cutout
+from bgdesk.errors import BgdeskError, InsufficientCredits, TemporarilyUnavailable
+from bgdesk.inference.decode import images_in
+from bgdesk.inference.options import OutputOptions
+from bgdesk.storage.models import Account, Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What a look found to do: a photo, where its cutout goes, and its job (or why not)."""
+
+    photo: Path
+    target: Path
+    job: Job | None
+    error: str | None = None
+
+
+class FolderWatcher:
+    """Looks at `folders` every `interval` seconds and queues a job for each new photo,
+    its cutout in `output` (or beside it), made with the options of the moment."""
+
+    def __init__(
+        self,
+        jobs: JobService,
+        account: Callable[[], Account],
+        folders: list[Path],
+        output: Path | None,
+        options: Callable[[], OutputOptions],
+        source: str = "cli",
+        interval: float = 1.0,
+        on_found: Callable[[Watched], None] = lambda found: None,
+    ) -> None:
+        self.jobs = jobs
+        self.account = account
+        self.folders = [folder.resolve() for folder in folders]
+        self.output = output.resolve() if output else None
+        self.options = options
+        self.source = source
+        self.interval = interval
+        self.on_found = on_found
+        self.paused = threading.Event()
+        self._looks: dict[Path, tuple[int, int]] = {}  # size and time at the last look
+        self._handled: dict[Path, tuple[int, int]] = {}  # submitted or refused, as it was then
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._told_no_credits = False
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="bgdesk-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            if not self.paused.is_set():
+                try:
+                    self.look()
+                except Exception as exc:  # a folder gone, a busy database: look again later
+                    log.warning("Watching the folders failed (%s); trying again", exc)
+            self._stopping.wait(self.interval)
+
+    def look(self) -> list[Watched]:
+        """One look at the folders: queue every photo that has settled since the last look
+        and has neither a cutout nor a job under way."""
+        options = self.options()
+        unfinished = self.jobs.unfinished_by_output()
+        found: list[Watched] = []
+        for folder in self.folders:
+            for photo in images_in(folder):
+                if is_cutout(photo) or self._in_output(photo):
+                    continue
+                target = cutout_target(
+                    photo, photo.parent.relative_to(folder), self.output, options.extension
+                )
+                outcome = self._consider(photo, target.resolve(), unfinished, options)
+                if outcome is not None:
+                    found.append(outcome)
+                    self.on_found(outcome)
+        return found
+
+    def _consider(
+        self, photo: Path, target: Path, unfinished: dict[Path, Job], options: OutputOptions
+    ) -> Watched | None:
+        try:
+            info = photo.stat()
+        except OSError:
+            return None
+        look = (info.st_size, info.st_mtime_ns)
+        settled = self._looks.get(photo) == look
+        self._looks[photo] = look
+        if not settled or self._handled.get(photo) == look:
+            return None
+        if target.exists() or target in unfinished:
+            self._handled[photo] = look
+            return None
+        try:
+            job = self.jobs.submit_file(self.account(), photo, self.source, options, target)
+        except InsufficientCredits as exc:
+            if not self._told_no_credits:  # said once; tried again at every look
+                self._told_no_credits = True
+                return Watched(photo, target, None, exc.message)
+            return None
+        except TemporarilyUnavailable:
+            return None  # a full disk or a busy database: the next look tries again
+        except BgdeskError as exc:
+            self._handled[photo] = look  # tried again only once the file changes
+            return Watched(photo, target, None, exc.message)
+        self._told_no_credits = False
+        self._handled[photo] = look
+        return Watched(photo, target, job)
+
+    def _in_output(self, photo: Path) -> bool:
+        return self.output is not None and photo.resolve().is_relative_to(self.output)
