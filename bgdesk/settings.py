@@ -5,6 +5,7 @@ from the declarations (`markdown_table`)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, asdict, dataclass, field, fields
@@ -34,13 +35,15 @@ def _setting(
     low: float | None = None,
     high: float | None = None,
     folder: bool = False,
+    folders: bool = False,
     shown: str = "",
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
     models and formats added later count), `spelling` turns another accepted spelling into the
-    stored one, `low`/`high` bound a number, `folder` marks a path to a folder, `shown` is how
-    the README writes the default when the value itself says little."""
+    stored one, `low`/`high` bound a number, `folder` marks a path to a folder and `folders` a
+    list of them (separated by `os.pathsep`, as PATH is), `shown` is how the README writes
+    the default when the value itself says little."""
     return field(
         default=default,
         metadata={
@@ -51,6 +54,7 @@ def _setting(
             "low": low,
             "high": high,
             "folder": folder,
+            "folders": folders,
             "shown": shown,
         },
     )
@@ -108,6 +112,15 @@ class Settings:
         label="Largest image (megapixels)",
         low=0.01,
         high=10_000,
+    )
+    watch_folders: str = _setting(
+        "",
+        "Folders whose new photos are cut out as they arrive (separated by "
+        f"{os.pathsep!r}): into the output folder as NAME.EXT, or beside each photo as "
+        "NAME-nobg.EXT; photos whose cutout is there are skipped.",
+        label="Watched folders",
+        folders=True,
+        shown="(none)",
     )
     api_enabled: bool = _setting(
         True,
@@ -179,6 +192,14 @@ class Settings:
     def input_limits(self) -> Limits:
         """How large an input may be, in bytes and in pixels: one object for every check."""
         return Limits(self.max_input_bytes, self.max_megapixels)
+
+    def watched_folders(self) -> list[Path]:
+        """The folders of `watch_folders`, as paths."""
+        return [
+            Path(part.strip()).expanduser()
+            for part in self.watch_folders.split(os.pathsep)
+            if part.strip()
+        ]
 
     def keep_outputs(self, serving: bool) -> timedelta | None:
         """How long stored cutouts are kept (None: for good), in the window or under

@@ -48,6 +48,7 @@ from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.refusals import RefusalPanel
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
+from bgdesk.gui.watching import WatchedFolders
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
 from bgdesk.gui.wording import plain_words
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.bridge = CoreBridge(core.events, self)
         self.submissions = Submissions(core)
+        self.watched = WatchedFolders(core, self)
         self.queue = JobQueue()
         self.preview = BeforeAfterView()
         self.welcome = Welcome()
@@ -137,6 +139,12 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         toolbar.addAction(actions["&Open…"])
         toolbar.addAction(actions["&Paste"])
+        self.pause_watching = toolbar.addAction("Pause watching")
+        self.pause_watching.setCheckable(True)
+        self.pause_watching.setToolTip("Stop taking new photos from the watched folders")
+        self.pause_watching.toggled.connect(self.watched.set_paused)
+        self.watched.taken.connect(self.show_message)
+        self._show_watching()
         self.backdrop_choice.addItems(list(BACKDROPS))
         self.backdrop_choice.setAccessibleName("Backdrop")
         self.backdrop_choice.currentTextChanged.connect(
@@ -383,6 +391,14 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if SettingsDialog(self.core, self).exec():
             self.api.apply_settings()
+            self.watched.apply()
+            self._show_watching()
+
+    def _show_watching(self) -> None:
+        """The pause button only while folders are watched, naming them."""
+        folders = self.watched.folders
+        self.pause_watching.setVisible(bool(folders))
+        self.pause_watching.setStatusTip("Watching " + ", ".join(str(f) for f in folders))
 
     def _show_api(self, status: ApiStatus) -> None:
         self.api_state.setText(status.text)
@@ -415,6 +431,7 @@ class MainWindow(QMainWindow):
         self.window_state.setValue("geometry", self.saveGeometry())
         self.window_state.sync()
         self.submissions.close()
+        self.watched.close()
         self.queue.close_loader()
         self.preview_loader.close()
         self.bridge.close()

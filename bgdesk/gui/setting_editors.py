@@ -1,9 +1,11 @@
 """Editors made from the settings' declarations: a yes/no is a check box, a number a spin box
 within its declared range, a choice a drop-down of the allowed values, a folder a line with
-Browse…, other text a line; each says its help text as a tooltip."""
+Browse… (which adds one more to a list of folders), other text a line; each says its help
+text as a tooltip."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import Field, dataclass
 from pathlib import Path
@@ -51,7 +53,7 @@ def _editor(declared: Field[Any], value: Any) -> SettingEditor:
     name, meta = declared.name, declared.metadata
     if meta["choices"] is not None:
         return _choice(name, meta, value)
-    if meta["folder"]:
+    if meta["folder"] or meta["folders"]:
         return _folder(name, meta, value)
     if isinstance(value, bool):
         box = QCheckBox(meta["label"])
@@ -96,10 +98,12 @@ def _folder(name: str, meta: Any, value: Any) -> SettingEditor:
     browse = QPushButton("&Browse…")
 
     def ask() -> None:
-        chosen = QFileDialog.getExistingDirectory(
-            row, meta["label"], line.text() or str(Path.home())
-        )
-        if chosen:
+        current = line.text().strip()
+        start = current.split(os.pathsep)[-1] if current else str(Path.home())
+        chosen = QFileDialog.getExistingDirectory(row, meta["label"], start)
+        if chosen and meta["folders"] and current:  # one more folder
+            line.setText(f"{current}{os.pathsep}{chosen}")
+        elif chosen:
             line.setText(chosen)
 
     browse.clicked.connect(ask)
