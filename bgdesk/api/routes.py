@@ -25,7 +25,7 @@ from bgdesk.errors import InvalidRequest, NotFound
 from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.decode import input_names_text
 from bgdesk.inference.formats import PNG, accepted_names, names_text
-from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.options import MAX_BLUR, MAX_PADDING, OutputOptions
 from bgdesk.storage.models import UNFINISHED, Job, JobState
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])
@@ -130,6 +130,19 @@ def remove_background(
         bool | None,
         Form(description="Take the old background's colour out of half-transparent edges."),
     ] = None,
+    bg_blur: Annotated[
+        int,
+        Form(ge=0, le=MAX_BLUR, description="Keep the photo as background, blurred (radius)."),
+    ] = 0,
+    canvas: Annotated[
+        str | None,
+        Form(description="Centre the subject on a canvas: square, or WIDTHxHEIGHT."),
+    ] = None,
+    padding: Annotated[
+        int,
+        Form(ge=0, le=MAX_PADDING, description="With canvas: percent kept clear on each side."),
+    ] = 8,
+    shadow: Annotated[bool, Form(description="A soft shadow under the subject.")] = False,
 ) -> JobAccepted:
     """Submit an image; one credit is spent and the cutout is made in the background."""
     options = OutputOptions.from_mapping(
@@ -142,6 +155,10 @@ def remove_background(
             "model": model,
             "quality": quality,
             "decontaminate": decontaminate,
+            "bg_blur": bg_blur,
+            "canvas": canvas,
+            "padding": padding,
+            "shadow": shadow,
         }
     )
     upload = (

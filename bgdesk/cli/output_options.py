@@ -53,6 +53,26 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="pixels kept around the subject when cropping",
     )
     parser.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
+    parser.add_argument(
+        "--bg-blur",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="keep the photo as the background, blurred by this radius",
+    )
+    parser.add_argument(
+        "--canvas",
+        metavar="SIZE",
+        help="centre the subject on a canvas: square, or WIDTHxHEIGHT such as 1200x1200",
+    )
+    parser.add_argument(
+        "--padding",
+        type=int,
+        default=8,
+        metavar="PCT",
+        help="with --canvas: percent of the canvas kept clear on each side (default 8)",
+    )
+    parser.add_argument("--shadow", action="store_true", help="a soft shadow under the subject")
 
 
 def output_options(args: argparse.Namespace, settings: Settings) -> OutputOptions:
@@ -66,4 +86,8 @@ def output_options(args: argparse.Namespace, settings: Settings) -> OutputOption
         model=args.model,
         quality=args.quality,
         decontaminate=args.decontaminate,
+        bg_blur=args.bg_blur,
+        canvas=args.canvas.strip().lower() if args.canvas else None,
+        padding=args.padding,
+        shadow=args.shadow,
     )

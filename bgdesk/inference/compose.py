@@ -6,12 +6,12 @@ import io
 from concurrent.futures import Executor
 
 import numpy as np
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageFilter
 
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.formats import PNG, OutputFormat
-from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.options import OutputOptions, canvas_size
 from bgdesk.inference.png import RowSource, array_rows, encode_png
 
 CROP_THRESHOLD = 16
@@ -34,12 +34,18 @@ def compose(
     rgb = image.rgb
     alpha = mask if image.alpha is None else ImageChops.multiply(mask, image.alpha)
     box = (0, 0, rgb.width, rgb.height)
-    if options.crop:
-        box = _subject_box(alpha, options.crop_margin)
+    if options.crop or options.canvas:
+        box = _subject_box(alpha, options.crop_margin if options.crop else 0)
         rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
         return _encode(alpha, options.output_format, None, pool), alpha.size
     fmt = options.output_format
+    if options.canvas or options.shadow or options.bg_blur:
+        photo = rgb.filter(ImageFilter.GaussianBlur(options.bg_blur)) if options.bg_blur else None
+        if edges is not None:
+            rgb = edges.apply(rgb, alpha, box[:2])
+        staged = _staged(rgb, alpha, options, photo)
+        return _encode(staged, fmt, image.icc_profile, pool), staged.size
     background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
     streamed = background is None and fmt.encoder is None
     if edges is not None and not streamed:
@@ -55,6 +61,54 @@ def compose(
         encoded = encode_png(cutout.width, cutout.height, 4, rows, pool, image.icc_profile)
         return encoded, cutout.size
     return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
+
+
+def _staged(
+    rgb: Image.Image, alpha: Image.Image, options: OutputOptions, blurred: Image.Image | None
+) -> Image.Image:
+    """The subject as a product shot: centred on its canvas, over its shadow, on its
+    background (a colour, the blurred photo, or nothing: white for formats without alpha)."""
+    subject = rgb.copy()
+    subject.putalpha(alpha)
+    if options.canvas:
+        subject = _centred(subject, options.canvas, options.padding)
+    if options.shadow:
+        subject = Image.alpha_composite(_shadow_of(subject), subject)
+    if blurred is not None:
+        backdrop = blurred.convert("RGBA")
+    else:
+        colour = options.bg_color or (None if options.output_format.keeps_alpha else WHITE)
+        if colour is None:
+            return subject
+        backdrop = Image.new("RGBA", subject.size, (*colour, 255))
+    return Image.alpha_composite(backdrop, subject).convert("RGB")
+
+
+def _centred(subject: Image.Image, canvas: str, padding: int) -> Image.Image:
+    """`subject` scaled to fit its canvas inside `padding` percent on each side, centred."""
+    width, height = canvas_size(canvas, subject.size)
+    room = (width * (100 - 2 * padding) / 100, height * (100 - 2 * padding) / 100)
+    scale = min(room[0] / subject.width, room[1] / subject.height)
+    size = (max(1, round(subject.width * scale)), max(1, round(subject.height * scale)))
+    scaled = subject.resize(size, Image.Resampling.LANCZOS)
+    placed = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    placed.paste(scaled, ((width - size[0]) // 2, (height - size[1]) // 2))
+    return placed
+
+
+SHADOW_OPACITY = 0.45
+
+
+def _shadow_of(subject: Image.Image) -> Image.Image:
+    """A soft shadow of `subject`, fallen a little below it, to lay under it."""
+    shape = subject.getchannel("A")
+    softness = max(2, round(max(subject.size) * 0.02))
+    fallen = Image.new("L", subject.size, 0)
+    fallen.paste(shape, (0, round(softness * 0.8)))
+    blurred = fallen.filter(ImageFilter.GaussianBlur(softness))
+    shadow = Image.new("RGBA", subject.size, (0, 0, 0, 0))
+    shadow.putalpha(blurred.point(lambda value: round(value * SHADOW_OPACITY)))
+    return shadow
 
 
 def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:

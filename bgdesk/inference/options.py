@@ -15,7 +15,11 @@ from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.formats import FORMATS, PNG, OutputFormat, format_named
 
 MAX_MARGIN = 10_000
+MAX_CANVAS = 10_000  # pixels a side
+MAX_BLUR = 500
+MAX_PADDING = 45  # percent of the canvas on each side
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
+_SIZE = re.compile(r"^([0-9]{1,5})x([0-9]{1,5})$")
 
 Rgb = tuple[int, int, int]
 
@@ -41,6 +45,36 @@ def _color(value: Any) -> Rgb:
             return value[0], value[1], value[2]
         raise InvalidOption(f"Unknown colour {value!r}.")
     return parse_color(str(value))
+
+
+def canvas_size(canvas: str, subject: tuple[int, int]) -> tuple[int, int]:
+    """The size of the canvas `canvas` names for a subject of `subject` pixels: `square`
+    (as wide as the subject is long) or `WIDTHxHEIGHT`."""
+    if canvas == "square":
+        side = max(subject)
+        return side, side
+    match = _SIZE.match(canvas)
+    assert match is not None  # checked when the options were made
+    return int(match.group(1)), int(match.group(2))
+
+
+def _check_canvas(canvas: str) -> None:
+    match = _SIZE.match(canvas)
+    sized = match is not None and all(1 <= int(n) <= MAX_CANVAS for n in match.groups())
+    if canvas != "square" and not sized:
+        raise InvalidOption(
+            f"canvas must be square or WIDTHxHEIGHT (up to {MAX_CANVAS} each), not {canvas!r}."
+        )
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError):
+        raise InvalidOption(f"{name} must be a whole number.") from None
+    if not low <= number <= high:
+        raise InvalidOption(f"{name} must be between {low} and {high}.")
+    return number
 
 
 def _maybe_bool(name: str, value: Any) -> bool | None:
@@ -76,12 +110,24 @@ class OutputOptions:
     model: str | None = None  # wins over `quality`
     quality: str | None = None  # a preset; None: the setting decides
     decontaminate: bool | None = None  # clean edge colours; None: the setting decides
+    bg_blur: int = 0  # the photo itself, blurred by this radius in pixels, as the background
+    canvas: str | None = None  # `square` or `WIDTHxHEIGHT`: the subject centred on it
+    padding: int = 8  # percent of the canvas kept clear on each side of the subject
+    shadow: bool = False  # a soft shadow under the subject
 
     def __post_init__(self) -> None:
         # Aliases (jpeg) are stored under the format's own name.
         object.__setattr__(self, "format", format_named(self.format).name)
         if not 0 <= self.crop_margin <= MAX_MARGIN:
             raise InvalidOption(f"crop_margin must be between 0 and {MAX_MARGIN} pixels.")
+        _whole("bg_blur", self.bg_blur, 0, MAX_BLUR)
+        _whole("padding", self.padding, 0, MAX_PADDING)
+        if self.canvas is not None:
+            _check_canvas(self.canvas)
+        if self.bg_blur and (self.bg_color or self.canvas):
+            raise InvalidOption(
+                "bg_blur keeps the photo behind the subject: not with bg_color or canvas."
+            )
         if self.quality is not None and self.quality not in PRESETS:
             raise InvalidOption(f"quality must be {' or '.join(PRESETS)}, not {self.quality!r}.")
 
@@ -117,6 +163,10 @@ class OutputOptions:
             model=str(values["model"]) if values.get("model") else None,
             quality=str(values["quality"]) if values.get("quality") else None,
             decontaminate=_maybe_bool("decontaminate", values.get("decontaminate")),
+            bg_blur=_whole("bg_blur", values.get("bg_blur"), 0, MAX_BLUR),
+            canvas=str(values["canvas"]).strip().lower() if values.get("canvas") else None,
+            padding=_whole("padding", values.get("padding", 8), 0, MAX_PADDING),
+            shadow=parse_bool("shadow", values.get("shadow", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:

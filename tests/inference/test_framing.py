@@ -1,0 +1,127 @@
+"""Product shots and backgrounds: the subject centred on a canvas with padding, a shadow
+under it, the photo blurred behind it; checked on drawn pictures, then with the real model."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from bgdesk.core.app import Core
+from bgdesk.errors import InvalidOption
+from bgdesk.inference.compose import compose
+from bgdesk.inference.decode import Decoded
+from bgdesk.inference.options import OutputOptions
+from tests.conftest import decode, photo
+
+GREEN, RED = (20, 160, 40), (220, 30, 30)
+
+
+def disc_on_green() -> tuple[Decoded, Image.Image]:
+    """A 400 x 300 photo: a red disc (100 px across, centre 120, 110) on green; its mask."""
+    picture = Image.new("RGB", (400, 300), GREEN)
+    mask = Image.new("L", (400, 300), 0)
+    for canvas, fill in ((ImageDraw.Draw(picture), RED), (ImageDraw.Draw(mask), 255)):
+        canvas.ellipse((70, 60, 169, 159), fill=fill)
+    return Decoded(picture, None, None), mask
+
+
+def render(options: OutputOptions) -> Image.Image:
+    image, mask = disc_on_green()
+    data, _ = compose(image, mask, options)
+    return decode(data)
+
+
+def subject_box(picture: Image.Image) -> tuple[int, int, int, int]:
+    box = picture.getchannel("A").point(lambda v: 255 if v > 128 else 0).getbbox()
+    assert box is not None
+    return box
+
+
+def test_a_square_canvas_centres_the_subject_inside_its_padding() -> None:
+    shot = render(OutputOptions(canvas="square", padding=10))
+    assert shot.size == (100, 100) and shot.mode == "RGBA"
+    left, top, right, bottom = subject_box(shot)
+    assert abs((left + right) / 2 - 50) <= 1 and abs((top + bottom) / 2 - 50) <= 1
+    assert 78 <= right - left <= 82, "80 % of the canvas: 10 % clear on each side"
+
+
+def test_a_sized_canvas_fits_the_subject_and_keeps_its_shape() -> None:
+    shot = render(OutputOptions(canvas="600x400"))
+    assert shot.size == (600, 400)
+    left, top, right, bottom = subject_box(shot)
+    assert top >= 31 and bottom <= 369 and bottom - top >= 334, "fills the height inside 8 %"
+    assert abs((right - left) - (bottom - top)) <= 2, "still a disc"
+    assert abs((left + right) / 2 - 300) <= 1
+
+
+def test_a_shadow_falls_under_the_subject_and_nowhere_far() -> None:
+    plain = np.asarray(render(OutputOptions(canvas="square")))
+    shaded = np.asarray(render(OutputOptions(canvas="square", shadow=True)))
+    below = (slice(92, 97), slice(45, 55))  # just under the disc's lowest point
+    assert plain[below][..., 3].max() == 0
+    assert shaded[below][..., 3].mean() > 10 and shaded[below][..., :3].max() < 40
+    assert shaded[0:3, 0:3, 3].max() == 0, "the corners stay clear"
+    assert np.array_equal(plain[40:60, 40:60], shaded[40:60, 40:60]), "the subject unchanged"
+
+
+def test_the_blurred_photo_stays_behind_the_subject() -> None:
+    shot = np.asarray(render(OutputOptions(bg_blur=12)).convert("RGB")).astype(int)
+    assert np.abs(shot[280, 380] - GREEN).max() <= 2, "far from the subject: the photo's green"
+    assert np.abs(shot[110, 120] - RED).max() <= 2, "the subject sharp"
+    just_outside = shot[110, 175]  # 6 px right of the disc: red bleeds into green there
+    assert just_outside[0] > GREEN[0] + 20
+
+
+def test_jpeg_product_shots_are_on_white_or_the_chosen_colour() -> None:
+    white = render(OutputOptions(format="jpg", canvas="300x200", shadow=True))
+    assert white.mode == "RGB" and min(white.getpixel((2, 2))) > 245  # type: ignore[arg-type]
+    blue = render(OutputOptions(format="png", canvas="square", bg_color=(0, 0, 255)))
+    assert blue.mode == "RGB" and blue.getpixel((1, 1)) == (0, 0, 255)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"canvas": "12x"},
+        {"canvas": "0x500"},
+        {"canvas": "20000x20000"},
+        {"canvas": "round"},
+        {"padding": 50},
+        {"bg_blur": -1},
+        {"bg_blur": 5, "canvas": "square"},
+        {"bg_blur": 5, "bg_color": "white"},
+    ],
+)
+def test_impossible_framing_is_refused(values: dict[str, object]) -> None:
+    with pytest.raises(InvalidOption):
+        OutputOptions.from_mapping(values)
+
+
+def test_the_real_model_makes_a_square_product_shot(core: Core) -> None:
+    options = OutputOptions(canvas="square", shadow=True)
+    shot = decode(core.engine.remove_background(photo("astronaut", (256, 256)), options).data)
+    assert shot.mode == "RGBA" and shot.width == shot.height
+    alpha = np.asarray(shot)[..., 3]
+    assert alpha[shot.height // 2, shot.width // 2] == 255 and alpha[0, 0] == 0
+
+
+def test_the_cli_writes_a_product_shot(core: Core, tmp_path: Path) -> None:
+    source = tmp_path / "coffee.jpg"
+    source.write_bytes(photo("coffee"))
+    framing = ["--canvas", "800x800", "--shadow", "--format", "jpg", "--padding", "12"]
+    ran = subprocess.run(
+        [sys.executable, "-m", "bgdesk", "remove", str(source), *framing],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    shot = Image.open(io.BytesIO((tmp_path / "coffee-nobg.jpg").read_bytes()))
+    assert shot.format == "JPEG" and shot.size == (800, 800)
+    assert min(shot.convert("RGB").getpixel((4, 4))) > 245  # type: ignore[arg-type]
