@@ -18,7 +18,7 @@ from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG, PRESETS
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
-from bgdesk.inference.options import parse_bool
+from bgdesk.inference.options import MAX_PADDING, OutputOptions, parse_bool
 from bgdesk.storage.files import write_atomic
 
 SERVER_KEEPS_OUTPUTS_DAYS = 30
@@ -60,6 +60,14 @@ def _setting(
     )
 
 
+def _canvas(canvas: str) -> str:
+    """`square`, `WIDTHxHEIGHT` or '' (none), as OutputOptions takes it."""
+    canvas = canvas.strip().lower()
+    if canvas:
+        OutputOptions(canvas=canvas)
+    return canvas
+
+
 def _base_url(url: str) -> str:
     """An http(s) URL with a host and nothing after its path, without a final slash; or ''."""
     url = url.strip().rstrip("/")
@@ -86,6 +94,24 @@ class Settings:
         label="Output format",
         choices=lambda: {spec.name: spec.label for spec in FORMATS.values()},
         spelling=lambda name: format_named(name).name,
+    )
+    canvas: str = _setting(
+        "",
+        "Cutouts made in the window as product shots: the subject centred on a canvas, "
+        "square or WIDTHxHEIGHT (empty: the photo's own frame).",
+        label="Product shot canvas",
+        spelling=_canvas,
+        shown="(the photo's frame)",
+    )
+    padding: int = _setting(
+        8,
+        "With a canvas: percent of it kept clear on each side of the subject.",
+        label="Canvas padding (%)",
+        low=0,
+        high=MAX_PADDING,
+    )
+    shadow: bool = _setting(
+        False, "A soft shadow under the subject of cutouts made in the window.", label="Shadow"
     )
     decontaminate: bool = _setting(
         True,
@@ -192,6 +218,15 @@ class Settings:
     def input_limits(self) -> Limits:
         """How large an input may be, in bytes and in pixels: one object for every check."""
         return Limits(self.max_input_bytes, self.max_megapixels)
+
+    def output_options(self) -> OutputOptions:
+        """How the window (and its watched folders) make cutouts."""
+        return OutputOptions(
+            format=self.output_format,
+            canvas=self.canvas or None,
+            padding=self.padding,
+            shadow=self.shadow,
+        )
 
     def watched_folders(self) -> list[Path]:
         """The folders of `watch_folders`, as paths."""

@@ -102,3 +102,11 @@ def test_every_setting_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [name for name in Settings.help_texts() if f"`{name}`" not in text]
     assert not missing, f"README.md does not document: {missing}"
+
+
+def test_a_canvas_that_is_no_size_is_refused_with_the_reason() -> None:
+    settings = Settings()
+    settings.set("canvas", " 1200X800 ")
+    assert settings.output_options().canvas == "1200x800"
+    with pytest.raises(SettingsError, match="canvas must be square or WIDTHxHEIGHT"):
+        settings.set("canvas", "huge")

@@ -80,7 +80,7 @@ class Submissions(QObject):
 
     def _submit_all(self, targets: list[str]) -> None:
         owner = self.core.accounts.owner()
-        options = OutputOptions(format=self.core.settings.output_format)
+        options = self.core.settings.output_options()
         for index, target in enumerate(targets):
             if not self._attempt(
                 targets[index:],
@@ -119,7 +119,7 @@ class Submissions(QObject):
         self._attempt([name], lambda: self._submit_bytes(data, name))
 
     def _submit_bytes(self, data: bytes, name: str) -> None:
-        options = OutputOptions(format=self.core.settings.output_format)
+        options = self.core.settings.output_options()
         self.core.jobs.submit_upload(
             self.core.accounts.owner(),
             data,

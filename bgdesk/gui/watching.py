@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Signal
 
 from bgdesk.core.app import Core
 from bgdesk.core.watch import FolderWatcher, Watched
-from bgdesk.inference.options import OutputOptions
 
 
 class WatchedFolders(QObject):
@@ -42,7 +41,7 @@ class WatchedFolders(QObject):
             self.core.accounts.owner,
             folders,
             output,
-            lambda: OutputOptions(format=self.core.settings.output_format),
+            self.core.settings.output_options,
             source="desktop",
             on_found=self._found,
         )
