@@ -101,7 +101,7 @@ class Settings:
         "square or WIDTHxHEIGHT (empty: the photo's own frame).",
         label="Product shot canvas",
         spelling=_canvas,
-        shown="(the photo's frame)",
+        shown="(none: the photo's own frame; or square, 1200x1200)",
     )
     padding: int = _setting(
         8,

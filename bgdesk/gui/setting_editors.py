@@ -74,6 +74,7 @@ def _editor(declared: Field[Any], value: Any) -> SettingEditor:
         real.setValue(value)
         return SettingEditor(name, real, meta["label"], real.value, real.setValue)
     line = QLineEdit(str(value))
+    line.setPlaceholderText(meta["shown"].strip("()").capitalize())
     return SettingEditor(name, line, meta["label"], lambda: line.text().strip(), line.setText)
 
 
