@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pi_heif
 from PIL import (  # the plugins register the formats we accept
     AvifImagePlugin,  # noqa: F401
     Image,
@@ -25,8 +25,6 @@ from PIL import (  # the plugins register the formats we accept
 
 from bgdesk.errors import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedFormat
 
-pi_heif.register_heif_opener()  # HEIC/HEIF, decoding only
-
 
 @dataclass(frozen=True)
 class InputFormat:
@@ -37,15 +35,34 @@ class InputFormat:
     suffixes: tuple[str, ...]
 
 
+HEIF = "HEIF"  # the plugin pi-heif registers, loaded when first needed
 INPUT_FORMATS = (
     InputFormat("JPEG", "JPEG", (".jpg", ".jpeg")),  # the JPEG plugin opens MPO files too
     InputFormat("PNG", "PNG", (".png",)),
     InputFormat("WEBP", "WEBP", (".webp",)),
-    InputFormat("HEIC", "HEIF", (".heic", ".heif")),
+    InputFormat("HEIC", HEIF, (".heic", ".heif")),
     InputFormat("AVIF", "AVIF", (".avif",)),
 )
 IMAGE_SUFFIXES = frozenset(suffix for spec in INPUT_FORMATS for suffix in spec.suffixes)
 ACCEPTED_FORMATS = tuple(spec.plugin for spec in INPUT_FORMATS)
+
+
+def _formats_for(header: bytes) -> tuple[str, ...]:
+    """The plugins to try on a file that starts with `header`. The HEIF decoder is loaded
+    only for files in an ISO media container (HEIC, AVIF), keeping it out of every start."""
+    if header[4:8] == b"ftyp":
+        _load_heif()
+        return ACCEPTED_FORMATS
+    return tuple(plugin for plugin in ACCEPTED_FORMATS if plugin != HEIF)
+
+
+@cache
+def _load_heif() -> None:
+    import pi_heif  # HEIC/HEIF, decoding only
+
+    pi_heif.register_heif_opener()
+
+
 EXIF_ORIENTATION = 0x0112
 
 
@@ -104,7 +121,7 @@ def _open(data: bytes, limits: Limits) -> Image.Image:
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB."
         )
     try:
-        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        image = Image.open(io.BytesIO(data), formats=_formats_for(data[:12]))
     except UnidentifiedImageError:
         raise _unaccepted(data) from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -160,7 +177,9 @@ def read_upright(path: Path, fit: int = 0) -> Image.Image | None:
     """The picture at `path` as RGBA, upright, shrunk to fit a `fit`-pixel square when `fit`
     is set; None when it cannot be read. For showing a picture, not for cutting it out."""
     try:
-        with Image.open(path, formats=ACCEPTED_FORMATS) as opened:
+        with path.open("rb") as file:
+            header = file.read(12)
+        with Image.open(path, formats=_formats_for(header)) as opened:
             picture = ImageOps.exif_transpose(opened)
             if fit:
                 picture.thumbnail((fit, fit))
