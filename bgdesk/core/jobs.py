@@ -146,9 +146,7 @@ class JobService:
         self.engine.inspect(data)
         self.engine.check_model(options)
         public_id = new_job_id()
-        suffix = Path(filename).suffix.lower()
-        safe_suffix = suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""
-        input_path = self.uploads_dir / f"{public_id}{safe_suffix}"
+        input_path = self._upload_path(public_id, filename)
         try:
             with passing_trouble():
                 write_atomic(input_path, data)
@@ -180,16 +178,19 @@ class JobService:
         self.engine.check_model(options)
         public_id = new_job_id()
         name = PurePosixPath(urlsplit(url).path).name or "image"
-        suffix = PurePosixPath(name).suffix.lower()
-        input_path = (
-            self.uploads_dir / f"{public_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
-        )
+        input_path = self._upload_path(public_id, name)
         with passing_trouble():
             job = self._create(
                 account, public_id, input_path, name, True, None, source, options, webhook_url, url
             )
         self._fetch_later(job)
         return job
+
+    def _upload_path(self, public_id: str, name: str) -> Path:
+        """Where bgdesk keeps its copy of the picture called `name` for job `public_id`:
+        named by the job, keeping the name's suffix only when it is a plain one."""
+        suffix = PurePosixPath(name).suffix.lower()
+        return self.uploads_dir / f"{public_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
 
     def submit_file(
         self,

@@ -46,7 +46,7 @@ def compose(
             rgb = edges.apply(rgb, alpha, box[:2])
         staged = _staged(rgb, alpha, options, photo)
         return _encode(staged, fmt, image.icc_profile, pool), staged.size
-    background = options.bg_color or (None if fmt.keeps_alpha else WHITE)
+    background = _background_colour(options)
     streamed = background is None and fmt.encoder is None
     if edges is not None and not streamed:
         rgb = edges.apply(rgb, alpha, box[:2])
@@ -63,6 +63,12 @@ def compose(
     return _encode(cutout, fmt, image.icc_profile, pool), cutout.size
 
 
+def _background_colour(options: OutputOptions) -> tuple[int, int, int] | None:
+    """The colour behind the subject: the one asked for, else white for formats without
+    alpha, else none."""
+    return options.bg_color or (None if options.output_format.keeps_alpha else WHITE)
+
+
 def _staged(
     rgb: Image.Image, alpha: Image.Image, options: OutputOptions, blurred: Image.Image | None
 ) -> Image.Image:
@@ -77,7 +83,7 @@ def _staged(
     if blurred is not None:
         backdrop = blurred.convert("RGBA")
     else:
-        colour = options.bg_color or (None if options.output_format.keeps_alpha else WHITE)
+        colour = _background_colour(options)
         if colour is None:
             return subject
         backdrop = Image.new("RGBA", subject.size, (*colour, 255))
