@@ -399,6 +399,7 @@ class MainWindow(QMainWindow):
         folders = self.watched.folders
         self.pause_watching.setVisible(bool(folders))
         self.pause_watching.setStatusTip("Watching " + ", ".join(str(f) for f in folders))
+        self._keep_toolbar_whole()
 
     def _show_api(self, status: ApiStatus) -> None:
         self.api_state.setText(status.text)
