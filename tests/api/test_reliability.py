@@ -17,7 +17,7 @@ import pytest
 from bgdesk.paths import Paths
 from bgdesk.storage.models import Job, JobState
 from tests.api.conftest import Served, ServeFactory
-from tests.conftest import fake_engine, photo
+from tests.conftest import FakeEngine, fake_engine, photo
 
 SMALL = photo("astronaut", (64, 64))
 
@@ -39,6 +39,15 @@ def submit(served: Served, client: httpx.Client) -> httpx.Response:
     return client.post("/api/v1/remove-bg", files={"image_file": ("a.jpg", SMALL)})
 
 
+def held_in_engine(served: Served, client: httpx.Client) -> tuple[str, FakeEngine]:
+    """Submit a job and hold it inside the (fake) engine: (its id, the engine to let it go)."""
+    engine = fake_engine(served.core)
+    engine.gate.clear()
+    job_id = submit(served, client).json()["jobId"]
+    assert engine.entered.wait(10)
+    return job_id, engine
+
+
 def status_of(job_id: str) -> str:
     return str(Job.get(Job.public_id == job_id).status)
 
@@ -51,11 +60,8 @@ def test_a_job_whose_end_meets_a_held_database_ends_once_it_is_free(
     serve: ServeFactory, home: Paths
 ) -> None:
     served = serve(fake=True, busy_timeout=0.2)
-    engine = fake_engine(served.core)
-    engine.gate.clear()
     with served.client() as client:
-        job_id = submit(served, client).json()["jobId"]
-        assert engine.entered.wait(10)
+        job_id, engine = held_in_engine(served, client)
         with held(home.database):
             engine.gate.set()
             time.sleep(1.5)  # several busy timeouts: the end cannot be recorded yet
@@ -78,11 +84,8 @@ def test_a_job_whose_end_cannot_be_recorded_in_time_runs_again_charged_once(
     jobs = served.core.jobs
     jobs.finish_patience = timedelta(seconds=0.5)
     jobs.lease = timedelta(seconds=1)
-    engine = fake_engine(served.core)
-    engine.gate.clear()
     with served.client() as client:
-        job_id = submit(served, client).json()["jobId"]
-        assert engine.entered.wait(10)
+        job_id, engine = held_in_engine(served, client)
         with held(home.database):
             engine.gate.set()
             time.sleep(2.5)  # past the patience and the lease
@@ -131,11 +134,8 @@ def test_a_full_disk_refuses_with_503_and_fails_and_refunds_the_job_in_hand(
 ) -> None:
     home = Paths.under(small_disk / "home")
     served = serve(fake=True, busy_timeout=0.2, paths=home)
-    engine = fake_engine(served.core)
-    engine.gate.clear()
     with served.client() as client:
-        held_job = submit(served, client).json()["jobId"]
-        assert engine.entered.wait(10)
+        held_job, engine = held_in_engine(served, client)
         filler = fill(small_disk)
         refused = [submit(served, client) for _ in range(3)]
         engine.gate.set()  # the job in hand can write neither its cutout nor its end
