@@ -74,6 +74,12 @@ class Paths:
         return self.data_dir / "uploads"
 
     @property
+    def edits_dir(self) -> Path:
+        """What a person's fix of a cutout is made from besides its strokes: the model's own
+        mask and the chosen background picture, each named by its job."""
+        return self.data_dir / "edits"
+
+    @property
     def model_speeds(self) -> Path:
         """Seconds per photo of each model, as measured on this machine."""
         return self.data_dir / "model-speeds.json"
@@ -85,7 +91,13 @@ class Paths:
     def ensure(self) -> None:
         """Make the folders; the ones holding the database, keys' secrets and photos are
         the owner's alone (a shared models folder is left as it is)."""
-        private = (self.data_dir, self.config_dir, self.outputs_dir, self.uploads_dir)
+        private = (
+            self.data_dir,
+            self.config_dir,
+            self.outputs_dir,
+            self.uploads_dir,
+            self.edits_dir,
+        )
         for folder in (*private, self.models_dir):
             folder.mkdir(parents=True, exist_ok=True)
         if os.name == "posix":

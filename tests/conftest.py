@@ -22,7 +22,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, Plan
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
-from bgdesk.inference.engine import Cutout
+from bgdesk.inference.engine import Cutout, Retouch
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
@@ -148,14 +148,20 @@ class FakeEngine:
     def plan_for(self, options: OutputOptions) -> Plan:
         return Plan(options.model or self.default_model)
 
-    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
+    def remove_background(
+        self,
+        data: bytes,
+        options: OutputOptions,
+        background: bytes | None = None,
+        retouch: Retouch | None = None,
+    ) -> Cutout:
         self.calls += 1
         self.asked.append(options)
         self.entered.set()
         self.gate.wait()
         if self.fail:
             raise RuntimeError("the fake engine was told to fail")
-        return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1)
+        return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1, mask=b"\x89PNG fake mask")
 
 
 def fake_engine(core: Core) -> FakeEngine:

@@ -62,6 +62,7 @@ def _job_status(job: Job, public_url: str) -> JobStatus:
         if status == "completed" and job.confidence is not None
         else None,
         model=job.model if status == "completed" else None,
+        edited=job.edited if status == "completed" else None,
     )
 
 
@@ -78,6 +79,11 @@ async def _each_field_once(request: Request) -> None:
     repeated = sorted({name for name in form if len(form.getlist(name)) > 1})
     if repeated:
         raise InvalidRequest(f"Send each field once; {', '.join(repeated)} came more than once.")
+
+
+def _file_bytes(upload: UploadFile | None) -> bytes | None:
+    """What an upload field holds; None when it was left empty."""
+    return upload.file.read() if upload and (upload.filename or upload.size) else None
 
 
 @api.post(
@@ -143,8 +149,13 @@ def remove_background(
         Form(ge=0, le=MAX_PADDING, description="With canvas: percent kept clear on each side."),
     ] = 8,
     shadow: Annotated[bool, Form(description="A soft shadow under the subject.")] = False,
+    bg_image_file: Annotated[
+        UploadFile | None,
+        File(description="A picture to lay the subject on, scaled to cover the cutout."),
+    ] = None,
 ) -> JobAccepted:
     """Submit an image; one credit is spent and the cutout is made in the background."""
+    upload, background = _file_bytes(image_file), _file_bytes(bg_image_file)
     options = OutputOptions.from_mapping(
         {
             "format": format,
@@ -159,10 +170,8 @@ def remove_background(
             "canvas": canvas,
             "padding": padding,
             "shadow": shadow,
+            "bg_image": background is not None,
         }
-    )
-    upload = (
-        image_file.file.read() if image_file and (image_file.filename or image_file.size) else None
     )
     job = core.intake.submit(
         account,
@@ -172,6 +181,7 @@ def remove_background(
         filename=image_file.filename or "" if image_file else "",
         url=image_url or None,
         webhook_url=webhook_url or None,
+        background=background,
     )
     return JobAccepted(
         jobId=job.public_id,

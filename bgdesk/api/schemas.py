@@ -36,6 +36,11 @@ class JobStatus(BaseModel):
         None, description="Completed: how sure the model was of the cutout, 0 to 1."
     )
     model: str | None = Field(None, description="Completed: the model that made the cutout.")
+    edited: bool | None = Field(
+        None,
+        description="Completed: whether a person touched the cutout up (or changed its "
+        "background) in the bgdesk window since; outputUrl serves the edited cutout.",
+    )
 
 
 class JobPage(BaseModel):

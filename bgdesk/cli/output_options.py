@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bgdesk.errors import InvalidRequest
 from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.formats import accepted_names
 from bgdesk.inference.options import OutputOptions, parse_color
@@ -73,6 +74,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --canvas: percent of the canvas kept clear on each side (default 8)",
     )
     parser.add_argument("--shadow", action="store_true", help="a soft shadow under the subject")
+    parser.add_argument(
+        "--bg-image",
+        type=Path,
+        metavar="FILE",
+        help="lay the subject on this picture, scaled to cover the cutout",
+    )
 
 
 def output_options(args: argparse.Namespace, settings: Settings) -> OutputOptions:
@@ -90,4 +97,15 @@ def output_options(args: argparse.Namespace, settings: Settings) -> OutputOption
         canvas=args.canvas.strip().lower() if args.canvas else None,
         padding=args.padding,
         shadow=args.shadow,
+        bg_image=args.bg_image is not None,
     )
+
+
+def background_picture(args: argparse.Namespace) -> bytes | None:
+    """The bytes of the picture `--bg-image` names, if it names one."""
+    if args.bg_image is None:
+        return None
+    try:
+        return Path(args.bg_image).read_bytes()
+    except OSError as exc:
+        raise InvalidRequest(f"Cannot read {args.bg_image}: {exc.strerror or exc}") from None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json
-from bgdesk.cli.output_options import add_output_arguments, output_options
+from bgdesk.cli.output_options import add_output_arguments, background_picture, output_options
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.core.naming import cutout_target, is_cutout
@@ -71,6 +71,7 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
 
 def run(args: argparse.Namespace, core: Core) -> int:
     options = output_options(args, core.settings)
+    background = background_picture(args)
     core.engine.check_model(options)  # one clear message rather than one per file
     items = collect(args.paths, args.output, options.extension)
     finished: queue.Queue[JobEvent] = queue.Queue()
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
     try:
         _resume(core, items, args.overwrite)
         core.start()
-        _submit_all(core, items, options)
+        _submit_all(core, items, options, background)
         _wait(core, items, finished)
     finally:
         unsubscribe()
@@ -112,7 +113,9 @@ def _resume(core: Core, items: list[Item], overwrite: bool) -> None:
             path.unlink(missing_ok=True)
 
 
-def _submit_all(core: Core, items: list[Item], options: OutputOptions) -> None:
+def _submit_all(
+    core: Core, items: list[Item], options: OutputOptions, background: bytes | None
+) -> None:
     owner = core.accounts.owner()
     out_of_credits: str | None = None
     for item in items:
@@ -124,7 +127,7 @@ def _submit_all(core: Core, items: list[Item], options: OutputOptions) -> None:
         try:
             assert item.target is not None
             item.job_id = core.jobs.submit_file(
-                owner, item.source, "cli", options, item.target
+                owner, item.source, "cli", options, item.target, background
             ).public_id
         except InsufficientCredits as exc:
             item.error = out_of_credits = exc.message

@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
-from bgdesk.cli.output_options import add_output_arguments, output_options
+from bgdesk.cli.output_options import add_output_arguments, background_picture, output_options
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.core.watch import FolderWatcher, Watched
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
         lambda: options,
         interval=args.interval,
         on_found=found,
+        background=background_picture(args),
     )
     print(f"Watching {', '.join(str(f) for f in args.folders)} (Ctrl+C stops).", flush=True)
     try:

@@ -46,6 +46,7 @@ class Core:
             self.events,
             paths.outputs_dir,
             paths.uploads_dir,
+            paths.edits_dir,
             settings.input_limits,
         )
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)

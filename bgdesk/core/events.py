@@ -19,6 +19,7 @@ class JobEventKind(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     DELETED = "deleted"
+    EDITED = "edited"  # a person changed its cutout
 
 
 ENDINGS = (JobEventKind.COMPLETED, JobEventKind.FAILED)

@@ -25,13 +25,19 @@ class Intake:
         filename: str = "",
         url: str | None = None,
         webhook_url: str | None = None,
+        background: bytes | None = None,
     ) -> Job:
-        """Exactly one of `upload` and `url`; nothing is charged unless the job is queued."""
+        """Exactly one of `upload` and `url`, and `background` when the options lay the
+        subject on a picture; nothing is charged unless the job is queued."""
         if (upload is None) == (not url):
             raise InvalidRequest("Send exactly one of image_file and image_url.")
         allow_private = self.fetcher.limits.allow_private
         webhook = check_webhook_url(webhook_url, allow_private) if webhook_url else None
         if url:  # answered at once; the photo is fetched in the background
-            return self.jobs.submit_url(account, self.fetcher.check(url), source, options, webhook)
+            return self.jobs.submit_url(
+                account, self.fetcher.check(url), source, options, webhook, background
+            )
         assert upload is not None
-        return self.jobs.submit_upload(account, upload, filename, source, options, webhook)
+        return self.jobs.submit_upload(
+            account, upload, filename, source, options, webhook, background=background
+        )

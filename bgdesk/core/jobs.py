@@ -16,11 +16,12 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from bgdesk.core.credits import JOB_COST, CreditLedger
@@ -39,9 +40,10 @@ from bgdesk.errors import (
 )
 from bgdesk.inference.compose import reencode
 from bgdesk.inference.decode import Limits
-from bgdesk.inference.engine import Cutout, CutoutEngine
+from bgdesk.inference.engine import Cutout, CutoutEngine, Retouch
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.strokes import Stroke
 from bgdesk.storage.failures import passing_trouble, storage_error
 from bgdesk.storage.files import temporaries_in, write_atomic
 from bgdesk.storage.models import (
@@ -84,6 +86,26 @@ def options_of(job: Job) -> OutputOptions:
     return OutputOptions.from_mapping(json.loads(job.options))
 
 
+def edits_of(job: Job) -> dict[str, Any]:
+    """A job's edits: `strokes` (a list of stroke dicts) and `background` (the output
+    option fields that replace the submitted background), each only when made."""
+    edits: dict[str, Any] = json.loads(job.edits) if job.edits else {}
+    return edits
+
+
+def strokes_of(job: Job) -> tuple[Stroke, ...]:
+    """The brush strokes laid on `job`'s mask, in order."""
+    return tuple(Stroke.from_dict(values) for values in edits_of(job).get("strokes", []))
+
+
+def rendered_options(job: Job) -> OutputOptions:
+    """The options `job`'s cutout is made with: as submitted, with the background a person
+    chose since in place of the submitted one."""
+    options = options_of(job)
+    background = edits_of(job).get("background")
+    return options if background is None else options.with_background(background)
+
+
 def _pid_alive(pid: int | None) -> bool:
     """Whether a process with `pid` runs here; unknowable off POSIX, so assume it does."""
     if pid is None or os.name != "posix":
@@ -107,6 +129,7 @@ class JobService:
         events: EventBus,
         outputs_dir: Path,
         uploads_dir: Path,
+        edits_dir: Path,
         limits: Limits,
         fetcher: ImageFetcher | None = None,
     ) -> None:
@@ -115,6 +138,7 @@ class JobService:
         self.events = events
         self.outputs_dir = outputs_dir
         self.uploads_dir = uploads_dir
+        self.edits_dir = edits_dir
         self.limits = limits
         self.fetcher = fetcher
         self._fetches = ThreadPoolExecutor(FETCHERS, thread_name_prefix="bgdesk-fetch")
@@ -140,15 +164,17 @@ class JobService:
         options: OutputOptions,
         webhook_url: str | None = None,
         output_path: Path | None = None,
+        background: bytes | None = None,
     ) -> Job:
         """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy.
-        The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id."""
+        The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id;
+        `background` is the picture behind it when the options ask for one."""
         self.engine.inspect(data)
         self.engine.check_model(options)
         public_id = new_job_id()
         input_path = self._upload_path(public_id, filename)
         try:
-            with passing_trouble():
+            with passing_trouble(), self._background_kept(public_id, options, background):
                 write_atomic(input_path, data)
                 return self._create(
                     account,
@@ -172,6 +198,7 @@ class JobService:
         source: str,
         options: OutputOptions,
         webhook_url: str | None = None,
+        background: bytes | None = None,
     ) -> Job:
         """Queue the image at `url` (already checked): charged now, fetched in the background
         on a bounded pool, run once its photo is in; failed and refunded if it never is."""
@@ -179,7 +206,7 @@ class JobService:
         public_id = new_job_id()
         name = PurePosixPath(urlsplit(url).path).name or "image"
         input_path = self._upload_path(public_id, name)
-        with passing_trouble():
+        with passing_trouble(), self._background_kept(public_id, options, background):
             job = self._create(
                 account, public_id, input_path, name, True, None, source, options, webhook_url, url
             )
@@ -192,6 +219,44 @@ class JobService:
         suffix = PurePosixPath(name).suffix.lower()
         return self.uploads_dir / f"{public_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
 
+    def _mask_path(self, public_id: str) -> Path:
+        """Where the model's own mask of job `public_id` is kept, to edit its cutout by."""
+        return self.edits_dir / f"{public_id}.mask.png"
+
+    def _background_path(self, public_id: str) -> Path:
+        """Where the picture behind job `public_id`'s subject is kept."""
+        return self.edits_dir / f"{public_id}.background"
+
+    @contextmanager
+    def _background_kept(
+        self, public_id: str, options: OutputOptions, background: bytes | None
+    ) -> Iterator[None]:
+        """Keep the background picture a job asks for before the job exists, where its
+        runner finds it; remove it again when the job is not made."""
+        if options.bg_image != (background is not None):
+            raise InvalidRequest(
+                "Send a background picture (bg_image_file) to lay the subject on one."
+                if options.bg_image
+                else "A background picture came without the option that uses it."
+            )
+        if background is None:
+            yield
+            return
+        self._check_background(background)
+        path = self._background_path(public_id)
+        write_atomic(path, background)
+        try:
+            yield
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+    def _check_background(self, picture: bytes) -> None:
+        try:
+            self.engine.inspect(picture)
+        except InvalidRequest as exc:
+            raise type(exc)(f"The background picture: {exc.message}") from None
+
     def submit_file(
         self,
         account: Account,
@@ -199,14 +264,16 @@ class JobService:
         source: str,
         options: OutputOptions,
         output_path: Path | None = None,
+        background: bytes | None = None,
     ) -> Job:
         """Queue an image file in place (CLI, files dropped on the window)."""
         path = path.resolve()
         self.engine.inspect(self._read_input(path))
         self.engine.check_model(options)
-        with passing_trouble():
+        public_id = new_job_id()
+        with passing_trouble(), self._background_kept(public_id, options, background):
             return self._create(
-                account, new_job_id(), path, path.name, False, output_path, source, options, None
+                account, public_id, path, path.name, False, output_path, source, options, None
             )
 
     def _read_input(self, path: Path) -> bytes:
@@ -382,6 +449,7 @@ class JobService:
                 | (Job.started_at >= moment)
                 | (Job.completed_at >= moment)
                 | (Job.output_deleted_at >= moment)
+                | (Job.edited_at >= moment)
             )
             .order_by(Job.id)
         )
@@ -461,6 +529,75 @@ class JobService:
             written.append(self.export(public_id, free_path(folder, stem, extension, written)))
         return written
 
+    # -- editing ------------------------------------------------------------------------
+
+    def editable(self, job: Job) -> str | None:
+        """Why `job`'s cutout cannot be edited, or None when it can."""
+        if not job.has_output:
+            return f"{job.input_name} has no cutout to edit."
+        if not Path(job.input_path).is_file():
+            return f"The photo of {job.input_name} is gone (kept uploads: setting keep_uploads)."
+        if not self._mask_path(job.public_id).is_file():
+            return f"{job.input_name} was cut out without keeping the model's mask."
+        return None
+
+    def model_mask(self, public_id: str) -> bytes:
+        """The model's own mask of job `public_id` (PNG, at the model's size)."""
+        job = self.get(public_id)
+        reason = self.editable(job)
+        if reason:
+            raise Conflict(reason)
+        return self._mask_path(public_id).read_bytes()
+
+    def edit(
+        self,
+        public_id: str,
+        strokes: Sequence[Stroke] | None = None,
+        background: Mapping[str, Any] | None = None,
+        picture: bytes | None = None,
+    ) -> Job:
+        """Make job `public_id`'s cutout again from its photo and the model's mask, with
+        `strokes` (all of them, in order: none resets to the model's mask) and `background`
+        (output option fields, `picture` with `bg_image`) in place of what it has; None
+        keeps what it has. The cutout is written where it was; nothing is charged."""
+        job = self.get(public_id)
+        mask = self.model_mask(public_id)
+        edits = edits_of(job)
+        if strokes is not None:
+            edits["strokes"] = [stroke.to_dict() for stroke in strokes]
+        if background is not None:
+            submitted = options_of(job)
+            wanted = submitted.with_background(background)
+            edits["background"] = wanted.background
+            if wanted.background == submitted.background:
+                del edits["background"]
+            if picture is not None:
+                self._check_background(picture)
+                write_atomic(self._background_path(public_id), picture)
+        edits = {name: value for name, value in edits.items() if value or name == "background"}
+        job.edits = json.dumps(edits) if edits else None
+        options = rendered_options(job)
+        cutout = self.engine.remove_background(
+            self._read_input(Path(job.input_path)),
+            options,
+            self._background_of(job) if options.bg_image else None,
+            Retouch(
+                mask, job.model or self.engine.default_model, job.confidence or 0.0, strokes_of(job)
+            ),
+        )
+        try:
+            with passing_trouble():
+                write_atomic(Path(job.output_path), cutout.data)
+                Job.update(
+                    edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
+                ).where(Job.id == job.id).execute()
+        except OSError as exc:
+            raise InvalidRequest(
+                f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
+            ) from None
+        self._announce(JobEventKind.EDITED, job)
+        return self.get(public_id)
+
     def retry(self, public_id: str) -> Job:
         """Queue a failed job's input again as a new job (and a new charge)."""
         job = self.get(public_id)
@@ -468,8 +605,11 @@ class JobService:
             raise Conflict("Only failed jobs can be retried.")
         options = options_of(job)
         account = Account.get_by_id(job.account_id)
+        background = self._background_of(job) if options.bg_image else None
         if job.input_url and not Path(job.input_path).exists():  # its photo never arrived
-            return self.submit_url(account, job.input_url, job.source, options, job.webhook_url)
+            return self.submit_url(
+                account, job.input_url, job.source, options, job.webhook_url, background
+            )
         if job.owns_input:
             data = self._read_input(Path(job.input_path))
             named = Path(job.output_path).stem != job.public_id  # not bgdesk's name by id
@@ -481,10 +621,20 @@ class JobService:
                 options,
                 job.webhook_url,
                 Path(job.output_path) if named else None,
+                background,
             )
         return self.submit_file(
-            account, Path(job.input_path), job.source, options, Path(job.output_path)
+            account, Path(job.input_path), job.source, options, Path(job.output_path), background
         )
+
+    def _background_of(self, job: Job) -> bytes:
+        """The background picture kept for `job`."""
+        try:
+            return self._background_path(job.public_id).read_bytes()
+        except OSError:
+            raise Conflict(
+                f"The background picture of {job.input_name} is gone; choose it again."
+            ) from None
 
     def cancel(self, public_id: str) -> Job:
         """Take a job that is still waiting off the queue and give its credit back."""
@@ -523,7 +673,9 @@ class JobService:
             Path(job.output_path).unlink(missing_ok=True)
         if job.owns_input:
             Path(job.input_path).unlink(missing_ok=True)
-        Job.update(output_deleted_at=utcnow()).where(Job.id == job.id).execute()
+        self._mask_path(job.public_id).unlink(missing_ok=True)
+        self._background_path(job.public_id).unlink(missing_ok=True)
+        Job.update(output_deleted_at=utcnow(), edits=None).where(Job.id == job.id).execute()
         self._announce(JobEventKind.DELETED, job)
         return self.get(public_id)
 
@@ -610,9 +762,12 @@ class JobService:
         try:
             options = options_of(job)
             data = self._read_input(Path(job.input_path))
+            background = self._background_of(job) if options.bg_image else None
             with self._lease(job):
-                cutout = self.engine.remove_background(data, options)
+                cutout = self.engine.remove_background(data, options, background)
                 write_atomic(Path(job.output_path), cutout.data)
+                if cutout.mask is not None and self._photo_kept(job):
+                    write_atomic(self._mask_path(job.public_id), cutout.mask)
         except BgdeskError as exc:
             return None, exc
         except OSError as exc:
@@ -676,10 +831,15 @@ class JobService:
                 pause = min(pause * 2, 5.0)
         if not ended:
             return
-        if cutout and job.owns_input and job.source != "desktop" and not self.keep_uploads:
-            # The window shows a pasted photo beside its cutout, so only its copy stays.
+        if cutout and not self._photo_kept(job):
             Path(job.input_path).unlink(missing_ok=True)
         self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
+
+    def _photo_kept(self, job: Job) -> bool:
+        """Whether `job`'s photo stays once its cutout is made (so the cutout can be edited):
+        a file of the person's, a photo pasted into the window (shown beside its cutout), or
+        any when uploads are kept."""
+        return not job.owns_input or job.source == "desktop" or self.keep_uploads
 
     def _record_end(self, job: Job, cutout: Cutout | None, error: BgdeskError | None) -> bool:
         """In one transaction: the job's end (with `cutout`, or failed with `error` and

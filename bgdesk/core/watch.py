@@ -49,6 +49,7 @@ class FolderWatcher:
         source: str = "cli",
         interval: float = 1.0,
         on_found: Callable[[Watched], None] = lambda found: None,
+        background: bytes | None = None,
     ) -> None:
         self.jobs = jobs
         self.account = account
@@ -58,6 +59,7 @@ class FolderWatcher:
         self.source = source
         self.interval = interval
         self.on_found = on_found
+        self.background = background  # the picture behind each subject, when options say so
         self.paused = threading.Event()
         self._looks: dict[Path, tuple[int, int]] = {}  # size and time at the last look
         self._handled: dict[Path, tuple[int, int]] = {}  # submitted or refused, as it was then
@@ -121,7 +123,9 @@ class FolderWatcher:
             self._handled[photo] = look
             return None
         try:
-            job = self.jobs.submit_file(self.account(), photo, self.source, options, target)
+            job = self.jobs.submit_file(
+                self.account(), photo, self.source, options, target, self.background
+            )
         except InsufficientCredits as exc:
             if not self._told_no_credits:  # said once; tried again at every look
                 self._told_no_credits = True

@@ -24,10 +24,12 @@ def compose(
     options: OutputOptions,
     pool: Executor | None = None,
     edges: EdgeColours | None = None,
+    backdrop: Image.Image | None = None,
 ) -> tuple[bytes, tuple[int, int]]:
     """Render `image` cut out by `mask` (an L image of the same size) as `options` ask, with
-    the old background's colour taken out of half-transparent pixels by `edges` when given;
-    returns the encoded bytes and their size in pixels.
+    the old background's colour taken out of half-transparent pixels by `edges` when given,
+    over the picture `backdrop` when given; returns the encoded bytes and their size in
+    pixels.
 
     `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
     """
@@ -40,11 +42,12 @@ def compose(
     if options.mask_only:
         return _encode(alpha, options.output_format, None, pool), alpha.size
     fmt = options.output_format
-    if options.canvas or options.shadow or options.bg_blur:
-        photo = rgb.filter(ImageFilter.GaussianBlur(options.bg_blur)) if options.bg_blur else None
+    if options.canvas or options.shadow or options.bg_blur or backdrop is not None:
+        if options.bg_blur:
+            backdrop = rgb.filter(ImageFilter.GaussianBlur(options.bg_blur))
         if edges is not None:
             rgb = edges.apply(rgb, alpha, box[:2])
-        staged = _staged(rgb, alpha, options, photo)
+        staged = _staged(rgb, alpha, options, backdrop)
         return _encode(staged, fmt, image.icc_profile, pool), staged.size
     background = _background_colour(options)
     streamed = background is None and fmt.encoder is None
@@ -70,24 +73,41 @@ def _background_colour(options: OutputOptions) -> tuple[int, int, int] | None:
 
 
 def _staged(
-    rgb: Image.Image, alpha: Image.Image, options: OutputOptions, blurred: Image.Image | None
+    rgb: Image.Image, alpha: Image.Image, options: OutputOptions, backdrop: Image.Image | None
 ) -> Image.Image:
     """The subject as a product shot: centred on its canvas, over its shadow, on its
-    background (a colour, the blurred photo, or nothing: white for formats without alpha)."""
+    background (a colour, a picture covering it, or nothing: white for formats without
+    alpha)."""
     subject = rgb.copy()
     subject.putalpha(alpha)
     if options.canvas:
         subject = _centred(subject, options.canvas, options.padding)
     if options.shadow:
         subject = Image.alpha_composite(_shadow_of(subject), subject)
-    if blurred is not None:
-        backdrop = blurred.convert("RGBA")
+    if backdrop is not None:
+        behind = _covering(backdrop, subject.size).convert("RGBA")
     else:
         colour = _background_colour(options)
         if colour is None:
             return subject
-        backdrop = Image.new("RGBA", subject.size, (*colour, 255))
-    return Image.alpha_composite(backdrop, subject).convert("RGB")
+        behind = Image.new("RGBA", subject.size, (*colour, 255))
+    return Image.alpha_composite(behind, subject).convert("RGB")
+
+
+def _covering(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """`picture` scaled to cover `size` whole, keeping its shape, and cut to it about its
+    centre."""
+    if picture.size == size:
+        return picture
+    scale = max(size[0] / picture.width, size[1] / picture.height)
+    width, height = (
+        max(size[0], round(picture.width * scale)),
+        max(size[1], round(picture.height * scale)),
+    )
+    left, top = (width - size[0]) // 2, (height - size[1]) // 2
+    return picture.resize(
+        (width, height), Image.Resampling.LANCZOS, box=None, reducing_gap=3.0
+    ).crop((left, top, left + size[0], top + size[1]))
 
 
 def _centred(subject: Image.Image, canvas: str, padding: int) -> Image.Image:

@@ -7,6 +7,7 @@ full-resolution pixels, and the result is encoded with the fast PNG writer.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
-from bgdesk.errors import ModelUnavailable
+from bgdesk.errors import InvalidRequest, ModelUnavailable
 from bgdesk.inference.assess import SECOND_OPINION, agreement, confidence, subject_warning
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec, Plan
 from bgdesk.inference.compose import compose
@@ -25,6 +26,7 @@ from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, in
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.strokes import Stroke, lay
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,18 @@ class Cutout:
     warning: str | None = None  # set when the cutout has no clear subject
     confidence: float | None = None  # 0..1, see inference/assess.py
     model: str | None = None  # the model that made it
+    mask: bytes | None = None  # the model's own mask as PNG, at its size, to edit it later by
+
+
+@dataclass(frozen=True)
+class Retouch:
+    """What a cutout made before is made again from, with a person's strokes: the model's
+    mask as it came (at the model's size), which model, how sure it was."""
+
+    mask: bytes  # PNG
+    model: str
+    confidence: float
+    strokes: tuple[Stroke, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,13 @@ class CutoutEngine(Protocol):
 
     def plan_for(self, options: OutputOptions) -> Plan: ...
 
-    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout: ...
+    def remove_background(
+        self,
+        data: bytes,
+        options: OutputOptions,
+        background: bytes | None = None,
+        retouch: Retouch | None = None,
+    ) -> Cutout: ...
 
 
 class Engine:
@@ -100,19 +120,47 @@ class Engine:
         """The model a request names, else its quality preset's plan, else the setting's."""
         return self.models.resolve(options.model or options.quality or self.default_model)
 
-    def remove_background(self, data: bytes, options: OutputOptions) -> Cutout:
+    def remove_background(
+        self,
+        data: bytes,
+        options: OutputOptions,
+        background: bytes | None = None,
+        retouch: Retouch | None = None,
+    ) -> Cutout:
+        """The cutout of the photo `data`, over the picture `background` when the options ask
+        for one; from `retouch`'s mask and strokes instead of the model when given."""
+        if options.bg_image and background is None:
+            raise InvalidRequest("The background picture is missing; send it with the photo.")
         image = decode_image(data, self.limits)
-        prediction, agreed = self.predict_with(image, self.plan_for(options))
+        backdrop = (
+            decode_image(background, self.limits).rgb if options.bg_image and background else None
+        )
+        if retouch is None:
+            prediction, agreed = self.predict_with(image, self.plan_for(options))
+            strokes: tuple[Stroke, ...] = ()
+        else:
+            stored = Image.open(io.BytesIO(retouch.mask)).convert("L")
+            view = _view_of(image, stored.width)
+            prediction = Prediction(retouch.model, stored, retouch.confidence, view)
+            agreed, strokes = 1.0, retouch.strokes
+        small = prediction.mask
+        if strokes:
+            across, down = small.width / image.rgb.width, small.height / image.rgb.height
+            small = _laid(small, [stroke.scaled(across, down) for stroke in strokes])
         clean = self.decontaminate if options.decontaminate is None else options.decontaminate
         # The edge estimate needs only the model's own view; it is made while the mask is
         # scaled up to the photo.
         edges = (
-            self._pool.submit(EdgeColours, prediction.view, prediction.mask, image.size)
+            self._pool.submit(EdgeColours, prediction.view, small, image.size)
             if clean and not options.mask_only
             else None
         )
         mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
-        encoded, size = compose(image, mask, options, self._pool, edges.result() if edges else None)
+        if strokes:
+            mask = _laid(mask, strokes)
+        encoded, size = compose(
+            image, mask, options, self._pool, edges.result() if edges else None, backdrop
+        )
         return Cutout(
             encoded,
             options.media_type,
@@ -121,6 +169,7 @@ class Engine:
             warning=subject_warning(prediction.confidence, np.asarray(prediction.mask), agreed),
             confidence=prediction.confidence,
             model=prediction.model,
+            mask=_png(prediction.mask),
         )
 
     def predict_with(self, image: Decoded, plan: Plan) -> tuple[Prediction, float]:
@@ -138,10 +187,7 @@ class Engine:
         it is."""
         spec = self.models.spec(model)
         session = self.session(model)
-        side = spec.input_size
-        # Lanczos (after Pillow's box reduction for large photos) here and when the mask is
-        # scaled back up: chosen on 509 photos with human-made masks, see bench/quality.py.
-        view = image.rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        view = _view_of(image, spec.input_size)
         tensor = _model_input(view, spec)
         input_name = session.get_inputs()[0].name
         output_name = session.get_outputs()[0].name
@@ -177,6 +223,26 @@ class Engine:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def _view_of(image: Decoded, side: int) -> Image.Image:
+    """The photo as a model with `side`-pixel input sees it."""
+    # Lanczos (after Pillow's box reduction for large photos) here and when the mask is
+    # scaled back up: chosen on 509 photos with human-made masks, see bench/quality.py.
+    return image.rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _laid(mask: Image.Image, strokes: list[Stroke] | tuple[Stroke, ...]) -> Image.Image:
+    """A copy of `mask` with `strokes` laid on it."""
+    pixels = np.array(mask)
+    lay(pixels, strokes)
+    return Image.fromarray(pixels)
 
 
 def _model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:

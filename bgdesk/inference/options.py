@@ -114,6 +114,7 @@ class OutputOptions:
     canvas: str | None = None  # `square` or `WIDTHxHEIGHT`: the subject centred on it
     padding: int = 8  # percent of the canvas kept clear on each side of the subject
     shadow: bool = False  # a soft shadow under the subject
+    bg_image: bool = False  # a picture given with the job, scaled to cover, as the background
 
     def __post_init__(self) -> None:
         # Aliases (jpeg) are stored under the format's own name.
@@ -127,6 +128,11 @@ class OutputOptions:
         if self.bg_blur and (self.bg_color or self.canvas):
             raise InvalidOption(
                 "bg_blur keeps the photo behind the subject: not with bg_color or canvas."
+            )
+        if self.bg_image and (self.bg_color or self.bg_blur or self.mask_only):
+            raise InvalidOption(
+                "A background picture fills the background: not with bg_color, bg_blur or "
+                "mask_only."
             )
         if self.quality is not None and self.quality not in PRESETS:
             raise InvalidOption(f"quality must be {' or '.join(PRESETS)}, not {self.quality!r}.")
@@ -167,7 +173,23 @@ class OutputOptions:
             canvas=str(values["canvas"]).strip().lower() if values.get("canvas") else None,
             padding=_whole("padding", values.get("padding", 8), 0, MAX_PADDING),
             shadow=parse_bool("shadow", values.get("shadow", False)),
+            bg_image=parse_bool("bg_image", values.get("bg_image") or False),
         )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_background(self, background: Mapping[str, Any]) -> OutputOptions:
+        """These options with the background `background` names (`bg_color`, `bg_blur` or
+        `bg_image`; none of them: transparent) in place of their own."""
+        values = self.to_dict() | dict.fromkeys(BACKGROUND_FIELDS) | dict(background)
+        return OutputOptions.from_mapping(values)
+
+    @property
+    def background(self) -> dict[str, Any]:
+        """The fields that say what is behind the subject, those that are set."""
+        values = self.to_dict()
+        return {name: values[name] for name in BACKGROUND_FIELDS if values[name]}
+
+
+BACKGROUND_FIELDS = ("bg_color", "bg_blur", "bg_image")

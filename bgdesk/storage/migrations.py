@@ -107,7 +107,13 @@ V4 = [
     "ALTER TABLE job ADD COLUMN input_ready INTEGER NOT NULL DEFAULT 1",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4]
+V5 = [
+    # A person's fix of a finished cutout: brush strokes as JSON, and when it last changed.
+    "ALTER TABLE job ADD COLUMN edits TEXT",
+    "ALTER TABLE job ADD COLUMN edited_at DATETIME",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

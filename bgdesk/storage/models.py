@@ -106,6 +106,13 @@ class Job(BaseModel):
     started_at = DateTimeField(null=True)
     completed_at = DateTimeField(null=True)
     output_deleted_at = DateTimeField(null=True)
+    edits = TextField(null=True)  # brush strokes laid on the model's mask, as JSON
+    edited_at = DateTimeField(null=True)  # when the cutout was last changed by a person
+
+    @property
+    def edited(self) -> bool:
+        """Touched up by a person since the model made it."""
+        return bool(self.edits)
 
     @property
     def has_output(self) -> bool:

@@ -17,6 +17,7 @@ from PIL import Image
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.strokes import Stroke
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
@@ -359,3 +360,52 @@ def test_a_cutout_with_no_clear_subject_carries_a_warning(serve: ServeFactory) -
         grass, astronaut = (served.wait(client, jobs[name]) for name in ("grass", "astronaut"))
     assert grass["status"] == "completed" and grass["warning"].startswith("No clear subject")
     assert astronaut["status"] == "completed" and "warning" not in astronaut
+
+
+def test_a_background_picture_is_uploaded_with_the_photo(serve: ServeFactory) -> None:
+    served = serve()
+    backdrop = Image.new("RGB", (90, 30), (255, 0, 255))
+    buffer = io.BytesIO()
+    backdrop.save(buffer, "PNG")
+    with served.client() as client:
+        files = {
+            "image_file": ("astronaut.jpg", photo("astronaut", (256, 256))),
+            "bg_image_file": ("wall.png", buffer.getvalue()),
+        }
+        answer = client.post("/api/v1/remove-bg", files=files, data={"format": "jpg"})
+        assert answer.status_code == 202, answer.text
+        done = served.wait(client, answer.json()["jobId"])
+        shot = decode(httpx_get(done["outputUrl"]).content)
+        assert shot.mode == "RGB"
+        assert np.abs(np.asarray(shot)[4, 4].astype(int) - (255, 0, 255)).max() < 12
+        refused = client.post(
+            "/api/v1/remove-bg",
+            files={**files, "bg_image_file": ("wall.png", b"not a picture")},
+        )
+        assert (
+            refused.status_code == 400
+            and "background picture" in refused.json()["error"]["message"]
+        )
+        both = client.post("/api/v1/remove-bg", files=files, data={"bg_color": "red"})
+        assert both.status_code == 400
+        assert client.get("/api/v1/account").json()["credits"] == 99
+
+
+def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> None:
+    served = serve(keep_uploads=True)
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (256, 256)))}
+        )
+        done = served.wait(client, answer.json()["jobId"])
+        assert done["edited"] is False
+        before = np.asarray(decode(httpx_get(done["outputUrl"]).content))
+        served.core.jobs.edit(done["jobId"], [Stroke(False, 60, 1.0, ((100.0, 60.0),))])
+        edited = client.get(f"/api/v1/jobs/{done['jobId']}").json()
+    assert edited["edited"] is True and edited["outputUrl"] == done["outputUrl"]
+    again = serve(keep_uploads=True)  # another process's view: only what was stored
+    with again.client() as client:
+        assert client.get(f"/api/v1/jobs/{done['jobId']}").json()["edited"] is True
+    after = np.asarray(decode(httpx_get(done["outputUrl"].replace(served.url, again.url)).content))
+    assert before[60, 100, 3] == 255 and after[60, 100, 3] == 0
+    assert np.array_equal(after[200:, :, 3], before[200:, :, 3])

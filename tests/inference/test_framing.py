@@ -78,6 +78,23 @@ def test_the_blurred_photo_stays_behind_the_subject() -> None:
     assert just_outside[0] > GREEN[0] + 20
 
 
+def test_a_background_picture_covers_the_shot_keeping_its_shape() -> None:
+    halves = Image.new("RGB", (40, 20), (0, 0, 255))
+    halves.paste((255, 255, 0), (20, 0, 40, 20))
+    image, mask = disc_on_green()
+    data, size = compose(image, mask, OutputOptions(bg_image=True), backdrop=halves)
+    shot = decode(data)
+    # 40 x 20 covers 400 x 300 as 600 x 300, cut about its centre: x < 100 blue, x >= 300 yellow
+    assert size == (400, 300) and shot.mode == "RGB"
+    assert shot.getpixel((5, 290)) == (0, 0, 255)
+    assert shot.getpixel((395, 5)) == (255, 255, 0)
+    assert shot.getpixel((120, 110)) == RED, "the subject in front"
+    square = decode(
+        compose(*disc_on_green(), OutputOptions(canvas="square", bg_image=True), backdrop=halves)[0]
+    )
+    assert square.size == (100, 100) and square.getpixel((2, 2)) == (0, 0, 255)
+
+
 def test_jpeg_product_shots_are_on_white_or_the_chosen_colour() -> None:
     white = render(OutputOptions(format="jpg", canvas="300x200", shadow=True))
     assert white.mode == "RGB" and min(white.getpixel((2, 2))) > 245  # type: ignore[arg-type]
@@ -96,6 +113,9 @@ def test_jpeg_product_shots_are_on_white_or_the_chosen_colour() -> None:
         {"bg_blur": -1},
         {"bg_blur": 5, "canvas": "square"},
         {"bg_blur": 5, "bg_color": "white"},
+        {"bg_image": True, "bg_color": "white"},
+        {"bg_image": True, "bg_blur": 5},
+        {"bg_image": True, "mask_only": True},
     ],
 )
 def test_impossible_framing_is_refused(values: dict[str, object]) -> None:
@@ -109,6 +129,28 @@ def test_the_real_model_makes_a_square_product_shot(core: Core) -> None:
     assert shot.mode == "RGBA" and shot.width == shot.height
     alpha = np.asarray(shot)[..., 3]
     assert alpha[shot.height // 2, shot.width // 2] == 255 and alpha[0, 0] == 0
+
+
+def test_the_cli_lays_the_subject_on_a_picture(core: Core, tmp_path: Path) -> None:
+    source, wall = tmp_path / "coffee.jpg", tmp_path / "wall.png"
+    source.write_bytes(photo("coffee"))
+    Image.new("RGB", (50, 50), (255, 0, 255)).save(wall)
+    ran = subprocess.run(
+        [sys.executable, "-m", "bgdesk", "remove", str(source), "--bg-image", str(wall)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    shot = Image.open(io.BytesIO((tmp_path / "coffee-nobg.png").read_bytes())).convert("RGB")
+    assert shot.getpixel((2, 2)) == (255, 0, 255)
+    missing = subprocess.run(
+        [sys.executable, "-m", "bgdesk", "remove", str(source), "--bg-image", "nowhere.png"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode != 0 and "Cannot read nowhere.png" in missing.stderr
 
 
 def test_the_cli_writes_a_product_shot(core: Core, tmp_path: Path) -> None:
