@@ -27,8 +27,11 @@ class JobActions:
         exporter: CutoutExporter,
         parent: QWidget,
         tell: Callable[[str], None],
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
+        """`settle` is called before a cutout is read: edits still being saved are written."""
         self.core = core
+        self.settle = settle
         self.queue = queue
         self.exporter = exporter
         self.parent = parent
@@ -39,6 +42,7 @@ class JobActions:
         return [found[job_id] for job_id in self.queue.selected_ids() if job_id in found]
 
     def _finished(self) -> list[Job]:
+        self.settle()
         return [job for job in self.selected() if job.has_output]
 
     def save(self) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
     QCloseEvent,
     QColor,
     QDesktopServices,
@@ -23,9 +27,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSizePolicy,
+    QSlider,
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +40,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEventKind
 from bgdesk.core.jobs import CANCELLED
 from bgdesk.errors import InsufficientCredits, ModelUnavailable, NotFound, error_class
+from bgdesk.gui.backgrounds import BackgroundMenu
 from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
@@ -41,13 +48,14 @@ from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
-from bgdesk.gui.menus import build_menus
+from bgdesk.gui.menus import BRUSH_ITEMS, build_menus
 from bgdesk.gui.notices import Notices
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.refusals import RefusalPanel
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
+from bgdesk.gui.touch_up import MAX_SIZE, MIN_SIZE, TouchUp
 from bgdesk.gui.watching import WatchedFolders
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
@@ -80,6 +88,8 @@ class MainWindow(QMainWindow):
     preview: BeforeAfterView
     job_actions: JobActions
     backdrop_choice: QComboBox
+    touch_up: TouchUp
+    backgrounds: BackgroundMenu
 
     def __init__(self, core: Core, api: EmbeddedApi) -> None:
         super().__init__()
@@ -110,14 +120,28 @@ class MainWindow(QMainWindow):
         )
         self.folders = FolderMemory(self.window_state)
         self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
-        self.job_actions = JobActions(core, self.queue, self.exporter, self, self.show_message)
+        self.touch_up = TouchUp(core, self.preview, self.show_message)
+        self.job_actions = JobActions(
+            core, self.queue, self.exporter, self, self.show_message, self.touch_up.flush
+        )
+        self.backgrounds = BackgroundMenu(
+            core,
+            self.touch_up,
+            lambda: [job for job in self.job_actions.selected() if job.has_output],
+            self.window_state,
+            OPEN_FILTER,
+            self,
+        )
         self._build()
         self.bridge.job_changed.connect(self._on_job_changed)
         self.api.changed.connect(self._show_api)
         self.submissions.refused.connect(self._on_refused)
         self.preview_loader = PreviewLoader(self)
         self.preview_loader.loaded.connect(self._show_loaded)
-        self.queue.selected.connect(lambda _: self._show_selected())
+        self.queue.selected.connect(lambda _: self._selection_moved())
+        self.touch_up.changed.connect(self._show_touch_up)
+        self.touch_up.stopped.connect(self._show_selected)
+        self.preview.leave_requested.connect(self.touch_up.stop)
         self._load_history()
         self._update_status()
         self._last_refresh = utcnow()
@@ -139,6 +163,16 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         toolbar.addAction(actions["&Open…"])
         toolbar.addAction(actions["&Paste"])
+        self.touch_up_action = actions["&Touch Up"]
+        self.touch_up_action.setCheckable(True)
+        self.touch_up_action.setToolTip("Fix the cutout with a brush (T)")
+        toolbar.addAction(self.touch_up_action)
+        background = QToolButton()
+        background.setText("Background")
+        background.setToolTip("What is behind the selected cutouts, in the saved files too")
+        background.setMenu(self.backgrounds)
+        background.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        toolbar.addWidget(background)
         self.pause_watching = toolbar.addAction("Pause watching")
         self.pause_watching.setCheckable(True)
         self.pause_watching.setToolTip("Stop taking new photos from the watched folders")
@@ -175,6 +209,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
+        self._build_touch_bar(actions)
         self.statusBar().addPermanentWidget(self.batch_status)
         self.batch_status.show_failed.connect(lambda: self.queue.filter.setText("Failed"))
         self.statusBar().addPermanentWidget(self.progress)
@@ -184,6 +219,95 @@ class MainWindow(QMainWindow):
         self.preview.zoom_changed.connect(
             lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %")
         )
+
+    def _build_touch_bar(self, actions: dict[str, QAction]) -> None:
+        """The brush's tools, shown while a cutout is touched up."""
+        self.brush_actions = [actions[label] for label in BRUSH_ITEMS]
+        self.touch_bar = bar = QToolBar("Touch up")
+        bar.setMovable(False)
+        self.addToolBarBreak()
+        self.addToolBar(bar)
+        tools = QActionGroup(self)
+        for label in ("&Erase Brush", "&Restore Brush"):
+            actions[label].setCheckable(True)
+            tools.addAction(actions[label])
+            bar.addAction(actions[label])
+        self.brush_size = self._slider("Brush size", 0, 1000, self._size_chosen)
+        self.brush_size_text = QLabel()
+        self.brush_hardness = self._slider(
+            "Brush hardness", 0, 100, lambda v: self.touch_up.set_hardness(v / 100)
+        )
+        for widget in (
+            QLabel("  Size "),
+            self.brush_size,
+            self.brush_size_text,
+            QLabel("  Hardness "),
+            self.brush_hardness,
+        ):
+            bar.addWidget(widget)
+        bar.addSeparator()
+        for label in BRUSH_ITEMS[4:]:
+            bar.addAction(actions[label])
+        bar.setVisible(False)
+
+    def _slider(self, name: str, low: int, high: int, moved: Callable[[int], None]) -> QSlider:
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(low, high)
+        slider.setFixedWidth(120)
+        slider.setAccessibleName(name)
+        slider.valueChanged.connect(moved)
+        return slider
+
+    # -- touching up --------------------------------------------------------------------
+
+    def toggle_touch_up(self) -> None:
+        """Touch the selected cutout up, or stop touching up."""
+        if self.touch_up.job_id is not None:
+            self.touch_up.stop()
+            return
+        job = self.selected_job()
+        if job is None:
+            self.show_message("Choose a finished cutout to touch up.")
+        else:
+            self.touch_up.start(job)
+        self._show_touch_up()
+
+    def _selection_moved(self) -> None:
+        if self.touch_up.job_id is not None and self.touch_up.job_id != self.queue.current_id():
+            self.touch_up.stop()
+        else:
+            self._show_selected()
+
+    def _size_chosen(self, value: int) -> None:
+        """The size slider, on a log scale from the smallest brush to the largest."""
+        self.touch_up.set_size(MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** (value / 1000))
+
+    def _show_touch_up(self) -> None:
+        """The touch-up's controls as the brush and the history are now."""
+        painting, brush = self.preview.painting, self.preview.brush
+        on = painting is not None
+        self.touch_up_action.setChecked(self.touch_up.job_id is not None)
+        self.touch_bar.setVisible(on)
+        for action in self.brush_actions:
+            action.setEnabled(on)
+        if painting is not None:
+            self.brush_actions[4].setEnabled(painting.can_undo)
+            self.brush_actions[5].setEnabled(painting.can_redo)
+            self.brush_actions[6].setEnabled(bool(painting.strokes))
+        self.brush_actions[1 if brush.restore else 0].setChecked(True)
+        for slider, value in (
+            (self.brush_size, round(1000 * math.log(brush.size / MIN_SIZE, MAX_SIZE / MIN_SIZE))),
+            (self.brush_hardness, round(brush.hardness * 100)),
+        ):
+            slider.blockSignals(True)
+            slider.setValue(value)
+            slider.blockSignals(False)
+        self.brush_size_text.setText(f"{brush.size:.0f} px")
+        if on:
+            self.statusBar().showMessage(
+                "Touching up: paint with the left button; [ and ] size the brush, E erases, "
+                "R restores, Ctrl+Z undoes, Esc is done."
+            )
 
     # -- input --------------------------------------------------------------------------
 
@@ -302,6 +426,8 @@ class MainWindow(QMainWindow):
         job = self.selected_job()
         if job is None:
             self.preview.show_images(None, None)
+            return
+        if self.touch_up.job_id == job.public_id:  # the view shows the painting itself
             return
         self.preview_loader.request(
             job.public_id, job.input_path, job.output_path if job.has_output else None
@@ -431,6 +557,7 @@ class MainWindow(QMainWindow):
         self.bridge.job_changed.disconnect(self._on_job_changed)
         self.window_state.setValue("geometry", self.saveGeometry())
         self.window_state.sync()
+        self.touch_up.close()
         self.submissions.close()
         self.watched.close()
         self.queue.close_loader()

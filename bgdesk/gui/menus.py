@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.preview import ZOOM_STEP
+from bgdesk.gui.touch_up import SIZE_STEP
 from bgdesk.inference.options import OutputOptions
 
 if TYPE_CHECKING:
@@ -55,6 +56,22 @@ MENUS: dict[str, list[Item | None]] = {
         SEPARATOR,
         ("Next &Backdrop", next_backdrop, "B"),
     ],
+    "&Image": [
+        ("&Touch Up", lambda w: w.toggle_touch_up(), "T"),
+        ("&Erase Brush", lambda w: w.touch_up.use(restore=False), "E"),
+        ("&Restore Brush", lambda w: w.touch_up.use(restore=True), "R"),
+        ("&Smaller Brush", lambda w: w.touch_up.grow(1 / SIZE_STEP), "["),
+        ("&Larger Brush", lambda w: w.touch_up.grow(SIZE_STEP), "]"),
+        ("&Undo Stroke", lambda w: w.touch_up.undo(), "Ctrl+Z"),
+        ("Re&do Stroke", lambda w: w.touch_up.redo(), "Ctrl+Shift+Z"),
+        ("Reset to the &Model's Mask", lambda w: w.touch_up.reset(), None),
+        ("Do&ne Touching Up", lambda w: w.touch_up.stop(), None),
+        SEPARATOR,
+        ("Tr&ansparent Background", lambda w: w.backgrounds.apply({}), None),
+        ("Background &Colour…", lambda w: w.backgrounds.pick_colour(), None),
+        ("Background &Picture…", lambda w: w.backgrounds.pick_picture(), None),
+        ("&Blurred Photo Background", lambda w: w.backgrounds.blur(), None),
+    ],
     "&Account": [
         ("API &Keys…", lambda w: w.open_keys(), None),
         ("&Grant Credits…", lambda w: w.grant_credits(), None),
@@ -74,7 +91,23 @@ MENUS: dict[str, list[Item | None]] = {
 
 
 # Keys the preview takes itself, beside the menus' shortcuts.
-PREVIEW_KEYS = [("Arrows", "pan the picture"), ("Double-click", "fit the picture")]
+PREVIEW_KEYS = [
+    ("Arrows", "pan the picture"),
+    ("Double-click", "fit the picture"),
+    ("Left-drag", "touching up: paint with the brush"),
+    ("Esc", "touching up: done"),
+]
+# The touch-up's brush and history, enabled only while a cutout is touched up.
+BRUSH_ITEMS = (
+    "&Erase Brush",
+    "&Restore Brush",
+    "&Smaller Brush",
+    "&Larger Brush",
+    "&Undo Stroke",
+    "Re&do Stroke",
+    "Reset to the &Model's Mask",
+    "Do&ne Touching Up",
+)
 
 
 def key_rows() -> list[tuple[str, str]]:

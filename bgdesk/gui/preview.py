@@ -8,11 +8,17 @@ a double-click fits the picture again; the arrow keys pan. The window's View men
 Painting touches only what is on screen: the visible part of each picture is drawn from a
 copy no larger than needed, and the checkerboard is one tiled fill, so a 12 MP pair zoomed
 16 times costs no more to paint than one fitted in the view.
+
+While a cutout is touched up, the view shows it whole over a faint copy of the photo, left-
+drag paints with the brush (whose circle follows the mouse), and only the box a stroke
+touched is drawn again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
@@ -26,12 +32,24 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.images import paint_checkerboard
+from bgdesk.inference.retouch import Box, MaskPainting
 
 CHECKER = 12
 MAX_ZOOM = 16.0  # times the fitted size; at least 4x the picture's actual pixels
 ZOOM_STEP = 1.25  # per wheel notch or key press
 PAN_STEP = 0.1  # share of the view moved per arrow key press
+GHOST = 0.3  # how strongly the photo shows under a cutout being touched up
+
+
+@dataclass
+class Brush:
+    """The touch-up brush: what it does, its diameter in the photo's pixels, how hard it is."""
+
+    restore: bool = False
+    size: float = 40.0
+    hardness: float = 0.8
 
 
 class Pyramid:
@@ -62,6 +80,8 @@ class BeforeAfterView(QWidget):
     """Left of the divider the original, right of it the cutout over a backdrop."""
 
     zoom_changed = Signal(float)  # the display scale: 1.0 shows the picture's actual pixels
+    stroke_ended = Signal()  # a brush stroke was laid on the cutout being touched up
+    leave_requested = Signal()  # Esc while touching up
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +96,10 @@ class BeforeAfterView(QWidget):
         self.backdrop: QColor | None = None  # None: checkerboard
         self.note = ""  # said over the cutout's side while there is no cutout
         self.warning = ""  # shown above a doubtful cutout
+        self.brush = Brush()
+        self.painting: MaskPainting | None = None  # set while a cutout is touched up
+        self.painted: PaintedCutout | None = None
+        self._cursor: QPointF | None = None  # where the brush's circle is drawn
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
@@ -110,11 +134,83 @@ class BeforeAfterView(QWidget):
         self.backdrop = colour
         self.update()
 
+    # -- touching up ----------------------------------------------------------------------
+
+    @property
+    def touching_up(self) -> bool:
+        return self.painting is not None
+
+    def start_touch_up(self, painting: MaskPainting, painted: PaintedCutout) -> None:
+        """Show `painted` whole and paint on `painting` with the left button."""
+        same = self._source() == QSizeF(painted.width, painted.height)
+        self.painting, self.painted = painting, painted
+        self.setCursor(Qt.CursorShape.BlankCursor)
+        self.setMouseTracking(True)
+        if not same:
+            self.reset_view()
+        self.update()
+
+    def stop_touch_up(self) -> None:
+        self.painting = self.painted = None
+        self._cursor = None
+        self.setCursor(Qt.CursorShape.SplitHCursor)
+        self.setMouseTracking(False)
+        self.update()
+
+    def show_change(self, box: Box | None) -> None:
+        """Draw again the part of the touched-up cutout in `box` (its pixels)."""
+        if box is None or self.painted is None:
+            return
+        self.painted.refresh(box)
+        self.update(self._on_screen(box))
+
+    def set_brush(self, brush: Brush) -> None:
+        self.brush = brush
+        self.update()
+
+    def _image_point(self, point: QPointF) -> tuple[float, float]:
+        """The picture's pixel coordinates under the view's `point`."""
+        rect, scale = self.image_rect(), self.scale()
+        return (point.x() - rect.left()) / scale, (point.y() - rect.top()) / scale
+
+    def _on_screen(self, box: Box) -> QRect:
+        rect, scale = self.image_rect(), self.scale()
+        left, top, right, bottom = box
+        return (
+            QRectF(
+                rect.left() + left * scale,
+                rect.top() + top * scale,
+                (right - left) * scale,
+                (bottom - top) * scale,
+            )
+            .toAlignedRect()
+            .adjusted(-2, -2, 2, 2)
+        )
+
+    def _brush_circle(self) -> QRect:
+        if self._cursor is None:
+            return QRect()
+        radius = self.brush.size / 2 * self.scale() + 2
+        return (
+            QRectF(self._cursor.x() - radius, self._cursor.y() - radius, 2 * radius, 2 * radius)
+            .toAlignedRect()
+            .adjusted(-2, -2, 2, 2)
+        )
+
+    def _move_cursor(self, point: QPointF | None) -> None:
+        """Draw the brush's circle at `point` instead of where it was."""
+        before = self._brush_circle()
+        self._cursor = point
+        self.update(before.united(self._brush_circle()))
+
     # -- geometry -------------------------------------------------------------------------
 
-    def _source(self) -> QPixmap | None:
+    def _source(self) -> QSizeF | None:
+        """The size of the picture shown: the cutout (being touched up), else the photo."""
+        if self.painted is not None:
+            return QSizeF(self.painted.width, self.painted.height)
         source = self.after or self.before
-        return None if source is None or source.isNull() else source
+        return None if source is None or source.isNull() else QSizeF(source.size())
 
     def fit_scale(self) -> float:
         """The display scale at which the whole picture fits the view."""
@@ -203,6 +299,8 @@ class BeforeAfterView(QWidget):
         if event.key() in steps:
             x, y = steps[Qt.Key(event.key())]
             self.pan_by(x * self.width() * PAN_STEP, y * self.height() * PAN_STEP)
+        elif event.key() == Qt.Key.Key_Escape and self.touching_up:
+            self.leave_requested.emit()
         else:
             super().keyPressEvent(event)
 
@@ -213,19 +311,35 @@ class BeforeAfterView(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
             self._pan_from = event.position()
+        elif self.painting is not None:
+            brush = self.brush
+            point = self._image_point(event.position())
+            self.show_change(self.painting.begin(point, brush.restore, brush.size, brush.hardness))
         else:
             self._move_divider(event.position())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pan_from = None
+        left = event.button() == Qt.MouseButton.LeftButton
+        if self.painting is not None and left and self.painting.end() is not None:
+            self.stroke_ended.emit()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.painting is not None:
+            self._move_cursor(event.position())
         if self._pan_from is not None:
             moved = event.position() - self._pan_from
             self._pan_from = event.position()
             self.pan_by(moved.x(), moved.y())
+        elif self.painting is not None:
+            if self.painting.drawing:
+                self.show_change(self.painting.extend(self._image_point(event.position())))
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self._move_divider(event.position())
+
+    def leaveEvent(self, event: object) -> None:
+        if self.painting is not None:
+            self._move_cursor(None)
 
     def _move_divider(self, point: QPointF) -> None:
         rect = self.image_rect()
@@ -238,6 +352,9 @@ class BeforeAfterView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self.painted is not None:
+            self._paint_touch_up(painter, QRectF(event.rect()))
+            return
         rect = self.image_rect()
         if rect.isEmpty():
             painter.setPen(self.palette().placeholderText().color())
@@ -263,6 +380,35 @@ class BeforeAfterView(QWidget):
         painter.drawLine(QPointF(split, visible.top()), QPointF(split, visible.bottom()))
         if self.warning and self.after is not None:
             self._paint_warning(painter)
+
+    def _paint_touch_up(self, painter: QPainter, region: QRectF) -> None:
+        """The cutout whole over the backdrop and a faint photo, in `region` only, and the
+        brush's circle."""
+        assert self.painted is not None
+        rect = self.image_rect()
+        area = rect.intersected(region)
+        if not area.isEmpty():
+            self._paint_backdrop(painter, area, rect)
+            if self._before_levels is not None:
+                painter.setOpacity(GHOST)
+                self._draw_part(painter, self._before_levels, rect, area)
+                painter.setOpacity(1.0)
+            image, factor = self.painted.image(self.scale())
+            per = 1 / (self.scale() * factor)
+            source = QRectF(
+                (area.left() - rect.left()) * per,
+                (area.top() - rect.top()) * per,
+                area.width() * per,
+                area.height() * per,
+            )
+            painter.drawImage(area, image, source)
+        if self._cursor is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            radius = max(1.0, self.brush.size / 2 * self.scale())
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for colour, grown in ((QColor(0, 0, 0, 160), 1.0), (QColor("white"), 0.0)):
+                painter.setPen(QPen(colour, 1))
+                painter.drawEllipse(self._cursor, radius + grown, radius + grown)
 
     def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF, target: QRectF) -> None:
         """Draw the part of `picture` (shown whole at `rect`) that falls in `target`."""

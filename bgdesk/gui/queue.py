@@ -34,7 +34,9 @@ CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 def row_text(job: Job) -> str:
     when = local_time(job.created_at)
     status = STATUS_TEXT[JobState(job.status)]
-    if job.has_output and job.warning:
+    if job.has_output and job.edited:
+        status = "Done ✎ edited"
+    elif job.has_output and job.warning:
         status = "Done ⚠ check it"
     elif job.error_code == CANCELLED:
         status = "Cancelled"
@@ -86,7 +88,8 @@ class JobQueue(QWidget):
         self.filter.textChanged.connect(lambda _: self._apply_filter())
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.loaded.connect(self._set_thumbnail)
-        self._shown: dict[str, str] = {}  # job id → path its thumbnail was made from
+        # job id → the path its thumbnail was made from, and when that cutout was edited
+        self._shown: dict[str, tuple[str, object]] = {}
         self._rows: dict[str, QListWidgetItem] = {}
         self._order: list[int] = []  # database ids of the rows, top to bottom
         column = QVBoxLayout(self)
@@ -131,8 +134,8 @@ class JobQueue(QWidget):
         item.setHidden(not self._matches(text))
         item.setData(CUTOUT, job.output_path if job.has_output else None)
         picture = job.output_path if job.has_output else job.input_path
-        if self._shown.get(job.public_id) != picture:
-            self._shown[job.public_id] = picture
+        if self._shown.get(job.public_id) != (picture, job.edited_at):
+            self._shown[job.public_id] = (picture, job.edited_at)
             self.thumbnails.request(job.public_id, picture)
 
     def _position_for(self, job: Job) -> int:
@@ -153,7 +156,7 @@ class JobQueue(QWidget):
 
     def _set_thumbnail(self, job_id: str, path: str, image: QImage) -> None:
         item = self._rows.get(job_id)
-        if item is not None and self._shown.get(job_id) == path:
+        if item is not None and self._shown.get(job_id, ("", None))[0] == path:
             item.setIcon(QIcon(QPixmap.fromImage(image)))
 
     def _matches(self, text: str) -> bool:

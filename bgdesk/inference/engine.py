@@ -26,6 +26,7 @@ from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, in
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
+from bgdesk.inference.retouch import full_mask
 from bgdesk.inference.strokes import Stroke, lay
 
 
@@ -155,7 +156,7 @@ class Engine:
             if clean and not options.mask_only
             else None
         )
-        mask = prediction.mask.resize(image.size, Image.Resampling.LANCZOS)
+        mask = full_mask(prediction.mask, image.size)
         if strokes:
             mask = _laid(mask, strokes)
         encoded, size = compose(

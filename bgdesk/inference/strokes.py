@@ -67,25 +67,36 @@ class Stroke:
         return min(xs) - radius, min(ys) - radius, max(xs) + radius, max(ys) + radius
 
 
-def lay(mask: np.ndarray, strokes: Iterable[Stroke]) -> None:
-    """Lay `strokes` onto `mask` (h x w uint8), in place and in order."""
+def lay(
+    mask: np.ndarray,
+    strokes: Iterable[Stroke],
+    within: tuple[int, int, int, int] | None = None,
+) -> None:
+    """Lay `strokes` onto `mask` (h x w uint8), in place and in order (only inside the box
+    `within`, when given)."""
     for stroke in strokes:
         points = stroke.points
         for start, end in zip(points, points[1:] or points, strict=False):
-            lay_segment(mask, stroke, start, end)
+            lay_segment(mask, stroke, start, end, within)
 
 
 def lay_segment(
-    mask: np.ndarray, stroke: Stroke, start: Sequence[float], end: Sequence[float]
+    mask: np.ndarray,
+    stroke: Stroke,
+    start: Sequence[float],
+    end: Sequence[float],
+    within: tuple[int, int, int, int] | None = None,
 ) -> tuple[int, int, int, int] | None:
-    """Lay the part of `stroke` from `start` to `end` onto `mask`; returns the box it touched
-    (left, top, right, bottom), or None when that is off the mask."""
+    """Lay the part of `stroke` from `start` to `end` onto `mask` (only inside the box
+    `within`, when given); returns the box it touched (left, top, right, bottom), or None
+    when that is off the mask."""
     radius = stroke.size / 2
     height, width = mask.shape
-    left = max(0, int(np.floor(min(start[0], end[0]) - radius)))
-    top = max(0, int(np.floor(min(start[1], end[1]) - radius)))
-    right = min(width, int(np.ceil(max(start[0], end[0]) + radius)) + 1)
-    bottom = min(height, int(np.ceil(max(start[1], end[1]) + radius)) + 1)
+    low_x, low_y, high_x, high_y = within or (0, 0, width, height)
+    left = max(low_x, int(np.floor(min(start[0], end[0]) - radius)))
+    top = max(low_y, int(np.floor(min(start[1], end[1]) - radius)))
+    right = min(high_x, int(np.ceil(max(start[0], end[0]) + radius)) + 1)
+    bottom = min(high_y, int(np.ceil(max(start[1], end[1]) + radius)) + 1)
     if left >= right or top >= bottom:
         return None
     distance = _distance_to_segment(left, top, right, bottom, start, end)

@@ -609,7 +609,7 @@ def test_keyboard_zooms_fits_and_switches_the_backdrop(qtbot: QtBot, window: Mai
 
 def test_menus_have_access_keys_and_controls_have_names(window: MainWindow) -> None:
     titles = [action.text() for action in window.menuBar().actions()]
-    assert titles == ["&File", "&Edit", "&View", "&Account", "&Help"]
+    assert titles == ["&File", "&Edit", "&View", "&Image", "&Account", "&Help"]
     for action in window.menuBar().actions():
         labels = [item.text() for item in submenu(action).actions() if not item.isSeparator()]
         assert all("&" in label for label in labels), labels

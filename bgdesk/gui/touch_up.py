@@ -1,0 +1,211 @@
+"""Touching a cutout up in the window: what it is made from is read off the GUI thread, the
+brush is set, strokes can be undone and redone for as long as the window is open, and each
+change is saved to the job shortly after it is made (off the GUI thread, in order), so
+every way out of the window and the API's download serve it."""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from bgdesk.core.app import Core
+from bgdesk.core.jobs import strokes_of
+from bgdesk.errors import BgdeskError
+from bgdesk.gui.brush import PaintedCutout
+from bgdesk.gui.preview import BeforeAfterView
+from bgdesk.inference.decode import decode_image
+from bgdesk.inference.retouch import MaskPainting, full_mask
+from bgdesk.inference.strokes import Stroke
+from bgdesk.storage.models import Job
+
+SIZE_STEP = 1.25  # `[` and `]` change the brush's size by this factor
+MIN_SIZE, MAX_SIZE = 1.0, 2000.0
+SAVE_AFTER_MS = 300  # a change is saved this long after the last one
+KEPT_PAINTINGS = 4  # jobs whose undo history stays in memory while the window is open
+
+
+@dataclass(frozen=True)
+class Material:
+    """What a cutout is touched up on: its photo (RGB), the model's mask at the photo's size,
+    and the strokes already laid."""
+
+    job_id: str
+    photo: np.ndarray
+    base: np.ndarray
+    strokes: tuple[Stroke, ...]
+
+
+class TouchUp(QObject):
+    """Touch-up of one job at a time on `view`; `changed` says the brush or history did."""
+
+    started = Signal(str)  # job id
+    stopped = Signal()
+    changed = Signal()
+    _read = Signal(object)  # Material, from the reading thread
+    _trouble = Signal(str)
+
+    def __init__(self, core: Core, view: BeforeAfterView, tell: Callable[[str], None]) -> None:
+        super().__init__(view)
+        self.core = core
+        self.view = view
+        self.tell = tell
+        self.job_id: str | None = None  # the job touched up, or being read for it
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-read")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-save")
+        self._writes: list[Future[None]] = []
+        self._paintings: OrderedDict[str, MaskPainting] = OrderedDict()
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_AFTER_MS)
+        self._save_timer.timeout.connect(self._save)
+        self._read.connect(self._begin)
+        self._trouble.connect(tell)
+        view.stroke_ended.connect(self._painted)
+
+    @property
+    def painting(self) -> MaskPainting | None:
+        return self.view.painting
+
+    # -- starting and stopping ----------------------------------------------------------
+
+    def start(self, job: Job) -> bool:
+        """Touch `job` up, once its photo is read; False (and why, told) when it cannot be."""
+        reason = self.core.jobs.editable(job)
+        if reason:
+            self.tell(reason)
+            return False
+        if self.job_id is not None:
+            self.stop()
+        self.job_id = job.public_id
+        self._reader.submit(self._gather, job)
+        return True
+
+    def _gather(self, job: Job) -> None:
+        try:
+            photo = decode_image(Path(job.input_path).read_bytes(), self.core.settings.input_limits)
+            small = Image.open(io.BytesIO(self.core.jobs.model_mask(job.public_id))).convert("L")
+            base = np.array(full_mask(small, photo.rgb.size))
+            material = Material(job.public_id, np.asarray(photo.rgb), base, strokes_of(job))
+        except (BgdeskError, OSError) as exc:
+            self._trouble.emit(getattr(exc, "message", None) or str(exc))
+            return
+        self._read.emit(material)
+
+    def _begin(self, material: Material) -> None:
+        if material.job_id != self.job_id:  # stopped, or moved on, while it was read
+            return
+        painting = self._paintings.pop(material.job_id, None)
+        if painting is None or tuple(painting.strokes) != material.strokes:
+            painting = MaskPainting(material.base, material.strokes)
+        self._paintings[material.job_id] = painting
+        while len(self._paintings) > KEPT_PAINTINGS:
+            self._paintings.popitem(last=False)
+        height, width = material.base.shape
+        size = min(MAX_SIZE, max(MIN_SIZE, round(min(width, height) / 20)))
+        self.view.set_brush(replace(self.view.brush, size=size))
+        self.view.start_touch_up(painting, PaintedCutout(material.photo, painting.mask))
+        self.started.emit(material.job_id)
+        self.changed.emit()
+
+    def stop(self) -> None:
+        """Save what is not saved yet and leave the touch-up."""
+        self.flush()
+        touching = self.view.touching_up
+        self.job_id = None
+        if touching:
+            self.view.stop_touch_up()
+        self.stopped.emit()
+        self.changed.emit()
+
+    # -- the brush ----------------------------------------------------------------------
+
+    def use(self, restore: bool) -> None:
+        """Erase (False) or restore (True) with the brush."""
+        self.view.set_brush(replace(self.view.brush, restore=restore))
+        self.changed.emit()
+
+    def grow(self, factor: float) -> None:
+        size = min(MAX_SIZE, max(MIN_SIZE, self.view.brush.size * factor))
+        self.view.set_brush(replace(self.view.brush, size=size))
+        self.changed.emit()
+
+    def set_size(self, size: float) -> None:
+        self.grow(size / self.view.brush.size)
+
+    def set_hardness(self, hardness: float) -> None:
+        self.view.set_brush(replace(self.view.brush, hardness=min(1.0, max(0.0, hardness))))
+        self.changed.emit()
+
+    # -- history ------------------------------------------------------------------------
+
+    def undo(self) -> None:
+        if self.painting is not None:
+            self._after(self.painting.undo())
+
+    def redo(self) -> None:
+        if self.painting is not None:
+            self._after(self.painting.redo())
+
+    def reset(self) -> None:
+        """Back to the model's mask (a step that can be undone too)."""
+        if self.painting is not None:
+            self._after(self.painting.reset())
+
+    def _after(self, box: tuple[int, int, int, int] | None) -> None:
+        if box is not None:
+            self.view.show_change(box)
+            self._painted()
+
+    # -- saving -------------------------------------------------------------------------
+
+    def _painted(self) -> None:
+        self._save_timer.start()
+        self.changed.emit()
+
+    def _save(self) -> None:
+        if self.painting is not None and self.job_id is not None:
+            self.edit_later(self.job_id, strokes=tuple(self.painting.strokes))
+
+    def edit_later(
+        self,
+        job_id: str,
+        strokes: tuple[Stroke, ...] | None = None,
+        background: Mapping[str, Any] | None = None,
+        picture: bytes | None = None,
+    ) -> None:
+        """Save an edit of `job_id` on the writing thread, after those asked for before."""
+        self._writes = [write for write in self._writes if not write.done()]
+        self._writes.append(self._writer.submit(self._write, job_id, strokes, background, picture))
+
+    def _write(
+        self,
+        job_id: str,
+        strokes: tuple[Stroke, ...] | None,
+        background: Mapping[str, Any] | None,
+        picture: bytes | None,
+    ) -> None:
+        try:
+            self.core.jobs.edit(job_id, strokes, background, picture)
+        except BgdeskError as exc:
+            self._trouble.emit(exc.message)
+
+    def flush(self) -> None:
+        """Save now what is waiting to be saved, and wait until every edit is written."""
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            self._save()
+        for write in self._writes:
+            write.result()
+        self._writes.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._reader.shutdown(wait=True, cancel_futures=True)
+        self._writer.shutdown(wait=True)
