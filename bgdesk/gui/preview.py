@@ -162,18 +162,18 @@ class BeforeAfterView(QWidget):
         if box is None or self.painted is None:
             return
         self.painted.refresh(box)
-        self.update(self._on_screen(box))
+        self.update(self.on_screen(box))
 
     def set_brush(self, brush: Brush) -> None:
         self.brush = brush
         self.update()
 
-    def _image_point(self, point: QPointF) -> tuple[float, float]:
+    def image_point(self, point: QPointF) -> tuple[float, float]:
         """The picture's pixel coordinates under the view's `point`."""
         rect, scale = self.image_rect(), self.scale()
         return (point.x() - rect.left()) / scale, (point.y() - rect.top()) / scale
 
-    def _on_screen(self, box: Box) -> QRect:
+    def on_screen(self, box: Box) -> QRect:
         rect, scale = self.image_rect(), self.scale()
         left, top, right, bottom = box
         return (
@@ -313,7 +313,7 @@ class BeforeAfterView(QWidget):
             self._pan_from = event.position()
         elif self.painting is not None:
             brush = self.brush
-            point = self._image_point(event.position())
+            point = self.image_point(event.position())
             self.show_change(self.painting.begin(point, brush.restore, brush.size, brush.hardness))
         else:
             self._move_divider(event.position())
@@ -333,7 +333,7 @@ class BeforeAfterView(QWidget):
             self.pan_by(moved.x(), moved.y())
         elif self.painting is not None:
             if self.painting.drawing:
-                self.show_change(self.painting.extend(self._image_point(event.position())))
+                self.show_change(self.painting.extend(self.image_point(event.position())))
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self._move_divider(event.position())
 

@@ -17,6 +17,7 @@ from PIL import Image
 from bgdesk.inference.strokes import Stroke, lay, lay_segment
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom, in pixels
+HISTORY = 500  # steps that can be undone; each holds a list of the strokes then in force
 
 
 def full_mask(small: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -68,11 +69,16 @@ class MaskPainting:
         self._redo: list[list[Stroke]] = []
         self._drawing: Stroke | None = None
         self._set(list(strokes))
-        self._undo = [list(strokes[:count]) for count in range(len(strokes))]
+        earliest = max(0, len(strokes) - HISTORY)
+        self._undo = [list(strokes[:count]) for count in range(earliest, len(strokes))]
 
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)
+
+    @property
+    def undo_steps(self) -> int:
+        return len(self._undo)
 
     @property
     def can_redo(self) -> bool:
@@ -108,10 +114,14 @@ class MaskPainting:
         """Lift the brush; the stroke joins the painting (and what was undone is dropped)."""
         stroke, self._drawing = self._drawing, None
         if stroke is not None:
-            self._undo.append(list(self.strokes))
+            self._remember(list(self.strokes))
             self._redo.clear()
             self.strokes.append(stroke)
         return stroke
+
+    def _remember(self, strokes: list[Stroke]) -> None:
+        self._undo.append(strokes)
+        del self._undo[:-HISTORY]
 
     # -- history -------------------------------------------------------------------------
 
@@ -124,14 +134,14 @@ class MaskPainting:
     def redo(self) -> Box | None:
         if not self._redo or self.drawing:
             return None
-        self._undo.append(self.strokes)
+        self._remember(self.strokes)
         return self._set(self._redo.pop())
 
     def reset(self) -> Box | None:
         """Back to the model's mask, as one step that can be undone."""
         if not self.strokes or self.drawing:
             return None
-        self._undo.append(self.strokes)
+        self._remember(self.strokes)
         self._redo.clear()
         return self._set([])
 

@@ -96,7 +96,7 @@ def test_a_stroke_erases_exactly_under_the_brush_and_undo_redo_follow(
     far = reach > 16
     assert np.array_equal(cutout[far, 3], original[far, 3]), "alpha untouched elsewhere"
     assert (original[reach < 14, 3] == 255).mean() > 0.5, "there was something to erase"
-    assert "✎ edited" in window.queue.list.item(0).text()
+    qtbot.waitUntil(lambda: "✎ edited" in window.queue.list.item(0).text(), timeout=WAIT)
 
     QTest.keyClick(window.preview, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not edited(window, job), timeout=WAIT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bgdesk.inference.retouch import MaskPainting
+from bgdesk.inference.retouch import HISTORY, MaskPainting
 from bgdesk.inference.strokes import Stroke, lay
 
 
@@ -90,3 +90,11 @@ def test_a_thousand_strokes_stay_exact() -> None:
             )
             draw(painting, stroke)
     assert np.array_equal(painting.mask, expected(painting.strokes))
+
+
+def test_history_is_bounded() -> None:
+    painting = MaskPainting(model_mask(), [RESTORE] * (HISTORY + 20))
+    assert painting.undo_steps == HISTORY
+    for _ in range(30):
+        draw(painting, ERASE)
+    assert painting.undo_steps == HISTORY
