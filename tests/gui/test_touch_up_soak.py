@@ -1,0 +1,76 @@
+"""An afternoon of touching up: thousands of real brush strokes on a cutout in the real window,
+with undo and redo among them and every change saved as it goes. The process lives, what is
+shown is exactly the model's mask with the strokes in force, the saved job agrees, and the
+threads and the memory stay where they were."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from bgdesk.core.jobs import strokes_of
+from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.preview import Brush
+from bgdesk.inference.strokes import lay
+from tests.gui.test_soak import resident_mib
+from tests.gui.test_touch_up import cut_out, on_screen, touch_up
+
+STROKES = 2000
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.mark.slow
+def test_thousands_of_strokes_undos_and_redos(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    job = cut_out(qtbot, window, tmp_path)
+    touch_up(qtbot, window)
+    view = window.preview
+    painting = view.painting
+    assert painting is not None
+    base = painting.base.copy()
+    chance = random.Random(3)
+
+    def stroke() -> None:
+        x, y = chance.uniform(10, 246), chance.uniform(10, 246)
+        view.set_brush(Brush(chance.random() < 0.5, chance.uniform(3, 40), chance.random()))
+        QTest.mousePress(view, Qt.MouseButton.LeftButton, pos=on_screen(window, x, y))
+        for _ in range(3):
+            x, y = x + chance.uniform(-15, 15), y + chance.uniform(-15, 15)
+            QTest.mouseMove(view, on_screen(window, x, y))
+        QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=on_screen(window, x, y))
+
+    def act(n: int) -> None:
+        roll = chance.random()
+        if roll < 0.15:
+            QTest.keyClick(view, Qt.Key.Key_Z, CTRL)
+        elif roll < 0.25:
+            QTest.keyClick(view, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+        else:
+            stroke()
+        if n % 100 == 0:
+            QTest.qWait(350)  # long enough for a save now and then
+
+    for n in range(200):  # settle caches and the allocator
+        act(n)
+    none_before, rss_before = sys.getrefcount(None), resident_mib()
+    threads_before = threading.active_count()
+    for n in range(STROKES):
+        act(n)
+    window.touch_up.flush()
+    shown = base.copy()
+    lay(shown, painting.strokes)
+    assert np.array_equal(painting.mask, shown), "what is shown is what the strokes make"
+    assert strokes_of(window.core.jobs.get(job.public_id)) == tuple(painting.strokes)
+    assert len(painting.strokes) > 500
+    assert sys.getrefcount(None) - none_before > -100
+    assert threading.active_count() <= threads_before + 1
+    assert resident_mib() - rss_before < 40
