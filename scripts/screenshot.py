@@ -4,9 +4,11 @@
     first-start.png   an empty history: the drop target, Open and the sample photo
     batch.png         a batch of photos in progress
     screenshot.png    a finished before/after
+    touch-up.png      the brush at work on a cutout
+    background.png    the cutout on another picture, before/after
     settings.png      the Settings dialog
 
-    .venv/bin/python scripts/screenshot.py          # all four
+    .venv/bin/python scripts/screenshot.py          # all six
     .venv/bin/python scripts/screenshot.py --dark   # the same in a dark palette, in /tmp
 
 Starts Xvfb unless a display is already set, cuts out scikit-image's photos with the real
@@ -72,7 +74,7 @@ def main(dark: bool) -> int:
     os.environ.setdefault("BGDESK_MODELS_DIR", str(Paths.from_env().models_dir))
     os.environ["BGDESK_HOME"] = str(home)
     from PIL import Image
-    from PySide6.QtCore import QUrl
+    from PySide6.QtCore import QPointF, QUrl
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
     from skimage import data
@@ -80,6 +82,7 @@ def main(dark: bool) -> int:
     from bgdesk.bootstrap import build_core, start_embedded_api
     from bgdesk.gui.embedded_api import EmbeddedApi
     from bgdesk.gui.main_window import MainWindow
+    from bgdesk.gui.preview import Brush
     from bgdesk.gui.settings_dialog import SettingsDialog
     from bgdesk.paths import resource
     from bgdesk.settings import Settings
@@ -131,6 +134,42 @@ def main(dark: bool) -> int:
     window.preview.divider = 0.45
     settle(lambda: window.preview.after is not None)
     shoot("screenshot.png")
+
+    job = window.selected_job()
+    assert job is not None
+    window.toggle_touch_up()
+    settle(lambda: window.preview.touching_up)
+    painting = window.preview.painting
+    assert painting is not None
+    width, height = painting.mask.shape[1], painting.mask.shape[0]
+    # Erase the ghost of the flag the model kept at the left edge, the brush at its end
+    window.preview.set_brush(Brush(restore=False, size=width / 14, hardness=0.7))
+    spots = [(0.05 + 0.002 * i, 0.30 + 0.03 * i) for i in range(12)]
+    window.preview.show_change(
+        painting.begin((spots[0][0] * width, spots[0][1] * height), False, width / 14, 0.7)
+    )
+    for x, y in spots[1:]:
+        window.preview.show_change(painting.extend((x * width, y * height)))
+    painting.end()
+    window.preview.stroke_ended.emit()
+    rect, scale = window.preview.image_rect(), window.preview.scale()
+    window.preview._move_cursor(
+        QPointF(
+            rect.left() + spots[-1][0] * width * scale, rect.top() + spots[-1][1] * height * scale
+        )
+    )
+    window._show_touch_up()
+    settle()
+    shoot("touch-up.png")
+    window.touch_up.stop()
+
+    wall = home / "photos" / "wall.jpg"
+    Image.fromarray(data.hubble_deep_field()).convert("RGB").save(wall, quality=90)
+    window.backgrounds.use_picture(wall)
+    settle(lambda: '"bg_image"' in (core.jobs.get(job.public_id).edits or ""))
+    window.preview.divider = 0.35
+    settle(lambda: window.preview.after is not None, rounds=30)
+    shoot("background.png")
 
     dialog = SettingsDialog(core, window)
     dialog.show()

@@ -77,6 +77,10 @@ PREVIEW_NOTES = {
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
+TOUCH_UP_HINT = (
+    "Touching up: paint with the left button; [ and ] size the brush, E erases, R restores, "
+    "Ctrl+Z undoes, Esc is done."
+)
 
 
 class MainWindow(QMainWindow):
@@ -303,11 +307,11 @@ class MainWindow(QMainWindow):
             slider.setValue(value)
             slider.blockSignals(False)
         self.brush_size_text.setText(f"{brush.size:.0f} px")
+        status = self.statusBar()
         if on:
-            self.statusBar().showMessage(
-                "Touching up: paint with the left button; [ and ] size the brush, E erases, "
-                "R restores, Ctrl+Z undoes, Esc is done."
-            )
+            status.showMessage(TOUCH_UP_HINT)
+        elif status.currentMessage() == TOUCH_UP_HINT:
+            status.clearMessage()
 
     # -- input --------------------------------------------------------------------------
 
