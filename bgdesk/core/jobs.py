@@ -885,8 +885,9 @@ class JobService:
 
     def sweep(self) -> int:
         """Remove what nobody will ask for again: bgdesk's own cutouts (and copies of photos)
-        of jobs that ended longer than `keep_outputs` ago, copies of photos that never became
-        a job, and temporary files a killed writer left. Returns how many files went."""
+        of jobs that ended longer than `keep_outputs` ago, copies of photos, masks and
+        background pictures that never became a job's, and temporary files a killed writer
+        left. Returns how many files went."""
         removed = 0
         if self.keep_outputs is not None:
             ended_before = utcnow() - self.keep_outputs
@@ -900,17 +901,22 @@ class JobService:
                     self.delete(job.public_id)
                     removed += 1
         stale_before = time.time() - STALE.total_seconds()
-        for folder in (self.uploads_dir, self.outputs_dir):
+        for folder in (self.uploads_dir, self.outputs_dir, self.edits_dir):
             for leftovers in temporaries_in(folder).values():
                 removed += _remove_older(leftovers, stale_before)
-        # A copy of a photo is named by its job's id (`submit_upload`).
-        uploads = {p.stem: p for p in _files_in(self.uploads_dir) if not p.name.startswith(".")}
-        ids = list(uploads)
+        # Copies of photos, kept masks and background pictures are named by their job's id
+        # (`_upload_path`, `_mask_path`, `_background_path`).
+        owned: dict[str, list[Path]] = {}
+        for folder in (self.uploads_dir, self.edits_dir):
+            for path in _files_in(folder):
+                if not path.name.startswith("."):
+                    owned.setdefault(path.name.split(".")[0], []).append(path)
+        ids = list(owned)
         for start in range(0, len(ids), 500):
             known = Job.select(Job.public_id).where(Job.public_id.in_(ids[start : start + 500]))
             for row in known:
-                del uploads[row.public_id]
-        return removed + _remove_older(list(uploads.values()), stale_before)
+                del owned[row.public_id]
+        return removed + _remove_older([p for paths in owned.values() for p in paths], stale_before)
 
     def _announce(self, kind: JobEventKind, job: Job) -> None:
         self.events.publish(JobEvent(kind, job.public_id, job.account_id))

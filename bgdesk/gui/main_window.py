@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
         self._build_touch_bar(actions)
+        self._show_touch_up()
         self.statusBar().addPermanentWidget(self.batch_status)
         self.batch_status.show_failed.connect(lambda: self.queue.filter.setText("Failed"))
         self.statusBar().addPermanentWidget(self.progress)

@@ -212,6 +212,10 @@ class BeforeAfterView(QWidget):
         source = self.after or self.before
         return None if source is None or source.isNull() else QSizeF(source.size())
 
+    def _aligned(self) -> bool:
+        """Whether the photo and its cutout share one frame, pixel for pixel."""
+        return self.before is None or self.after is None or self.before.size() == self.after.size()
+
     def fit_scale(self) -> float:
         """The display scale at which the whole picture fits the view."""
         source = self._source()
@@ -365,7 +369,10 @@ class BeforeAfterView(QWidget):
             )
             return
         visible = rect.intersected(QRectF(self.rect()))
-        split = min(max(rect.left() + rect.width() * self.divider, visible.left()), visible.right())
+        # A cutout in a frame of its own (cropped, on a canvas) does not line up with the
+        # photo: it is shown whole, with no divider.
+        divider = self.divider if self._aligned() else 0.0
+        split = min(max(rect.left() + rect.width() * divider, visible.left()), visible.right())
         left = QRectF(visible.left(), visible.top(), split - visible.left(), visible.height())
         right = QRectF(split, visible.top(), visible.right() - split, visible.height())
         if not right.isEmpty():
@@ -376,8 +383,9 @@ class BeforeAfterView(QWidget):
                 self._paint_note(painter, right)
         if self._before_levels is not None and not left.isEmpty():
             self._draw_part(painter, self._before_levels, rect, left)
-        painter.setPen(QPen(self.palette().highlight().color(), 2))
-        painter.drawLine(QPointF(split, visible.top()), QPointF(split, visible.bottom()))
+        if self._aligned():
+            painter.setPen(QPen(self.palette().highlight().color(), 2))
+            painter.drawLine(QPointF(split, visible.top()), QPointF(split, visible.bottom()))
         if self.warning and self.after is not None:
             self._paint_warning(painter)
 

@@ -63,9 +63,17 @@ def test_sweep_removes_orphans_and_leftovers_only_once_stale(fake_core: Core) ->
     for path in (orphan, leftover, someone_elses, Path(job.input_path)):
         age(path, STALE * 2)
 
-    assert fake_core.jobs.sweep() == 2
+    fake_core.runner.run_until_idle()
+    edits = fake_core.paths.edits_dir
+    kept_mask, stray_mask = edits / f"{job.public_id}.mask.png", edits / "nojob.mask.png"
+    stray_mask.write_bytes(b"x")
+    for path in (kept_mask, stray_mask):
+        age(path, STALE * 2)
 
-    assert not orphan.exists() and not leftover.exists()
+    assert fake_core.jobs.sweep() == 3
+
+    assert not orphan.exists() and not leftover.exists() and not stray_mask.exists()
+    assert kept_mask.exists(), "the mask of a job in the history stays, to edit it by"
     assert fresh_orphan.exists() and fresh_leftover.exists(), "a live writer may own these"
     assert someone_elses.exists() and Path(job.input_path).exists()
 

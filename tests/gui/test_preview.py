@@ -93,3 +93,21 @@ def test_zoomed_out_pictures_are_drawn_from_a_smaller_copy(qtbot: QtBot) -> None
     assert levels.for_scale(0.6).width() == 4000
     assert levels.for_scale(0.2).size().toTuple() == (1000, 750)
     assert levels.for_scale(0.001).width() == 125, "a small picture is never shrunk to nothing"
+
+
+def test_a_cutout_in_a_frame_of_its_own_is_shown_whole(qtbot: QtBot) -> None:
+    """A square product shot of a wide photo does not line up with it: no divider, no photo."""
+    view = BeforeAfterView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    photo, shot = QPixmap(200, 100), QPixmap(100, 100)
+    photo.fill(QColor("red"))
+    shot.fill(QColor("blue"))
+    view.show_images(photo, shot)
+    grabbed = view.grab().toImage()
+    assert grabbed.pixelColor(20, 200) == QColor("blue") and grabbed.pixelColor(380, 200) == QColor(
+        "blue"
+    )
+    view.show_images(photo, photo)
+    assert view.grab().toImage().pixelColor(20, 200) == QColor("red"), "aligned: the divider again"

@@ -11,7 +11,8 @@ from bgdesk.inference.strokes import Stroke, lay
 
 def model_mask() -> np.ndarray:
     ys, xs = np.mgrid[0:300, 0:400]
-    return np.clip(255 - np.hypot(xs - 200, ys - 150), 0, 255).astype(np.uint8)
+    mask: np.ndarray = np.clip(255 - np.hypot(xs - 200, ys - 150), 0, 255).astype(np.uint8)
+    return mask
 
 
 def expected(strokes: list[Stroke]) -> np.ndarray:
