@@ -573,20 +573,24 @@ class JobService:
                 del edits["background"]
             if picture is not None:
                 self._check_background(picture)
-                write_atomic(self._background_path(public_id), picture)
         edits = {name: value for name, value in edits.items() if value or name == "background"}
         job.edits = json.dumps(edits) if edits else None
         options = rendered_options(job)
+        behind = picture
+        if options.bg_image and behind is None:
+            behind = self._background_of(job)
         cutout = self.engine.remove_background(
             self._read_input(Path(job.input_path)),
             options,
-            self._background_of(job) if options.bg_image else None,
+            behind if options.bg_image else None,
             Retouch(
                 mask, job.model or self.engine.default_model, job.confidence or 0.0, strokes_of(job)
             ),
         )
         try:
             with passing_trouble():
+                if options.bg_image and picture is not None:
+                    write_atomic(self._background_path(public_id), picture)
                 write_atomic(Path(job.output_path), cutout.data)
                 Job.update(
                     edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
