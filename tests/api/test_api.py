@@ -388,7 +388,16 @@ def test_a_background_picture_is_uploaded_with_the_photo(serve: ServeFactory) ->
         )
         both = client.post("/api/v1/remove-bg", files=files, data={"bg_color": "red"})
         assert both.status_code == 400
-        assert client.get("/api/v1/account").json()["credits"] == 99
+        blurred = client.post(
+            "/api/v1/remove-bg", files={"image_file": files["image_file"]}, data={"bg_blur": 6}
+        )
+        done = served.wait(client, blurred.json()["jobId"])
+        shot = np.asarray(decode(httpx_get(done["outputUrl"]).content)).astype(int)
+        source = np.asarray(decode(photo("astronaut", (256, 256)))).astype(int)
+        assert shot.shape == source.shape, "the photo itself behind the subject"
+        corner = np.abs(shot[:40, :40] - source[:40, :40]).mean()
+        assert 1 < corner < 40, "blurred, not replaced"
+        assert client.get("/api/v1/account").json()["credits"] == 98
 
 
 def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> None:

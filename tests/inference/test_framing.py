@@ -151,6 +151,16 @@ def test_the_cli_lays_the_subject_on_a_picture(core: Core, tmp_path: Path) -> No
         check=False,
     )
     assert missing.returncode != 0 and "Cannot read nowhere.png" in missing.stderr
+    blurred = subprocess.run(
+        [sys.executable, "-m", "bgdesk", "remove", str(source), "--bg-blur", "6", "--overwrite"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert blurred.returncode == 0, blurred.stderr
+    shot = Image.open(io.BytesIO((tmp_path / "coffee-nobg.png").read_bytes()))
+    with Image.open(source) as original:
+        assert shot.mode == "RGB" and shot.size == original.size
 
 
 def test_the_cli_writes_a_product_shot(core: Core, tmp_path: Path) -> None:
