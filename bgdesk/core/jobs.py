@@ -45,7 +45,7 @@ from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
 from bgdesk.storage.failures import passing_trouble, storage_error
-from bgdesk.storage.files import temporaries_in, write_atomic
+from bgdesk.storage.files import temporaries_in, unshared_in, write_atomic, write_shared
 from bgdesk.storage.models import (
     UNFINISHED,
     Account,
@@ -244,12 +244,17 @@ class JobService:
             return
         self._check_background(background)
         path = self._background_path(public_id)
-        write_atomic(path, background)
+        self._keep_background(public_id, background)
         try:
             yield
         except BaseException:
             path.unlink(missing_ok=True)
             raise
+
+    def _keep_background(self, public_id: str, picture: bytes) -> None:
+        """Keep `picture` as job `public_id`'s background; the jobs of a batch laid on one
+        picture share one copy of it."""
+        write_shared(self._background_path(public_id), picture, self.edits_dir / "pictures")
 
     def _check_background(self, picture: bytes) -> None:
         try:
@@ -590,7 +595,7 @@ class JobService:
         try:
             with passing_trouble():
                 if options.bg_image and picture is not None:
-                    write_atomic(self._background_path(public_id), picture)
+                    self._keep_background(public_id, picture)
                 write_atomic(Path(job.output_path), cutout.data)
                 Job.update(
                     edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
@@ -890,8 +895,8 @@ class JobService:
     def sweep(self) -> int:
         """Remove what nobody will ask for again: bgdesk's own cutouts (and copies of photos)
         of jobs that ended longer than `keep_outputs` ago, copies of photos, masks and
-        background pictures that never became a job's, and temporary files a killed writer
-        left. Returns how many files went."""
+        background pictures that never became a job's or that no job uses any more, and
+        temporary files a killed writer left. Returns how many files went."""
         removed = 0
         if self.keep_outputs is not None:
             ended_before = utcnow() - self.keep_outputs
@@ -920,7 +925,9 @@ class JobService:
             known = Job.select(Job.public_id).where(Job.public_id.in_(ids[start : start + 500]))
             for row in known:
                 del owned[row.public_id]
-        return removed + _remove_older([p for paths in owned.values() for p in paths], stale_before)
+        stray = [p for paths in owned.values() for p in paths]
+        removed += _remove_older(stray, stale_before)
+        return removed + _remove_older(unshared_in(self.edits_dir / "pictures"), stale_before)
 
     def _announce(self, kind: JobEventKind, job: Job) -> None:
         self.events.publish(JobEvent(kind, job.public_id, job.account_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -36,6 +37,28 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
 def write_atomic(path: Path, data: bytes) -> None:
     with atomic_writer(path) as handle:
         handle.write(data)
+
+
+def write_shared(path: Path, data: bytes, store: Path) -> None:
+    """Write `data` at `path` as a hard link to the one copy of it in the folder `store`
+    (named by its content), so many files of the same bytes take the room of one; a plain
+    copy where links cannot be made."""
+    original = store / hashlib.sha256(data).hexdigest()
+    if not original.exists():
+        write_atomic(original, data)
+    path.unlink(missing_ok=True)
+    try:
+        os.link(original, path)
+    except OSError:  # no hard links here, or the original was swept meanwhile
+        write_atomic(path, data)
+
+
+def unshared_in(store: Path) -> list[Path]:
+    """The copies in the folder `store` that no file links to any more."""
+    try:
+        return [p for p in store.iterdir() if p.is_file() and p.stat().st_nlink == 1]
+    except OSError:
+        return []
 
 
 def temporaries_in(folder: Path) -> dict[str, list[Path]]:

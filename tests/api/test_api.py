@@ -392,10 +392,10 @@ def test_a_background_picture_is_uploaded_with_the_photo(serve: ServeFactory) ->
             "/api/v1/remove-bg", files={"image_file": files["image_file"]}, data={"bg_blur": 6}
         )
         done = served.wait(client, blurred.json()["jobId"])
-        shot = np.asarray(decode(httpx_get(done["outputUrl"]).content)).astype(int)
+        pixels = np.asarray(decode(httpx_get(done["outputUrl"]).content)).astype(int)
         source = np.asarray(decode(photo("astronaut", (256, 256)))).astype(int)
-        assert shot.shape == source.shape, "the photo itself behind the subject"
-        corner = np.abs(shot[:40, :40] - source[:40, :40]).mean()
+        assert pixels.shape == source.shape, "the photo itself behind the subject"
+        corner = np.abs(pixels[:40, :40] - source[:40, :40]).mean()
         assert 1 < corner < 40, "blurred, not replaced"
         assert client.get("/api/v1/account").json()["credits"] == 98
 

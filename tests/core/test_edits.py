@@ -12,12 +12,14 @@ from PIL import Image, ImageDraw
 
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent, JobEventKind
+from bgdesk.core.jobs import STALE
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.engine import Retouch
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
 from bgdesk.storage.models import Job
 from tests.conftest import decode, photo
+from tests.core.test_housekeeping import age
 
 ERASE = Stroke(False, 60, 1.0, ((100.0, 60.0), (160.0, 60.0)))  # across the astronaut's head
 
@@ -114,10 +116,10 @@ def test_backgrounds_replace_the_submitted_one_and_go_back(core: Core, astronaut
 def test_edits_stay_with_the_job_until_it_is_deleted(core: Core, astronaut: Path) -> None:
     job = finished(core, astronaut)
     core.jobs.edit(job.public_id, [ERASE], {"bg_image": True}, photo("coffee", (64, 48)))
-    kept = sorted(p.name for p in core.paths.edits_dir.iterdir())
+    kept = sorted(p.name for p in core.paths.edits_dir.iterdir() if p.is_file())
     assert kept == [f"{job.public_id}.background", f"{job.public_id}.mask.png"]
     core.jobs.delete(job.public_id)
-    assert list(core.paths.edits_dir.iterdir()) == []
+    assert [p for p in core.paths.edits_dir.iterdir() if p.is_file()] == []
     assert not core.jobs.get(job.public_id).edited
     with pytest.raises(Conflict, match="no cutout"):
         core.jobs.edit(job.public_id, [ERASE])
@@ -171,3 +173,23 @@ def test_brushed_edges_are_cleaned_like_the_models(core: Core) -> None:
         assert edge.sum() > 500
         greens.append(rgba[edge][:, 1].mean())
     assert greens[1] < greens[0] - 40, greens
+
+
+def test_a_batch_on_one_background_picture_keeps_one_copy(fake_core: Core, tmp_path: Path) -> None:
+    owner, wall = fake_core.accounts.owner(), photo("coffee", (300, 200))
+    photos = []
+    for n in range(3):
+        photos.append(tmp_path / f"p{n}.jpg")
+        photos[-1].write_bytes(photo("astronaut", (64, 64)))
+    options = OutputOptions(bg_image=True)
+    jobs = [fake_core.jobs.submit_file(owner, p, "cli", options, None, wall) for p in photos]
+    shared = list((fake_core.paths.edits_dir / "pictures").iterdir())
+    assert len(shared) == 1 and shared[0].stat().st_nlink == 4
+    for job in jobs:
+        assert (fake_core.paths.edits_dir / f"{job.public_id}.background").read_bytes() == wall
+    fake_core.runner.run_until_idle()
+    for job in jobs:
+        fake_core.jobs.delete(job.public_id)
+    age(shared[0], STALE * 2)
+    fake_core.jobs.sweep()
+    assert list((fake_core.paths.edits_dir / "pictures").iterdir()) == []
