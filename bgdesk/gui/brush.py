@@ -47,6 +47,12 @@ class PaintedCutout:
         summed = block[0::2, 0::2] + block[1::2, 0::2] + block[0::2, 1::2] + block[1::2, 1::2]
         smaller[top:bottom, left:right] = (summed + 2) // 4
 
+    def prepare(self) -> None:
+        """Make every smaller copy now (off the GUI thread), not at the first stroke."""
+        scale = 1.0
+        while min(self.width, self.height) >= self.image(scale)[1] * 2 * SMALLEST_SIDE:
+            scale /= 2
+
     def image(self, scale: float) -> tuple[QImage, int]:
         """The smallest copy with a pixel for every screen pixel at `scale`, and how many
         times smaller than the cutout it is."""

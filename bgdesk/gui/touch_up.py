@@ -35,13 +35,12 @@ KEPT_PAINTINGS = 4  # jobs whose undo history stays in memory while the window i
 
 @dataclass(frozen=True)
 class Material:
-    """What a cutout is touched up on: its photo (RGB), the model's mask at the photo's size,
-    and the strokes already laid."""
+    """A cutout ready to be touched up: its painting (the model's mask at the photo's size
+    with the strokes laid so far) and the shown cutout, every size of it made."""
 
     job_id: str
-    photo: np.ndarray
-    base: np.ndarray
-    strokes: tuple[Stroke, ...]
+    painting: MaskPainting
+    painted: PaintedCutout
 
 
 class TouchUp(QObject):
@@ -84,33 +83,37 @@ class TouchUp(QObject):
         if self.job_id is not None:
             self.stop()
         self.job_id = job.public_id
-        self._reader.submit(self._gather, job)
+        self._reader.submit(self._gather, job, self._paintings.pop(job.public_id, None))
         return True
 
-    def _gather(self, job: Job) -> None:
+    def _gather(self, job: Job, kept: MaskPainting | None) -> None:
+        """Read and make, off the GUI thread, all a touch-up of `job` needs; `kept` is its
+        painting from earlier in this session, with its history."""
         try:
             photo = decode_image(Path(job.input_path).read_bytes(), self.core.settings.input_limits)
-            small = Image.open(io.BytesIO(self.core.jobs.model_mask(job.public_id))).convert("L")
-            base = np.array(full_mask(small, photo.rgb.size))
-            material = Material(job.public_id, np.asarray(photo.rgb), base, strokes_of(job))
+            strokes = strokes_of(job)
+            if kept is None or tuple(kept.strokes) != strokes:  # changed elsewhere meanwhile
+                small = Image.open(io.BytesIO(self.core.jobs.model_mask(job.public_id)))
+                base = np.array(full_mask(small.convert("L"), photo.rgb.size))
+                kept = MaskPainting(base, strokes)
+            painted = PaintedCutout(np.asarray(photo.rgb), kept.mask)
+            painted.prepare()
         except (BgdeskError, OSError) as exc:
             self._trouble.emit(getattr(exc, "message", None) or str(exc))
             return
-        self._read.emit(material)
+        self._read.emit(Material(job.public_id, kept, painted))
 
     def _begin(self, material: Material) -> None:
-        if material.job_id != self.job_id:  # stopped, or moved on, while it was read
-            return
-        painting = self._paintings.pop(material.job_id, None)
-        if painting is None or tuple(painting.strokes) != material.strokes:
-            painting = MaskPainting(material.base, material.strokes)
+        painting = material.painting
         self._paintings[material.job_id] = painting
         while len(self._paintings) > KEPT_PAINTINGS:
             self._paintings.popitem(last=False)
-        height, width = material.base.shape
+        if material.job_id != self.job_id:  # stopped, or moved on, while it was read
+            return
+        height, width = painting.mask.shape
         size = min(MAX_SIZE, max(MIN_SIZE, round(min(width, height) / 20)))
         self.view.set_brush(replace(self.view.brush, size=size))
-        self.view.start_touch_up(painting, PaintedCutout(material.photo, painting.mask))
+        self.view.start_touch_up(painting, material.painted)
         self.started.emit(material.job_id)
         self.changed.emit()
 

@@ -26,14 +26,22 @@ from tests.gui.conftest import drop
 WAIT = 60_000
 
 
-def cut_out(qtbot: QtBot, window: MainWindow, folder: Path) -> Job:
-    path = folder / "astronaut.png"
-    path.write_bytes(photo("astronaut", (256, 256), "PNG"))
+def cut_out(qtbot: QtBot, window: MainWindow, folder: Path, name: str = "astronaut") -> Job:
+    """Drop a photo on the window, wait for its cutout, and select it."""
+    path = folder / f"{name}.png"
+    path.write_bytes(photo(name, (256, 256), "PNG"))
     drop(window, [path])
-    qtbot.waitUntil(lambda: window.queue.current_id() != "", timeout=WAIT)
-    job_id = window.queue.current_id()
-    qtbot.waitUntil(lambda: window.core.jobs.get(job_id).has_output, timeout=WAIT)
-    return window.core.jobs.get(job_id)
+
+    def made() -> Job | None:
+        jobs = [j for j in window.core.jobs.recent() if Path(j.input_path) == path.resolve()]
+        return jobs[0] if jobs and jobs[0].has_output else None
+
+    qtbot.waitUntil(lambda: made() is not None, timeout=WAIT)
+    job = made()
+    assert job is not None
+    qtbot.waitUntil(lambda: job.public_id in window.queue.ids(), timeout=WAIT)
+    window.queue.select_only(window.queue.ids().index(job.public_id))
+    return job
 
 
 def exported(window: MainWindow, job: Job, folder: Path) -> np.ndarray:
@@ -149,6 +157,32 @@ def test_restore_and_reset_and_another_start_keeps_the_edit(
     finally:
         again.close()
         again.core.close()
+
+
+def test_undo_history_stays_with_each_job_while_the_window_is_open(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    first = cut_out(qtbot, window, tmp_path)
+    original = exported(window, first, tmp_path)
+    touch_up(qtbot, window)
+    window.preview.set_brush(Brush(restore=False, size=30, hardness=1.0))
+    drag(window, [(100, 60), (160, 60)])
+    window.touch_up.stop()
+    assert edited(window, first), "saved on leaving"
+    second = cut_out(qtbot, window, tmp_path, "coffee")
+    assert window.queue.current_id() == second.public_id
+    touch_up(qtbot, window)
+    assert window.preview.painting is not None and not window.preview.painting.can_undo
+    window.touch_up.stop()
+    window.queue.select_only(window.queue.ids().index(first.public_id))
+    touch_up(qtbot, window)
+    painting = window.preview.painting
+    assert painting is not None and painting.can_undo and len(painting.strokes) == 1
+    QTest.keyClick(window.preview, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert painting.can_redo, "the stroke can be redone: the history of this session"
+    window.touch_up.stop()
+    assert not edited(window, first)
+    assert np.array_equal(exported(window, first, tmp_path)[..., 3], original[..., 3])
 
 
 def test_backgrounds_chosen_in_the_window_are_in_the_saved_file(
