@@ -25,6 +25,8 @@ def build_core(paths: Paths, settings: Settings) -> Core:
         settings.default_model,
         settings.inference_threads,
         settings.decontaminate,
+        settings.device,
+        settings.device_index,
     )
     return Core(paths, settings, engine, KeyringSecretStore())
 

@@ -21,6 +21,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── ModelUnavailable             503 model_unavailable
     │   └── ModelDownloadFailed      503 model_download_failed
     │       └── ChecksumMismatch     503 checksum_mismatch
+    ├── DeviceUnavailable            503 device_unavailable
     ├── TemporarilyUnavailable       503 unavailable        (with a Retry-After)
     │   ├── StorageFull              503 storage_full
     │   ├── DatabaseBusy             503 database_busy
@@ -127,6 +128,14 @@ class ModelDownloadFailed(ModelUnavailable):
 class ChecksumMismatch(ModelDownloadFailed):
     code = "checksum_mismatch"
     default_message = "The model file does not match its published checksum."
+
+
+class DeviceUnavailable(BgdeskError):
+    """The device the `device` setting names cannot run the model here; bgdesk does not run
+    it on the CPU instead."""
+
+    status, code = 503, "device_unavailable"
+    default_message = "The device the settings name cannot run the model on this computer."
 
 
 class TemporarilyUnavailable(BgdeskError):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG, PRESETS
 from bgdesk.inference.decode import Limits
+from bgdesk.inference.devices import AUTO, DEVICES
 from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
 from bgdesk.inference.options import MAX_PADDING, OutputOptions, parse_bool
 from bgdesk.storage.files import write_atomic
@@ -193,6 +194,20 @@ class Settings:
         low=-1,
         high=36_500,
         shown=f"-1 (for good in the window, {SERVER_KEEPS_OUTPUTS_DAYS} days under serve)",
+    )
+    device: str = _setting(
+        AUTO,
+        "Where models run: auto (the best accelerator the installed ONNX Runtime offers, "
+        "else the CPU), cpu, or an accelerator — cuda, directml, coreml, openvino — which "
+        "is then used or nothing runs (never the CPU in its place).",
+        label="Device",
+        choices=lambda: {AUTO: "Automatic", **{d.name: d.label for d in DEVICES.values()}},
+    )
+    device_index: int = _setting(
+        0,
+        "Which GPU, when there are several (0: the first); for cuda and directml.",
+        low=0,
+        high=64,
     )
     inference_threads: int = _setting(
         0, "ONNX Runtime threads per model (0: one per core).", low=0, high=1024

@@ -22,6 +22,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, Plan
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
+from bgdesk.inference.devices import CPU, DeviceChoice
 from bgdesk.inference.engine import Cutout, Retouch
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
@@ -132,6 +133,7 @@ class FakeEngine:
     def __init__(self, fail: bool = False) -> None:
         self.default_model = "u2netp"
         self.decontaminate = True
+        self.device = "auto"
         self.fail = fail
         self.calls = 0
         self.asked: list[OutputOptions] = []
@@ -144,6 +146,12 @@ class FakeEngine:
 
     def check_model(self, options: OutputOptions) -> None:
         return None
+
+    def device_in_use(self) -> DeviceChoice:
+        return DeviceChoice(CPU, "a fake engine")
+
+    def check_device(self) -> DeviceChoice:
+        return self.device_in_use()
 
     def plan_for(self, options: OutputOptions) -> Plan:
         return Plan(options.model or self.default_model)

@@ -18,6 +18,7 @@ from bgdesk.api.schemas import (
     JobPage,
     JobStatus,
     PublicStatus,
+    SystemInfo,
 )
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
@@ -235,6 +236,21 @@ def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
         status="active" if account.status == "active" else "suspended",
         credits=core.ledger.balance(account),
         webhookSecret=account.webhook_secret,
+    )
+
+
+@api.get("/system", response_model=SystemInfo, tags=["account"], responses=_errors(401, 403))
+def get_system(core: CoreDep, account: AccountDep) -> SystemInfo:
+    """This server: its version and where its models run (the device, and why that one)."""
+    found = core.system()
+    return SystemInfo(
+        version=found.version,
+        runtime=found.runtime,
+        deviceSetting=found.device_setting,
+        device=found.device,
+        deviceReason=found.device_reason,
+        defaultModel=found.default_model,
+        installedModels=found.installed_models,
     )
 
 

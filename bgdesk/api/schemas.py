@@ -64,3 +64,17 @@ class AccountInfo(BaseModel):
 class JobDeleted(BaseModel):
     jobId: str
     deleted: bool = True
+
+
+class SystemInfo(BaseModel):
+    """This server, and where its models run."""
+
+    version: str
+    runtime: str = Field(description="ONNX Runtime's version and execution providers.")
+    deviceSetting: str = Field(description="The device setting: auto, cpu, cuda, ….")
+    device: str | None = Field(
+        description="Where models run; null when the device named cannot be used."
+    )
+    deviceReason: str = Field(description="Why that device, or why the one named cannot be used.")
+    defaultModel: str | None = Field(description="The model a request naming none gets.")
+    installedModels: list[str]

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bgdesk import __version__
-from bgdesk.cli import admin, models, remove, watch
+from bgdesk.cli import admin, doctor, models, remove, watch
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
+from bgdesk.inference.devices import CHOICES
 from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
@@ -28,11 +29,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     )
     parser.add_argument("--version", action="version", version=f"bgdesk {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument(
+        "--device",
+        choices=CHOICES,
+        help="where models run, for this run only (default: the setting device)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     remove.add_parser(commands)
     watch.add_parser(commands)
     models.add_parser(commands)
     admin.add_parsers(commands)
+    doctor.add_parser(commands)
     window = commands.add_parser(
         "open",
         help="open the window (what bare `bgdesk` does), with these photos or folders queued",
@@ -68,13 +75,16 @@ def run(
         settings, problems = Settings.read(paths.settings_file)
         for problem in problems:
             print(f"bgdesk: {problem}", file=sys.stderr)
+        if args.device:
+            settings.device = args.device
         if args.command == "models":
-            return models.run(args, ModelStore.of(paths))
+            return models.run(args, ModelStore.of(paths), settings.device)
         core = build_core(paths, settings)
         try:
             if args.command in (None, "open"):
                 return open_window(core, getattr(args, "paths", []))
             if args.command == "serve":
+                core.check_device()  # a device that cannot run the model: refuse to start
                 return serve_api(
                     core,
                     args.host or settings.api_host,
@@ -103,5 +113,6 @@ def _dispatch(args: argparse.Namespace, core: Core) -> int:
         "keys": admin.run_keys,
         "credits": admin.run_credits,
         "jobs": admin.run_jobs,
+        "doctor": doctor.run,
     }
     return handlers[args.command](args, core)

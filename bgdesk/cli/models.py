@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json, print_table
+from bgdesk.inference.devices import offered, planned_text
 from bgdesk.inference.models import ModelStatus, ModelStore
 
 
@@ -25,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     remove.add_argument("name")
 
 
-def run(args: argparse.Namespace, store: ModelStore) -> int:
+def run(args: argparse.Namespace, store: ModelStore, device: str) -> int:
+    """`device` is the device setting, to say where the models run."""
     if args.verb == "list":
         statuses = store.statuses()
         if args.json:
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace, store: ModelStore) -> int:
                 ],
             )
             print(f"\nModels folder: {store.folder}")
+            print(f"Device: {planned_text(device, offered())}")
         return 0
     if args.verb == "pull":
         bar: ProgressBar | None = None

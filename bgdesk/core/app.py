@@ -13,8 +13,11 @@ from bgdesk.core.jobs import JobService
 from bgdesk.core.keys import ApiKeyService
 from bgdesk.core.runner import JobRunner
 from bgdesk.core.secrets import SecretStore
+from bgdesk.core.system import SystemReport, report
 from bgdesk.core.webhooks import WebhookSender
+from bgdesk.inference.devices import DeviceChoice
 from bgdesk.inference.engine import CutoutEngine
+from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.database import BUSY_TIMEOUT, open_database
@@ -61,13 +64,24 @@ class Core:
         self.accounts.owner()
 
     def apply_settings(self) -> None:
-        """Take in changed settings that need no restart: the model, edge colours, URL
-        fetching and what is kept."""
+        """Take in changed settings that need no restart: the model, the device, edge
+        colours, URL fetching and what is kept."""
         self.engine.default_model = self.settings.default_model
+        self.engine.device = self.settings.device
         self.engine.decontaminate = self.settings.decontaminate
         self.fetcher.limits = self._fetch_limits()
         self.jobs.keep_uploads = self.settings.keep_uploads
         self.jobs.keep_outputs = self.settings.keep_outputs(self.serving)
+
+    def system(self, load: bool = False) -> SystemReport:
+        """What this installation is and where its models run (`load`: checked by loading
+        the default model on the device)."""
+        return report(self.engine, ModelStore.of(self.paths), load)
+
+    def check_device(self) -> DeviceChoice:
+        """Where models run, and why; raises `DeviceUnavailable` when the device the settings
+        name cannot run them."""
+        return self.engine.check_device()
 
     def _fetch_limits(self) -> FetchLimits:
         settings = self.settings

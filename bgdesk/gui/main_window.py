@@ -39,7 +39,14 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEventKind
 from bgdesk.core.jobs import CANCELLED
-from bgdesk.errors import InsufficientCredits, ModelUnavailable, NotFound, error_class
+from bgdesk.errors import (
+    BgdeskError,
+    DeviceUnavailable,
+    InsufficientCredits,
+    ModelUnavailable,
+    NotFound,
+    error_class,
+)
 from bgdesk.gui.backgrounds import BackgroundMenu
 from bgdesk.gui.batch import Batch, BatchStatus
 from bgdesk.gui.bridge import CoreBridge
@@ -113,6 +120,7 @@ class MainWindow(QMainWindow):
         self.api_state = QLabel(api.status.text)
         self.backdrop_choice = QComboBox()
         self.zoom_level = QLabel()
+        self.device_state = QLabel()
         self.batch = Batch()
         self.batch_status = BatchStatus()
         self.refusals = RefusalPanel()
@@ -220,6 +228,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.zoom_level.setToolTip("Zoom: 100 % shows the picture's actual pixels")
         self.statusBar().addPermanentWidget(self.zoom_level)
+        self.statusBar().addPermanentWidget(self.device_state)
         self.statusBar().showMessage("Drop photos, folders or image links anywhere.")
         self.preview.zoom_changed.connect(
             lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %")
@@ -388,9 +397,9 @@ class MainWindow(QMainWindow):
         elif self.queue.current_id() == job_id:
             self._show_selected()
         if kind == JobEventKind.FAILED and issubclass(
-            error_class(job.error_code), ModelUnavailable
+            error_class(job.error_code), ModelUnavailable | DeviceUnavailable
         ):
-            self._offer_settings(job.error_message or "The model is not installed.")
+            self._offer_settings(job.error_message or "The model cannot run here.")
 
     def _follow_batch(self, kind: str, job: Job) -> None:
         """Count the job into the batch under way (or a new one); show progress or the end."""
@@ -467,11 +476,22 @@ class MainWindow(QMainWindow):
         self.credits.setText(f"Credits: {balance}")
         self.refusals.credits_available(balance)
         self._keep_toolbar_whole()
+        self._show_device()
         running, waiting = self.core.jobs.unfinished()
         parts = [f"{running} working"] if running else []
         parts += [f"{waiting} waiting"] if waiting else []
         self.progress.setText(" · ".join(parts))
         self._show_welcome_when_empty()
+
+    def _show_device(self) -> None:
+        """Where the models run, in the status bar; why, in its tooltip."""
+        try:
+            choice = self.core.engine.device_in_use()
+            text, why = choice.device.label, choice.reason
+        except BgdeskError as exc:
+            text, why = f"⚠ No {self.core.settings.device} device", exc.message
+        self.device_state.setText(f"Runs on: {text}")
+        self.device_state.setToolTip(why)
 
     def selected_job(self) -> Job | None:
         job_id = self.queue.current_id()
@@ -496,13 +516,13 @@ class MainWindow(QMainWindow):
                 "Grant Credits…",
                 self.grant_credits,
             )
-        elif issubclass(family, ModelUnavailable):
+        elif issubclass(family, ModelUnavailable | DeviceUnavailable):
             self._offer_settings(refusal.message)
 
     def _offer_settings(self, message: str) -> None:
         self.notices.ask(
-            "No model",
-            f"{message}\n\nInstall or import a model in Settings.",
+            "Cannot cut out",
+            f"{message}\n\nInstall or import a model, or choose the device, in Settings.",
             "Open Settings…",
             self.open_settings,
         )
@@ -521,6 +541,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         if SettingsDialog(self.core, self).exec():
+            self._show_device()
             self.api.apply_settings()
             self.watched.apply()
             self._show_watching()

@@ -12,17 +12,19 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
-from bgdesk.errors import InvalidRequest, ModelUnavailable
+from bgdesk.errors import DeviceUnavailable, InvalidRequest, ModelUnavailable
 from bgdesk.inference.assess import SECOND_OPINION, agreement, confidence, subject_warning
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec, Plan
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
+from bgdesk.inference.devices import AUTO, CPU, DeviceChoice, choose, not_loaded, offered
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
@@ -71,8 +73,13 @@ class CutoutEngine(Protocol):
 
     default_model: str
     decontaminate: bool
+    device: str
 
     def inspect(self, data: bytes) -> ImageInfo: ...
+
+    def device_in_use(self) -> DeviceChoice: ...
+
+    def check_device(self) -> DeviceChoice: ...
 
     def check_model(self, options: OutputOptions) -> None: ...
 
@@ -97,13 +104,19 @@ class Engine:
         default_model: str = DEFAULT_MODEL,
         threads: int = 0,
         decontaminate: bool = True,
+        device: str = AUTO,
+        device_index: int = 0,
     ) -> None:
         self.models = models
         self.limits = limits
         self.default_model = default_model  # a model's name or a preset (`best`, `fast`)
         self.decontaminate = decontaminate
+        self._device = device  # the setting: `auto` or a device's name
+        self.device_index = device_index  # which of several GPUs
+        self.providers = offered()
         self._threads = threads
         self._sessions: dict[str, ort.InferenceSession] = {}
+        self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
             max_workers=os.cpu_count() or 2, thread_name_prefix="bgdesk-encode"
@@ -113,9 +126,39 @@ class Engine:
         """Check that `data` is an acceptable image, without running the model."""
         return inspect_image(data, self.limits)
 
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @device.setter
+    def device(self, wanted: str) -> None:
+        """Change the device; models are loaded again on it as they are next used."""
+        with self._sessions_lock:
+            if wanted != self._device:
+                self._device = wanted
+                self._sessions.clear()
+                self._used.clear()
+
+    def device_in_use(self) -> DeviceChoice:
+        """Where models run (the last one loaded, or where the next will), and why; raises
+        `DeviceUnavailable` when the device asked for cannot be used."""
+        with self._sessions_lock:
+            used = list(self._used.values())
+        return used[-1] if used else choose(self._device, self.providers)
+
     def check_model(self, options: OutputOptions) -> None:
-        """Raise unless the model `options` ask for (or the default) is known and installed."""
+        """Raise unless the model `options` ask for (or the default) is known and installed,
+        and the device the settings name is there."""
         self.models.require(self.plan_for(options).model)
+        choose(self._device, self.providers)
+
+    def check_device(self) -> DeviceChoice:
+        """Where models run and why; a device named in the settings is tried with the
+        default model, so one that cannot run it is known now, not at the first job."""
+        choose(self._device, self.providers)
+        if self._device not in (AUTO, CPU.name):
+            self.session(self.plan_for(OutputOptions()).model)
+        return self.device_in_use()
 
     def plan_for(self, options: OutputOptions) -> Plan:
         """The model a request names, else its quality preset's plan, else the setting's."""
@@ -206,7 +249,31 @@ class Engine:
             return session
 
     def _open_session(self, model: str) -> ort.InferenceSession:
+        """`model`'s session on the chosen device; under `auto`, on the CPU (saying why) when
+        the accelerator will not take it."""
         path = self.models.require(model)
+        choice = choose(self._device, self.providers)
+        try:
+            session = self._session_on(path, choice)
+            problem = not_loaded(choice, session.get_providers())
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            if choice.device is CPU:
+                raise ModelUnavailable(
+                    f"Model {model} at {path} could not be loaded ({exc}). "
+                    f"Run `bgdesk models verify`, then `bgdesk models pull {model} --force`."
+                ) from exc
+            problem = f"{choice.device.label} could not load model {model} ({exc})"
+        if problem is None:
+            self._used[model] = choice
+            return session
+        if self._device != AUTO:
+            raise DeviceUnavailable(
+                f"{problem}. device={self._device} never runs on the CPU instead."
+            )
+        self._used[model] = DeviceChoice(CPU, f"auto: {problem}; on the CPU instead")
+        return self._session_on(path, self._used[model])
+
+    def _session_on(self, path: Path, choice: DeviceChoice) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         # Memory patterns pre-plan one block for every activation: about 200 MiB more
@@ -214,13 +281,14 @@ class Engine:
         options.enable_mem_pattern = False
         if self._threads:
             options.intra_op_num_threads = self._threads
-        try:
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelUnavailable(
-                f"Model {model} at {path} could not be loaded ({exc}). "
-                f"Run `bgdesk models verify`, then `bgdesk models pull {model} --force`."
-            ) from exc
+        providers = [choice.device.provider]
+        provider_options = [choice.device.options(self.device_index)]
+        if choice.device is not CPU:  # for the operations the accelerator has no kernel for
+            providers.append(CPU.provider)
+            provider_options.append({})
+        return ort.InferenceSession(
+            str(path), options, providers=providers, provider_options=provider_options
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
