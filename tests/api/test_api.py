@@ -418,3 +418,23 @@ def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> 
     after = np.asarray(decode(httpx_get(done["outputUrl"].replace(served.url, again.url)).content))
     assert before[60, 100, 3] == 255 and after[60, 100, 3] == 0
     assert np.array_equal(after[200:, :, 3], before[200:, :, 3])
+
+
+def test_the_system_says_where_models_run_and_a_missing_device_refuses_jobs(
+    serve: ServeFactory,
+) -> None:
+    with serve().client() as client:
+        system = client.get("/api/v1/system").json()
+        assert system["device"] == "CPU" and system["deviceReason"].startswith("auto: ")
+        assert system["deviceSetting"] == "auto" and "u2netp" in system["installedModels"]
+        assert client.get("/api/v1/system", headers={"Authorization": ""}).status_code == 401
+    served = serve(device="cuda")
+    with served.client() as client:
+        system = client.get("/api/v1/system").json()
+        assert system["device"] is None and "bgdesk[cuda]" in system["deviceReason"]
+        refused = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("a.jpg", photo("coffee", (64, 64)))}
+        )
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "device_unavailable"
+        assert client.get("/api/v1/account").json()["credits"] == 100

@@ -760,3 +760,22 @@ def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
     window.queue.select_only(0)
     qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
     assert window.preview.warning.startswith("No clear subject")
+
+
+def test_the_status_bar_says_where_models_run(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    assert window.device_state.text() == "Runs on: CPU"
+    assert window.device_state.toolTip().startswith("auto: no accelerator")
+    window.core.settings.device = "cuda"
+    window.core.apply_settings()
+    window._update_status()
+    assert window.device_state.text() == "Runs on: ⚠ No cuda device"
+    assert "bgdesk[cuda]" in window.device_state.toolTip()
+    path = tmp_path / "coffee.jpg"
+    path.write_bytes(photo("coffee", (64, 64)))
+    drop(window, [path])
+    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=10_000)
+    notice = shown_notice(window)
+    assert notice is not None and "CUDAExecutionProvider" in notice.text()
+    assert window.credits.text() == "Credits: 100", "refused, not charged"
