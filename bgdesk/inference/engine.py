@@ -233,9 +233,10 @@ class Engine:
         session = self.session(model)
         view = _view_of(image, spec.input_size)
         tensor = _model_input(view, spec)
-        input_name = session.get_inputs()[0].name
-        output_name = session.get_outputs()[0].name
-        output = session.run([output_name], {input_name: tensor})[0][0, 0]
+        try:
+            output = _run(session, tensor)
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            output = _run(self._off_the_accelerator(model, session, exc), tensor)
         probabilities = _probabilities(output, spec)
         mask = _to_mask(probabilities, spec.levels)
         return Prediction(model, mask, confidence(probabilities), view)
@@ -272,6 +273,27 @@ class Engine:
             )
         self._used[model] = DeviceChoice(CPU, f"auto: {problem}; on the CPU instead")
         return self._session_on(path, self._used[model])
+
+    def _off_the_accelerator(
+        self, model: str, failed: ort.InferenceSession, error: Exception
+    ) -> ort.InferenceSession:
+        """After `model` failed on an accelerator: under `auto`, its session on the CPU from
+        now on (saying why); for a device named, `DeviceUnavailable`. A failure on the CPU
+        is raised as it is."""
+        used = self._used.get(model)
+        if used is None or used.device is CPU:
+            raise error
+        problem = f"{used.device.label} failed running model {model} ({error})"
+        if self._device != AUTO:
+            raise DeviceUnavailable(
+                f"{problem}. device={self._device} never runs on the CPU instead."
+            ) from error
+        choice = DeviceChoice(CPU, f"auto: {problem}; on the CPU instead")
+        session = self._session_on(self.models.require(model), choice)
+        with self._sessions_lock:
+            if self._sessions.get(model) is failed:
+                self._sessions[model], self._used[model] = session, choice
+        return session
 
     def _session_on(self, path: Path, choice: DeviceChoice) -> ort.InferenceSession:
         options = ort.SessionOptions()
@@ -322,6 +344,14 @@ def _model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:
     mean = np.asarray(spec.mean, dtype=np.float32)
     standardised = pixels * (1.0 / (peak * std)) - mean / std
     return np.ascontiguousarray(standardised.transpose(2, 0, 1))[None]
+
+
+def _run(session: ort.InferenceSession, tensor: np.ndarray) -> np.ndarray:
+    """The model's first output for the one image in `tensor`."""
+    input_name = session.get_inputs()[0].name
+    output_name = session.get_outputs()[0].name
+    output: np.ndarray = session.run([output_name], {input_name: tensor})[0][0, 0]
+    return output
 
 
 def _probabilities(prediction: np.ndarray, spec: ModelSpec) -> np.ndarray:

@@ -124,3 +124,47 @@ def test_provider_options_reach_the_session(core: Core, monkeypatch: pytest.Monk
         "providers": ["CUDAExecutionProvider", "CPUExecutionProvider"],
         "provider_options": [{"device_id": "1"}, {}],
     }
+
+
+class FailingOnTheGpu:
+    """A session that loaded on a (pretend) GPU and fails when run, as a driver can."""
+
+    def __init__(self, real: ort.InferenceSession) -> None:
+        self.real = real
+
+    def get_providers(self) -> list[str]:
+        return PRETEND_CUDA
+
+    def get_inputs(self) -> Any:
+        return self.real.get_inputs()
+
+    def get_outputs(self) -> Any:
+        return self.real.get_outputs()
+
+    def run(self, *args: Any) -> Any:
+        raise RuntimeError("CUDA failure 700: an illegal memory access was encountered")
+
+
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_a_provider_that_fails_running_a_model_falls_back_only_under_auto(
+    core: Core, monkeypatch: pytest.MonkeyPatch, device: str
+) -> None:
+    engine = core.engine
+    assert isinstance(engine, Engine)
+    real = ort.InferenceSession
+
+    def session(path: str, options: ort.SessionOptions, **kwargs: Any) -> Any:
+        made = real(path, options, providers=["CPUExecutionProvider"])
+        return FailingOnTheGpu(made) if "CUDAExecutionProvider" in kwargs["providers"] else made
+
+    monkeypatch.setattr(ort, "InferenceSession", session)
+    engine.providers = PRETEND_CUDA
+    engine.device = device
+    if device == "cuda":
+        with pytest.raises(DeviceUnavailable, match="failed running model u2netp"):
+            engine.remove_background(photo("coffee", (64, 64)), OutputOptions())
+        return
+    engine.remove_background(photo("coffee", (64, 64)), OutputOptions())
+    used = engine.device_in_use()
+    assert used.device is DEVICES["cpu"] and "illegal memory access" in used.reason
+    engine.remove_background(photo("coffee", (64, 64)), OutputOptions())  # on the CPU now
