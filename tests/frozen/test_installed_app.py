@@ -56,6 +56,18 @@ def test_the_shipped_models_come_inside_the_app(frozen: Path, app_env: dict[str,
     assert sorted(filter(None, verified)) == ["u2net: ok", "u2netp: ok"]
 
 
+def test_doctor_in_the_installed_app_says_where_models_run(
+    frozen: Path, app_env: dict[str, str]
+) -> None:
+    result = bgdesk(frozen, app_env, "doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["device"] == "CPU" and found["device_reason"].startswith("auto: ")
+    assert found["version"] == __version__ and {"u2netp", "u2net"} <= set(found["installed_models"])
+    named = bgdesk(frozen, app_env, "--device", "cuda", "doctor")
+    assert named.returncode == 1 and "CUDAExecutionProvider" in named.stdout
+
+
 def test_best_asks_the_shipped_u2net_where_u2netp_is_unsure(
     frozen: Path, app_env: dict[str, str], tmp_path: Path
 ) -> None:
