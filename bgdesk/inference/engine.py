@@ -184,7 +184,7 @@ class Engine:
             strokes: tuple[Stroke, ...] = ()
         else:
             stored = Image.open(io.BytesIO(retouch.mask)).convert("L")
-            view = _view_of(image, stored.width)
+            view = view_of(image, stored.width)
             prediction = Prediction(retouch.model, stored, retouch.confidence, view)
             agreed, strokes = 1.0, retouch.strokes
         small = prediction.mask
@@ -231,8 +231,8 @@ class Engine:
         it is."""
         spec = self.models.spec(model)
         session = self.session(model)
-        view = _view_of(image, spec.input_size)
-        tensor = _model_input(view, spec)
+        view = view_of(image, spec.input_size)
+        tensor = model_input(view, spec)
         try:
             output = _run(session, tensor)
         except Exception as exc:  # onnxruntime raises its own untyped errors
@@ -316,7 +316,7 @@ class Engine:
         self._pool.shutdown(wait=True)
 
 
-def _view_of(image: Decoded, side: int) -> Image.Image:
+def view_of(image: Decoded, side: int) -> Image.Image:
     """The photo as a model with `side`-pixel input sees it."""
     # Lanczos (after Pillow's box reduction for large photos) here and when the mask is
     # scaled back up: chosen on 509 photos with human-made masks, see bench/quality.py.
@@ -336,7 +336,7 @@ def _laid(mask: Image.Image, strokes: list[Stroke] | tuple[Stroke, ...]) -> Imag
     return Image.fromarray(pixels)
 
 
-def _model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:
+def model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:
     """The model's view of the photo scaled to [0, 1] by its maximum and standardised."""
     pixels = np.asarray(view, dtype=np.float32)
     peak = max(float(pixels.max()), 1e-6)
