@@ -57,6 +57,11 @@ PHOTOS = (  # scikit-image's bundled photos that need no download
     "brick",
     "grass",
 )
+# u2netp's recipe: 1.65-1.75x the float model's speed here (AVX-512 VNNI), MAE 0.0459 against
+# 0.0451 and 18.5 % failed against 18.7 % on the 509 dev pairs. Quantising Concat breaks it
+# (the mask ~109 levels off), as does quantising Conv_787, a decoder convolution (~33 levels).
+KEEP_FLOAT = "first,sides,outconv,Conv_787"
+OPS = "Conv,MaxPool,Add,Resize,Relu"
 METHODS = {
     "minmax": CalibrationMethod.MinMax,
     "entropy": CalibrationMethod.Entropy,
@@ -169,10 +174,14 @@ def main() -> None:
     parser.add_argument("--model", default="u2netp")
     parser.add_argument("--calibration", choices=list(METHODS), default="minmax")
     parser.add_argument(
-        "--keep-float", default="", help="first,sides,outconv and nodes by name (Conv_787)"
+        "--keep-float",
+        default=KEEP_FLOAT,
+        help=f"first,sides,outconv and nodes by name ('' for none; default {KEEP_FLOAT})",
     )
     parser.add_argument(
-        "--ops", default="", help="quantise only these operator types (say Conv); default all"
+        "--ops",
+        default=OPS,
+        help=f"quantise only these operator types ('' for all; default {OPS})",
     )
     parser.add_argument(
         "--split", type=int, default=0, help="cut the convolutions into this many runs"
