@@ -1,6 +1,6 @@
 """bgdesk's engine against rembg's `remove()` and the bare model, in one process and one run.
 
-    python bench/engine.py [--rounds N]
+    python bench/engine.py [--rounds N] [--model u2netp|u2net|...]
 
 Prints per-workload times, the ratios the targets are stated in, PNG sizes, and the peak
 memory of each library on the 12 MP photos (measured in child processes, since a process's
@@ -30,7 +30,9 @@ from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 
-MODEL = "u2netp"
+# The model every measurement uses; children started by this bench read it from the
+# environment, which --model sets.
+MODEL = os.environ.get("BGDESK_BENCH_MODEL", "u2netp")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -39,7 +41,7 @@ def model_path() -> Path:
 
 
 def rembg_session():
-    """rembg's own session for u2netp, reading our copy of the model (no download)."""
+    """rembg's own session for the model, reading our copy of it (no download)."""
     home = Path(tempfile.mkdtemp(prefix="rembg-home-"))
     (home / f"{MODEL}.onnx").symlink_to(model_path())
     os.environ["U2NET_HOME"] = str(home)
@@ -132,9 +134,14 @@ def peak_memory_mib(tool: str, files: list[Path]) -> float:
     return int(output.strip().splitlines()[-1]) / 1024
 
 
+def new_engine() -> Engine:
+    """bgdesk's engine over the model measured, alone (no second opinion)."""
+    return Engine(ModelStore(Paths.from_env().models_dir), Limits(1 << 30, 100), MODEL)
+
+
 def child_runner(tool: str):
     if tool == "bgdesk":
-        engine = Engine(ModelStore(Paths.from_env().models_dir), Limits(1 << 30, 100))
+        engine = new_engine()
         return lambda data: engine.remove_background(data, OutputOptions()).data
     session, remove = rembg_session()
     return lambda data: remove(data, session=session)
@@ -160,8 +167,8 @@ def cli_whole_process(small: list[Sample], bare: BareModel) -> dict:
             str(folder),
             "-o",
             str(Path(tmp) / "out"),
-            "--quality",
-            "fast",  # the model the bare runs are measured with, alone
+            "--model",
+            MODEL,  # the model the bare runs are measured with, alone
         ]
         subprocess.run(
             [sys.executable, "-m", "bgdesk", "jobs", "list"],
@@ -194,9 +201,12 @@ def cli_whole_process(small: list[Sample], bare: BareModel) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", default=MODEL, help="the model to measure (default u2netp)")
     args = parser.parse_args()
+    os.environ["BGDESK_BENCH_MODEL"] = args.model
+    globals()["MODEL"] = args.model
     small, large = build()
-    engine = Engine(ModelStore(Paths.from_env().models_dir), Limits(1 << 30, 100))
+    engine = new_engine()
     rembg = rembg_session()
     bare = BareModel()
     small_result = compare(small, engine, rembg, bare, args.rounds)
@@ -215,13 +225,14 @@ def main() -> None:
         "peak_rss_mib_12mp": memory,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "engine.json").write_text(json.dumps(report, indent=2))
+    name = "engine.json" if MODEL == "u2netp" else f"engine-{MODEL}.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2))
     print_report(report)
 
 
 def print_report(r: dict) -> None:
     s, g, c, m = r["small_20"], r["large_5x12mp"], r["cli_20_small"], r["peak_rss_mib_12mp"]
-    print(f"bare InferenceSession.run (u2netp, 320x320): {s['bgdesk_bare_s'] * 1000:.0f} ms")
+    print(f"bare InferenceSession.run ({MODEL}, 320x320): {s['bgdesk_bare_s'] * 1000:.0f} ms")
     print("workload                      bgdesk     rembg    ratio           target")
     print(
         f"20 photos 0.1-0.9 MP total  {s['bgdesk_s']:7.2f} s {s['rembg_s']:7.2f} s"
