@@ -11,8 +11,6 @@ from pathlib import Path
 import onnx
 import pytest
 
-from bgdesk.paths import Paths
-
 pytestmark = pytest.mark.slow  # calibrates on the real model
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "quantize.py"
