@@ -11,12 +11,17 @@ from pathlib import Path
 import onnx
 import pytest
 
+from bgdesk.paths import Paths
+
 pytestmark = pytest.mark.slow  # calibrates on the real model
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "quantize.py"
 
 
-def test_the_recipe_keeps_the_mask_and_quantises_the_rest(models_dir: Path, tmp_path: Path) -> None:
+def test_the_recipe_keeps_the_mask_and_quantises_the_rest(
+    home: Paths, models_dir: Path, tmp_path: Path
+) -> None:
+    """`home` points the script at the test's model store."""
     out = tmp_path / "u2netp.onnx"
     ran = subprocess.run(
         [sys.executable, str(SCRIPT), str(out)], capture_output=True, text=True, check=False
