@@ -548,11 +548,13 @@ class JobService:
 
     def model_mask(self, public_id: str) -> bytes:
         """The model's own mask of job `public_id` (PNG, at the model's size)."""
-        job = self.get(public_id)
+        return self._model_mask_of(self.get(public_id))
+
+    def _model_mask_of(self, job: Job) -> bytes:
         reason = self.editable(job)
         if reason:
             raise Conflict(reason)
-        return self._mask_path(public_id).read_bytes()
+        return self._mask_path(job.public_id).read_bytes()
 
     def edit(
         self,
@@ -566,7 +568,7 @@ class JobService:
         (output option fields, `picture` with `bg_image`) in place of what it has; None
         keeps what it has. The cutout is written where it was; nothing is charged."""
         job = self.get(public_id)
-        mask = self.model_mask(public_id)
+        mask = self._model_mask_of(job)
         edits = edits_of(job)
         if strokes is not None:
             edits["strokes"] = [stroke.to_dict() for stroke in strokes]
