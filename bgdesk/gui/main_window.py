@@ -237,15 +237,18 @@ class MainWindow(QMainWindow):
     def _build_touch_bar(self, actions: dict[str, QAction]) -> None:
         """The brush's tools, shown while a cutout is touched up."""
         self.brush_actions = [actions[label] for label in BRUSH_ITEMS]
+        self.erase_action, self.restore_action = actions["&Erase Brush"], actions["&Restore Brush"]
+        self.undo_action, self.redo_action = actions["&Undo Stroke"], actions["Re&do Stroke"]
+        self.reset_action = actions["Reset to the &Model's Mask"]
         self.touch_bar = bar = QToolBar("Touch up")
         bar.setMovable(False)
         self.addToolBarBreak()
         self.addToolBar(bar)
         tools = QActionGroup(self)
-        for label in ("&Erase Brush", "&Restore Brush"):
-            actions[label].setCheckable(True)
-            tools.addAction(actions[label])
-            bar.addAction(actions[label])
+        for action in (self.erase_action, self.restore_action):
+            action.setCheckable(True)
+            tools.addAction(action)
+            bar.addAction(action)
         self.brush_size = self._slider("Brush size", 0, 1000, self._size_chosen)
         self.brush_size_text = QLabel()
         self.brush_hardness = self._slider(
@@ -260,8 +263,9 @@ class MainWindow(QMainWindow):
         ):
             bar.addWidget(widget)
         bar.addSeparator()
-        for label in BRUSH_ITEMS[4:]:
-            bar.addAction(actions[label])
+        for action in (self.undo_action, self.redo_action, self.reset_action):
+            bar.addAction(action)
+        bar.addAction(actions["Do&ne Touching Up"])
         bar.setVisible(False)
 
     def _slider(self, name: str, low: int, high: int, moved: Callable[[int], None]) -> QSlider:
@@ -305,10 +309,10 @@ class MainWindow(QMainWindow):
         for action in self.brush_actions:
             action.setEnabled(on)
         if painting is not None:
-            self.brush_actions[4].setEnabled(painting.can_undo)
-            self.brush_actions[5].setEnabled(painting.can_redo)
-            self.brush_actions[6].setEnabled(bool(painting.strokes))
-        self.brush_actions[1 if brush.restore else 0].setChecked(True)
+            self.undo_action.setEnabled(painting.can_undo)
+            self.redo_action.setEnabled(painting.can_redo)
+            self.reset_action.setEnabled(bool(painting.strokes))
+        (self.restore_action if brush.restore else self.erase_action).setChecked(True)
         for slider, value in (
             (self.brush_size, round(1000 * math.log(brush.size / MIN_SIZE, MAX_SIZE / MIN_SIZE))),
             (self.brush_hardness, round(brush.hardness * 100)),
