@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-from bgdesk.inference.retouch import Box
+from bgdesk.inference.strokes import Box
 
 SMALLEST_SIDE = 64  # halvings stop before a picture this small
 

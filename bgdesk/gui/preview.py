@@ -34,7 +34,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.images import paint_checkerboard
-from bgdesk.inference.retouch import Box, MaskPainting
+from bgdesk.inference.retouch import MaskPainting
+from bgdesk.inference.strokes import Box
 
 CHECKER = 12
 MAX_ZOOM = 16.0  # times the fitted size; at least 4x the picture's actual pixels

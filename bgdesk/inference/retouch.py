@@ -14,9 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from bgdesk.inference.strokes import Stroke, lay, lay_segment
+from bgdesk.inference.strokes import Box, Stroke, lay, lay_segment
 
-Box = tuple[int, int, int, int]  # left, top, right, bottom, in pixels
 HISTORY = 500  # steps that can be undone; each holds a list of the strokes then in force
 
 
@@ -36,26 +35,6 @@ def union(first: Box | None, second: Box | None) -> Box | None:
     )
 
 
-def _overlap(first: Box, second: Box) -> bool:
-    return (
-        first[0] < second[2]
-        and second[0] < first[2]
-        and first[1] < second[3]
-        and second[1] < first[3]
-    )
-
-
-def _box_of(stroke: Stroke, shape: tuple[int, ...]) -> Box | None:
-    left, top, right, bottom = stroke.box()
-    box = (
-        max(0, int(np.floor(left))),
-        max(0, int(np.floor(top))),
-        min(shape[1], int(np.ceil(right)) + 1),
-        min(shape[0], int(np.ceil(bottom)) + 1),
-    )
-    return box if box[0] < box[2] and box[1] < box[3] else None
-
-
 class MaskPainting:
     """The model's mask (`base`, h x w uint8) and the strokes laid on it, with undo and redo
     (strokes laid before, `strokes`, can be undone one by one too). `mask` is what they make;
@@ -64,6 +43,7 @@ class MaskPainting:
     def __init__(self, base: np.ndarray, strokes: Sequence[Stroke] = ()) -> None:
         self.base = base
         self.mask = base.copy()
+        self._whole: Box = (0, 0, base.shape[1], base.shape[0])
         self.strokes: list[Stroke] = []
         self._undo: list[list[Stroke]] = []  # earlier stroke lists, the latest last
         self._redo: list[list[Stroke]] = []
@@ -155,7 +135,7 @@ class MaskPainting:
             shared += 1
         changed: Box | None = None
         for stroke in self.strokes[shared:] + strokes[shared:]:
-            changed = union(changed, _box_of(stroke, self.mask.shape))
+            changed = union(changed, stroke.pixel_box(self._whole))
         self.strokes = strokes
         if changed is not None:
             self._lay_again(changed)
@@ -165,6 +145,6 @@ class MaskPainting:
         left, top, right, bottom = box
         self.mask[top:bottom, left:right] = self.base[top:bottom, left:right]
         for stroke in self.strokes:
-            covered = _box_of(stroke, self.mask.shape)
-            if covered is not None and _overlap(covered, box):
+            covered = stroke.pixel_box(box)
+            if covered is not None:
                 lay(self.mask, [stroke], box)

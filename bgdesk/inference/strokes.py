@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 MAX_POINTS = 100_000
+Box = tuple[int, int, int, int]  # left, top, right, bottom, in pixels
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,15 @@ class Stroke:
             points=tuple((x * across, y * down) for x, y in self.points),
         )
 
-    def box(self) -> tuple[float, float, float, float]:
-        """The area the stroke may touch: (left, top, right, bottom) in pixels."""
-        xs = [x for x, _ in self.points]
-        ys = [y for _, y in self.points]
-        radius = self.size / 2
-        return min(xs) - radius, min(ys) - radius, max(xs) + radius, max(ys) + radius
+    def pixel_box(self, within: Box) -> Box | None:
+        """The pixels the stroke may touch, inside `within`; None when none are."""
+        return _around(self.points, self.size / 2, within)
 
 
 def lay(
     mask: np.ndarray,
     strokes: Iterable[Stroke],
-    within: tuple[int, int, int, int] | None = None,
+    within: Box | None = None,
 ) -> None:
     """Lay `strokes` onto `mask` (h x w uint8), in place and in order (only inside the box
     `within`, when given)."""
@@ -85,20 +83,17 @@ def lay_segment(
     stroke: Stroke,
     start: Sequence[float],
     end: Sequence[float],
-    within: tuple[int, int, int, int] | None = None,
-) -> tuple[int, int, int, int] | None:
+    within: Box | None = None,
+) -> Box | None:
     """Lay the part of `stroke` from `start` to `end` onto `mask` (only inside the box
     `within`, when given); returns the box it touched (left, top, right, bottom), or None
     when that is off the mask."""
     radius = stroke.size / 2
     height, width = mask.shape
-    low_x, low_y, high_x, high_y = within or (0, 0, width, height)
-    left = max(low_x, int(np.floor(min(start[0], end[0]) - radius)))
-    top = max(low_y, int(np.floor(min(start[1], end[1]) - radius)))
-    right = min(high_x, int(np.ceil(max(start[0], end[0]) + radius)) + 1)
-    bottom = min(high_y, int(np.ceil(max(start[1], end[1]) + radius)) + 1)
-    if left >= right or top >= bottom:
+    box = _around((start, end), radius, within or (0, 0, width, height))
+    if box is None:
         return None
+    left, top, right, bottom = box
     distance = _distance_to_segment(left, top, right, bottom, start, end)
     full = radius * stroke.hardness
     fade = max(radius - full, 1e-6)
@@ -110,6 +105,16 @@ def lay_segment(
     else:
         np.minimum(area, 255 - painted, out=area)
     return left, top, right, bottom
+
+
+def _around(points: Sequence[Sequence[float]], radius: float, within: Box) -> Box | None:
+    """The pixels within `radius` of the box around `points`, inside `within`."""
+    xs, ys = [point[0] for point in points], [point[1] for point in points]
+    left = max(within[0], int(np.floor(min(xs) - radius)))
+    top = max(within[1], int(np.floor(min(ys) - radius)))
+    right = min(within[2], int(np.ceil(max(xs) + radius)) + 1)
+    bottom = min(within[3], int(np.ceil(max(ys) + radius)) + 1)
+    return (left, top, right, bottom) if left < right and top < bottom else None
 
 
 def _distance_to_segment(
