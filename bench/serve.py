@@ -3,11 +3,11 @@
     python bench/serve.py
 
 rembg's server needs rembg's `cli` extra, whose pins clash with bgdesk's, so it runs from its
-own virtualenv (bench/.rembg-venv, made on first use). Both servers run side by side and
-take turns, BENCH_ROUNDS times (3); clients send the photos concurrently and time
-submit-to-result-in-hand (for bgdesk: submit, poll every
-POLL seconds, download outputUrl). Prints images per second, p50/p95 latency and the server's peak
-resident memory (VmHWM); the round with the median throughput is reported.
+own virtualenv (bench/.rembg-venv, made on first use). Both servers run side by side, both
+asked for u2netp alone, and take turns, BENCH_ROUNDS times (3); clients send the photos
+concurrently and time submit-to-result-in-hand (for bgdesk: submit, poll every POLL seconds,
+download outputUrl). Prints images per second, p50/p95 latency and the server's peak resident
+memory (VmHWM); the round with the median throughput is reported.
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def bgdesk_request(base: str, key: str) -> Callable[[bytes], bytes]:
     )
 
     def request(jpeg: bytes) -> bytes:
-        job = client.post("/api/v1/remove-bg", files={"image_file": ("p.jpg", jpeg)}).json()
+        job = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("p.jpg", jpeg)}, data={"model": "u2netp"}
+        ).json()
         while (state := client.get(f"/api/v1/jobs/{job['jobId']}").json())[
             "status"
         ] == "processing":

@@ -210,11 +210,16 @@ class Settings:
         high=64,
     )
     inference_threads: int = _setting(
-        0, "ONNX Runtime threads per model (0: one per core).", low=0, high=1024
+        0,
+        "ONNX Runtime threads per cutout (0: every core for a cutout alone, a share of them "
+        "for each of several made at once).",
+        low=0,
+        high=1024,
     )
     parallel_jobs: int = _setting(
-        1,
-        "Jobs run at the same time (pair with inference_threads to split the cores).",
+        2,
+        "Jobs run at the same time: with two, one job's decoding and saving overlap "
+        "another's model run.",
         low=1,
         high=64,
     )

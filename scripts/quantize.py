@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Make an 8-bit copy of a float model (static QDQ quantisation, per-channel weights) and time
-it against the float one in the same run:
+"""Find and measure recipes for 8-bit copies of float models (static QDQ quantisation,
+per-channel weights), and write the activation ranges a catalog recipe is made with.
 
-    .venv/bin/python scripts/quantize.py OUT.onnx [--model u2netp]
+    .venv/bin/python scripts/quantize.py ranges [--model u2netp-int8]
+    .venv/bin/python scripts/quantize.py try OUT.onnx [--model u2netp]
         [--calibration minmax|entropy|percentile] [--keep-float first,sides,outconv]
+        [--ops Conv,...] [--split N [--chunks 0,2]]
 
-The calibration photos are scikit-image's bundled ones (never the evaluation set), seen as
-the engine sees them. `--keep-float` leaves the layers most likely to suffer from 8 bits in
-float: the first convolution (raw pixels), the six side outputs and the fusing convolution
-(the mask itself). Its quality is then measured like any model, with the quantised file in
-a models folder of its own:
+The calibration photos are scikit-image's bundled ones and their mirror images (never the
+evaluation set), seen as the engine sees them. `ranges` measures them for the catalog entry
+named (its source model, operator types and calibration) and writes
+resources/quantization/<its ranges file>; `bgdesk models pull` then makes the copy from the
+float model without photos (bgdesk/inference/quantize.py). `try` makes a copy to measure:
+`--keep-float` leaves parts in float (the first convolution, the six side outputs with
+their fusing, the convolution making the mask, or nodes by name), `--split` measures each
+run of convolutions quantised alone. A copy's quality is measured like any model's, with
+the file in a models folder of its own:
 
     BGDESK_MODELS_DIR=DIR .venv/bin/python bench/quality.py ../shared/eval-dev \
         --model u2netp --no-rembg
@@ -18,7 +24,9 @@ a models folder of its own:
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,15 +38,18 @@ from onnxruntime.quantization import (
     CalibrationMethod,
     QuantFormat,
     QuantType,
+    create_calibrator,
     quantize_static,
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
 from PIL import Image
 from skimage import data
 
+from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.engine import model_input, view_of
 from bgdesk.inference.models import ModelStore
+from bgdesk.inference.quantize import kept_in_float, prepare, ranges_file
 from bgdesk.paths import Paths
 
 PHOTOS = (  # scikit-image's bundled photos that need no download
@@ -57,11 +68,6 @@ PHOTOS = (  # scikit-image's bundled photos that need no download
     "brick",
     "grass",
 )
-# u2netp's recipe: 1.65-1.75x the float model's speed here (AVX-512 VNNI), MAE 0.0459 against
-# 0.0451 and 18.5 % failed against 18.7 % on the 509 dev pairs. Quantising Concat breaks it
-# (the mask ~109 levels off), as does quantising Conv_787, a decoder convolution (~33 levels).
-KEEP_FLOAT = "first,sides,outconv,Conv_787"
-OPS = "Conv,MaxPool,Add,Resize,Relu"
 METHODS = {
     "minmax": CalibrationMethod.MinMax,
     "entropy": CalibrationMethod.Entropy,
@@ -86,33 +92,39 @@ class Photos(CalibrationDataReader):
         return next(self._feeds, None)
 
 
-def kept_in_float(model: onnx.ModelProto, parts: set[str]) -> list[str]:
-    """The names of the nodes `parts` names: `first` convolution, `outconv` (the one making
-    the mask from the side outputs) and `sides` (the six side outputs' convolutions, the
-    Resizes after them and the Concat joining them), found by following the graph back from
-    the mask; any other part is a node's own name."""
-    made_by = {output: node for node in model.graph.node for output in node.output}
+def prepared_copy(model: str, folder: Path) -> Path:
+    """`model`'s file at the quantiser's opset, its shapes inferred, in `folder`."""
+    prepared = folder / f"{model}.prepared.onnx"
+    prepare(ModelStore.of(Paths.from_env()).path(model), prepared)
+    quant_pre_process(str(prepared), str(prepared), skip_symbolic_shape=True)
+    return prepared
 
-    def conv_behind(tensor: str, passed: list[str] | None = None) -> onnx.NodeProto:
-        node = made_by[tensor]
-        while node.op_type != "Conv":  # through Sigmoid, Resize and the like
-            if passed is not None:
-                passed.append(node.name)
-            node = made_by[node.input[0]]
-        return node
 
-    outconv = conv_behind(model.graph.output[0].name)
-    convs = [node for node in model.graph.node if node.op_type == "Conv"]
-    chosen = []
-    if "first" in parts:
-        chosen.append(convs[0].name)
-    if "sides" in parts:  # with the Concat fusing them and the Resizes on the way to it
-        fused = made_by[outconv.input[0]]
-        chosen.append(fused.name)
-        chosen += [conv_behind(tensor, chosen).name for tensor in fused.input]
-    if "outconv" in parts:
-        chosen.append(outconv.name)
-    return chosen + sorted(parts - {"first", "sides", "outconv"})  # nodes by name
+def write_ranges(name: str) -> None:
+    """Calibrate the catalog entry `name`'s source on the photos and write its ranges file."""
+    recipe = CATALOG[name].quantization
+    if recipe is None:
+        raise SystemExit(f"{name} is not made by quantisation")
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = prepared_copy(recipe.source, Path(scratch))
+        calibrator = create_calibrator(
+            prepared,
+            list(recipe.operators),
+            augmented_model_path=str(Path(scratch) / "augmented.onnx"),
+            calibrate_method=CalibrationMethod.MinMax,
+            extra_options={"moving_average": True},
+        )
+        calibrator.collect_data(Photos(recipe.source, onnx.load(str(prepared)).graph.input[0].name))
+        measured = calibrator.compute_data()
+    ranges = {}
+    for tensor in sorted(measured):
+        low, high = measured[tensor].range_value
+        ranges[tensor] = [float(np.min(low)), float(np.max(high))]
+    target = ranges_file(recipe)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    record = {"model": recipe.source, "photos": len(PHOTOS) * 2, "ranges": ranges}
+    target.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{len(ranges)} activation ranges of {recipe.source} written to {target}")
 
 
 def seconds_per_run(path: Path, feed: dict[str, np.ndarray], rounds: int = 30) -> float:
@@ -168,58 +180,30 @@ def chunks_of(model: onnx.ModelProto, count: int, kept: list[str]) -> list[list[
     return [convs[start : start + size] for start in range(0, len(convs), size)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--model", default="u2netp")
-    parser.add_argument("--calibration", choices=list(METHODS), default="minmax")
-    parser.add_argument(
-        "--keep-float",
-        default=KEEP_FLOAT,
-        help=f"first,sides,outconv and nodes by name ('' for none; default {KEEP_FLOAT})",
-    )
-    parser.add_argument(
-        "--ops",
-        default=OPS,
-        help=f"quantise only these operator types ('' for all; default {OPS})",
-    )
-    parser.add_argument(
-        "--split", type=int, default=0, help="cut the convolutions into this many runs"
-    )
-    parser.add_argument(
-        "--chunks",
-        default="",
-        help="with --split: quantise only these runs (say 0,2); without: measure each run alone",
-    )
-    args = parser.parse_args()
+def try_recipe(args: argparse.Namespace) -> None:
     source = ModelStore.of(Paths.from_env()).path(args.model)
-    prepared = args.out.with_suffix(".prepared.onnx")
-    # Per-channel weights need opset 13 (DequantizeLinear's axis); u2net's files are 11.
-    onnx.save(onnx.version_converter.convert_version(onnx.load(str(source)), 13), str(prepared))
-    quant_pre_process(str(prepared), str(prepared), skip_symbolic_shape=True)
-    model = onnx.load(str(prepared))
-    input_name = model.graph.input[0].name
-    excluded = kept_in_float(model, set(filter(None, args.keep_float.split(","))))
-    reader = Photos(args.model, input_name)
-    feeds = [feed for feed in iter(reader.get_next, None)]
-    if args.split:
-        runs = chunks_of(model, args.split, excluded)
-        if not args.chunks:  # how much each run alone costs in quality, and saves in time
-            for index, run in enumerate(runs):
-                others = [name for other in runs if other is not run for name in other]
-                quantize(prepared, args.out, args, excluded + others, input_name)
-                print(
-                    f"run {index} ({run[0]}..{run[-1]}, {len(run)} convolutions): "
-                    f"{mask_difference(source, args.out, feeds):.2f} levels off, "
-                    f"{seconds_per_run(args.out, feeds[0]) * 1000:.1f} ms",
-                    flush=True,
-                )
-            prepared.unlink()
-            return
-        chosen = {int(index) for index in args.chunks.split(",")}
-        excluded += [name for index, run in enumerate(runs) if index not in chosen for name in run]
-    quantize(prepared, args.out, args, excluded, input_name)
-    prepared.unlink()
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = prepared_copy(args.model, Path(scratch))
+        model = onnx.load(str(prepared))
+        input_name = model.graph.input[0].name
+        excluded = kept_in_float(model, set(filter(None, args.keep_float.split(","))))
+        feeds = list(iter(Photos(args.model, input_name).get_next, None))
+        if args.split:
+            runs = chunks_of(model, args.split, excluded)
+            if not args.chunks:  # how much each run alone costs in quality, and saves in time
+                for index, run in enumerate(runs):
+                    others = [name for other in runs if other is not run for name in other]
+                    quantize(prepared, args.out, args, excluded + others, input_name)
+                    print(
+                        f"run {index} ({run[0]}..{run[-1]}, {len(run)} convolutions): "
+                        f"{mask_difference(source, args.out, feeds):.2f} levels off, "
+                        f"{seconds_per_run(args.out, feeds[0]) * 1000:.1f} ms",
+                        flush=True,
+                    )
+                return
+            chosen = {int(index) for index in args.chunks.split(",")}
+            excluded += [n for index, run in enumerate(runs) if index not in chosen for n in run]
+        quantize(prepared, args.out, args, excluded, input_name)
     float_time = seconds_per_run(source, feeds[0])
     int8_time = seconds_per_run(args.out, feeds[0])
     print(
@@ -228,6 +212,41 @@ def main() -> None:
         f"{float_time / int8_time:.2f}x; mask {mask_difference(source, args.out, feeds):.2f} "
         f"levels off the float one's on the calibration photos; {args.out}"
     )
+
+
+def main() -> None:
+    recipe = CATALOG["u2netp-int8"].quantization
+    assert recipe is not None
+    keep_float, ops = ",".join(recipe.kept_float), ",".join(recipe.operators)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ranges = commands.add_parser("ranges", help="write a catalog recipe's activation ranges")
+    ranges.add_argument("--model", default="u2netp-int8", help="the catalog entry")
+    trial = commands.add_parser("try", help="make an 8-bit copy and measure it")
+    trial.add_argument("out", type=Path)
+    trial.add_argument("--model", default=recipe.source)
+    trial.add_argument("--calibration", choices=list(METHODS), default="minmax")
+    trial.add_argument(
+        "--keep-float",
+        default=keep_float,
+        help=f"first,sides,outconv and nodes by name ('' for none; default {keep_float})",
+    )
+    trial.add_argument(
+        "--ops", default=ops, help=f"quantise only these operator types ('' for all; default {ops})"
+    )
+    trial.add_argument(
+        "--split", type=int, default=0, help="cut the convolutions into this many runs"
+    )
+    trial.add_argument(
+        "--chunks",
+        default="",
+        help="with --split: quantise only these runs (say 0,2); without: measure each run alone",
+    )
+    args = parser.parse_args()
+    if args.command == "ranges":
+        write_ranges(args.model)
+    else:
+        try_recipe(args)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def test_a_bad_file_is_reported_by_key_and_reason_and_the_default_used(
         )
     )
     settings, problems = Settings.read(path)
-    assert (settings.api_port, settings.parallel_jobs, settings.output_format) == (7878, 1, "png")
+    assert (settings.api_port, settings.parallel_jobs, settings.output_format) == (7878, 2, "png")
     assert settings.max_megapixels == 32 and settings.api_enabled is True
     assert [problem.split(" ")[1].rstrip(":") for problem in problems] == [
         "output_format",

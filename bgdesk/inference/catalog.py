@@ -27,12 +27,27 @@ class WheelSource:
 
 
 @dataclass(frozen=True)
+class Quantization:
+    """How a model is made on this machine as an 8-bit copy of `source` (see
+    inference/quantize.py): the operator types turned to 8 bits, the parts kept in float
+    (`first`, `sides`, `outconv`, or nodes by name), the file in resources/quantization/ with
+    each activation's range measured on calibration photos, and how far, in levels of 255,
+    the copy's mask may stray from the source's on the sample photo."""
+
+    source: str
+    operators: tuple[str, ...]
+    kept_float: tuple[str, ...]
+    ranges: str
+    tolerance: float
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One downloadable ONNX model and the pre/post-processing it was trained with."""
 
     name: str
     file: str
-    url: str
+    url: str | None  # None: made on this machine, by `quantization`
     md5: str | None
     size_mb: float
     input_size: int
@@ -46,6 +61,7 @@ class ModelSpec:
     # Of the stretched prediction, below levels[0] is background and above levels[1] subject.
     levels: tuple[float, float] = (0.0, 1.0)
     ships: bool = False  # the installers carry it
+    quantization: Quantization | None = None
 
     @property
     def commercial_use(self) -> bool:
@@ -95,6 +111,29 @@ CATALOG: dict[str, ModelSpec] = {
             # line. u2net's soft edges are better kept: the same costs it on the soft-alpha
             # photos (0.1595 to 0.1623), so it keeps its prediction as it is.
             levels=(0.15, 0.85),
+        ),
+        ModelSpec(
+            name="u2netp-int8",
+            file="u2netp-int8.onnx",
+            url=None,
+            md5=None,
+            size_mb=1.5,
+            input_size=320,
+            description="u2netp in 8 bits, made from it here: about 1.7x faster on CPUs with "
+            "VNNI, nearly the same cutouts.",
+            licence="Apache-2.0",
+            levels=(0.15, 0.85),  # u2netp's, measured with them
+            ships=True,
+            # On the 509 photos: MAE 0.0459 (u2netp 0.0451), IoU 0.829 (0.830), 18.5 % failed
+            # (18.7 %). Quantising Concat leaves the mask ~109 levels off, and Conv_787, a
+            # decoder convolution, ~33; every other run of convolutions costs at most 1.
+            quantization=Quantization(
+                source="u2netp",
+                operators=("Conv", "MaxPool", "Add", "Resize", "Relu"),
+                kept_float=("first", "sides", "outconv", "Conv_787"),
+                ranges="u2netp-int8.json",
+                tolerance=5.0,
+            ),
         ),
         _spec(
             "u2net",

@@ -1,8 +1,13 @@
 """The cutout engine: bytes in, cutout bytes out, on this machine.
 
-One ONNX Runtime session per model, created on first use and reused by every job. The model
-sees a small copy of the image; the mask it predicts is scaled back up and applied to the
-full-resolution pixels, and the result is encoded with the fast PNG writer.
+One ONNX Runtime session per model and width (threads), created on first use and reused by
+every job. The model sees a small copy of the image; the mask it predicts is scaled back up
+and applied to the full-resolution pixels, and the result is encoded with the fast PNG writer.
+
+Cutouts made side by side share the cores: a cutout alone runs its model on all of them, two
+at once on half each. On two cores two cutouts on one thread each make 20 small photos in
+0.90 of the time one after the other on two threads take: no threads waiting on one another
+inside the model, and one cutout's decoding and encoding overlap the other's inference.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import io
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +37,14 @@ from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.retouch import full_mask
 from bgdesk.inference.strokes import Stroke, lay
+
+# Counted here rather than left to ONNX Runtime (intra_op_num_threads 0): with its own
+# default, a cutout made beside a lone one's session ran 3 % slower over 20 photos.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+# Photos cut out at once hold at most this many pixels between them, unless one alone is
+# larger: two 12 MP photos side by side peaked at 1.2 GiB, one at 0.5.
+PIXELS_AT_ONCE = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -114,8 +129,11 @@ class Engine:
         self._device = device  # the setting: `auto` or a device's name
         self.device_index = device_index  # which of several GPUs
         self.providers = offered()
-        self._threads = threads
-        self._sessions: dict[str, ort.InferenceSession] = {}
+        self._threads = threads  # 0: by how many cutouts are under way
+        self._room = threading.Condition()
+        self._under_way = 0
+        self._pixels_at_work = 0  # of the photos past decoding
+        self._sessions: dict[tuple[str, int], ort.InferenceSession] = {}
         self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
@@ -157,7 +175,7 @@ class Engine:
         default model, so one that cannot run it is known now, not at the first job."""
         choose(self._device, self.providers)
         if self._device not in (AUTO, CPU.name):
-            self.session(self.plan_for(OutputOptions()).model)
+            self.session(self.plan_for(OutputOptions()).model, self.width())
         return self.device_in_use()
 
     def plan_for(self, options: OutputOptions) -> Plan:
@@ -175,7 +193,18 @@ class Engine:
         for one; from `retouch`'s mask and strokes instead of the model when given."""
         if options.bg_image and background is None:
             raise InvalidRequest("The background picture is missing; send it with the photo.")
-        image = decode_image(data, self.limits)
+        with self._at_work():
+            image = decode_image(data, self.limits)
+            with self._room_for(image.size[0] * image.size[1]):
+                return self._cutout(image, options, background, retouch)
+
+    def _cutout(
+        self,
+        image: Decoded,
+        options: OutputOptions,
+        background: bytes | None,
+        retouch: Retouch | None,
+    ) -> Cutout:
         backdrop = (
             decode_image(background, self.limits).rgb if options.bg_image and background else None
         )
@@ -230,32 +259,69 @@ class Engine:
         """What `model` makes of `image`: its mask at the model's resolution, and how sure
         it is."""
         spec = self.models.spec(model)
-        session = self.session(model)
+        width = self.width()
+        session = self.session(model, width)
         view = view_of(image, spec.input_size)
         tensor = model_input(view, spec)
         try:
             output = _run(session, tensor)
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            output = _run(self._off_the_accelerator(model, session, exc), tensor)
+            output = _run(self._off_the_accelerator(model, width, session, exc), tensor)
         probabilities = _probabilities(output, spec)
         mask = _to_mask(probabilities, spec.levels)
         return Prediction(model, mask, confidence(probabilities), view)
 
-    def session(self, model: str) -> ort.InferenceSession:
-        """The shared session of `model`, created once."""
+    @contextmanager
+    def _at_work(self) -> Iterator[None]:
+        """Count a cutout under way, from its decoding on."""
+        with self._room:
+            self._under_way += 1
+        try:
+            yield
+        finally:
+            with self._room:
+                self._under_way -= 1
+
+    @contextmanager
+    def _room_for(self, pixels: int) -> Iterator[None]:
+        """Wait until the photos being cut out leave room for `pixels` more: a photo alone
+        always has room, large ones are made one after another."""
+        with self._room:
+            self._room.wait_for(
+                lambda: not self._pixels_at_work or self._pixels_at_work + pixels <= PIXELS_AT_ONCE
+            )
+            self._pixels_at_work += pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self._pixels_at_work -= pixels
+                self._room.notify_all()
+
+    def width(self) -> int:
+        """Threads for the next inference: the setting's, else all the cores this process
+        may use for a cutout alone and a share of them for each of several under way."""
+        if self._threads:
+            return self._threads
+        with self._room:
+            under_way = self._under_way
+        return max(1, CORES // max(1, under_way))
+
+    def session(self, model: str, width: int) -> ort.InferenceSession:
+        """The shared session of `model` on `width` threads, created once."""
         with self._sessions_lock:
-            session = self._sessions.get(model)
+            session = self._sessions.get((model, width))
             if session is None:
-                session = self._sessions[model] = self._open_session(model)
+                session = self._sessions[model, width] = self._open_session(model, width)
             return session
 
-    def _open_session(self, model: str) -> ort.InferenceSession:
+    def _open_session(self, model: str, width: int) -> ort.InferenceSession:
         """`model`'s session on the chosen device; under `auto`, on the CPU (saying why) when
         the accelerator will not take it."""
         path = self.models.require(model)
         choice = choose(self._device, self.providers)
         try:
-            session = self._session_on(path, choice)
+            session = self._session_on(path, choice, width)
             problem = not_loaded(choice, session.get_providers())
         except Exception as exc:  # onnxruntime raises its own untyped errors
             if choice.device is CPU:
@@ -272,10 +338,10 @@ class Engine:
                 f"{problem}. device={self._device} never runs on the CPU instead."
             )
         self._used[model] = DeviceChoice(CPU, f"auto: {problem}; on the CPU instead")
-        return self._session_on(path, self._used[model])
+        return self._session_on(path, self._used[model], width)
 
     def _off_the_accelerator(
-        self, model: str, failed: ort.InferenceSession, error: Exception
+        self, model: str, width: int, failed: ort.InferenceSession, error: Exception
     ) -> ort.InferenceSession:
         """After `model` failed on an accelerator: under `auto`, its session on the CPU from
         now on (saying why); for a device named, `DeviceUnavailable`. A failure on the CPU
@@ -289,20 +355,22 @@ class Engine:
                 f"{problem}. device={self._device} never runs on the CPU instead."
             ) from error
         choice = DeviceChoice(CPU, f"auto: {problem}; on the CPU instead")
-        session = self._session_on(self.models.require(model), choice)
+        session = self._session_on(self.models.require(model), choice, width)
         with self._sessions_lock:
-            if self._sessions.get(model) is failed:
-                self._sessions[model], self._used[model] = session, choice
+            if self._sessions.get((model, width)) is failed:
+                self._sessions[model, width], self._used[model] = session, choice
         return session
 
-    def _session_on(self, path: Path, choice: DeviceChoice) -> ort.InferenceSession:
+    def _session_on(self, path: Path, choice: DeviceChoice, width: int) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         # Memory patterns pre-plan one block for every activation: about 200 MiB more
         # resident memory for no measurable speed on these models.
         options.enable_mem_pattern = False
-        if self._threads:
-            options.intra_op_num_threads = self._threads
+        options.intra_op_num_threads = width
+        # Threads that spin while waiting for work take the cores from a cutout beside them
+        # on a session of its own (6 % slower over 20 photos); a lone cutout loses nothing.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = [choice.device.provider]
         provider_options = [choice.device.options(self.device_index)]
         if choice.device is not CPU:  # for the operations the accelerator has no kernel for

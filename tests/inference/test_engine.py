@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from bgdesk.errors import InvalidOption, ModelUnavailable
 from bgdesk.inference.assess import SECOND_OPINION
 from bgdesk.inference.catalog import CATALOG, Plan
-from bgdesk.inference.decode import Limits
-from bgdesk.inference.engine import Engine
+from bgdesk.inference.decode import Decoded, Limits
+from bgdesk.inference.engine import CORES, Cutout, Engine, Prediction
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions, parse_color
 from tests.conftest import decode, photo
@@ -158,3 +161,78 @@ def test_a_second_model_is_asked_only_where_the_first_is_unsure(
     fast = engine.remove_background(photo("grass", (320, 240)), OutputOptions(quality="fast"))
     assert fast.model == "u2netp" and fast.confidence is not None
     assert fast.confidence < SECOND_OPINION
+
+
+def test_cutouts_side_by_side_share_the_cores_and_match_one_made_alone(
+    models_dir: Path,
+) -> None:
+    engine = Engine(ModelStore(models_dir), Limits(64 << 20, 64), "u2netp")
+    alone = np.asarray(decode(engine.remove_background(photo("coffee"), OutputOptions()).data))
+    assert engine.width() == CORES
+    widths: list[int] = []
+    both_inside = threading.Barrier(2, timeout=60)
+    run_model = engine.predict
+
+    def predict_beside_another(image: Decoded, model: str) -> Prediction:
+        both_inside.wait()  # neither runs its model until both are under way
+        widths.append(engine.width())
+        return run_model(image, model)
+
+    engine.predict = predict_beside_another  # type: ignore[method-assign]
+    with ThreadPoolExecutor(2) as pool:
+        pair = list(
+            pool.map(
+                lambda name: engine.remove_background(photo(name), OutputOptions()),
+                ["coffee", "coffee"],
+            )
+        )
+    assert widths == [max(1, CORES // 2)] * 2
+    for cutout in pair:  # one thread or all of them: the same cutout, to rounding
+        beside = np.asarray(decode(cutout.data)).astype(int)
+        assert np.abs(beside - alone).max() <= 1
+    assert engine.width() == CORES
+
+
+def test_large_photos_are_cut_out_one_after_another(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two photos over the pixel budget together wait for one another; small ones do not."""
+    engine = Engine(ModelStore(models_dir), Limits(64 << 20, 64), "u2netp")
+    monkeypatch.setattr("bgdesk.inference.engine.PIXELS_AT_ONCE", 400_000)
+    steps: list[str] = []
+    make = engine._cutout
+    meet = threading.Barrier(2, timeout=60)  # small photos: both must get in at once
+
+    def recorded(image: Decoded, *rest: object) -> Cutout:
+        steps.append("in")
+        if image.size[0] * image.size[1] <= 200_000:
+            meet.wait()
+        else:
+            time.sleep(0.2)  # time for the other to get in, were it let
+        try:
+            return make(image, *rest)  # type: ignore[arg-type]
+        finally:
+            steps.append("out")
+
+    engine._cutout = recorded  # type: ignore[method-assign, assignment]
+
+    def cut_out_two(picture: bytes) -> list[str]:
+        steps.clear()
+        with ThreadPoolExecutor(2) as pool:
+            pair = [pool.submit(engine.remove_background, picture, OutputOptions()) for _ in "ab"]
+            for cutout in pair:
+                assert decode(cutout.result().data).size == decode(picture).size
+        return steps
+
+    assert cut_out_two(_drawn_jpeg(300, 200)) == ["in", "in", "out", "out"]
+    assert cut_out_two(_drawn_jpeg(600, 400)) == ["in", "out", "in", "out"]
+
+
+def _drawn_jpeg(width: int, height: int) -> bytes:
+    picture = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(picture).ellipse(
+        (width // 4, height // 4, width * 3 // 4, height * 3 // 4), "red"
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG")
+    return buffer.getvalue()
