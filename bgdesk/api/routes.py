@@ -20,6 +20,7 @@ from bgdesk.api.schemas import (
     PublicStatus,
     SystemInfo,
 )
+from bgdesk.api.waiting import job_when_ended
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import InvalidRequest, NotFound
@@ -30,6 +31,7 @@ from bgdesk.inference.options import MAX_BLUR, MAX_PADDING, OutputOptions
 from bgdesk.storage.models import UNFINISHED, Job, JobState
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])
+MAX_WAIT = 60  # seconds a status request may be held
 downloads = APIRouter(tags=["downloads"])
 
 
@@ -197,9 +199,18 @@ def remove_background(
     response_model_exclude_none=True,
     responses=_errors(401, 403, 404),
 )
-def get_job(job_id: str, request: Request, core: CoreDep, account: AccountDep) -> JobStatus:
-    """Poll a job: processing, then completed with outputUrl or failed with errorMessage."""
-    return _job_status(core.jobs.get(job_id, account), core.public_url)
+async def get_job(
+    job_id: str,
+    request: Request,
+    core: CoreDep,
+    account: AccountDep,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
+) -> JobStatus:
+    """Poll a job: processing, then completed with outputUrl or failed with errorMessage.
+    With `wait`, the answer is held up to that many seconds while the job is processing,
+    and comes as soon as it ends."""
+    job = await job_when_ended(core, job_id, account, wait)
+    return _job_status(job, core.public_url)
 
 
 @api.get(

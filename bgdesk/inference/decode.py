@@ -152,6 +152,12 @@ def _load(image: Image.Image) -> None:
         raise TruncatedImage(f"The image data is truncated or corrupt: {exc}") from None
 
 
+def pixel_count(data: bytes, limits: Limits) -> int:
+    """How many pixels the image in `data` has, from its header alone."""
+    image = _open(data, limits)
+    return image.width * image.height
+
+
 def inspect_image(data: bytes, limits: Limits) -> ImageInfo:
     """Check that `data` decodes whole, cheaply: JPEGs are decoded at 1/8 scale."""
     image = _open(data, limits)

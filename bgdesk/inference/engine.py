@@ -30,9 +30,17 @@ from bgdesk.errors import DeviceUnavailable, InvalidRequest, ModelUnavailable
 from bgdesk.inference.assess import SECOND_OPINION, agreement, confidence, subject_warning
 from bgdesk.inference.catalog import DEFAULT_MODEL, ModelSpec, Plan
 from bgdesk.inference.compose import compose
-from bgdesk.inference.decode import Decoded, ImageInfo, Limits, decode_image, inspect_image
+from bgdesk.inference.decode import (
+    Decoded,
+    ImageInfo,
+    Limits,
+    decode_image,
+    inspect_image,
+    pixel_count,
+)
 from bgdesk.inference.devices import AUTO, CPU, DeviceChoice, choose, not_loaded, offered
 from bgdesk.inference.edges import EdgeColours
+from bgdesk.inference.memory import give_back, shared_arena
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.retouch import full_mask
@@ -132,7 +140,7 @@ class Engine:
         self._threads = threads  # 0: by how many cutouts are under way
         self._room = threading.Condition()
         self._under_way = 0
-        self._pixels_at_work = 0  # of the photos past decoding
+        self._pixels_at_work = 0  # of the photos being cut out
         self._sessions: dict[tuple[str, int], ort.InferenceSession] = {}
         self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
@@ -193,18 +201,21 @@ class Engine:
         for one; from `retouch`'s mask and strokes instead of the model when given."""
         if options.bg_image and background is None:
             raise InvalidRequest("The background picture is missing; send it with the photo.")
-        with self._at_work():
-            image = decode_image(data, self.limits)
-            with self._room_for(image.size[0] * image.size[1]):
-                return self._cutout(image, options, background, retouch)
+        pixels = pixel_count(data, self.limits)
+        try:
+            with self._at_work(), self._room_for(pixels):
+                return self._cutout(data, options, background, retouch)
+        finally:
+            give_back(pixels)
 
     def _cutout(
         self,
-        image: Decoded,
+        data: bytes,
         options: OutputOptions,
         background: bytes | None,
         retouch: Retouch | None,
     ) -> Cutout:
+        image = decode_image(data, self.limits)
         backdrop = (
             decode_image(background, self.limits).rgb if options.bg_image and background else None
         )
@@ -273,7 +284,7 @@ class Engine:
 
     @contextmanager
     def _at_work(self) -> Iterator[None]:
-        """Count a cutout under way, from its decoding on."""
+        """Count a cutout under way, waiting for room or made."""
         with self._room:
             self._under_way += 1
         try:
@@ -368,6 +379,7 @@ class Engine:
         # resident memory for no measurable speed on these models.
         options.enable_mem_pattern = False
         options.intra_op_num_threads = width
+        shared_arena(options)
         # Threads that spin while waiting for work take the cores from a cutout beside them
         # on a session of its own (6 % slower over 20 photos); a lone cutout loses nothing.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

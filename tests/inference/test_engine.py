@@ -203,14 +203,15 @@ def test_large_photos_are_cut_out_one_after_another(
     make = engine._cutout
     meet = threading.Barrier(2, timeout=60)  # small photos: both must get in at once
 
-    def recorded(image: Decoded, *rest: object) -> Cutout:
+    def recorded(data: bytes, *rest: object) -> Cutout:
         steps.append("in")
-        if image.size[0] * image.size[1] <= 200_000:
+        width, height = decode(data).size
+        if width * height <= 200_000:
             meet.wait()
         else:
             time.sleep(0.2)  # time for the other to get in, were it let
         try:
-            return make(image, *rest)  # type: ignore[arg-type]
+            return make(data, *rest)  # type: ignore[arg-type]
         finally:
             steps.append("out")
 
