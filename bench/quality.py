@@ -167,7 +167,8 @@ def runs(args: argparse.Namespace, store: ModelStore) -> Iterator[tuple[str, Cut
         engine = Engine(store, limits)
         plan = f" ({store.resolve(choice).describe()})" if choice in PRESETS else ""
         yield f"bgdesk {choice}{plan}{suffix}", bgdesk_cutter(engine, choice, options)
-        if not args.no_rembg and choice not in PRESETS:
+        made_here = choice not in PRESETS and store.spec(choice).quantization is not None
+        if not args.no_rembg and choice not in PRESETS and not made_here:  # rembg lacks those
             yield f"rembg {choice}", rembg_cutter(store, choice)
 
 
