@@ -49,7 +49,7 @@ from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.engine import model_input, view_of
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.quantize import kept_in_float, prepare, ranges_file
+from bgdesk.inference.quantize import kept_in_float, levels_off, prepare, ranges_file
 from bgdesk.paths import Paths
 
 PHOTOS = (  # scikit-image's bundled photos that need no download
@@ -142,18 +142,6 @@ def seconds_per_run(path: Path, feed: dict[str, np.ndarray], rounds: int = 30) -
     return statistics.median(times)
 
 
-def mask_difference(float_path: Path, int8_path: Path, feeds: list[dict[str, np.ndarray]]) -> float:
-    """How far the 8-bit model's mask is from the float one's, in levels of 255, on `feeds`."""
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    masks = []
-    for path in (float_path, int8_path):
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        output = session.get_outputs()[0].name
-        masks.append([session.run([output], feed)[0] for feed in feeds])
-    return float(np.mean([np.abs(a - b).mean() * 255 for a, b in zip(*masks, strict=True)]))
-
-
 def quantize(
     prepared: Path, out: Path, args: argparse.Namespace, excluded: list[str], input_name: str
 ) -> None:
@@ -188,6 +176,7 @@ def try_recipe(args: argparse.Namespace) -> None:
         input_name = model.graph.input[0].name
         excluded = kept_in_float(model, set(filter(None, args.keep_float.split(","))))
         feeds = list(iter(Photos(args.model, input_name).get_next, None))
+        tensors = [feed[input_name] for feed in feeds]
         if args.split:
             runs = chunks_of(model, args.split, excluded)
             if not args.chunks:  # how much each run alone costs in quality, and saves in time
@@ -196,7 +185,7 @@ def try_recipe(args: argparse.Namespace) -> None:
                     quantize(prepared, args.out, args, excluded + others, input_name)
                     print(
                         f"run {index} ({run[0]}..{run[-1]}, {len(run)} convolutions): "
-                        f"{mask_difference(source, args.out, feeds):.2f} levels off, "
+                        f"{levels_off(source, args.out, tensors):.2f} levels off, "
                         f"{seconds_per_run(args.out, feeds[0]) * 1000:.1f} ms",
                         flush=True,
                     )
@@ -209,7 +198,7 @@ def try_recipe(args: argparse.Namespace) -> None:
     print(
         f"{args.model} {args.calibration}, {len(excluded)} nodes kept in float\n"
         f"float {float_time * 1000:.1f} ms, 8-bit {int8_time * 1000:.1f} ms: "
-        f"{float_time / int8_time:.2f}x; mask {mask_difference(source, args.out, feeds):.2f} "
+        f"{float_time / int8_time:.2f}x; mask {levels_off(source, args.out, tensors):.2f} "
         f"levels off the float one's on the calibration photos; {args.out}"
     )
 

@@ -78,7 +78,7 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
                 op_types_to_quantize=list(recipe.operators),
                 extra_options={"TensorQuantOverrides": _overrides(model, recipe)},
             )
-            off = levels_off(source, source_path, written)
+            off = levels_off(source_path, written, [_sample_feed(source)])
         except Exception as exc:  # the quantiser's own errors are untyped
             raise ModelUnavailable(
                 f"{made.name} could not be made from {source.name} with ONNX Runtime "
@@ -149,18 +149,17 @@ def _overrides(model: onnx.ModelProto, recipe: Quantization) -> dict[str, list[d
     }
 
 
-def levels_off(spec: ModelSpec, float_path: Path, quantized_path: Path) -> float:
-    """How far the mask of `quantized_path` is from `float_path`'s on the sample photo, as
-    the mean difference in levels of 255."""
-    feed = _sample_feed(spec)
+def levels_off(float_path: Path, quantized_path: Path, tensors: list[np.ndarray]) -> float:
+    """How far the masks of `quantized_path` are from `float_path`'s on the model inputs
+    `tensors`, as the mean difference in levels of 255."""
     options = ort.SessionOptions()
     options.log_severity_level = 3
     masks = []
     for path in (float_path, quantized_path):
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         name = session.get_inputs()[0].name
-        masks.append(session.run(None, {name: feed})[0][0, 0])
-    return float(np.abs(masks[0] - masks[1]).mean() * 255)
+        masks.append([session.run(None, {name: tensor})[0] for tensor in tensors])
+    return float(np.mean([np.abs(a - b).mean() * 255 for a, b in zip(*masks, strict=True)]))
 
 
 def _sample_feed(spec: ModelSpec) -> np.ndarray:

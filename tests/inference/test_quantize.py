@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -28,11 +29,16 @@ FACE = (slice(100, 180), slice(180, 260))  # rows, columns of astronaut's face
 SKY = (slice(0, 60), slice(430, 512))
 
 
+def with_u2netp(models_dir: Path, folder: Path) -> None:
+    """Put a copy of the test session's u2netp in `folder`."""
+    shutil.copy(models_dir / CATALOG["u2netp"].file, folder / CATALOG["u2netp"].file)
+
+
 @pytest.fixture(scope="module")
 def store(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
     """A store holding u2netp, where u2netp-int8 is made."""
     folder = tmp_path_factory.mktemp("models")
-    os.link(models_dir / CATALOG["u2netp"].file, folder / CATALOG["u2netp"].file)
+    with_u2netp(models_dir, folder)
     store = ModelStore(folder)
     store.pull(MADE)
     return store
@@ -66,7 +72,7 @@ def test_a_copy_that_strays_from_its_source_is_not_installed(
     recipe = CATALOG[MADE].quantization
     assert recipe is not None
     strict = replace(CATALOG[MADE], quantization=replace(recipe, tolerance=0.0))
-    os.link(models_dir / CATALOG["u2netp"].file, tmp_path / CATALOG["u2netp"].file)
+    with_u2netp(models_dir, tmp_path)
     store = ModelStore(tmp_path, catalog={"u2netp": CATALOG["u2netp"], MADE: strict})
     with pytest.raises(ModelUnavailable, match=r"strays .* levels from u2netp"):
         store.pull(MADE)
@@ -85,7 +91,7 @@ def test_models_pull_makes_it_and_the_cli_cuts_out_with_it(
 ) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
-    os.link(models_dir / "u2netp.onnx", folder / "u2netp.onnx")
+    with_u2netp(models_dir, folder)
     env = {**os.environ, "BGDESK_HOME": str(tmp_path / "home"), "BGDESK_MODELS_DIR": str(folder)}
     bgdesk = [sys.executable, "-m", "bgdesk"]
     pulled = subprocess.run([*bgdesk, "models", "pull", MADE], env=env, capture_output=True)
