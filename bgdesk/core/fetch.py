@@ -9,11 +9,13 @@ import ssl
 import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import httpx
-
 from bgdesk.errors import ImageTooLarge, InvalidUrl
+
+if TYPE_CHECKING:
+    import httpx
 
 REDIRECTS = {301, 302, 303, 307, 308}
 USER_AGENT = "bgdesk image fetcher"
@@ -95,6 +97,8 @@ class ImageFetcher:
     def fetch(self, url: str) -> tuple[bytes, str]:
         """The body at `url` and a file name for it, or a 400-class error saying why not.
         The timeout bounds the whole fetch, every hop and every byte, not each read."""
+        import httpx  # here, not at start-up: only jobs by URL need it (45 ms of every start)
+
         url = check_http_url(url)
         deadline = time.monotonic() + self.limits.timeout
         with httpx.Client(
@@ -134,6 +138,8 @@ class ImageFetcher:
     def _timeout(self, deadline: float) -> httpx.Timeout:
         """What is left of the fetch's time; a read may wait a quarter of the whole at most,
         so the deadline, checked between reads, is overshot by no more than that."""
+        import httpx
+
         left = self._left(deadline)
         return httpx.Timeout(left, read=min(left, max(1.0, self.limits.timeout / 4)))
 

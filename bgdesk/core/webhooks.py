@@ -22,9 +22,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent
 from bgdesk.core.fetch import check_webhook_url
@@ -39,6 +38,9 @@ from bgdesk.storage.models import (
     database,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bgdesk-Signature"
@@ -111,6 +113,8 @@ class WebhookSender:
             self._thread = None
 
     def _run(self) -> None:
+        import httpx  # on this thread, not the starting one (see core/fetch.py)
+
         with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
             while not self._stopping.is_set():
                 self._wake.clear()
@@ -180,6 +184,8 @@ class WebhookSender:
             self._wake.set()  # its receiver may have room for another now
 
     def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+        import httpx
+
         job = Job.get_by_id(delivery.job_id)
         account = Account.get_by_id(job.account_id)
         body = json.dumps(payload(job, self.base_url())).encode()
