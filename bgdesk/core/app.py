@@ -51,6 +51,7 @@ class Core:
             paths.uploads_dir,
             paths.edits_dir,
             settings.input_limits,
+            side_by_side=settings.parallel_jobs,
         )
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
         self.fetcher = self.jobs.fetcher = ImageFetcher(self._fetch_limits())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -132,8 +133,10 @@ class JobService:
         edits_dir: Path,
         limits: Limits,
         fetcher: ImageFetcher | None = None,
+        side_by_side: int = 1,
     ) -> None:
         self.engine = engine
+        self.side_by_side = side_by_side  # jobs the runner makes at once
         self.ledger = ledger
         self.events = events
         self.outputs_dir = outputs_dir
@@ -479,7 +482,8 @@ class JobService:
         return (query.where(Job.account == account) if account else query).count()
 
     def estimate_seconds(self, job: Job) -> float:
-        """Time until `job` is done: the jobs ahead of it and itself, at the recent pace."""
+        """Time until `job` is done: the jobs ahead of it and itself, at the recent pace, as
+        many at a time as the runner makes side by side."""
         ahead = Job.select().where(Job.status.in_(UNFINISHED), Job.id < job.id).count()
         recent = (
             Job.select(Job.started_at, Job.completed_at)
@@ -493,7 +497,7 @@ class JobService:
             if j.completed_at and j.started_at
         ]
         pace = sum(durations) / len(durations) if durations else 2.0
-        return (ahead + 1) * pace
+        return math.ceil((ahead + 1) / self.side_by_side) * pace
 
     def export(self, public_id: str, target: Path) -> Path:
         """Write a finished job's cutout to `target`, in the format its suffix names."""

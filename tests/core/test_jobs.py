@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,34 @@ def test_parallel_workers_run_every_job_once(home: Paths) -> None:
     assert fake_engine(core).calls == 30
     assert {job.status for job in core.jobs.get_many(jobs).values()} == {"completed"}
     assert core.ledger.balance(owner) == 70
+
+
+@pytest.mark.parametrize(("side_by_side", "expected"), [(1, 3.0), (2, 2.0), (3, 1.0)])
+def test_the_estimate_counts_the_jobs_made_side_by_side(
+    home: Paths, side_by_side: int, expected: float
+) -> None:
+    """Two jobs ahead and two at a time: the third starts with the second round."""
+    settings = Settings()
+    settings.set("parallel_jobs", side_by_side)
+    core = Core(home, settings, FakeEngine(), KeyringSecretStore())
+    owner = core.accounts.owner()
+    done = core.jobs.submit_upload(
+        owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+    )
+    core.runner.run_until_idle()
+    finished = core.jobs.get(done.public_id)
+    assert finished.started_at is not None
+    Job.update(completed_at=finished.started_at + timedelta(seconds=1)).where(
+        Job.id == finished.id
+    ).execute()  # the recent pace: a second a job
+    queued = [
+        core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions())
+        for _ in range(3)
+    ]
+    try:
+        assert core.jobs.estimate_seconds(queued[-1]) == pytest.approx(expected)
+    finally:
+        core.close()
 
 
 def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
