@@ -678,7 +678,7 @@ def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
     qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
     assert (
         window.batch_status.isVisible()
-        and window.batch_status.label.text() == "0 of 4 · about 8 s left"
+        and window.batch_status.label.text() == "0 of 4 · about 4 s left"  # two at a time
     )
     assert window.credits.text() == "Credits: 96"
     select(window, [0, 1])  # rocket and chelsea, the last two dropped
