@@ -58,6 +58,7 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
             f"Making {made.name} needs ONNX's model tools, which this installation lacks "
             f"({exc}). Install the onnx package, or use {source.name}."
         ) from exc
+    sample = _sample_feed(source)
     with tempfile.TemporaryDirectory(prefix="bgdesk-quantize-") as scratch:
         prepared = Path(scratch) / "prepared.onnx"
         written = Path(scratch) / made.file
@@ -68,7 +69,7 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
             quantize_static(
                 str(prepared),
                 str(written),
-                _SamplePhoto(source, model.graph.input[0].name),
+                _Once({model.graph.input[0].name: sample}),
                 quant_format=QuantFormat.QDQ,
                 per_channel=True,
                 activation_type=QuantType.QUInt8,
@@ -78,7 +79,7 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
                 op_types_to_quantize=list(recipe.operators),
                 extra_options={"TensorQuantOverrides": _overrides(model, recipe)},
             )
-            off = levels_off(source_path, written, [_sample_feed(source)])
+            off = levels_off(source_path, written, [sample])
         except Exception as exc:  # the quantiser's own errors are untyped
             raise ModelUnavailable(
                 f"{made.name} could not be made from {source.name} with ONNX Runtime "
@@ -168,11 +169,11 @@ def _sample_feed(spec: ModelSpec) -> np.ndarray:
     return model_input(view, spec)
 
 
-class _SamplePhoto:
-    """The quantiser's calibration input: the sample photo, once."""
+class _Once:
+    """The quantiser's calibration input: one feed (the sample photo), once."""
 
-    def __init__(self, spec: ModelSpec, input_name: str) -> None:
-        self._feeds = iter([{input_name: _sample_feed(spec)}])
+    def __init__(self, feed: dict[str, np.ndarray]) -> None:
+        self._feeds = iter([feed])
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         return next(self._feeds, None)
