@@ -7,6 +7,8 @@ changed since the last install, makes sure the default model is in the model sto
 runs. Only Python 3.11+ and a reachable package index are needed. `package` builds the frozen
 app into dist/bgdesk/ (PyInstaller, bgdesk.spec) and, where dpkg-deb exists, the .deb beside
 it; `--check` then installs the .deb under build/deb-root/ and tests the installed app.
+`test` with no arguments runs the whole suite, then the tests that touch the database again
+on PostgreSQL (Debian's `postgresql` package provides the server).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL  # noqa: E402
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+# Run a second time against a PostgreSQL server the tests start (tests/postgres.py).
+STORAGE_TESTS = ("tests/storage", "tests/core", "tests/api", "tests/cli")
 
 
 def step(message: str) -> None:
@@ -85,7 +89,11 @@ def test(args: list[str]) -> int:
         if call(BIN / check[0], *check[1:], env=env):
             return 1
     step("Running the test suite")
-    return call(PYTHON, "-m", "pytest", *args, env=env)
+    status = call(PYTHON, "-m", "pytest", *args, env=env)
+    if status or args:  # a selection given on the command line runs once, as asked
+        return status
+    step("Running the tests that touch the database again, on PostgreSQL")
+    return call(PYTHON, "-m", "pytest", "--database", "postgresql", *STORAGE_TESTS, env=env)
 
 
 def package(args: list[str]) -> int:

@@ -31,8 +31,9 @@ def build_core(paths: Paths, settings: Settings) -> Core:
     return Core(paths, settings, engine, KeyringSecretStore())
 
 
-def serve_api(core: Core, host: str, port: int) -> int:
-    """`bgdesk serve`: the API and the job runner in this process until Ctrl+C."""
+def serve_api(core: Core, host: str, port: int, run_jobs: bool = True) -> int:
+    """`bgdesk serve`: the API, and the job runner unless `run_jobs` is False (then
+    `bgdesk worker` processes on the same database run them), in this process until Ctrl+C."""
     from bgdesk.api.server import ApiServer, is_loopback
 
     server = ApiServer(core, host, port)
@@ -42,8 +43,9 @@ def serve_api(core: Core, host: str, port: int) -> int:
             "can reach this address can try keys against it.",
             file=sys.stderr,
         )
-    core.start(serving=True)
-    print(f"bgdesk API on {server.url}  (docs: {server.url}/docs; Ctrl+C stops)")
+    core.start(serving=True, run_jobs=run_jobs)
+    runs = "" if run_jobs else "; jobs are run by `bgdesk worker` processes"
+    print(f"bgdesk API on {server.url}  (docs: {server.url}/docs{runs}; Ctrl+C stops)")
     server.serve()
     return 0
 

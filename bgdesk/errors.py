@@ -157,6 +157,11 @@ class DatabaseBusy(TemporarilyUnavailable):
     default_message = "bgdesk's database is held by another program. Try again shortly."
 
 
+class DatabaseUnreachable(TemporarilyUnavailable):
+    code = "database_unreachable"
+    default_message = "bgdesk cannot reach its database server now. Try again shortly."
+
+
 class ServerBusy(TemporarilyUnavailable):
     code = "server_busy"
     default_message = "bgdesk is handling as many requests as it can; try again shortly."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -35,6 +35,16 @@ class Paths:
     data_dir: Path
     config_dir: Path
     models_dir: Path
+    storage_dir: Path | None = None  # photos and cutouts, when not under data_dir
+
+    def storing_in(self, folder: str) -> Paths:
+        """These paths with photos and cutouts in `folder` (a folder several machines
+        mount), or as they are for ''."""
+        return replace(self, storage_dir=Path(folder).expanduser().resolve()) if folder else self
+
+    @property
+    def _storage(self) -> Path:
+        return self.storage_dir or self.data_dir
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Paths:
@@ -66,18 +76,18 @@ class Paths:
 
     @property
     def outputs_dir(self) -> Path:
-        return self.data_dir / "outputs"
+        return self._storage / "outputs"
 
     @property
     def uploads_dir(self) -> Path:
         """Inputs received as bytes (uploads, fetched URLs) are kept here until their job ends."""
-        return self.data_dir / "uploads"
+        return self._storage / "uploads"
 
     @property
     def edits_dir(self) -> Path:
         """What a person's fix of a cutout is made from besides its strokes: the model's own
         mask and the chosen background picture, each named by its job."""
-        return self.data_dir / "edits"
+        return self._storage / "edits"
 
     @property
     def model_speeds(self) -> Path:

@@ -38,13 +38,15 @@ def _setting(
     folder: bool = False,
     folders: bool = False,
     shown: str = "",
+    env: str = "",
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
     models and formats added later count), `spelling` turns another accepted spelling into the
     stored one, `low`/`high` bound a number, `folder` marks a path to a folder and `folders` a
     list of them (separated by `os.pathsep`, as PATH is), `shown` is how the README writes
-    the default when the value itself says little."""
+    the default when the value itself says little, `env` names an environment variable that
+    overrides the file (for servers started by systemd or a container)."""
     return field(
         default=default,
         metadata={
@@ -57,6 +59,7 @@ def _setting(
             "folder": folder,
             "folders": folders,
             "shown": shown,
+            "env": env,
         },
     )
 
@@ -67,6 +70,18 @@ def _canvas(canvas: str) -> str:
     if canvas:
         OutputOptions(canvas=canvas)
     return canvas
+
+
+def _database_url(url: str) -> str:
+    """A postgresql:// URL, or '' (bgdesk's own SQLite file)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if url and not (parts.scheme in ("postgresql", "postgres") and parts.hostname):
+        raise InvalidOption(
+            "database_url must be a PostgreSQL address such as "
+            "postgresql://bgdesk:PASSWORD@db.example/bgdesk, or empty"
+        )
+    return url
 
 
 def _base_url(url: str) -> str:
@@ -224,6 +239,39 @@ class Settings:
         high=64,
     )
 
+    database_url: str = _setting(
+        "",
+        "The database of jobs, keys and credits: empty for bgdesk's own file, or a "
+        "PostgreSQL server that several machines share (postgresql://USER:PASSWORD@HOST/DB; "
+        "see docs/scaling.md).",
+        spelling=_database_url,
+        shown="(bgdesk's own SQLite file)",
+        env="BGDESK_DATABASE_URL",
+    )
+    job_lease_seconds: int = _setting(
+        30,
+        "Seconds a running job stays with a runner that stopped answering (its process "
+        "killed, its machine cut off) before another runner takes it over.",
+        low=2,
+        high=3600,
+    )
+    storage_dir: str = _setting(
+        "",
+        "Folder for uploaded photos and stored cutouts, mounted at the same path on every "
+        "machine that shares a database_url (empty: in bgdesk's data folder).",
+        folder=True,
+        shown="(in the data folder)",
+        env="BGDESK_STORAGE_DIR",
+    )
+
+    def __post_init__(self) -> None:
+        self._from_file: dict[str, Any] = {}
+        for f in fields(self):
+            wanted = os.environ.get(f.metadata["env"]) if f.metadata["env"] else None
+            if wanted is not None:
+                self._from_file[f.name] = getattr(self, f.name)
+                self.set(f.name, wanted)
+
     @classmethod
     def declared(cls, name: str) -> Field[Any]:
         """The declaration of the setting `name`."""
@@ -285,7 +333,9 @@ class Settings:
             ]
         problems = []
         for f in fields(cls):
-            if f.name in raw:
+            if f.name in settings._from_file:  # the environment's value wins
+                settings._from_file[f.name] = raw.get(f.name, f.default)
+            elif f.name in raw:
                 try:
                     settings.set(f.name, raw[f.name])
                 except SettingsError as exc:
@@ -327,11 +377,15 @@ class Settings:
             help_text = re.sub(r"\b(image_url|inference_threads)\b", r"`\1`", f.metadata["help"])
             if help_text[1:2].islower():  # a sentence's capital, not an acronym's
                 help_text = help_text[0].lower() + help_text[1:]
+            if f.metadata["env"]:
+                help_text = f"{help_text.rstrip('.')}; `{f.metadata['env']}` overrides it"
             rows.append(f"| `{f.name}` | {default} | {help_text.rstrip('.')} |")
         return "\n".join(rows)
 
     def save(self, path: Path) -> None:
-        write_atomic(path, json.dumps(asdict(self), indent=2).encode("utf-8"))
+        """Write the settings to `path`; those given by the environment keep the file's value."""
+        values = asdict(self) | self._from_file
+        write_atomic(path, json.dumps(values, indent=2).encode("utf-8"))
 
 
 def _check(name: str, value: Any, declared: Mapping[str, Any]) -> None:

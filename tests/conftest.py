@@ -14,6 +14,7 @@ import keyring
 import numpy as np
 import pytest
 from keyring.backend import KeyringBackend
+from peewee import Database
 from PIL import Image
 from skimage import data as photos
 
@@ -27,6 +28,8 @@ from bgdesk.inference.engine import Cutout, Retouch
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
+from bgdesk.storage.database import open_database
+from tests.postgres import PostgresServer, binaries
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -56,6 +59,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="an installed, frozen bgdesk executable: run tests/frozen against it",
     )
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where each test's bgdesk home keeps its jobs and ledger: its own SQLite file "
+        "(default) or a schema of its own on a PostgreSQL server the session starts",
+    )
+
+
+def on_postgresql(config: pytest.Config) -> bool:
+    return bool(config.getoption("--database") == "postgresql")
 
 
 # Tests that use one of these run the real model, a real server, the real window or a real
@@ -69,6 +83,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         folder = item.path.parent.name
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or folder in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
+        if on_postgresql(config) and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="about bgdesk's own SQLite file"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this session. Without its binaries the tests that need it are
+    skipped on a developer's machine, and fail in CI (which installs them)."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        message = "no PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(bin_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+def open_home_database(home: Paths) -> Database:
+    """The database of the `home` fixture's bgdesk, as its processes open it."""
+    return open_database(Settings().database_url or home.database)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """'' (the home's own SQLite file) or, under `--database postgresql`, the URL of a new
+    empty schema."""
+    if not on_postgresql(request.config):
+        yield ""
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.schema() as url:
+        yield url
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -111,11 +160,18 @@ def models_dir(shipped_models: Path) -> Path:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_models: Path) -> Paths:
+def home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_models: Path, database_url: str
+) -> Paths:
     """A fresh BGDESK_HOME over the shipped models (which the fast lane never reads: only
-    tests that ask for `models_dir` need the model in it)."""
+    tests that ask for `models_dir` need the model in it), its database the one
+    `--database` chose."""
     monkeypatch.setenv("BGDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BGDESK_MODELS_DIR", str(shipped_models))
+    if database_url:
+        monkeypatch.setenv("BGDESK_DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("BGDESK_DATABASE_URL", raising=False)
     return Paths.from_env()
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bgdesk import __version__
-from bgdesk.cli import admin, doctor, models, remove, watch
+from bgdesk.cli import admin, doctor, models, remove, watch, worker
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 from bgdesk.inference.devices import CHOICES
@@ -18,7 +18,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 
 CoreFactory = Callable[[Paths, Settings], Core]
-ApiRunner = Callable[[Core, str, int], int]
+ApiRunner = Callable[[Core, str, int, bool], int]
 WindowRunner = Callable[[Core, list[str]], int]
 
 
@@ -48,6 +48,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     serve = commands.add_parser("serve", help="serve the REST API (without the window)")
     serve.add_argument("--host", help="address to bind (default: setting api_host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: setting api_port, 7878)")
+    serve.add_argument(
+        "--no-runner",
+        action="store_true",
+        help="only take jobs in: `bgdesk worker` processes on the same database run them",
+    )
+    worker.add_parser(commands)
     return parser, set(commands.choices)
 
 
@@ -83,12 +89,14 @@ def run(
         try:
             if args.command in (None, "open"):
                 return open_window(core, getattr(args, "paths", []))
-            if args.command == "serve":
+            if (args.command == "serve" and not args.no_runner) or args.command == "worker":
                 core.check_device()  # a device that cannot run the model: refuse to start
+            if args.command == "serve":
                 return serve_api(
                     core,
                     args.host or settings.api_host,
                     settings.api_port if args.port is None else args.port,
+                    not args.no_runner,
                 )
             return _dispatch(args, core)
         finally:
@@ -114,5 +122,6 @@ def _dispatch(args: argparse.Namespace, core: Core) -> int:
         "credits": admin.run_credits,
         "jobs": admin.run_jobs,
         "doctor": doctor.run,
+        "worker": worker.run,
     }
     return handlers[args.command](args, core)

@@ -21,7 +21,14 @@ def run(args: argparse.Namespace, core: Core) -> int:
     """Exits 1 when nothing could be cut out: no default model, or the device unusable."""
     found = core.system(load=True)
     if args.json:
-        print_json(asdict(found) | {"dataFolder": str(core.paths.data_dir)})
+        print_json(
+            asdict(found)
+            | {
+                "dataFolder": str(core.paths.data_dir),
+                "database": core.database_shown,
+                "storageFolder": str(core.paths.outputs_dir.parent),
+            }
+        )
     else:
         rows = [
             ["bgdesk", found.version],
@@ -33,6 +40,8 @@ def run(args: argparse.Namespace, core: Core) -> int:
             ["Default model", found.default_model or "NOT INSTALLED (bgdesk models pull)"],
             ["Installed models", ", ".join(found.installed_models) or "none"],
             ["Data folder", str(core.paths.data_dir)],
+            ["Database", core.database_shown],
+            ["Photos, cutouts", str(core.paths.outputs_dir.parent)],
         ]
         for label, value in rows:
             print(f"{label:<18}{value}")

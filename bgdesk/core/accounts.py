@@ -8,7 +8,8 @@ from peewee import IntegrityError
 
 from bgdesk.core.credits import CreditLedger
 from bgdesk.errors import Conflict, InvalidRequest, NotFound
-from bgdesk.storage.models import Account, database
+from bgdesk.storage.dialects import writing
+from bgdesk.storage.models import Account
 
 OWNER_NAME = "owner"
 WELCOME_CREDITS = 100
@@ -22,7 +23,7 @@ class AccountService:
 
     def owner(self) -> Account:
         """The installation's own account, created with a welcome grant on first use."""
-        with database.atomic("IMMEDIATE"):
+        with writing():
             account = Account.get_or_none(Account.is_owner == True)  # noqa: E712
             if account is None:
                 account = self._create(OWNER_NAME, WELCOME_CREDITS, is_owner=True)
@@ -33,7 +34,7 @@ class AccountService:
         if not name or len(name) > 64:
             raise InvalidRequest("An account name needs 1 to 64 characters.")
         try:
-            with database.atomic("IMMEDIATE"):
+            with writing():
                 return self._create(name, credits, is_owner=False)
         except IntegrityError:
             raise Conflict(f"An account named {name!r} exists already.") from None

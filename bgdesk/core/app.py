@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from peewee import SqliteDatabase
+from datetime import timedelta
+
+from peewee import Database
 
 from bgdesk.core.accounts import AccountService
 from bgdesk.core.credits import CreditLedger
@@ -20,7 +22,7 @@ from bgdesk.inference.engine import CutoutEngine
 from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
-from bgdesk.storage.database import BUSY_TIMEOUT, open_database
+from bgdesk.storage.database import BUSY_TIMEOUT, open_database, without_password
 
 
 class Core:
@@ -34,11 +36,12 @@ class Core:
         secret_store: SecretStore,
         busy_timeout: float = BUSY_TIMEOUT,
     ) -> None:
+        paths = paths.storing_in(settings.storage_dir)
         paths.ensure()
         self.paths = paths
         self.settings = settings
         self.engine = engine
-        self.db: SqliteDatabase = open_database(paths.database, busy_timeout)
+        self.db: Database = open_database(settings.database_url or paths.database, busy_timeout)
         self.events = EventBus()
         self.ledger = CreditLedger()
         self.accounts = AccountService(self.ledger)
@@ -53,6 +56,7 @@ class Core:
             settings.input_limits,
             side_by_side=settings.parallel_jobs,
         )
+        self.jobs.lease = timedelta(seconds=settings.job_lease_seconds)
         self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
         self.fetcher = self.jobs.fetcher = ImageFetcher(self._fetch_limits())
         self.intake = Intake(self.jobs, self.fetcher)
@@ -63,6 +67,11 @@ class Core:
         )
         self.apply_settings()
         self.accounts.owner()
+
+    @property
+    def database_shown(self) -> str:
+        """Where the jobs and the ledger are, safe to print (no password)."""
+        return without_password(self.settings.database_url) or str(self.paths.database)
 
     def apply_settings(self) -> None:
         """Take in changed settings that need no restart: the model, the device, edge
@@ -93,13 +102,15 @@ class Core:
             settings.allow_private_urls,
         )
 
-    def start(self, serving: bool = False) -> None:
+    def start(self, serving: bool = False, run_jobs: bool = True) -> None:
         """Run queued jobs and send owed webhooks in the background; `serving`: as a
-        headless server, which keeps stored cutouts for a limited time by default."""
+        headless server, which keeps stored cutouts for a limited time by default;
+        `run_jobs` False: only take jobs in, for other machines' workers to run."""
         self.serving = serving
         self.apply_settings()
-        self.runner.start()
-        self.webhooks.start()
+        if run_jobs:
+            self.runner.start()
+            self.webhooks.start()
 
     def close(self) -> None:
         self.webhooks.stop()

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import secrets
+import socket
 import string
 import threading
 import time
@@ -45,6 +46,8 @@ from bgdesk.inference.engine import Cutout, CutoutEngine, Retouch
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
+from bgdesk.settings import Settings
+from bgdesk.storage.dialects import locked, unclaimed, writing
 from bgdesk.storage.failures import passing_trouble, storage_error
 from bgdesk.storage.files import temporaries_in, unshared_in, write_atomic, write_shared
 from bgdesk.storage.models import (
@@ -60,7 +63,8 @@ from bgdesk.storage.models import (
 log = logging.getLogger(__name__)
 
 SOURCES = ("desktop", "api", "cli")
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=Settings.job_lease_seconds)  # the setting's default
+HOST = socket.gethostname()  # where this process's runners are, beside their process ids
 FINISH_PATIENCE = timedelta(minutes=2)  # retrying the transaction that ends a job
 STALE = timedelta(minutes=10)  # a leftover file this old belongs to no live writer
 FETCHERS = 8  # image_url fetches at once; more wait their turn, already charged
@@ -80,6 +84,12 @@ def without_paths(message: str) -> str:
     """`message` with every absolute file path cut to its last part: a job's error is read
     through the API by people who have no business knowing the server's folders."""
     return _ABSOLUTE_PATH.sub(lambda match: re.split(r"[\\/]", match.group())[-1], message)
+
+
+def printable(name: str) -> str:
+    """A file name as people are shown it and the database keeps it: without control
+    characters (an upload may name itself anything, NUL included), at most 255 of them."""
+    return "".join(char for char in name if char.isprintable())[:255]
 
 
 def options_of(job: Job) -> OutputOptions:
@@ -153,6 +163,9 @@ class JobService:
         self.finish_patience = FINISH_PATIENCE
         self._in_hand: set[int] = set()  # ids of the jobs this service's runners execute
         self._in_hand_lock = threading.Lock()
+        self._renewer: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._closed = False
         self.keep_uploads = False  # keep an API job's copy of its photo after its cutout
         self.keep_outputs: timedelta | None = None  # how long bgdesk's own cutouts are kept
 
@@ -316,8 +329,8 @@ class JobService:
             if output_path
             else self.outputs_dir / f"{public_id}.{options.extension}"
         )
-        with database.atomic("IMMEDIATE"):
-            current = Account.get_by_id(account.id)
+        with writing():
+            current = locked(Account.select().where(Account.id == account.id)).get()
             if current.status != "active":
                 raise AccountSuspended()
             balance = self.ledger.balance(current)
@@ -331,7 +344,7 @@ class JobService:
                 account=current,
                 source=source,
                 input_path=str(input_path),
-                input_name=input_name,
+                input_name=printable(input_name),
                 owns_input=owns_input,
                 output_path=str(output),
                 output_token=secrets.token_urlsafe(32),
@@ -386,7 +399,7 @@ class JobService:
         """End a job whose photo never arrived: failed, refunded, its webhook owed. A busy
         database leaves it waiting, to be fetched again by the next start."""
         try:
-            with passing_trouble(), database.atomic("IMMEDIATE"):
+            with passing_trouble(), writing():
                 changed = (
                     Job.update(
                         status=JobState.FAILED,
@@ -410,8 +423,13 @@ class JobService:
             self._announce(JobEventKind.FAILED, job)
 
     def close(self) -> None:
-        """Stop fetching: fetches under way end within their timeout."""
+        """Stop fetching (fetches under way end within their timeout) and renewing leases."""
         self._fetches.shutdown(wait=False, cancel_futures=True)
+        with self._in_hand_lock:
+            self._closed = True
+        self._closing.set()
+        if self._renewer is not None:
+            self._renewer.join()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -654,7 +672,7 @@ class JobService:
     def cancel(self, public_id: str) -> Job:
         """Take a job that is still waiting off the queue and give its credit back."""
         job = self.get(public_id)
-        with database.atomic("IMMEDIATE"):
+        with writing():
             changed = (
                 Job.update(
                     status=JobState.FAILED,
@@ -706,7 +724,7 @@ class JobService:
         ]
         if not orphans:
             return 0
-        with database.atomic("IMMEDIATE"):
+        with writing():
             count = (
                 Job.update(
                     status=JobState.QUEUED, runner_id=None, runner_pid=None, lease_expires_at=None
@@ -720,25 +738,26 @@ class JobService:
         return int(count)
 
     def _orphaned(self, job: Job, now: datetime) -> bool:
-        """Whether no runner holds `job` any more: its lease lapsed, or its process is gone.
-        A job of this service's own runner is orphaned only when no runner has it in hand
-        (its end could not be recorded, say)."""
+        """Whether no runner holds `job` any more: its lease lapsed, or its process (on this
+        machine) is gone. A job of this service's own runner is orphaned only when no runner
+        has it in hand (its end could not be recorded, say)."""
         lapsed = job.lease_expires_at is None or job.lease_expires_at < now
         if job.runner_id == self.runner_id:
             with self._in_hand_lock:
                 return lapsed and job.id not in self._in_hand
-        return lapsed or not _pid_alive(job.runner_pid)
+        here = job.runner_host in (None, HOST)  # None: written before hosts were recorded
+        return lapsed or (here and not _pid_alive(job.runner_pid))
 
     def claim_next(self) -> Job | None:
         """Take the oldest queued job for this runner, or None when the queue is empty."""
         now = utcnow()
-        with database.atomic("IMMEDIATE"):
-            job = (
+        with writing():
+            job = unclaimed(
                 Job.select()
                 .where(Job.status == JobState.QUEUED, Job.input_ready == True)  # noqa: E712
                 .order_by(Job.id)
-                .first()
-            )
+                .limit(1)
+            ).first()
             if job is None:
                 return None
             with self._in_hand_lock:
@@ -747,6 +766,7 @@ class JobService:
                 Job.update(
                     status=JobState.RUNNING,
                     runner_id=self.runner_id,
+                    runner_host=HOST,
                     runner_pid=os.getpid(),
                     lease_expires_at=now + self.lease,
                     started_at=now,
@@ -755,6 +775,7 @@ class JobService:
                 .where(Job.id == job.id)
                 .execute()
             )
+        self._keep_leases()
         job = Job.get_by_id(job.id)
         self._announce(JobEventKind.STARTED, job)
         return job
@@ -778,11 +799,10 @@ class JobService:
             options = options_of(job)
             data = self._read_input(Path(job.input_path))
             background = self._background_of(job) if options.bg_image else None
-            with self._lease(job):
-                cutout = self.engine.remove_background(data, options, background)
-                write_atomic(Path(job.output_path), cutout.data)
-                if cutout.mask is not None and self._photo_kept(job):
-                    write_atomic(self._mask_path(job.public_id), cutout.mask)
+            cutout = self.engine.remove_background(data, options, background)
+            write_atomic(Path(job.output_path), cutout.data)
+            if cutout.mask is not None and self._photo_kept(job):
+                write_atomic(self._mask_path(job.public_id), cutout.mask)
         except BgdeskError as exc:
             return None, exc
         except OSError as exc:
@@ -794,29 +814,32 @@ class JobService:
             return None, ProcessingFailed(f"Processing failed: {type(exc).__name__}: {exc}")
         return cutout, None
 
-    @contextmanager
-    def _lease(self, job: Job) -> Iterator[None]:
-        """Renew the job's lease while it runs, so other processes know its runner lives."""
-        done = threading.Event()
+    def _keep_leases(self) -> None:
+        """Renew the leases of the jobs in hand while they run, so that other runners know
+        theirs lives: one statement for all of them, a third of a lease apart."""
+        with self._in_hand_lock:
+            if self._renewer is not None or self._closed:
+                return
+            self._renewer = threading.Thread(target=self._renew, name="bgdesk-leases", daemon=True)
+        self._renewer.start()
 
-        def renew() -> None:
-            while not done.wait(self.lease.total_seconds() / 3):
+    def _renew(self) -> None:
+        try:
+            while not self._closing.wait(self.lease.total_seconds() / 3):
+                with self._in_hand_lock:
+                    held = list(self._in_hand)
+                if not held:
+                    continue
                 try:
                     (
                         Job.update(lease_expires_at=utcnow() + self.lease)
-                        .where(Job.id == job.id, Job.runner_id == self.runner_id)
+                        .where(Job.id.in_(held), Job.runner_id == self.runner_id)
                         .execute()
                     )
                 except Exception as exc:  # the next renewal may get through
-                    log.warning("Could not renew the lease of job %s: %s", job.public_id, exc)
-
-        renewer = threading.Thread(target=renew, name="bgdesk-lease", daemon=True)
-        renewer.start()
-        try:
-            yield
+                    log.warning("Could not renew the leases of jobs in hand: %s", exc)
         finally:
-            done.set()
-            renewer.join()
+            database.close()
 
     def _end(
         self, job: Job, cutout: Cutout | None = None, error: BgdeskError | None = None
@@ -860,7 +883,7 @@ class JobService:
         """In one transaction: the job's end (with `cutout`, or failed with `error` and
         refunded) and the webhook it owes. False when another runner had taken it over."""
         status = JobState.COMPLETED if cutout else JobState.FAILED
-        with database.atomic("IMMEDIATE"):
+        with writing():
             changed = (
                 Job.update(
                     status=status,

@@ -2,9 +2,10 @@
 
 Deliveries are rows written in the same transaction that ends their job, so they survive a
 restart. Each try is logged; a receiver that is down or answers non-2xx is tried again with
-exponential backoff. Tries run side by side on a bounded pool, at most `PER_HOST` at once to
-one receiver, each bounded in time, so a receiver that hangs holds up nobody else's. Bodies are
-signed with the account's secret:
+exponential backoff. Each try is claimed in the database first, so that of several processes
+sharing one database (machines running `bgdesk worker`) exactly one sends it. Tries run side
+by side on a bounded pool, at most `PER_HOST` at once to one receiver, each bounded in time,
+so a receiver that hangs holds up nobody else's. Bodies are signed with the account's secret:
 
     X-Bgdesk-Signature: sha256=<hex HMAC-SHA256 of the raw body>
 """
@@ -29,13 +30,13 @@ from bgdesk.core.events import ENDINGS, EventBus, JobEvent
 from bgdesk.core.fetch import check_webhook_url
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.errors import InvalidUrl
+from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import (
     Account,
     Job,
     JobState,
     WebhookAttempt,
     WebhookDelivery,
-    database,
     utcnow,
 )
 
@@ -48,6 +49,7 @@ MAX_ATTEMPTS = 10
 MAX_DELAY = timedelta(hours=1)
 SENDERS = 8  # tries in flight at once
 PER_HOST = 2  # of them to one receiver (host and port)
+CLAIM_MARGIN = timedelta(seconds=30)  # past a try's timeout, before others may take it over
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -165,6 +167,8 @@ class WebhookSender:
                     continue
                 if self._stopping.is_set():
                     break
+                if not self._claim(delivery):
+                    continue  # another process's sender took it
                 per_host[host] += 1
                 self._in_flight[delivery.id] = host
                 started.append(self._pool.submit(self._try, client, delivery))
@@ -172,6 +176,22 @@ class WebhookSender:
             for future in started:
                 future.result()
         return len(started)
+
+    def _claim(self, delivery: WebhookDelivery) -> bool:
+        """Take a due delivery for one try, so that no other process sharing the database
+        sends it meanwhile: it is not due again until the try has had its time (a sender
+        that dies mid-try leaves it to the others then)."""
+        until = utcnow() + timedelta(seconds=self.timeout) + CLAIM_MARGIN
+        taken = (
+            WebhookDelivery.update(next_attempt_at=until)
+            .where(
+                WebhookDelivery.id == delivery.id,
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at == delivery.next_attempt_at,
+            )
+            .execute()
+        )
+        return bool(taken)
 
     def _try(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
         try:
@@ -220,7 +240,7 @@ class WebhookSender:
     ) -> None:
         attempts = delivery.attempts + 1
         now = utcnow()
-        with database.atomic("IMMEDIATE"):
+        with writing():
             WebhookAttempt.create(
                 delivery=delivery,
                 attempted_at=now,

@@ -1,18 +1,30 @@
 """A disk or database that cannot take a write, said as what it is: passing trouble that the
-caller may retry, never an internal error."""
+caller may retry, never an internal error. For PostgreSQL that is a lock another machine
+holds past the wait allowed, a conflict it resolves by cancelling one side, and a server or
+network that dropped the connection."""
 
 from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import peewee
 
-from bgdesk.errors import DatabaseBusy, StorageFull, TemporarilyUnavailable
+from bgdesk.errors import DatabaseBusy, DatabaseUnreachable, StorageFull, TemporarilyUnavailable
 
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_POSTGRESQL_BUSY = frozenset(
+    {
+        "40001",  # serialization failure
+        "40P01",  # deadlock detected
+        "55P03",  # lock not available (lock_timeout)
+        "57014",  # query cancelled
+    }
+)
+_POSTGRESQL_FULL = "53100"  # disk full
 
 
 def storage_error(exc: BaseException) -> TemporarilyUnavailable | None:
@@ -31,6 +43,9 @@ def storage_error(exc: BaseException) -> TemporarilyUnavailable | None:
 def _meaning(exc: BaseException) -> TemporarilyUnavailable | None:
     if isinstance(exc, OSError) and exc.errno in _FULL:
         return StorageFull()
+    psycopg = sys.modules.get("psycopg")  # loaded only for a PostgreSQL database_url
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        return _server_meaning(exc, psycopg)
     if isinstance(exc, peewee.OperationalError | sqlite3.OperationalError):
         text = str(exc).lower()
         if "full" in text:
@@ -39,6 +54,19 @@ def _meaning(exc: BaseException) -> TemporarilyUnavailable | None:
             return DatabaseBusy()
         if "disk i/o error" in text:
             return TemporarilyUnavailable("bgdesk could not write its data (a disk I/O error).")
+    return None
+
+
+def _server_meaning(exc: BaseException, psycopg: object) -> TemporarilyUnavailable | None:
+    state = getattr(exc, "sqlstate", None)
+    if state in _POSTGRESQL_BUSY:
+        return DatabaseBusy()
+    if state == _POSTGRESQL_FULL:
+        return StorageFull()
+    if state is None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):  # type: ignore[attr-defined]
+        return DatabaseUnreachable()  # no answer from the server at all
+    if state is not None and state.startswith(("08", "57P")):  # connection lost, shut down
+        return DatabaseUnreachable()
     return None
 
 

@@ -98,6 +98,7 @@ class Job(BaseModel):
     model = TextField(null=True)  # the model that made the cutout
     attempts = IntegerField(default=0)
     runner_id = CharField(null=True)
+    runner_host = TextField(null=True)  # the machine runner_pid means something on
     runner_pid = IntegerField(null=True)
     lease_expires_at = DateTimeField(null=True)
     width = IntegerField(null=True)

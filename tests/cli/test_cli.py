@@ -20,9 +20,8 @@ from bgdesk.cli import run
 from bgdesk.core.app import Core
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
-from bgdesk.storage.database import open_database
 from bgdesk.storage.models import CreditEntry, Job
-from tests.conftest import decode, photo
+from tests.conftest import decode, open_home_database, photo
 from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 pytestmark = pytest.mark.slow  # the real model, in process or as a real process
@@ -176,7 +175,7 @@ def test_killed_mid_batch_then_restarted_every_job_completes_once(
     restarted = bgdesk("jobs", "run")
     assert restarted.returncode == 0, restarted.stderr
 
-    db = open_database(home.database)
+    db = open_home_database(home)
     jobs = list(Job.select())
     assert len(jobs) == len(names)
     assert {job.status for job in jobs} == {"completed"}

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from bgdesk.paths import Paths
-from bgdesk.storage.database import open_database
 from bgdesk.storage.models import CreditEntry, Job, JobState
-from tests.conftest import photo
+from tests.conftest import open_home_database, photo
 
 pytestmark = pytest.mark.slow  # the real model, as a real process
 
@@ -34,7 +33,7 @@ def remove(*args: str) -> subprocess.CompletedProcess[str]:
 
 def charges(home: Paths) -> tuple[int, int]:
     """(charges, refunds) in the ledger."""
-    db = open_database(home.database)
+    db = open_home_database(home)
     try:
         kinds = [entry.kind for entry in CreditEntry.select()]
         return kinds.count("charge"), kinds.count("refund")
@@ -93,7 +92,7 @@ def test_a_run_killed_mid_folder_resumes_without_paying_twice(
     assert charges(home) == (COUNT, 0), "each photo paid for once"
     assert not any(leftover.exists() for leftover in leftovers)
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
-    db = open_database(home.database)
+    db = open_home_database(home)
     try:
         assert Job.select().where(Job.status == JobState.COMPLETED).count() == COUNT
     finally:

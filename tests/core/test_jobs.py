@@ -50,6 +50,8 @@ def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
         )
         assert Path(job.input_path).parent == fake_core.paths.uploads_dir
         assert Path(job.input_path).is_file()
+        assert job.input_name.isprintable() and len(job.input_name) <= 255
+    assert Job.select().where(Job.input_name == "photo.jpg").count() == 1
 
 
 def test_suspended_account_is_refused(fake_core: Core) -> None:

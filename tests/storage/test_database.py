@@ -1,4 +1,5 @@
-"""The database file: WAL mode, foreign keys, a versioned schema with its constraints."""
+"""The database: a SQLite file in WAL mode with foreign keys, or a PostgreSQL schema; either
+with a versioned schema and its constraints."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database
 from tests.conftest import photo
 
 
+@pytest.mark.sqlite_only
 def test_fresh_database_is_wal_versioned_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     db = open_database(path)
@@ -28,17 +30,20 @@ def test_fresh_database_is_wal_versioned_and_reopens(tmp_path: Path) -> None:
     again.close()
 
 
-def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    db = open_database(path)
-    db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+def test_a_newer_schema_is_refused(tmp_path: Path, database_url: str) -> None:
+    location = database_url or tmp_path / "db.sqlite3"
+    db = open_database(location)
+    if database_url:
+        db.execute_sql("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+    else:
+        db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.close()
     with pytest.raises(RuntimeError, match="update bgdesk"):
-        open_database(path)
+        open_database(location)
 
 
-def test_ledger_rows_must_make_sense(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "db.sqlite3")
+def test_ledger_rows_must_make_sense(tmp_path: Path, database_url: str) -> None:
+    db = open_database(database_url or tmp_path / "db.sqlite3")
     account = Account.create(name="a", webhook_secret="s")
     for kind, amount in [("grant", -5), ("charge", 1), ("refund", -1), ("gift", 3)]:
         with pytest.raises(IntegrityError), db.atomic():
@@ -54,5 +59,6 @@ def test_job_states_are_stored_as_their_plain_names(fake_core: Core) -> None:
     job = fake_core.jobs.submit_upload(
         fake_core.accounts.owner(), photo("coffee", (64, 48)), "c.jpg", "api", OutputOptions()
     )
-    stored = database.execute_sql("SELECT status FROM job WHERE id = ?", (job.id,)).fetchone()
+    query = f"SELECT status FROM job WHERE id = {database.param}"
+    stored = database.execute_sql(query, (job.id,)).fetchone()
     assert stored == ("queued",) and Job.get_by_id(job.id).status == JobState.QUEUED

@@ -1,0 +1,255 @@
+"""Several machines on one PostgreSQL database and one shared folder, as real processes: API
+nodes that only take jobs in (`bgdesk serve --no-runner`) and workers that run them
+(`bgdesk worker`). Every accepted job is charged once and completed once, whatever happens
+to the workers: a burst of clients against a fixed number of credits, a worker killed mid-job,
+a worker cut off from the database for longer than its lease."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bgdesk.core.accounts import AccountService
+from bgdesk.core.credits import CreditLedger
+from bgdesk.core.keys import ApiKeyService
+from bgdesk.core.secrets import KeyringSecretStore
+from bgdesk.storage.database import open_database
+from bgdesk.storage.models import (
+    Account,
+    CreditEntry,
+    Job,
+    JobState,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+from tests.cluster.proxy import TcpProxy
+from tests.conftest import Receiver, decode, photo
+from tests.postgres import PostgresServer
+from tests.processes import free_port, serving
+
+pytestmark = pytest.mark.slow
+
+SMALL = photo("coffee", (64, 48))
+
+
+@cache
+def large() -> bytes:
+    """A photo whose job lasts long enough to be caught mid-way."""
+    return photo("astronaut", (5000, 5000))
+
+
+@dataclass
+class Cluster:
+    url: str  # the database's
+    storage: Path
+    models: Path
+    root: Path
+    key: str = ""
+
+    def environment(
+        self, name: str, database_url: str | None = None, **settings: Any
+    ) -> dict[str, str]:
+        """A machine's environment: its own home (settings, data folder), the shared
+        database (or `database_url`, through a proxy) and the shared folder."""
+        home = self.root / name
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "settings.json").write_text(json.dumps({"job_lease_seconds": 3, **settings}))
+        return {
+            **os.environ,
+            "BGDESK_HOME": str(home),
+            "BGDESK_MODELS_DIR": str(self.models),
+            "BGDESK_DATABASE_URL": database_url or self.url,
+            "BGDESK_STORAGE_DIR": str(self.storage),
+        }
+
+    @contextmanager
+    def api(self, name: str, settings: dict[str, Any] | None = None) -> Iterator[str]:
+        """An API node that runs no jobs; its base URL."""
+        port = free_port()
+        command = [sys.executable, "-m", "bgdesk", "serve", "--no-runner", "--port", str(port)]
+        with serving(command, self.environment(name, api_port=port, **(settings or {})), port):
+            yield f"http://127.0.0.1:{port}"
+
+    @contextmanager
+    def worker(
+        self, name: str, database_url: str | None = None, settings: dict[str, Any] | None = None
+    ) -> Iterator[subprocess.Popen[str]]:
+        command = [sys.executable, "-m", "bgdesk", "worker"]
+        process = subprocess.Popen(
+            command,
+            env=self.environment(name, database_url, **(settings or {})),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            yield process
+        finally:
+            stopped = process.poll() is None
+            if stopped:
+                process.send_signal(signal.SIGTERM)  # finishes the jobs in hand, then exits
+            try:
+                _, errors = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise
+            if stopped:
+                assert process.returncode == 0 and "Traceback" not in errors, errors
+
+    def client(self, base: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {self.key}"}, timeout=60
+        )
+
+
+@pytest.fixture
+def cluster(postgres: PostgresServer, models_dir: Path, tmp_path: Path) -> Iterator[Cluster]:
+    """An empty database schema and shared folder, with an account of 500 credits and its key."""
+    with postgres.schema() as url:
+        db = open_database(url)
+        try:
+            ledger = CreditLedger()
+            account = AccountService(ledger).create("studio", credits=500)
+            key = ApiKeyService(KeyringSecretStore()).create(account, "cluster").plaintext
+            storage = tmp_path / "shared"
+            yield Cluster(url, storage, models_dir, tmp_path / "machines", key)
+        finally:
+            db.close()
+
+
+def submit(client: httpx.Client, data: bytes = SMALL) -> httpx.Response:
+    return client.post("/api/v1/remove-bg", files={"image_file": ("p.jpg", data)})
+
+
+def wait_for(client: httpx.Client, job_id: str, timeout: float = 240) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}", params={"wait": 10}).json()
+        if body["status"] in ("completed", "failed"):
+            return body
+    raise AssertionError(f"job {job_id} did not end in {timeout} s")
+
+
+def ledger_of(job: Job) -> list[str]:
+    return sorted(entry.kind for entry in CreditEntry.select().where(CreditEntry.job == job))
+
+
+def test_eight_clients_two_apis_three_workers_spend_exactly_the_credits(
+    cluster: Cluster,
+) -> None:
+    with ExitStack() as stack:
+        apis = [stack.enter_context(cluster.api(f"api-{n}")) for n in range(2)]
+        for n in range(3):
+            stack.enter_context(cluster.worker(f"worker-{n}"))
+
+        def client_run(n: int) -> list[tuple[int, str]]:
+            with cluster.client(apis[n % 2]) as client:
+                answers = [submit(client) for _ in range(200)]
+            return [(a.status_code, a.json().get("jobId", "")) for a in answers]
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = [answer for run in pool.map(client_run, range(8)) for answer in run]
+        accepted = [job_id for status, job_id in answers if status == 202]
+        assert len(accepted) == 500
+        assert sorted({status for status, _ in answers}) == [202, 402]
+        with cluster.client(apis[0]) as client:
+            ends = [wait_for(client, job_id)["status"] for job_id in accepted]
+    assert ends == ["completed"] * 500
+    jobs = list(Job.select())
+    assert len(jobs) == 500
+    assert {job.attempts for job in jobs} == {1}, "a job ran twice"
+    assert all(ledger_of(job) == ["charge"] for job in jobs)
+    assert CreditLedger().balance(Account.get(Account.name == "studio")) == 0
+    assert len(list((cluster.storage / "outputs").iterdir())) == 500
+
+
+def test_each_webhook_is_sent_once_by_whichever_worker_is_up(
+    cluster: Cluster, receiver: Receiver
+) -> None:
+    receiver.fail_first = 10  # the first tries fail: every retry is one worker's too
+    private = {"allow_private_urls": True}  # the receiver is on this machine
+    with ExitStack() as stack:
+        base = stack.enter_context(cluster.api("api", private))
+        for n in range(3):
+            stack.enter_context(cluster.worker(f"worker-{n}", settings=private))
+        with cluster.client(base) as client:
+            hook = {"webhook_url": f"{receiver.url}/hook"}
+            jobs = [
+                client.post("/api/v1/remove-bg", files={"image_file": ("p.jpg", SMALL)}, data=hook)
+                for _ in range(30)
+            ]
+            for job in jobs:
+                wait_for(client, job.json()["jobId"])
+        deadline = time.monotonic() + 60
+        while len({json.loads(body)["jobId"] for _, body in receiver.posts}) < 30:
+            assert time.monotonic() < deadline, "not every webhook arrived"
+            time.sleep(0.1)
+        time.sleep(3)  # the workers look again: nothing more is sent
+    tries = [
+        (headers["X-Bgdesk-Delivery"], json.loads(body)["jobId"])
+        for headers, body in receiver.posts
+    ]
+    assert len(tries) == 30 + 10, "a try was sent twice"
+    logged = WebhookAttempt.select().count()
+    assert logged == len(tries)
+    assert {d.status for d in WebhookDelivery.select()} == {"delivered"}
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_another_charged_once(cluster: Cluster) -> None:
+    with cluster.api("api") as base, cluster.client(base) as client:
+        with cluster.worker("first") as first:
+            job_id = submit(client, large()).json()["jobId"]
+            deadline = time.monotonic() + 120
+            while Job.get(Job.public_id == job_id).status != JobState.RUNNING:
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.02)
+            assert Job.get(Job.public_id == job_id).runner_pid == first.pid
+            first.kill()  # SIGKILL: no goodbye, the lease stays
+            first.wait()
+        with cluster.worker("second"):
+            body = wait_for(client, job_id)
+            output = client.get(body["outputUrl"])
+    job = Job.get(Job.public_id == job_id)
+    assert body["status"] == "completed" and job.attempts == 2
+    assert ledger_of(job) == ["charge"]
+    assert decode(output.content).size == (5000, 5000)
+
+
+def test_a_worker_cut_off_past_its_lease_does_not_end_the_job_twice(
+    cluster: Cluster, postgres: PostgresServer
+) -> None:
+    with TcpProxy(postgres.port) as proxy, cluster.api("api") as base:
+        through_proxy = cluster.url.replace(f":{postgres.port}/", f":{proxy.port}/")
+        with cluster.client(base) as client, cluster.worker("cut-off", through_proxy) as cut:
+            job_id = submit(client, large()).json()["jobId"]
+            deadline = time.monotonic() + 120
+            while Job.get(Job.public_id == job_id).status != JobState.RUNNING:
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.02)
+            proxy.cut()  # the network between the worker and the database goes down
+            with cluster.worker("other"):
+                body = wait_for(client, job_id)
+                time.sleep(4)  # more than the lease, still cut off
+                proxy.restore()
+                time.sleep(8)  # the cut-off worker reaches the database again
+                again = client.get(f"/api/v1/jobs/{job_id}").json()
+            assert cut.poll() is None, "the cut-off worker lives on"
+    job = Job.get(Job.public_id == job_id)
+    assert body["status"] == "completed" and again == body
+    assert job.attempts == 2 and ledger_of(job) == ["charge"]
+    assert proxy.cuts == 1
