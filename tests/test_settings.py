@@ -110,3 +110,36 @@ def test_a_canvas_that_is_no_size_is_refused_with_the_reason() -> None:
     assert settings.output_options().canvas == "1200x800"
     with pytest.raises(SettingsError, match="canvas must be square or WIDTHxHEIGHT"):
         settings.set("canvas", "huge")
+
+
+def test_the_environment_overrides_the_file_and_is_not_written_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"database_url": "", "storage_dir": "/srv/a", "api_port": 9000}))
+    monkeypatch.setenv("BGDESK_DATABASE_URL", "postgresql://bgdesk:pw@db.example/bgdesk")
+    monkeypatch.setenv("BGDESK_STORAGE_DIR", "/mnt/shared")
+    settings, problems = Settings.read(path)
+    assert problems == []
+    assert settings.database_url == "postgresql://bgdesk:pw@db.example/bgdesk"
+    assert settings.storage_dir == "/mnt/shared" and settings.api_port == 9000
+    settings.api_port = 9001
+    settings.save(path)
+    saved = json.loads(path.read_text())
+    assert (saved["database_url"], saved["storage_dir"], saved["api_port"]) == ("", "/srv/a", 9001)
+
+
+def test_a_database_url_must_name_a_postgresql_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    for wrong in ("mysql://db.example/bgdesk", "postgresql:///nohost", "bgdesk.sqlite3"):
+        with pytest.raises(SettingsError, match="PostgreSQL address"):
+            Settings().set("database_url", wrong)
+    monkeypatch.setenv("BGDESK_DATABASE_URL", "sqlite:///x")
+    with pytest.raises(SettingsError, match="database_url"):
+        Settings()
+
+
+def test_photos_and_cutouts_go_to_the_shared_folder(tmp_path: Path) -> None:
+    paths = Paths.under(tmp_path / "home").storing_in(str(tmp_path / "shared"))
+    assert paths.uploads_dir == tmp_path / "shared" / "uploads"
+    assert paths.outputs_dir == tmp_path / "shared" / "outputs"
+    assert paths.database == tmp_path / "home" / "bgdesk.sqlite3"  # the machine's own

@@ -13,7 +13,9 @@ from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.storage.models import UNFINISHED, Account, Job
 
-RECHECK = 1.0  # seconds: a job ended by another process on the same database sends no event
+# Seconds between looks at the database: a job ended by another process on a SQLite database
+# sends no event (on PostgreSQL it does, see storage/notices.py).
+RECHECK = 1.0
 
 
 async def job_when_ended(core: Core, public_id: str, account: Account, seconds: float) -> Job:

@@ -8,7 +8,7 @@ from peewee import Database
 
 from bgdesk.core.accounts import AccountService
 from bgdesk.core.credits import CreditLedger
-from bgdesk.core.events import EventBus
+from bgdesk.core.events import ENDINGS, EventBus, JobEvent, JobEventKind
 from bgdesk.core.fetch import FetchLimits, ImageFetcher
 from bgdesk.core.intake import Intake
 from bgdesk.core.jobs import JobService
@@ -23,6 +23,7 @@ from bgdesk.inference.models import ModelStore
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.database import BUSY_TIMEOUT, open_database, without_password
+from bgdesk.storage.notices import EndNotices
 
 
 class Core:
@@ -65,8 +66,17 @@ class Core:
         self.webhooks = WebhookSender(
             self.events, lambda: self.public_url, lambda: self.settings.allow_private_urls
         )
+        self.notices = EndNotices(self.db, self.jobs.runner_id, self._ended_elsewhere)
+        self.events.subscribe(self._tell_others)
         self.apply_settings()
         self.accounts.owner()
+
+    def _tell_others(self, event: JobEvent) -> None:
+        if event.here and event.kind in ENDINGS:
+            self.notices.send(event.kind, event.job_id, event.account_id)
+
+    def _ended_elsewhere(self, kind: str, public_id: str, account_id: int) -> None:
+        self.events.publish(JobEvent(JobEventKind(kind), public_id, account_id, here=False))
 
     @property
     def database_shown(self) -> str:
@@ -108,11 +118,13 @@ class Core:
         `run_jobs` False: only take jobs in, for other machines' workers to run."""
         self.serving = serving
         self.apply_settings()
+        self.notices.start()
         if run_jobs:
             self.runner.start()
             self.webhooks.start()
 
     def close(self) -> None:
+        self.notices.stop()
         self.webhooks.stop()
         self.runner.stop()
         self.jobs.close()

@@ -1,4 +1,5 @@
-"""In-process events, so the window and the API hear about jobs as they change."""
+"""In-process events, so the window and the API hear about jobs as they change. On a shared
+PostgreSQL database, jobs that end in other processes are heard of too (`here` False)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class JobEvent:
     kind: JobEventKind
     job_id: str
     account_id: int
+    here: bool = True  # False: it happened in another process on the same database
 
 
 Listener = Callable[[JobEvent], None]

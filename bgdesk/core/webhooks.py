@@ -31,6 +31,7 @@ from bgdesk.core.fetch import check_webhook_url
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.errors import InvalidUrl
 from bgdesk.storage.dialects import writing
+from bgdesk.storage.failures import storage_error
 from bgdesk.storage.models import (
     Account,
     Job,
@@ -122,8 +123,9 @@ class WebhookSender:
                 self._wake.clear()
                 try:
                     self.deliver_due(client)
-                except Exception:
-                    log.exception("Webhook delivery pass failed")
+                except Exception as exc:
+                    trace = storage_error(exc) is None  # a busy or unreachable database: no trace
+                    log.warning("Webhook delivery pass failed (%s)", exc, exc_info=trace)
                 self._wake.wait(self.poll)
             self._pool.shutdown(wait=True, cancel_futures=True)  # before the client closes
 

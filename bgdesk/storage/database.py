@@ -100,6 +100,14 @@ class SharedDatabase(PostgresqlDatabase):
             state.reset()  # dropped: connect again
         return super().cursor(named_cursor)  # type: ignore[no-untyped-call]
 
+    def listening(self, channel: str) -> Any:
+        """A connection of its own that LISTENs on `channel` (a name of ours, not a user's)."""
+        import psycopg
+
+        conn = psycopg.connect(self._conninfo, autocommit=True)
+        conn.execute(f"LISTEN {channel}")
+        return conn
+
     def __repr__(self) -> str:
         return f"SharedDatabase({without_password(self._url)})"
 

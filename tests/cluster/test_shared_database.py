@@ -154,8 +154,7 @@ def test_eight_clients_two_apis_three_workers_spend_exactly_the_credits(
 ) -> None:
     with ExitStack() as stack:
         apis = [stack.enter_context(cluster.api(f"api-{n}")) for n in range(2)]
-        for n in range(3):
-            stack.enter_context(cluster.worker(f"worker-{n}"))
+        workers = [stack.enter_context(cluster.worker(f"worker-{n}")) for n in range(3)]
 
         def client_run(n: int) -> list[tuple[int, str]]:
             with cluster.client(apis[n % 2]) as client:
@@ -173,6 +172,8 @@ def test_eight_clients_two_apis_three_workers_spend_exactly_the_credits(
     jobs = list(Job.select())
     assert len(jobs) == 500
     assert {job.attempts for job in jobs} == {1}, "a job ran twice"
+    ran = {job.runner_pid for job in jobs}
+    assert ran == {worker.pid for worker in workers}, "the API nodes ran jobs, or a worker none"
     assert all(ledger_of(job) == ["charge"] for job in jobs)
     assert CreditLedger().balance(Account.get(Account.name == "studio")) == 0
     assert len(list((cluster.storage / "outputs").iterdir())) == 500

@@ -10,7 +10,7 @@ from peewee import IntegrityError
 
 from bgdesk.core.app import Core
 from bgdesk.inference.options import OutputOptions
-from bgdesk.storage.database import open_database
+from bgdesk.storage.database import open_database, without_password
 from bgdesk.storage.migrations import SCHEMA_VERSION
 from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database
 from tests.conftest import photo
@@ -62,3 +62,9 @@ def test_job_states_are_stored_as_their_plain_names(fake_core: Core) -> None:
     query = f"SELECT status FROM job WHERE id = {database.param}"
     stored = database.execute_sql(query, (job.id,)).fetchone()
     assert stored == ("queued",) and Job.get_by_id(job.id).status == JobState.QUEUED
+
+
+def test_a_database_password_is_never_shown() -> None:
+    url = "postgresql://bgdesk:s3cret@db.example:5432/bgdesk"
+    assert without_password(url) == "postgresql://bgdesk:***@db.example:5432/bgdesk"
+    assert without_password("postgresql://db.example/bgdesk") == "postgresql://db.example/bgdesk"

@@ -1,0 +1,156 @@
+"""bgdesk on a PostgreSQL server: the schema made by several machines starting at once, job
+claims that never hand one job to two runners, connections that come back after the server
+dropped them and go away with their threads, and word of a job's end between processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from peewee import Database
+
+from bgdesk.core.app import Core
+from bgdesk.core.credits import CreditLedger
+from bgdesk.core.events import ENDINGS, EventBus, JobEvent, JobEventKind
+from bgdesk.core.jobs import JobService
+from bgdesk.core.secrets import KeyringSecretStore
+from bgdesk.errors import DatabaseUnreachable
+from bgdesk.inference.options import OutputOptions
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+from bgdesk.storage.database import open_database
+from bgdesk.storage.failures import passing_trouble
+from bgdesk.storage.migrations import SCHEMA_VERSION
+from bgdesk.storage.models import Account, Job
+from tests.conftest import FakeEngine, photo
+from tests.postgres import PostgresServer
+
+
+@pytest.fixture
+def url(postgres: PostgresServer) -> Iterator[str]:
+    with postgres.schema() as schema_url:
+        yield schema_url
+
+
+@pytest.fixture
+def db(url: str) -> Iterator[Database]:
+    opened = open_database(url)
+    yield opened
+    opened.close()
+
+
+def connections(postgres: PostgresServer) -> int:
+    """Client connections to the server now, other than the one asking."""
+    rows = postgres.sql(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    return int(str(rows[0][0]))
+
+
+def test_machines_starting_at_once_make_the_schema_once(url: str) -> None:
+    script = (
+        "import sys; from bgdesk.storage.database import open_database; open_database(sys.argv[1])"
+    )
+    starts = [subprocess.Popen([sys.executable, "-c", script, url]) for _ in range(4)]
+    assert [start.wait(120) for start in starts] == [0] * 4
+    db = open_database(url)
+    assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    db.close()
+
+
+def test_runners_claiming_at_once_each_take_other_jobs(db: Database, tmp_path: Path) -> None:
+    engine, ledger = FakeEngine(), CreditLedger()
+    account = Account.create(name="a", webhook_secret="s")
+    ledger.grant(account, 200)
+    services = [
+        JobService(
+            engine, ledger, EventBus(), tmp_path, tmp_path, tmp_path, Settings().input_limits
+        )
+        for _ in range(4)
+    ]
+    for n in range(120):
+        services[0].submit_upload(
+            account, photo("coffee", (32, 24)), f"{n}.jpg", "api", OutputOptions()
+        )
+    claimed: list[list[int]] = [[] for _ in services]
+
+    def claim_all(n: int) -> None:
+        while (job := services[n].claim_next()) is not None:
+            claimed[n].append(job.id)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(claim_all, range(4)))
+    every = sorted(job_id for ids in claimed for job_id in ids)
+    assert every == sorted(job.id for job in Job.select())  # each job once, none left
+    assert all(claimed), "a runner never got a job: the claims waited on each other"
+    for service in services:
+        service.close()
+
+
+def test_a_dropped_connection_is_opened_again(db: Database, postgres: PostgresServer) -> None:
+    Account.create(name="a", webhook_secret="s")
+    postgres.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    with pytest.raises(DatabaseUnreachable), passing_trouble():  # the statement under way
+        Account.select().count()
+    assert Account.select().count() == 1  # the next one connects again
+
+
+def test_a_threads_connection_closes_with_the_thread(
+    db: Database, postgres: PostgresServer
+) -> None:
+    before = connections(postgres)
+    threads = [threading.Thread(target=lambda: Account.select().count()) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    deadline = time.monotonic() + 10  # the server notices a closed connection soon after
+    while connections(postgres) != before:
+        assert time.monotonic() < deadline, f"{connections(postgres) - before} left open"
+        time.sleep(0.05)
+
+
+def test_a_job_ended_by_another_process_is_heard_of_at_once(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API node's waiting requests hear of a job a worker elsewhere ended (NOTIFY)."""
+    monkeypatch.setenv("BGDESK_DATABASE_URL", url)
+    api = Core(Paths.under(tmp_path / "api"), Settings(), FakeEngine(), KeyringSecretStore())
+    worker = Core(Paths.under(tmp_path / "worker"), Settings(), FakeEngine(), KeyringSecretStore())
+    heard: dict[str, list[JobEvent]] = {"api": [], "worker": []}
+    ended = threading.Event()
+
+    def listen(name: str) -> Callable[[JobEvent], None]:
+        def on_event(event: JobEvent) -> None:
+            if event.kind in ENDINGS:
+                heard[name].append(event)
+                if name == "api":
+                    ended.set()
+
+        return on_event
+
+    api.events.subscribe(listen("api"))
+    worker.events.subscribe(listen("worker"))
+    try:
+        api.start(run_jobs=False)
+        worker.start()
+        job = api.jobs.submit_upload(
+            api.accounts.owner(), photo("coffee", (32, 24)), "c.jpg", "api", OutputOptions()
+        )
+        assert ended.wait(30), "the API never heard of the job's end"
+    finally:
+        worker.close()
+        api.close()
+    expected = JobEvent(JobEventKind.COMPLETED, job.public_id, job.account_id, here=False)
+    assert heard["api"] == [expected]
+    assert [event.here for event in heard["worker"]] == [True], "a process heard itself"
