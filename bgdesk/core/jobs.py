@@ -49,7 +49,14 @@ from bgdesk.inference.strokes import Stroke
 from bgdesk.settings import Settings
 from bgdesk.storage.dialects import locked, unclaimed, writing
 from bgdesk.storage.failures import passing_trouble, storage_error
-from bgdesk.storage.files import temporaries_in, unshared_in, write_atomic, write_shared
+from bgdesk.storage.files import (
+    publish,
+    temporaries_in,
+    unshared_in,
+    write_atomic,
+    write_shared,
+    write_staged,
+)
 from bgdesk.storage.models import (
     UNFINISHED,
     Account,
@@ -71,6 +78,7 @@ FETCHERS = 8  # image_url fetches at once; more wait their turn, already charged
 MAX_ATTEMPTS = 3
 CANCELLED = "cancelled"  # the error code of a job its owner took off the queue
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+Staged = Sequence[tuple[Path, Path]]  # a cutout's files, written: (temporary name, its name)
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
 # An absolute path (POSIX or Windows), not the path part of a URL
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'\"():,;]+)+")
@@ -787,32 +795,41 @@ class JobService:
                 message = f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."
                 self._end(job, error=ProcessingFailed(message))
                 return
-            cutout, error = self._make(job)
-            self._end(job, cutout=cutout, error=error)
+            cutout, error, staged = self._make(job)
+            self._end(job, cutout=cutout, error=error, staged=staged)
         finally:
             with self._in_hand_lock:
                 self._in_hand.discard(job.id)
 
-    def _make(self, job: Job) -> tuple[Cutout | None, BgdeskError | None]:
-        """The cutout of a claimed job, written to its output; or why there is none."""
+    def _make(self, job: Job) -> tuple[Cutout | None, BgdeskError | None, Staged]:
+        """The cutout of a claimed job, written beside its output under temporary names
+        (given their names when its end is recorded); or why there is none."""
+        staged: list[tuple[Path, Path]] = []
         try:
             options = options_of(job)
             data = self._read_input(Path(job.input_path))
             background = self._background_of(job) if options.bg_image else None
             cutout = self.engine.remove_background(data, options, background)
-            write_atomic(Path(job.output_path), cutout.data)
+            files = [(Path(job.output_path), cutout.data)]
             if cutout.mask is not None and self._photo_kept(job):
-                write_atomic(self._mask_path(job.public_id), cutout.mask)
-        except BgdeskError as exc:
-            return None, exc
-        except OSError as exc:
+                files.append((self._mask_path(job.public_id), cutout.mask))
+            for path, content in files:
+                staged.append((write_staged(path, content), path))
+        except Exception as exc:
+            _discard(staged)
+            return None, self._failure(job, exc), []
+        return cutout, None, staged
+
+    def _failure(self, job: Job, exc: Exception) -> BgdeskError:
+        """What a job that raised `exc` failed of, as its owner is told."""
+        if isinstance(exc, BgdeskError):
+            return exc
+        if isinstance(exc, OSError):
             log.warning("Job %s: cannot write %s (%s)", job.public_id, job.output_path, exc)
             reason = exc.strerror or "an input/output error"
-            return None, ProcessingFailed(f"The cutout could not be written: {reason}.")
-        except Exception as exc:  # a bug or a resource failure; the job must still end
-            log.exception("Job %s failed", job.public_id)
-            return None, ProcessingFailed(f"Processing failed: {type(exc).__name__}: {exc}")
-        return cutout, None
+            return ProcessingFailed(f"The cutout could not be written: {reason}.")
+        log.exception("Job %s failed", job.public_id)  # a bug or a resource failure
+        return ProcessingFailed(f"Processing failed: {type(exc).__name__}: {exc}")
 
     def _keep_leases(self) -> None:
         """Renew the leases of the jobs in hand while they run, so that other runners know
@@ -842,17 +859,35 @@ class JobService:
             database.close()
 
     def _end(
-        self, job: Job, cutout: Cutout | None = None, error: BgdeskError | None = None
+        self,
+        job: Job,
+        cutout: Cutout | None = None,
+        error: BgdeskError | None = None,
+        staged: Staged = (),
     ) -> None:
         """Record how a running job ended, retrying while the database is busy or the disk
         full. Should that last past `finish_patience`, the job stays running under a lease
-        nobody renews, and `recover` queues it again once the lease lapses."""
+        nobody renews, and `recover` queues it again once the lease lapses. Its files get
+        their names only with its end: a runner that lost the job to another (cut off from
+        the database past its lease) leaves the other's cutout as it is."""
+        try:
+            ended = self._record_end_patiently(job, cutout, error, staged)
+        finally:
+            _discard(staged)
+        if not ended:
+            return
+        if cutout and not self._photo_kept(job):
+            Path(job.input_path).unlink(missing_ok=True)
+        self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
+
+    def _record_end_patiently(
+        self, job: Job, cutout: Cutout | None, error: BgdeskError | None, staged: Staged
+    ) -> bool:
         deadline = time.monotonic() + self.finish_patience.total_seconds()
         pause = 0.25
         while True:
             try:
-                ended = self._record_end(job, cutout, error)
-                break
+                return self._record_end(job, cutout, error, staged)
             except Exception as exc:
                 if storage_error(exc) is None:
                     raise
@@ -863,15 +898,10 @@ class JobService:
                         job.public_id,
                         exc,
                     )
-                    return
+                    return False
                 log.warning("Job %s: recording its end failed (%s); retrying", job.public_id, exc)
                 self.stopping.wait(pause)
                 pause = min(pause * 2, 5.0)
-        if not ended:
-            return
-        if cutout and not self._photo_kept(job):
-            Path(job.input_path).unlink(missing_ok=True)
-        self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
 
     def _photo_kept(self, job: Job) -> bool:
         """Whether `job`'s photo stays once its cutout is made (so the cutout can be edited):
@@ -879,9 +909,12 @@ class JobService:
         any when uploads are kept."""
         return not job.owns_input or job.source == "desktop" or self.keep_uploads
 
-    def _record_end(self, job: Job, cutout: Cutout | None, error: BgdeskError | None) -> bool:
-        """In one transaction: the job's end (with `cutout`, or failed with `error` and
-        refunded) and the webhook it owes. False when another runner had taken it over."""
+    def _record_end(
+        self, job: Job, cutout: Cutout | None, error: BgdeskError | None, staged: Staged = ()
+    ) -> bool:
+        """In one transaction: the job's end (with `cutout` and its `staged` files given their
+        names, or failed with `error` and refunded) and the webhook it owes. False when
+        another runner had taken it over."""
         status = JobState.COMPLETED if cutout else JobState.FAILED
         with writing():
             changed = (
@@ -908,6 +941,8 @@ class JobService:
             if not changed:
                 log.warning("Job %s was taken over by another runner", job.public_id)
                 return False
+            for temporary, path in staged:
+                publish(temporary, path)
             self._settle(job, status)
         return True
 
@@ -968,6 +1003,12 @@ class JobService:
             Job.public_id.in_(public_ids), Job.status.in_(UNFINISHED)
         )
         return {row.public_id for row in rows}
+
+
+def _discard(staged: Staged) -> None:
+    """Remove the temporary files of a job's cutout that were not given their names."""
+    for temporary, _ in staged:
+        temporary.unlink(missing_ok=True)
 
 
 def _files_in(folder: Path) -> list[Path]:

@@ -39,6 +39,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def write_staged(path: Path, data: bytes) -> Path:
+    """Write `data` beside `path` under a temporary name, on disk; `publish` gives it the name.
+    Returns the temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.parent / f".{path.name}.{secrets.token_hex(6)}{_PART}"
+    try:
+        with open(staged, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def publish(staged: Path, path: Path) -> None:
+    """Give the file `write_staged` wrote its name, in one rename (done already: nothing)."""
+    if staged.exists() or not path.exists():
+        os.replace(staged, path)
+
+
 def write_shared(path: Path, data: bytes, store: Path) -> None:
     """Write `data` at `path` as a hard link to the one copy of it in the folder `store`
     (named by its content), so many files of the same bytes take the room of one; a plain

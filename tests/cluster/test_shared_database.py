@@ -245,12 +245,16 @@ def test_a_worker_cut_off_past_its_lease_does_not_end_the_job_twice(
             proxy.cut()  # the network between the worker and the database goes down
             with cluster.worker("other"):
                 body = wait_for(client, job_id)
+                cutout = client.get(body["outputUrl"]).content
                 time.sleep(4)  # more than the lease, still cut off
                 proxy.restore()
                 time.sleep(8)  # the cut-off worker reaches the database again
                 again = client.get(f"/api/v1/jobs/{job_id}").json()
+                cutout_again = client.get(body["outputUrl"]).content
             assert cut.poll() is None, "the cut-off worker lives on"
     job = Job.get(Job.public_id == job_id)
     assert body["status"] == "completed" and again == body
+    assert cutout_again == cutout, "the cut-off worker's cutout replaced the one delivered"
+    assert [p.name for p in (cluster.storage / "outputs").iterdir()] == [Path(job.output_path).name]
     assert job.attempts == 2 and ledger_of(job) == ["charge"]
     assert proxy.cuts == 1
