@@ -7,7 +7,8 @@ A PostgreSQL server is started for the run (Debian's binaries, as the tests do; 
 --database-url). Clients (4) send the small photos of bench/corpus.py, each held until its
 job ends (`?wait=60`) and downloaded. For each number of workers: photos per second, the
 CPU seconds per job of the workers and of the database server (every PostgreSQL process,
-exited ones included), and the database's transactions per job. The bare model's own rate
+exited ones included), the database's transactions per job and the connections the machines
+hold open. The bare model's own rate
 on this machine is the ceiling. Everything runs on this one machine, so more workers share
 its cores: the figures say what a job costs each side, which is what sizing needs.
 """
@@ -74,16 +75,19 @@ def server_cpu(postmaster: int) -> float:
     return total
 
 
-def transactions(url: str) -> int:
+def database_figures(url: str) -> tuple[int, int]:
+    """(transactions so far, client connections open now, this one aside)."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         row = conn.execute(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
-            "WHERE datname = current_database()"
+            "SELECT (SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "        WHERE datname = current_database()), "
+            "       (SELECT count(*) FROM pg_stat_activity "
+            "        WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())"
         ).fetchone()
         assert row is not None
-        return int(row[0])
+        return int(row[0]), int(row[1])
 
 
 @contextmanager
@@ -130,10 +134,13 @@ def measure(url: str, workers: int, photos: int, postmaster: int) -> dict[str, f
     with tempfile.TemporaryDirectory() as tmp, machines(url, workers, Path(tmp)) as (base, pids):
         request = bgdesk_request(base, key, wait=True)
         load(samples[: 2 * workers + 2], CLIENTS, request)  # every worker loads its model
-        before = (server_cpu(postmaster), sum(cpu_seconds(p) for p in pids), transactions(url))
+        before = (server_cpu(postmaster), sum(cpu_seconds(p) for p in pids))
+        commits_before, _ = database_figures(url)
         result = load(samples, CLIENTS, request)
-        after = (server_cpu(postmaster), sum(cpu_seconds(p) for p in pids), transactions(url))
-    database_cpu, workers_cpu, commits = (b - a for a, b in zip(before, after, strict=True))
+        after = (server_cpu(postmaster), sum(cpu_seconds(p) for p in pids))
+        commits_after, connections = database_figures(url)
+    database_cpu, workers_cpu = (b - a for a, b in zip(before, after, strict=True))
+    commits = commits_after - commits_before
     return {
         "workers": workers,
         "images_per_s": result["images_per_s"],
@@ -142,7 +149,41 @@ def measure(url: str, workers: int, photos: int, postmaster: int) -> dict[str, f
         "workers_cpu_ms_per_job": 1000 * workers_cpu / photos,
         "transactions_per_job": commits / photos,
         "database_share": database_cpu / (database_cpu + workers_cpu),
+        "connections": connections,  # the bench's own clients hold none
     }
+
+
+def one_process(photos: int) -> dict[str, float]:
+    """The same load on one `bgdesk serve` with its own SQLite file: what splitting costs."""
+    small, _ = build()
+    samples = (small * (photos // len(small) + 1))[:photos]
+    with tempfile.TemporaryDirectory() as tmp:
+        home, port = Path(tmp), free_port()
+        db = open_database(home / "bgdesk.sqlite3")
+        account = AccountService(CreditLedger()).create("bench", credits=10 * photos + 100)
+        key = ApiKeyService(NoSecrets()).create(account).plaintext
+        db.close()
+        (home / "settings.json").write_text(json.dumps({"api_port": port}))
+        env = {
+            **os.environ,
+            "BGDESK_HOME": str(home),
+            "BGDESK_MODELS_DIR": str(Paths.from_env().models_dir),
+        }
+        env.pop("BGDESK_DATABASE_URL", None)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bgdesk", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", server)
+            request = bgdesk_request(f"http://127.0.0.1:{port}", key, wait=True)
+            load(samples[:4], CLIENTS, request)
+            return load(samples, CLIENTS, request)
+        finally:
+            server.terminate()
+            server.wait(120)
 
 
 def main() -> None:
@@ -164,17 +205,22 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     finally:
         server.stop()
+    alone = one_process(args.photos)
     ceiling = bare_ceiling(3)
-    print(f"\nbare model (u2netp, all cores): {ceiling:.2f} images/s\n")
+    print(f"\nbare model (u2netp, all cores): {ceiling:.2f} images/s")
+    print(
+        f"one `bgdesk serve` on its SQLite file: {alone['images_per_s']:.2f} images/s "
+        f"({alone['images_per_s'] / ceiling:.2f} of the bare model), p50 {alone['p50_s']:.2f} s\n"
+    )
     print("| workers | images/s | of the bare model | p50 s | DB CPU ms/job "
-          "| workers CPU ms/job | DB share | transactions/job |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+          "| workers CPU ms/job | DB share | transactions/job | connections |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['workers']} | {r['images_per_s']:.2f} | {r['images_per_s'] / ceiling:.2f} "
             f"| {r['p50_s']:.2f} | {r['database_cpu_ms_per_job']:.1f} "
             f"| {r['workers_cpu_ms_per_job']:.0f} | {100 * r['database_share']:.1f} % "
-            f"| {r['transactions_per_job']:.1f} |"
+            f"| {r['transactions_per_job']:.1f} | {r['connections']} |"
         )
 
 
