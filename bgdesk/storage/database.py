@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 
-from bgdesk.errors import SettingsError
+from bgdesk.errors import DatabaseUnreachable, SettingsError
+from bgdesk.storage.failures import storage_error
 from bgdesk.storage.migrations import migrate
 from bgdesk.storage.models import database
 
@@ -43,8 +44,16 @@ def open_database(location: str | Path, busy_timeout: float = BUSY_TIMEOUT) -> D
         else _file(Path(location), busy_timeout)
     )
     database.initialize(db)
-    db.connect(reuse_if_open=True)
-    migrate(db)
+    try:
+        db.connect(reuse_if_open=True)
+        migrate(db)
+    except DatabaseError as exc:
+        if not isinstance(db, SharedDatabase) or storage_error(exc) is None:
+            raise
+        reason = str(exc).strip().splitlines()[0]
+        raise DatabaseUnreachable(
+            f"Cannot reach the database {without_password(str(location))}: {reason}"
+        ) from exc
     return db
 
 

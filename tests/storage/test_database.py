@@ -9,11 +9,13 @@ import pytest
 from peewee import IntegrityError
 
 from bgdesk.core.app import Core
+from bgdesk.errors import DatabaseUnreachable
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.database import open_database, without_password
 from bgdesk.storage.migrations import SCHEMA_VERSION
 from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database
 from tests.conftest import photo
+from tests.processes import free_port
 
 
 @pytest.mark.sqlite_only
@@ -68,3 +70,11 @@ def test_a_database_password_is_never_shown() -> None:
     url = "postgresql://bgdesk:s3cret@db.example:5432/bgdesk"
     assert without_password(url) == "postgresql://bgdesk:***@db.example:5432/bgdesk"
     assert without_password("postgresql://db.example/bgdesk") == "postgresql://db.example/bgdesk"
+
+
+def test_a_database_server_out_of_reach_is_said_so_without_the_password() -> None:
+    url = f"postgresql://bgdesk:s3cret@127.0.0.1:{free_port()}/bgdesk"  # nobody listens
+    with pytest.raises(DatabaseUnreachable) as refused:
+        open_database(url)
+    assert "postgresql://bgdesk:***@127.0.0.1" in refused.value.message
+    assert "s3cret" not in refused.value.message and "refused" in refused.value.message
