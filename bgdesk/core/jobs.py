@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from bgdesk.background import Background
 from bgdesk.core.credits import JOB_COST, CreditLedger
 from bgdesk.core.events import EventBus, JobEvent, JobEventKind
 from bgdesk.core.fetch import ImageFetcher
@@ -171,8 +172,7 @@ class JobService:
         self.finish_patience = FINISH_PATIENCE
         self._in_hand: set[int] = set()  # ids of the jobs this service's runners execute
         self._in_hand_lock = threading.Lock()
-        self._renewer: threading.Thread | None = None
-        self._closing = threading.Event()
+        self._renewer = Background("bgdesk-leases", self._renew)  # started with a first claim
         self._closed = False
         self.keep_uploads = False  # keep an API job's copy of its photo after its cutout
         self.keep_outputs: timedelta | None = None  # how long bgdesk's own cutouts are kept
@@ -435,9 +435,7 @@ class JobService:
         self._fetches.shutdown(wait=False, cancel_futures=True)
         with self._in_hand_lock:
             self._closed = True
-        self._closing.set()
-        if self._renewer is not None:
-            self._renewer.join()
+        self._renewer.stop()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -835,14 +833,12 @@ class JobService:
         """Renew the leases of the jobs in hand while they run, so that other runners know
         theirs lives: one statement for all of them, a third of a lease apart."""
         with self._in_hand_lock:
-            if self._renewer is not None or self._closed:
-                return
-            self._renewer = threading.Thread(target=self._renew, name="bgdesk-leases", daemon=True)
-        self._renewer.start()
+            if not self._closed:
+                self._renewer.start()
 
     def _renew(self) -> None:
         try:
-            while not self._closing.wait(self.lease.total_seconds() / 3):
+            while not self._renewer.stopping.wait(self.lease.total_seconds() / 3):
                 with self._in_hand_lock:
                     held = list(self._in_hand)
                 if not held:

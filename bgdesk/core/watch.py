@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bgdesk.background import Background
 from bgdesk.core.jobs import JobService
 from bgdesk.core.naming import cutout_target, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits, TemporarilyUnavailable
@@ -63,21 +64,15 @@ class FolderWatcher:
         self.paused = threading.Event()
         self._looks: dict[Path, tuple[int, int]] = {}  # size and time at the last look
         self._handled: dict[Path, tuple[int, int]] = {}  # submitted or refused, as it was then
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Background("bgdesk-watch", self._run)
+        self._stopping = self._background.stopping
         self._told_no_credits = False
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="bgdesk-watch", daemon=True)
-            self._thread.start()
+        self._background.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._background.stop()
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -8,11 +8,11 @@ and nothing is sent; waiting requests look at the database once a second instead
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from peewee import Database
 
+from bgdesk.background import Background
 from bgdesk.storage.database import SharedDatabase
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,8 @@ class EndNotices:
         self.db = db if isinstance(db, SharedDatabase) else None
         self.origin = origin
         self.heard = heard
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Background("bgdesk-notices", self._listen)
+        self._stopping = self._background.stopping
 
     def send(self, kind: str, public_id: str, account_id: int) -> None:
         if self.db is None:
@@ -43,16 +43,11 @@ class EndNotices:
             log.warning("Could not tell other processes that job %s ended: %s", public_id, exc)
 
     def start(self) -> None:
-        if self.db is not None and self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._listen, name="bgdesk-notices", daemon=True)
-            self._thread.start()
+        if self.db is not None:
+            self._background.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._background.stop()
 
     def _listen(self) -> None:
         assert self.db is not None
