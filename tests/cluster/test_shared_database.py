@@ -167,7 +167,11 @@ def test_eight_clients_two_apis_three_workers_spend_exactly_the_credits(
         assert len(accepted) == 500
         assert sorted({status for status, _ in answers}) == [202, 402]
         with cluster.client(apis[0]) as client:
-            ends = [wait_for(client, job_id)["status"] for job_id in accepted]
+            ended = [wait_for(client, job_id) for job_id in accepted]
+        ends = [body["status"] for body in ended]
+        with cluster.client(apis[1]) as other:  # any API node serves any node's cutouts
+            for body in ended[:20]:
+                assert decode(other.get(body["outputUrl"].replace(apis[0], apis[1])).content)
     assert ends == ["completed"] * 500
     jobs = list(Job.select())
     assert len(jobs) == 500

@@ -24,6 +24,7 @@ from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
 from tests.conftest import decode, photo
+from tests.postgres import PostgresServer
 from tests.processes import free_port, serve_on_free_port, serving, terminate
 
 
@@ -162,3 +163,39 @@ def test_the_window_opens_runs_a_photo_and_quits_cleanly(
     assert process.returncode == 0 and "Traceback" not in errors, errors
     assert decode(cutout.read_bytes()).mode == "RGBA", "the cutout lands beside the photo"
     assert (home / "window.ini").is_file()
+
+
+def test_the_installed_app_serves_and_works_on_a_shared_database(
+    frozen: Path, app_env: dict[str, str], postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """A studio's machines with the installer and no Python: one API node, one worker, one
+    PostgreSQL database and one shared folder."""
+    with postgres.schema() as database_url:
+        shared = {"BGDESK_DATABASE_URL": database_url, "BGDESK_STORAGE_DIR": str(tmp_path / "s")}
+        api_env = app_env | shared
+        worker_env = api_env | {"BGDESK_HOME": str(tmp_path / "worker-home")}
+        created = bgdesk(frozen, api_env, "keys", "create", "--json")
+        assert created.returncode == 0, created.stderr
+        auth = {"Authorization": f"Bearer {json.loads(created.stdout)['key']}"}
+        port = free_port()
+        command = [str(frozen), "serve", "--no-runner", "--port", str(port)]
+        worker = subprocess.Popen(
+            [str(frozen), "worker"], env=worker_env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            with serving(command, api_env, port):
+                url = f"http://127.0.0.1:{port}"
+                answer = httpx.post(
+                    f"{url}/api/v1/remove-bg",
+                    headers=auth,
+                    files={"image_file": ("coffee.jpg", photo("coffee"))},
+                )
+                assert answer.status_code == 202, answer.text
+                status = httpx.get(
+                    f"{url}/api/v1/jobs/{answer.json()['jobId']}?wait=60", headers=auth, timeout=90
+                ).json()
+                assert status["status"] == "completed", status
+                assert decode(httpx.get(status["outputUrl"]).content).mode == "RGBA"
+        finally:
+            errors = terminate(worker)
+        assert worker.returncode == 0 and "Traceback" not in errors, errors
