@@ -22,11 +22,15 @@ class AccountService:
         self.ledger = ledger
 
     def owner(self) -> Account:
-        """The installation's own account, created with a welcome grant on first use."""
-        with writing():
-            account = Account.get_or_none(Account.is_owner == True)  # noqa: E712
-            if account is None:
-                account = self._create(OWNER_NAME, WELCOME_CREDITS, is_owner=True)
+        """The installation's own account, created with a welcome grant on first use (once,
+        when several machines sharing a database start at the same moment)."""
+        try:
+            with writing():
+                account = Account.get_or_none(Account.is_owner == True)  # noqa: E712
+                if account is None:
+                    account = self._create(OWNER_NAME, WELCOME_CREDITS, is_owner=True)
+        except IntegrityError:  # another process created it meanwhile
+            return Account.get(Account.is_owner == True)  # noqa: E712
         return account
 
     def create(self, name: str, credits: int = 0) -> Account:

@@ -4,6 +4,7 @@ dropped them and go away with their threads, and word of a job's end between pro
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -54,14 +55,23 @@ def connections(postgres: PostgresServer) -> int:
     return int(str(rows[0][0]))
 
 
-def test_machines_starting_at_once_make_the_schema_once(url: str) -> None:
-    script = (
-        "import sys; from bgdesk.storage.database import open_database; open_database(sys.argv[1])"
-    )
-    starts = [subprocess.Popen([sys.executable, "-c", script, url]) for _ in range(4)]
-    assert [start.wait(120) for start in starts] == [0] * 4
+def test_machines_starting_at_once_make_the_schema_and_the_owner_once(
+    url: str, tmp_path: Path
+) -> None:
+    def start(n: int) -> subprocess.Popen[str]:
+        env = os.environ | {"BGDESK_HOME": str(tmp_path / str(n)), "BGDESK_DATABASE_URL": url}
+        command = [sys.executable, "-m", "bgdesk", "credits", "show", "--json"]
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+    starts = [start(n) for n in range(4)]
+    for process in starts:
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors
     db = open_database(url)
     assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    assert [(a.name, CreditLedger().balance(a)) for a in Account.select()] == [("owner", 100)]
     db.close()
 
 
