@@ -2,7 +2,8 @@
 nodes that only take jobs in (`bgdesk serve --no-runner`) and workers that run them
 (`bgdesk worker`). Every accepted job is charged once and completed once, whatever happens
 to the workers: a burst of clients against a fixed number of credits, a worker killed mid-job,
-a worker cut off from the database for longer than its lease."""
+a worker cut off from the database for longer than its lease; every webhook try is sent by
+exactly one worker."""
 
 from __future__ import annotations
 
