@@ -20,6 +20,7 @@ from bgdesk.inference.decode import Limits
 from bgdesk.inference.devices import AUTO, DEVICES
 from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
 from bgdesk.inference.options import MAX_PADDING, OutputOptions, parse_bool
+from bgdesk.storage.database import POSTGRESQL_SCHEMES
 from bgdesk.storage.files import write_atomic
 
 SERVER_KEEPS_OUTPUTS_DAYS = 30
@@ -76,7 +77,7 @@ def _database_url(url: str) -> str:
     """A postgresql:// URL, or '' (bgdesk's own SQLite file)."""
     url = url.strip()
     parts = urlsplit(url)
-    if url and not (parts.scheme in ("postgresql", "postgres") and parts.hostname):
+    if url and not (parts.scheme in POSTGRESQL_SCHEMES and parts.hostname):
         raise InvalidOption(
             "database_url must be a PostgreSQL address such as "
             "postgresql://bgdesk:PASSWORD@db.example/bgdesk, or empty"

@@ -60,12 +60,10 @@ def open_database(location: str | Path, busy_timeout: float = BUSY_TIMEOUT) -> D
 def _file(path: Path, busy_timeout: float) -> SqliteDatabase:
     path.parent.mkdir(parents=True, exist_ok=True)
     pragmas = PRAGMAS | {"busy_timeout": int(busy_timeout * 1000)}
-    db = SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False, timeout=busy_timeout)
-    db.connect()
+    path.touch()  # an empty file is a new database to SQLite
     if os.name == "posix":  # webhook secrets and key hashes: the owner's alone
         path.chmod(0o600)
-    db.close()
-    return db
+    return SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False, timeout=busy_timeout)
 
 
 def _server(url: str, busy_timeout: float) -> SharedDatabase:
