@@ -165,6 +165,11 @@ class Settings:
         folders=True,
         shown="(none)",
     )
+    watch_follow_links: bool = _setting(
+        False,
+        "Let `bgdesk watch` take photos through links (symlinks) that lead out of the "
+        "watched folder; off, each such link is skipped, and said so once.",
+    )
     api_enabled: bool = _setting(
         True,
         "Serve the REST API while the window is open.",
@@ -231,6 +236,14 @@ class Settings:
         "for each of several made at once).",
         low=0,
         high=1024,
+    )
+    memory_budget_mb: int = _setting(
+        2048,
+        "Memory the cutouts under way may take between them, in MiB above the idle app: "
+        "each job's peak is estimated from its photo and options before it starts, and jobs "
+        "wait for room rather than run the machine out of memory.",
+        low=256,
+        high=1_048_576,
     )
     parallel_jobs: int = _setting(
         2,

@@ -8,6 +8,27 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNDECODABLE = range(0xDC80, 0xDD00)  # the bytes of a name not in the locale's encoding
+
+
+def escaped(text: object) -> str:
+    """`text` as a terminal can show it: a character that is not printable (a newline, an
+    escape sequence, a right-to-left override) shown as its escape, `\\x1b`, so that a
+    file's name can neither move the cursor, colour the screen nor pass for another's."""
+    return "".join(char if char.isprintable() else _escape(char) for char in str(text))
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if code in _UNDECODABLE:
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))

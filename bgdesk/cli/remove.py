@@ -8,15 +8,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bgdesk.cli.output import ProgressBar, print_json
+from bgdesk.cli.output import ProgressBar, escaped, print_json
 from bgdesk.cli.output_options import add_output_arguments, background_picture, output_options
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
-from bgdesk.core.naming import cutout_target, is_cutout
+from bgdesk.core.naming import (
+    colliding,
+    cutout_target,
+    distinct_targets,
+    given_before,
+    is_cutout,
+    too_long,
+)
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in, input_names_text
 from bgdesk.inference.options import OutputOptions
-from bgdesk.storage.files import temporaries_in
+from bgdesk.storage.files import temporaries_in, temporary_label
 from bgdesk.storage.models import JobState
 
 
@@ -53,19 +60,34 @@ class Item:
 
 
 def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item]:
-    """Expand folders into their images and decide each output's path."""
+    """Expand folders into their images and decide each output's path: one cutout of its
+    own for each photo; a photo named twice (a folder and a file in it, a link to it) is
+    taken once."""
     items: list[Item] = []
+    wanted: dict[Path, Path] = {}
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            items += [
-                Item(p, cutout_target(p, p.parent.relative_to(path), output, extension))
+            found = [
+                (p, cutout_target(p, p.parent.relative_to(path), output, extension))
                 for p in images_in(path)
                 if not is_cutout(p)
             ]
         elif path.exists():
-            items.append(Item(path, cutout_target(path, Path(), output, extension)))
+            found = [(path, cutout_target(path, Path(), output, extension))]
         else:
             items.append(Item(path, error="no such file or folder"))
+            continue
+        for photo, target in found:
+            if (key := photo.resolve()) not in seen:
+                seen.add(key)
+                wanted[photo] = target
+                items.append(Item(photo))
+    targets = distinct_targets(wanted, given_before(colliding(wanted)))
+    for item in items:
+        if item.source in targets:
+            item.target = targets[item.source]
+            item.error = too_long(item.target)
     return items
 
 
@@ -109,7 +131,7 @@ def _resume(core: Core, items: list[Item], overwrite: bool) -> None:
         elif target.exists() and not overwrite:
             item.skipped = True
         folder = leftovers.setdefault(target.parent, temporaries_in(target.parent))
-        for path in folder.get(target.name, []):
+        for path in folder.get(temporary_label(target.name), []):
             path.unlink(missing_ok=True)
 
 
@@ -183,9 +205,9 @@ def _report(items: list[Item], as_json: bool, seconds: float) -> None:
         print(f"{skipped} already there, skipped (--overwrite makes them again).")
     for item in items:
         if not item.error and not item.skipped and len(items) <= 10:
-            print(f"  {item.source} -> {item.target}")
+            print(f"  {escaped(item.source)} -> {escaped(item.target)}")
     for item in items:
         if item.warning:
-            print(f"  CHECK {item.target}: {item.warning}")
+            print(f"  CHECK {escaped(item.target)}: {escaped(item.warning)}")
     for item in failures:
-        print(f"  FAILED {item.source}: {item.error}")
+        print(f"  FAILED {escaped(item.source)}: {escaped(item.error)}")

@@ -7,12 +7,13 @@ import signal
 import threading
 from pathlib import Path
 
+from bgdesk.cli.output import escaped
 from bgdesk.cli.output_options import add_output_arguments, background_picture, output_options
 from bgdesk.core.app import Core
-from bgdesk.core.events import ENDINGS, JobEvent
+from bgdesk.core.events import ENDINGS
 from bgdesk.core.watch import FolderWatcher, Watched
 from bgdesk.errors import InvalidRequest
-from bgdesk.storage.models import JobState
+from bgdesk.storage.models import UNFINISHED, JobState
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,37 +28,39 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, core: Core) -> int:
-    missing = [str(folder) for folder in args.folders if not folder.is_dir()]
+    missing = [escaped(folder) for folder in args.folders if not folder.is_dir()]
     if missing:
         raise InvalidRequest(f"Not a folder: {', '.join(missing)}.")
     options = output_options(args, core.settings)
     core.engine.check_model(options)
-    targets: dict[str, Path] = {}
+    taken: dict[str, Watched] = {}  # by job id, until the job ends
     lock = threading.Lock()
 
     def found(watched: Watched) -> None:
         if watched.job is None:
-            print(f"  SKIPPED {watched.photo}: {watched.error}", flush=True)
+            print(f"  SKIPPED {escaped(watched.photo)}: {escaped(watched.error)}", flush=True)
             return
         with lock:
-            targets[watched.job.public_id] = watched.target
+            taken[watched.job.public_id] = watched
+        if core.jobs.get(watched.job.public_id).status not in UNFINISHED:
+            tell_end(watched.job.public_id)  # it ended before its look told of it
 
-    def ended(event: JobEvent) -> None:
-        if event.kind not in ENDINGS:
-            return
+    def tell_end(job_id: str) -> None:
         with lock:
-            target = targets.pop(event.job_id, None)
-        if target is None:
+            watched = taken.pop(job_id, None)
+        if watched is None:
             return
-        job = core.jobs.get(event.job_id)
+        job = core.jobs.get(job_id)
         if job.status == JobState.COMPLETED:
-            print(f"  {job.input_name} -> {target}", flush=True)
+            print(f"  {escaped(watched.photo)} -> {escaped(watched.target)}", flush=True)
         else:
-            print(f"  FAILED {job.input_name}: {job.error_message}", flush=True)
+            print(f"  FAILED {escaped(watched.photo)}: {escaped(job.error_message)}", flush=True)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    unsubscribe = core.events.subscribe(ended)
+    unsubscribe = core.events.subscribe(
+        lambda event: tell_end(event.job_id) if event.kind in ENDINGS else None
+    )
     watcher = FolderWatcher(
         core.jobs,
         core.accounts.owner,
@@ -67,8 +70,10 @@ def run(args: argparse.Namespace, core: Core) -> int:
         interval=args.interval,
         on_found=found,
         background=background_picture(args),
+        follow_links=core.settings.watch_follow_links,
     )
-    print(f"Watching {', '.join(str(f) for f in args.folders)} (Ctrl+C stops).", flush=True)
+    watching = ", ".join(escaped(folder) for folder in args.folders)
+    print(f"Watching {watching} (Ctrl+C stops).", flush=True)
     try:
         core.start()
         watcher.start()

@@ -44,6 +44,7 @@ class WatchedFolders(QObject):
             self.core.settings.output_options,
             source="desktop",
             on_found=self._found,
+            follow_links=self.core.settings.watch_follow_links,
         )
         if self._paused:
             self._watcher.paused.set()
