@@ -24,7 +24,8 @@ from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, Plan
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
 from bgdesk.inference.devices import CPU, DeviceChoice
-from bgdesk.inference.engine import Cutout, Retouch
+from bgdesk.inference.engine import MEMORY_BUDGET, Cutout, Retouch
+from bgdesk.inference.footprint import check_fits, footprint
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
@@ -190,6 +191,7 @@ class FakeEngine:
         self.default_model = "u2netp"
         self.decontaminate = True
         self.device = "auto"
+        self.memory_budget = MEMORY_BUDGET
         self.fail = fail
         self.calls = 0
         self.asked: list[OutputOptions] = []
@@ -199,6 +201,15 @@ class FakeEngine:
 
     def inspect(self, data: bytes) -> ImageInfo:
         return inspect_image(data, Limits(64 << 20, 64))
+
+    def check_memory(
+        self, image: ImageInfo, options: OutputOptions, background: ImageInfo | None = None
+    ) -> None:
+        check_fits(
+            footprint(image.size, options, 0, background.size if background else None),
+            options,
+            self.memory_budget,
+        )
 
     def check_model(self, options: OutputOptions) -> None:
         return None

@@ -89,6 +89,7 @@ class Core:
         self.engine.default_model = self.settings.default_model
         self.engine.device = self.settings.device
         self.engine.decontaminate = self.settings.decontaminate
+        self.engine.memory_budget = self.settings.memory_budget_mb << 20
         self.fetcher.limits = self._fetch_limits()
         self.jobs.keep_uploads = self.settings.keep_uploads
         self.jobs.keep_outputs = self.settings.keep_outputs(self.serving)

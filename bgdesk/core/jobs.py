@@ -42,7 +42,7 @@ from bgdesk.errors import (
     ProcessingFailed,
 )
 from bgdesk.inference.compose import reencode
-from bgdesk.inference.decode import Limits
+from bgdesk.inference.decode import ImageInfo, Limits
 from bgdesk.inference.engine import Cutout, CutoutEngine, Retouch
 from bgdesk.inference.formats import PNG, format_for_suffix, format_named
 from bgdesk.inference.options import OutputOptions
@@ -193,12 +193,12 @@ class JobService:
         """Queue bytes received by the API or pasted into the window; bgdesk keeps a copy.
         The cutout goes to `output_path`, or to bgdesk's outputs folder by the job's id;
         `background` is the picture behind it when the options ask for one."""
-        self.engine.inspect(data)
+        image = self.engine.inspect(data)
         self.engine.check_model(options)
         public_id = new_job_id()
         input_path = self._upload_path(public_id, filename)
         try:
-            with passing_trouble(), self._background_kept(public_id, options, background):
+            with passing_trouble(), self._background_kept(public_id, options, background, image):
                 write_atomic(input_path, data)
                 return self._create(
                     account,
@@ -230,7 +230,7 @@ class JobService:
         public_id = new_job_id()
         name = PurePosixPath(urlsplit(url).path).name or "image"
         input_path = self._upload_path(public_id, name)
-        with passing_trouble(), self._background_kept(public_id, options, background):
+        with passing_trouble(), self._background_kept(public_id, options, background, None):
             job = self._create(
                 account, public_id, input_path, name, True, None, source, options, webhook_url, url
             )
@@ -253,20 +253,27 @@ class JobService:
 
     @contextmanager
     def _background_kept(
-        self, public_id: str, options: OutputOptions, background: bytes | None
+        self,
+        public_id: str,
+        options: OutputOptions,
+        background: bytes | None,
+        image: ImageInfo | None,
     ) -> Iterator[None]:
         """Keep the background picture a job asks for before the job exists, where its
-        runner finds it; remove it again when the job is not made."""
+        runner finds it; remove it again when the job is not made. Refuse the job when its
+        cutout of `image` (None: not known yet) would not fit in the memory budget."""
         if options.bg_image != (background is not None):
             raise InvalidRequest(
                 "Send a background picture (bg_image_file) to lay the subject on one."
                 if options.bg_image
                 else "A background picture came without the option that uses it."
             )
+        picture = self._check_background(background) if background is not None else None
+        if image is not None:
+            self.engine.check_memory(image, options, picture)
         if background is None:
             yield
             return
-        self._check_background(background)
         path = self._background_path(public_id)
         self._keep_background(public_id, background)
         try:
@@ -280,9 +287,9 @@ class JobService:
         picture share one copy of it."""
         write_shared(self._background_path(public_id), picture, self.edits_dir / "pictures")
 
-    def _check_background(self, picture: bytes) -> None:
+    def _check_background(self, picture: bytes) -> ImageInfo:
         try:
-            self.engine.inspect(picture)
+            return self.engine.inspect(picture)
         except InvalidRequest as exc:
             raise type(exc)(f"The background picture: {exc.message}") from None
 
@@ -297,10 +304,10 @@ class JobService:
     ) -> Job:
         """Queue an image file in place (CLI, files dropped on the window)."""
         path = path.resolve()
-        self.engine.inspect(self._read_input(path))
+        image = self.engine.inspect(self._read_input(path))
         self.engine.check_model(options)
         public_id = new_job_id()
-        with passing_trouble(), self._background_kept(public_id, options, background):
+        with passing_trouble(), self._background_kept(public_id, options, background, image):
             return self._create(
                 account, public_id, path, path.name, False, output_path, source, options, None
             )
@@ -389,7 +396,13 @@ class JobService:
         assert self.fetcher is not None and job.input_url is not None
         try:
             data, _ = self.fetcher.fetch(job.input_url)
-            self.engine.inspect(data)
+            options = options_of(job)
+            background = self._background_of(job) if options.bg_image else None
+            self.engine.check_memory(
+                self.engine.inspect(data),
+                options,
+                self.engine.inspect(background) if background is not None else None,
+            )
             with passing_trouble():
                 write_atomic(Path(job.input_path), data)
                 Job.update(input_ready=True).where(Job.id == job.id).execute()
@@ -790,7 +803,11 @@ class JobService:
         """Run a claimed job to its end; every failure ends as a refunded, explained job."""
         try:
             if job.attempts > MAX_ATTEMPTS:
-                message = f"Processing stopped the app {MAX_ATTEMPTS} times; giving up."
+                message = (
+                    f"The app stopped {MAX_ATTEMPTS} times while making this cutout (its "
+                    "process ended: out of memory, or killed), so it is not tried again; "
+                    "the credit was refunded."
+                )
                 self._end(job, error=ProcessingFailed(message))
                 return
             cutout, error, staged = self._make(job)

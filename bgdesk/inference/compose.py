@@ -11,8 +11,9 @@ from PIL import Image, ImageChops, ImageFilter
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.formats import PNG, OutputFormat
-from bgdesk.inference.options import OutputOptions, canvas_size
+from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
+from bgdesk.inference.staging import place, stage
 
 CROP_THRESHOLD = 16
 WHITE = (255, 255, 255)
@@ -33,7 +34,7 @@ def compose(
 
     `image` is consumed: its pixels may become the cutout's, saving a full-size copy.
     """
-    rgb = image.rgb
+    rgb, icc = image.rgb, image.icc_profile
     alpha = mask if image.alpha is None else ImageChops.multiply(mask, image.alpha)
     box = (0, 0, rgb.width, rgb.height)
     if options.crop or options.canvas:
@@ -47,8 +48,13 @@ def compose(
             backdrop = rgb.filter(ImageFilter.GaussianBlur(options.bg_blur))
         if edges is not None:
             rgb = edges.apply(rgb, alpha, box[:2])
-        staged = _staged(rgb, alpha, options, backdrop)
-        return _encode(staged, fmt, image.icc_profile, pool), staged.size
+        subject = rgb
+        subject.putalpha(alpha)
+        del rgb, alpha
+        placed = place(subject, options.canvas, options.padding)
+        colour = None if backdrop is not None else _background_colour(options)
+        size = placed.size
+        return _encode_pixels(stage(placed, options.shadow, colour, backdrop), fmt, icc, pool), size
     background = _background_colour(options)
     streamed = background is None and fmt.encoder is None
     if edges is not None and not streamed:
@@ -70,71 +76,6 @@ def _background_colour(options: OutputOptions) -> tuple[int, int, int] | None:
     """The colour behind the subject: the one asked for, else white for formats without
     alpha, else none."""
     return options.bg_color or (None if options.output_format.keeps_alpha else WHITE)
-
-
-def _staged(
-    rgb: Image.Image, alpha: Image.Image, options: OutputOptions, backdrop: Image.Image | None
-) -> Image.Image:
-    """The subject as a product shot: centred on its canvas, over its shadow, on its
-    background (a colour, a picture covering it, or nothing: white for formats without
-    alpha)."""
-    subject = rgb.copy()
-    subject.putalpha(alpha)
-    if options.canvas:
-        subject = _centred(subject, options.canvas, options.padding)
-    if options.shadow:
-        subject = Image.alpha_composite(_shadow_of(subject), subject)
-    if backdrop is not None:
-        behind = _covering(backdrop, subject.size).convert("RGBA")
-    else:
-        colour = _background_colour(options)
-        if colour is None:
-            return subject
-        behind = Image.new("RGBA", subject.size, (*colour, 255))
-    return Image.alpha_composite(behind, subject).convert("RGB")
-
-
-def _covering(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """`picture` scaled to cover `size` whole, keeping its shape, and cut to it about its
-    centre."""
-    if picture.size == size:
-        return picture
-    scale = max(size[0] / picture.width, size[1] / picture.height)
-    width, height = (
-        max(size[0], round(picture.width * scale)),
-        max(size[1], round(picture.height * scale)),
-    )
-    left, top = (width - size[0]) // 2, (height - size[1]) // 2
-    return picture.resize(
-        (width, height), Image.Resampling.LANCZOS, box=None, reducing_gap=3.0
-    ).crop((left, top, left + size[0], top + size[1]))
-
-
-def _centred(subject: Image.Image, canvas: str, padding: int) -> Image.Image:
-    """`subject` scaled to fit its canvas inside `padding` percent on each side, centred."""
-    width, height = canvas_size(canvas, subject.size)
-    room = (width * (100 - 2 * padding) / 100, height * (100 - 2 * padding) / 100)
-    scale = min(room[0] / subject.width, room[1] / subject.height)
-    size = (max(1, round(subject.width * scale)), max(1, round(subject.height * scale)))
-    scaled = subject.resize(size, Image.Resampling.LANCZOS)
-    placed = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    placed.paste(scaled, ((width - size[0]) // 2, (height - size[1]) // 2))
-    return placed
-
-
-SHADOW_OPACITY = 0.45
-
-
-def _shadow_of(subject: Image.Image) -> Image.Image:
-    """A soft shadow of `subject`, fallen a little below it, to lay under it."""
-    shape = subject.getchannel("A")
-    softness = max(2, round(max(subject.size) * 0.02))
-    fallen = Image.new("L", subject.size, 0)
-    fallen.paste(shape, (0, round(softness * 0.8)))
-    blurred = fallen.filter(ImageFilter.GaussianBlur(softness))
-    shadow = Image.new("RGBA", subject.size, (0, 0, 0, 0))
-    shadow.putalpha(blurred.point(lambda value: round(value * SHADOW_OPACITY)))
-    return shadow
 
 
 def _subject_box(alpha: Image.Image, margin: int) -> tuple[int, int, int, int]:
@@ -174,20 +115,41 @@ def _cleared_rows(
     return rows
 
 
+def _image_rows(image: Image.Image) -> RowSource:
+    """Rows of `image` read a strip at a time, so no full-size copy of it is made."""
+
+    def rows(start: int, stop: int) -> np.ndarray:
+        strip = np.frombuffer(image.crop((0, start, image.width, stop)).tobytes(), np.uint8)
+        return strip.reshape(stop - start, -1)
+
+    return rows
+
+
 def _encode(
     image: Image.Image, fmt: OutputFormat, icc: bytes | None, pool: Executor | None
 ) -> bytes:
     """`image` written as `fmt`: with bgdesk's own PNG encoder, or with Pillow's."""
     if fmt.encoder is None:
-        pixels = np.asarray(image)
-        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-        return encode_png(image.width, image.height, channels, array_rows(pixels), pool, icc)
+        channels = len(image.getbands())
+        return encode_png(image.width, image.height, channels, _image_rows(image), pool, icc)
     if not fmt.keeps_alpha and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
     extra = {"icc_profile": icc} if icc else {}
     image.save(buffer, fmt.encoder, **fmt.encoder_options, **extra)
     return buffer.getvalue()
+
+
+def _encode_pixels(
+    pixels: np.ndarray, fmt: OutputFormat, icc: bytes | None, pool: Executor | None
+) -> bytes:
+    """`pixels` (rows x columns x channels) written as `fmt`, the PNG straight from them."""
+    if fmt.encoder is None:
+        height, width, channels = pixels.shape
+        return encode_png(width, height, channels, array_rows(pixels), pool, icc)
+    image = Image.fromarray(pixels)
+    del pixels  # when Pillow made its own copy, the array goes before encoding
+    return _encode(image, fmt, icc, pool)
 
 
 def reencode(png: bytes, fmt: OutputFormat) -> bytes:

@@ -99,6 +99,10 @@ class ImageInfo:
     width: int
     height: int
 
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
 
 @dataclass
 class Decoded:
@@ -152,10 +156,9 @@ def _load(image: Image.Image) -> None:
         raise TruncatedImage(f"The image data is truncated or corrupt: {exc}") from None
 
 
-def pixel_count(data: bytes, limits: Limits) -> int:
-    """How many pixels the image in `data` has, from its header alone."""
-    image = _open(data, limits)
-    return image.width * image.height
+def image_size(data: bytes, limits: Limits) -> tuple[int, int]:
+    """The size of the image in `data`, from its header alone."""
+    return _open(data, limits).size
 
 
 def inspect_image(data: bytes, limits: Limits) -> ImageInfo:

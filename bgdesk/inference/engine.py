@@ -35,11 +35,12 @@ from bgdesk.inference.decode import (
     ImageInfo,
     Limits,
     decode_image,
+    image_size,
     inspect_image,
-    pixel_count,
 )
 from bgdesk.inference.devices import AUTO, CPU, DeviceChoice, choose, not_loaded, offered
 from bgdesk.inference.edges import EdgeColours
+from bgdesk.inference.footprint import Footprint, check_fits, footprint
 from bgdesk.inference.memory import shared_arena
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.options import OutputOptions
@@ -50,10 +51,10 @@ from bgdesk.inference.strokes import Stroke, lay
 # default, a cutout made beside a lone one's session ran 3 % slower over 20 photos.
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
-# Photos cut out at once hold at most this many pixels between them, unless one alone is
-# larger. Five 12 MP photos two at a time: 1.39 s and 911 MiB at peak; one after another
-# (a budget of 16 MP), 1.93 s and 632 MiB. Two photos of 24 MP wait for one another.
-PIXELS_AT_ONCE = 32_000_000
+# What the cutouts under way may take between them, unless one alone takes more (see
+# footprint.py). Five 12 MP photos two at a time: 1.39 s and 911 MiB at peak; one after
+# another, 1.93 s and 632 MiB. Two photos of 24 MP wait for one another.
+MEMORY_BUDGET = 2 << 30
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,13 @@ class CutoutEngine(Protocol):
     default_model: str
     decontaminate: bool
     device: str
+    memory_budget: int
 
     def inspect(self, data: bytes) -> ImageInfo: ...
+
+    def check_memory(
+        self, image: ImageInfo, options: OutputOptions, background: ImageInfo | None = None
+    ) -> None: ...
 
     def device_in_use(self) -> DeviceChoice: ...
 
@@ -130,6 +136,7 @@ class Engine:
         decontaminate: bool = True,
         device: str = AUTO,
         device_index: int = 0,
+        memory_budget: int = MEMORY_BUDGET,
     ) -> None:
         self.models = models
         self.limits = limits
@@ -141,7 +148,8 @@ class Engine:
         self._threads = threads  # 0: by how many cutouts are under way
         self._room = threading.Condition()
         self._under_way = 0
-        self._pixels_at_work = 0  # of the photos being cut out
+        self.memory_budget = memory_budget  # bytes, for the cutouts under way together
+        self._memory_at_work = 0  # bytes the cutouts under way are estimated to take
         self._sessions: dict[tuple[str, int], ort.InferenceSession] = {}
         self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
@@ -152,6 +160,26 @@ class Engine:
     def inspect(self, data: bytes) -> ImageInfo:
         """Check that `data` is an acceptable image, without running the model."""
         return inspect_image(data, self.limits)
+
+    def check_memory(
+        self, image: ImageInfo, options: OutputOptions, background: ImageInfo | None = None
+    ) -> None:
+        """Raise `ImageTooLarge` when cutting out `image` as `options` ask (over the picture
+        `background`) would take more memory than the budget allows all cutouts together."""
+        need = self._footprint(image.size, options, background.size if background else None)
+        check_fits(need, options, self.memory_budget)
+
+    def _footprint(
+        self,
+        size: tuple[int, int],
+        options: OutputOptions,
+        backdrop: tuple[int, int] | None,
+        retouch: bool = False,
+    ) -> Footprint:
+        plan = self.plan_for(options)
+        models = () if retouch else (plan.model, plan.second_opinion)
+        side = max((self.models.spec(m).input_size for m in models if m), default=0)
+        return footprint(size, options, side, backdrop)
 
     @property
     def device(self) -> str:
@@ -202,7 +230,10 @@ class Engine:
         for one; from `retouch`'s mask and strokes instead of the model when given."""
         if options.bg_image and background is None:
             raise InvalidRequest("The background picture is missing; send it with the photo.")
-        with self._at_work(), self._room_for(pixel_count(data, self.limits)):
+        backdrop = image_size(background, self.limits) if options.bg_image and background else None
+        need = self._footprint(image_size(data, self.limits), options, backdrop, bool(retouch))
+        check_fits(need, options, self.memory_budget)  # the budget may have shrunk since
+        with self._at_work(), self._room_for(need.total):
             return self._cutout(data, options, background, retouch)
 
     def _cutout(
@@ -291,19 +322,21 @@ class Engine:
                 self._under_way -= 1
 
     @contextmanager
-    def _room_for(self, pixels: int) -> Iterator[None]:
-        """Wait until the photos being cut out leave room for `pixels` more: a photo alone
-        always has room, large ones are made one after another."""
+    def _room_for(self, memory: int) -> Iterator[None]:
+        """Wait until the cutouts under way leave `memory` bytes of the budget: a cutout
+        alone always has room, large ones are made one after another."""
         with self._room:
             self._room.wait_for(
-                lambda: not self._pixels_at_work or self._pixels_at_work + pixels <= PIXELS_AT_ONCE
+                lambda: (
+                    not self._memory_at_work or self._memory_at_work + memory <= self.memory_budget
+                )
             )
-            self._pixels_at_work += pixels
+            self._memory_at_work += memory
         try:
             yield
         finally:
             with self._room:
-                self._pixels_at_work -= pixels
+                self._memory_at_work -= memory
                 self._room.notify_all()
 
     def width(self) -> int:

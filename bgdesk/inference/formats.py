@@ -22,6 +22,15 @@ class OutputFormat:
     encoder: str | None  # Pillow's writer; None: bgdesk's own parallel PNG encoder
     aliases: tuple[str, ...] = ()
     encoder_options: dict[str, Any] = field(default_factory=dict)
+    # Bytes a pixel the encoder holds beside the image (opaque, with alpha), measured with
+    # bench/footprint.py, and the most pixels it holds them for (0: the whole image).
+    encoder_memory: tuple[float, float] = (0.0, 0.0)
+    encoder_pixels: int = 0
+
+    def encoder_bytes(self, pixels: int, alpha: bool) -> int:
+        """What encoding an image of `pixels` pixels takes beside the image itself."""
+        held = min(pixels, self.encoder_pixels) if self.encoder_pixels else pixels
+        return round(self.encoder_memory[alpha] * held)
 
 
 PNG = OutputFormat("png", "png", "image/png", "PNG (transparent)", True, None)
@@ -37,6 +46,7 @@ FORMATS: dict[str, OutputFormat] = {
             True,
             "WEBP",
             encoder_options={"quality": 90},
+            encoder_memory=(6.0, 24.0),
         ),
         OutputFormat(
             "jpg",
@@ -47,6 +57,7 @@ FORMATS: dict[str, OutputFormat] = {
             "JPEG",
             aliases=("jpeg",),
             encoder_options={"quality": 92},
+            encoder_memory=(3.0, 3.0),
         ),
         OutputFormat(
             "avif",

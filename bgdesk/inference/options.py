@@ -49,9 +49,9 @@ def _color(value: Any) -> Rgb:
 
 def canvas_size(canvas: str, subject: tuple[int, int]) -> tuple[int, int]:
     """The size of the canvas `canvas` names for a subject of `subject` pixels: `square`
-    (as wide as the subject is long) or `WIDTHxHEIGHT`."""
+    (as wide as the subject is long, up to `MAX_CANVAS`) or `WIDTHxHEIGHT`."""
     if canvas == "square":
-        side = max(subject)
+        side = min(max(subject), MAX_CANVAS)
         return side, side
     match = _SIZE.match(canvas)
     assert match is not None  # checked when the options were made

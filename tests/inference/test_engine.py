@@ -193,23 +193,26 @@ def test_cutouts_side_by_side_share_the_cores_and_match_one_made_alone(
     assert engine.width() == CORES
 
 
-def test_large_photos_are_cut_out_one_after_another(
-    models_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two photos over the pixel budget together wait for one another; small ones do not."""
+def test_large_photos_are_cut_out_one_after_another(models_dir: Path) -> None:
+    """Two photos over the memory budget together wait for one another; small ones do not."""
     engine = Engine(ModelStore(models_dir), Limits(64 << 20, 64), "u2netp")
-    monkeypatch.setattr("bgdesk.inference.engine.PIXELS_AT_ONCE", 400_000)
+    small, large = _drawn_jpeg(300, 200), _drawn_jpeg(3000, 2000)
+    need = [
+        engine._footprint(decode(picture).size, OutputOptions(), None).total
+        for picture in (small, large)
+    ]
+    engine.memory_budget = need[0] + need[1] - 1  # room for two small ones, not two large
     steps: list[str] = []
     make = engine._cutout
     meet = threading.Barrier(2, timeout=60)  # small photos: both must get in at once
+    holding = threading.Event()  # a large photo stays in until the other is seen waiting
 
     def recorded(data: bytes, *rest: object) -> Cutout:
         steps.append("in")
-        width, height = decode(data).size
-        if width * height <= 200_000:
+        if data is small:
             meet.wait()
         else:
-            time.sleep(0.2)  # time for the other to get in, were it let
+            assert holding.wait(60)
         try:
             return make(data, *rest)  # type: ignore[arg-type]
         finally:
@@ -219,14 +222,22 @@ def test_large_photos_are_cut_out_one_after_another(
 
     def cut_out_two(picture: bytes) -> list[str]:
         steps.clear()
+        holding.clear()
         with ThreadPoolExecutor(2) as pool:
             pair = [pool.submit(engine.remove_background, picture, OutputOptions()) for _ in "ab"]
+            if picture is large:
+                deadline = time.monotonic() + 60
+                while engine._under_way < 2 or not steps:  # both asked, one let in
+                    assert time.monotonic() < deadline
+                    time.sleep(0.01)
+                assert steps == ["in"], "the second large photo waits for room"
+                holding.set()
             for cutout in pair:
                 assert decode(cutout.result().data).size == decode(picture).size
         return steps
 
-    assert cut_out_two(_drawn_jpeg(300, 200)) == ["in", "in", "out", "out"]
-    assert cut_out_two(_drawn_jpeg(600, 400)) == ["in", "out", "in", "out"]
+    assert cut_out_two(small) == ["in", "in", "out", "out"]
+    assert cut_out_two(large) == ["in", "out", "in", "out"]
 
 
 def _drawn_jpeg(width: int, height: int) -> bytes:
