@@ -17,6 +17,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── AccountSuspended             403 account_suspended
     ├── NotFound                     404 not_found
     ├── Conflict                     409 conflict
+    ├── BodyTooSlow                  408 request_timeout
     ├── HeadersTooLarge              431 headers_too_large
     ├── ModelUnavailable             503 model_unavailable
     │   └── ModelDownloadFailed      503 model_download_failed
@@ -25,7 +26,9 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── TemporarilyUnavailable       503 unavailable        (with a Retry-After)
     │   ├── StorageFull              503 storage_full
     │   ├── DatabaseBusy             503 database_busy
-    │   └── ServerBusy               503 server_busy
+    │   ├── DatabaseUnreachable      503 database_unreachable
+    │   ├── ServerBusy               503 server_busy
+    │   └── TooManyUploads           429 too_many_uploads
     ├── ProcessingFailed             500 processing_failed
     └── SettingsError                500 settings_error
 """
@@ -110,6 +113,11 @@ class Conflict(BgdeskError):
     default_message = "That already exists."
 
 
+class BodyTooSlow(BgdeskError):
+    status, code = 408, "request_timeout"
+    default_message = "The request's body arrived too slowly; send it again."
+
+
 class HeadersTooLarge(BgdeskError):
     status, code = 431, "headers_too_large"
     default_message = "The request's headers are too long."
@@ -165,6 +173,15 @@ class DatabaseUnreachable(TemporarilyUnavailable):
 class ServerBusy(TemporarilyUnavailable):
     code = "server_busy"
     default_message = "bgdesk is handling as many requests as it can; try again shortly."
+    retry_after = 2
+
+
+class TooManyUploads(TemporarilyUnavailable):
+    """An account already has as many uploads arriving as it may: one client cannot take
+    every connection the server keeps."""
+
+    status, code = 429, "too_many_uploads"
+    default_message = "This account has too many uploads arriving at once; try again shortly."
     retry_after = 2
 
 

@@ -9,6 +9,7 @@ from bgdesk.api import docs, errors
 from bgdesk.api.hosts import AllowedHosts, names_of
 from bgdesk.api.limits import BodyLimit
 from bgdesk.api.routes import api, downloads
+from bgdesk.api.uploads import UploadGate
 from bgdesk.core.app import Core
 
 DESCRIPTION = """
@@ -39,6 +40,7 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(api)
     app.include_router(downloads)
     app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)
+    app.add_middleware(UploadGate, authenticate=core.keys.authenticate)
     app.add_middleware(
         AllowedHosts, names=lambda: names_of(core.settings.api_host, core.public_url)
     )

@@ -22,8 +22,14 @@ CoreDep = Annotated[Core, Depends(get_core)]
 
 
 def current_account(
-    core: CoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    core: CoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Account:
+    """The account the Bearer key names; for an upload, the one the upload gate let in."""
+    admitted: Account | None = getattr(request.state, "account", None)
+    if admitted is not None:
+        return admitted
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     return core.keys.authenticate(header)
 

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from bgdesk.errors import BgdeskError, TemporarilyUnavailable
 from bgdesk.storage.failures import storage_error
@@ -45,6 +46,15 @@ def error_response(
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
+
+
+async def refuse(error: BgdeskError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer `error` from a middleware, before the request's body is read, and hang up:
+    the rest of the body is never read."""
+    retry = error.retry_after if isinstance(error, TemporarilyUnavailable) else None
+    response = error_response(error.status, error.code, error.message, retry)
+    response.headers["connection"] = "close"
+    await response(scope, receive, send)
 
 
 async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,24 +1,46 @@
-"""A request body limit enforced while the body streams in, before anything parses it."""
+"""Request bodies bounded while they stream in, before anything parses them: in size, and in
+pace, so that a body sent a byte at a time cannot hold a connection for ever."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bgdesk.api.errors import refuse
+from bgdesk.errors import BgdeskError, BodyTooSlow, ImageTooLarge
+
 MULTIPART_ALLOWANCE = 64 * 1024  # form fields and part headers beside the image
+BODY_GRACE = 10.0  # seconds a body may take to get going, as headers may
+MIN_BODY_RATE = 16 * 1024  # bytes a second, on average, from then on
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyRefused(Exception):
+    def __init__(self, error: BgdeskError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class BodyLimit:
-    """Answers 400 image_too_large for bodies over `max_bytes` without reading them whole."""
+    """Answers 400 image_too_large for bodies over `max_bytes` without reading them whole,
+    and 408 request_timeout (then hangs up) for one that falls behind `min_rate` bytes a
+    second on average once `grace` seconds have passed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        min_rate: float = MIN_BODY_RATE,
+        grace: float = BODY_GRACE,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes + MULTIPART_ALLOWANCE
+        self.min_rate = min_rate
+        self.grace = grace
+
+    def _too_large(self) -> ImageTooLarge:
+        limit_mb = (self.max_bytes - MULTIPART_ALLOWANCE) / 1e6
+        return ImageTooLarge(f"The request body is larger than the {limit_mb:.1f} MB limit.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -27,54 +49,47 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await refuse(self._too_large(), scope, receive, send)
             return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         seen = 0
-        exceeded = refused = False
+        whole = False  # the body has all come: later receives only wait for a hang-up
+        refusal: BgdeskError | None = None
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, exceeded
-            message = await receive()
+            nonlocal seen, whole, refusal
+            if whole:
+                return await receive()
+            # By now the body must have come at min_rate since the grace ended.
+            due = started + self.grace + seen / self.min_rate - loop.time()
+            try:
+                message = await asyncio.wait_for(receive(), max(due, 0.001))
+            except TimeoutError:
+                refusal = BodyTooSlow(
+                    f"The request's body arrived too slowly (under {self.min_rate / 1024:g} "
+                    f"KiB/s after {self.grace:g} s); send it again."
+                )
+                raise BodyRefused(refusal) from None
             if message["type"] == "http.request":
+                whole = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    exceeded = True
-                    raise BodyTooLarge
+                    refusal = self._too_large()
+                    raise BodyRefused(refusal)
             return message
 
         async def guarded_send(message: Message) -> None:
-            nonlocal refused
-            if not exceeded:
+            nonlocal answered
+            if refusal is None:
                 await send(message)
-            elif not refused:  # whatever the app made of the broken body, say what happened
-                refused = True
-                await self._refuse(send)
+            elif not answered:  # whatever the app made of the broken body, say what happened
+                answered = True
+                await refuse(refusal, scope, receive, send)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
-        except BodyTooLarge:
-            if not refused:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        limit_mb = (self.max_bytes - MULTIPART_ALLOWANCE) / 1e6
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "image_too_large",
-                    "message": f"The request body is larger than the {limit_mb:.1f} MB limit.",
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        except BodyRefused as refused:
+            if not answered:
+                await refuse(refused.error, scope, receive, send)

@@ -1,6 +1,6 @@
 """uvicorn's HTTP protocol with the bounds it lacks: a request's headers must arrive whole,
 soon and small, so connections that never finish a request cannot pile up, and a request
-beyond the connection cap is refused in the API's own error shape."""
+beyond the cap on requests under way is refused in the API's own error shape."""
 
 from __future__ import annotations
 
@@ -20,15 +20,17 @@ MAX_HEADER_BYTES = 64 * 1024
 class BoundedHttp(HttpToolsProtocol):
     """Closes a connection whose request headers are not whole within `header_timeout`
     seconds, answers 431 to headers longer than `max_header_bytes`, and 503 server_busy to
-    a request that comes while more connections than the config's `limit_concurrency` are
-    open."""
+    a request that comes while the config's `limit_concurrency` requests are under way.
+
+    Connections still sending their headers do not count against that cap (the header
+    timeout ends them), so a crowd of them cannot lock out the clients that do send."""
 
     header_timeout = HEADER_TIMEOUT
     max_header_bytes = MAX_HEADER_BYTES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.max_connections = self.limit_concurrency
+        self.max_requests = self.limit_concurrency
         self.limit_concurrency = None  # uvicorn's own refusal is plain text: ours instead
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -43,15 +45,22 @@ class BoundedHttp(HttpToolsProtocol):
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
                 self._stop_waiting()
-                self._refuse(
-                    HeadersTooLarge(
-                        f"The request's headers are longer than {self.max_header_bytes} bytes."
-                    )
-                )
+                self._refuse(self._too_long())
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._parsed_bytes += len(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._parsed_bytes += len(name) + len(value) + 4  # ": " and the line's end
 
     def on_headers_complete(self) -> None:
         self._stop_waiting()
-        if self.max_connections is not None and len(self.connections) > self.max_connections:
+        if self._parsed_bytes > self.max_header_bytes:  # they came in one read
+            self._refuse(self._too_long())
+            return
+        if self.max_requests is not None and len(self.tasks) >= self.max_requests:
             self._refuse(ServerBusy())
             return
         super().on_headers_complete()
@@ -65,9 +74,15 @@ class BoundedHttp(HttpToolsProtocol):
         self._stop_waiting()
         super().connection_lost(exc)
 
+    def _too_long(self) -> HeadersTooLarge:
+        return HeadersTooLarge(
+            f"The request's headers are longer than {self.max_header_bytes} bytes."
+        )
+
     def _await_headers(self) -> None:
         self._stop_waiting()
-        self._header_bytes = 0
+        self._header_bytes = 0  # read while the headers were not whole
+        self._parsed_bytes = 0  # of the headers the parser has made out
         self._header_timer = self.loop.call_later(self.header_timeout, self._too_slow)
 
     def _stop_waiting(self) -> None:

@@ -15,7 +15,7 @@ from bgdesk.api.protocol import BoundedHttp
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 
-MAX_CONNECTIONS = 512  # open at once, well under the open-file limit after raising it
+MAX_REQUESTS = 512  # under way at once; connections still sending headers are not counted
 
 
 class PortUnavailable(BgdeskError):
@@ -68,9 +68,7 @@ def raise_open_file_limit() -> None:
 class ApiServer:
     """One uvicorn server for one core; `start` runs it on a thread, `serve` on this one."""
 
-    def __init__(
-        self, core: Core, host: str, port: int, max_connections: int = MAX_CONNECTIONS
-    ) -> None:
+    def __init__(self, core: Core, host: str, port: int, max_requests: int = MAX_REQUESTS) -> None:
         self.socket = bind(host, port)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
@@ -82,7 +80,7 @@ class ApiServer:
         config = uvicorn.Config(
             create_app(core),
             http=BoundedHttp,
-            limit_concurrency=max_connections,  # beyond it, new requests get a 503
+            limit_concurrency=max_requests,  # beyond it, new requests get a 503
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=5,

@@ -7,6 +7,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -122,21 +123,40 @@ def test_headers_are_bounded_in_size(serve: ServeFactory) -> None:
         assert client.get("/api/v1/account", headers={"X-Padding": "a" * 8_000}).is_success
 
 
-def test_connections_beyond_the_cap_get_503(serve: ServeFactory, home: Paths) -> None:
+def test_requests_beyond_the_cap_get_503_and_idle_connections_do_not_count(
+    serve: ServeFactory, home: Paths
+) -> None:
     from bgdesk.api.server import ApiServer
 
     served = serve(fake=True, run_jobs=False)
-    capped = ApiServer(served.core, "127.0.0.1", 0, max_connections=5)
+    capped = ApiServer(served.core, "127.0.0.1", 0, max_requests=5)
     capped.start()
+    keyed = {"Authorization": f"Bearer {served.key}"}
     try:
-        idle = [socket.create_connection(("127.0.0.1", capped.port)) for _ in range(5)]
-        time.sleep(0.2)
-        answer = httpx.get(
-            f"{capped.url}/api/v1/account", headers={"Authorization": f"Bearer {served.key}"}
-        )
-        assert answer.status_code == 503
-        assert answer.json()["error"]["code"] == "server_busy"
-        assert int(answer.headers["Retry-After"]) > 0
+        idle = [socket.create_connection(("127.0.0.1", capped.port)) for _ in range(20)]
+        answer = httpx.get(f"{capped.url}/api/v1/account", headers=keyed)
+        assert answer.status_code == 200, "connections that sent nothing hold no place"
+        job = httpx.post(
+            f"{capped.url}/api/v1/remove-bg", files={"image_file": ("a.jpg", SMALL)}, headers=keyed
+        ).json()["jobId"]
+        with httpx.Client(base_url=capped.url, headers=keyed, timeout=30) as client:
+            # No runner: the job stays queued, and each of these waits for it.
+            holders = [
+                threading.Thread(target=client.get, args=(f"/api/v1/jobs/{job}?wait=5",))
+                for _ in range(5)
+            ]
+            for holder in holders:
+                holder.start()
+            deadline = time.monotonic() + 30
+            while len(capped.server.server_state.tasks) < 5:
+                assert time.monotonic() < deadline, "the waiting requests never got in"
+                time.sleep(0.01)
+            answer = httpx.get(f"{capped.url}/api/v1/account", headers=keyed)
+            assert answer.status_code == 503
+            assert answer.json()["error"]["code"] == "server_busy"
+            assert int(answer.headers["Retry-After"]) > 0
+            for holder in holders:
+                holder.join()
         for connection in idle:
             connection.close()
     finally:
