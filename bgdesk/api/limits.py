@@ -26,17 +26,12 @@ class BodyLimit:
     and 408 request_timeout (then hangs up) for one that falls behind `min_rate` bytes a
     second on average once `grace` seconds have passed."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        max_bytes: int,
-        min_rate: float = MIN_BODY_RATE,
-        grace: float = BODY_GRACE,
-    ) -> None:
+    min_rate = MIN_BODY_RATE
+    grace = BODY_GRACE
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes + MULTIPART_ALLOWANCE
-        self.min_rate = min_rate
-        self.grace = grace
 
     def _too_large(self) -> ImageTooLarge:
         limit_mb = (self.max_bytes - MULTIPART_ALLOWANCE) / 1e6

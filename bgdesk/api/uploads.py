@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bgdesk.api.errors import refuse
-from bgdesk.errors import BgdeskError, TooManyUploads
+from bgdesk.core.keys import bearer_key
+from bgdesk.errors import AuthenticationFailed, BgdeskError, TooManyUploads
 from bgdesk.storage.failures import storage_error
 from bgdesk.storage.models import Account
 
@@ -36,10 +37,12 @@ class UploadGate:
             await self.app(scope, receive, send)
             return
         header = dict(scope.get("headers") or []).get(b"authorization")
+        authorization = header.decode("latin-1") if header else None
+        if bearer_key(authorization) is None:  # no key at all: no need to ask the database
+            await refuse(AuthenticationFailed(), scope, receive, send)
+            return
         try:
-            account = await run_in_threadpool(
-                self.authenticate, header.decode("latin-1") if header else None
-            )
+            account = await run_in_threadpool(self.authenticate, authorization)
         except Exception as exc:
             error = exc if isinstance(exc, BgdeskError) else storage_error(exc)
             if error is None:

@@ -21,6 +21,14 @@ def hash_key(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
+def bearer_key(authorization: str | None) -> str | None:
+    """The API key an `Authorization: Bearer …` header value carries, if it carries one of
+    the form bgdesk makes (whether it is a real key takes the database to say)."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token.startswith(KEY_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class NewKey:
     """A key just made: the only moment its plaintext exists outside the keyring."""
@@ -65,9 +73,8 @@ class ApiKeyService:
 
     def authenticate(self, authorization: str | None) -> Account:
         """The account behind an `Authorization: Bearer …` header value, or 401/403."""
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
+        token = bearer_key(authorization)
+        if token is None:
             raise AuthenticationFailed()
         wanted = hash_key(token)
         candidates = (

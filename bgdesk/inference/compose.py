@@ -39,7 +39,8 @@ def compose(
     box = (0, 0, rgb.width, rgb.height)
     if options.crop or options.canvas:
         box = _subject_box(alpha, options.crop_margin if options.crop else 0)
-        rgb, alpha = rgb.crop(box), alpha.crop(box)
+        if box != (0, 0, rgb.width, rgb.height):  # a crop is a copy: none of the whole
+            rgb, alpha = rgb.crop(box), alpha.crop(box)
     if options.mask_only:
         return _encode(alpha, options.output_format, None, pool), alpha.size
     fmt = options.output_format
@@ -134,6 +135,8 @@ def _encode(
         return encode_png(image.width, image.height, channels, _image_rows(image), pool, icc)
     if not fmt.keeps_alpha and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    if fmt.writer is not None:
+        return fmt.writer(image, icc_profile=icc, **fmt.encoder_options)
     buffer = io.BytesIO()
     extra = {"icc_profile": icc} if icc else {}
     image.save(buffer, fmt.encoder, **fmt.encoder_options, **extra)

@@ -28,6 +28,7 @@ WORK_PIXELS = 40_000  # error ratio 0.362 in bench/edges.py; 160 000: 0.333, +40
 SMOOTHNESS = 5e-3  # neighbours' pull everywhere...
 EDGE_SMOOTHNESS = 0.1  # ...and more where the alpha changes between them
 COARSE_SIDE, COARSE_ROUNDS, FINE_ROUNDS = 32, 10, 2
+STRIP_PIXELS = 1 << 20  # pixels re-estimated at a time at full size
 _ALPHA = np.arange(256, dtype=np.float32) / np.float32(255)
 _ALPHA_TIMES_1_MINUS_ALPHA = _ALPHA * (1 - _ALPHA)
 
@@ -88,13 +89,19 @@ class EdgeColours:
     ) -> Image.Image:
         """`rgb` (the photo, or its part from `box`'s left and top) with its half-transparent
         pixels under `alpha` re-estimated; a new image, or `rgb` itself when none is."""
-        if not (np.asarray(alpha).reshape(-1) - np.uint8(1) < 254).any():
+        if not any(alpha.histogram()[1:255]):
             return rgb
-        rgba = rgb.copy()
-        rgba.putalpha(alpha)
-        pixels = np.array(rgba)
-        self.fix(pixels, box[1], box[0])
-        return Image.fromarray(pixels[..., :3], "RGB")
+        fixed = rgb.copy()
+        width = rgb.width
+        rows = max(1, STRIP_PIXELS // width)
+        for top in range(0, rgb.height, rows):  # a strip at a time: no full-size arrays
+            strip = (0, top, width, min(rgb.height, top + rows))
+            rgba = rgb.crop(strip)
+            rgba.putalpha(alpha.crop(strip))
+            pixels = np.array(rgba)
+            self.fix(pixels, box[1] + top, box[0])
+            fixed.paste(Image.fromarray(pixels, "RGBA").convert("RGB"), strip[:2])
+        return fixed
 
 
 def clean_edge_colours(rgb: Image.Image, alpha: Image.Image) -> Image.Image:

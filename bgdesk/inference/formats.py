@@ -4,10 +4,12 @@ come from here. A new format is a new row (and its tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bgdesk.errors import InvalidOption
+from bgdesk.inference.avif import DIRECT_PIXELS, encode_avif
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class OutputFormat:
     # bench/footprint.py, and the most pixels it holds them for (0: the whole image).
     encoder_memory: tuple[float, float] = (0.0, 0.0)
     encoder_pixels: int = 0
+    # bgdesk's own writer in place of Pillow's: (image, ICC profile, encoder_options) → bytes
+    writer: Callable[..., bytes] | None = None
 
     def encoder_bytes(self, pixels: int, alpha: bool) -> int:
         """What encoding an image of `pixels` pixels takes beside the image itself."""
@@ -68,6 +72,10 @@ FORMATS: dict[str, OutputFormat] = {
             "AVIF",
             # speed 8: as quick as WEBP at 12 MP and about as small; 6 takes twice as long
             encoder_options={"quality": 80, "speed": 8},
+            # Whole up to DIRECT_PIXELS, larger ones a tile at a time (inference/avif.py)
+            encoder_memory=(26.0, 26.0),
+            encoder_pixels=DIRECT_PIXELS,
+            writer=encode_avif,
         ),
     )
 }
