@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
+import logging
 import signal
 import socket
 import threading
+import time
+from typing import Any
 
 import uvicorn
 
@@ -15,6 +19,7 @@ from bgdesk.api.protocol import BoundedHttp
 from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError
 
+log = logging.getLogger(__name__)
 MAX_REQUESTS = 512  # under way at once; connections still sending headers are not counted
 
 
@@ -65,6 +70,44 @@ def raise_open_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
+class AcceptFailures:
+    """Says once per burst that connections cannot be taken for want of file descriptors.
+
+    asyncio reports every accept that fails so, with a traceback, and retries them by the
+    thousand: 1,100 connections against a limit of 1,024 wrote 42 MB of log in 8 seconds.
+    A burst ends when `quiet` seconds pass without a failure; other reports go on to
+    asyncio's own handler."""
+
+    MESSAGE = "socket.accept() out of system resource"
+    quiet = 10.0
+
+    def __init__(self) -> None:
+        self._last: float | None = None
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") != self.MESSAGE:
+            loop.default_exception_handler(context)
+            return
+        now = time.monotonic()
+        if self._last is None or now - self._last > self.quiet:
+            error = context.get("exception")
+            reason = getattr(error, "strerror", None) or str(error)
+            log.warning(
+                "Cannot take new connections (%s): they wait until others close; the "
+                "open-file limit bounds how many clients are served at once",
+                reason,
+            )
+        self._last = now
+
+
+class BoundedServer(uvicorn.Server):
+    """uvicorn's server, its event loop reporting failed accepts once per burst."""
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().set_exception_handler(AcceptFailures())
+        await super().serve(sockets)
+
+
 class ApiServer:
     """One uvicorn server for one core; `start` runs it on a thread, `serve` on this one."""
 
@@ -85,7 +128,7 @@ class ApiServer:
             access_log=False,
             timeout_graceful_shutdown=5,
         )
-        self.server = uvicorn.Server(config)
+        self.server = BoundedServer(config)
         self._thread: threading.Thread | None = None
 
     def serve(self) -> None:

@@ -889,8 +889,9 @@ class JobService:
             _discard(staged)
         if not ended:
             return
-        if cutout and not self._photo_kept(job):
+        if cutout and not self._photo_kept(job):  # and the picture behind it, like the photo
             Path(job.input_path).unlink(missing_ok=True)
+            self._background_path(job.public_id).unlink(missing_ok=True)
         self._announce(JobEventKind.COMPLETED if cutout else JobEventKind.FAILED, job)
 
     def _record_end_patiently(

@@ -378,6 +378,8 @@ def test_a_background_picture_is_uploaded_with_the_photo(serve: ServeFactory) ->
         shot = decode(httpx_get(done["outputUrl"]).content)
         assert shot.mode == "RGB"
         assert np.abs(np.asarray(shot)[4, 4].astype(int) - (255, 0, 255)).max() < 12
+        kept = served.core.paths.edits_dir / f"{done['jobId']}.background"
+        assert not kept.exists(), "the picture goes with the upload once the cutout is made"
         refused = client.post(
             "/api/v1/remove-bg",
             files={**files, "bg_image_file": ("wall.png", b"not a picture")},

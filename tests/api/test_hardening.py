@@ -121,6 +121,16 @@ def test_headers_are_bounded_in_size(serve: ServeFactory) -> None:
         assert answer.status_code == 431
         assert answer.json()["error"]["code"] == "headers_too_large"
         assert client.get("/api/v1/account", headers={"X-Padding": "a" * 8_000}).is_success
+    host = urlsplit(served.url)
+    with socket.create_connection((host.hostname, host.port)) as connection:
+        padding = b"a" * 100_000  # arriving whole, in one read
+        connection.sendall(
+            b"GET /api/v1/account HTTP/1.1\r\nHost: localhost\r\nX-Padding: "
+            + padding
+            + b"\r\n\r\n"
+        )
+        connection.settimeout(30)
+        assert connection.recv(100).startswith(b"HTTP/1.1 431")
 
 
 def test_requests_beyond_the_cap_get_503_and_idle_connections_do_not_count(

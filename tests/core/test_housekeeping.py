@@ -40,6 +40,27 @@ def test_an_api_upload_goes_once_cut_out_a_pasted_photo_stays(fake_core: Core) -
     assert Path(kept.input_path).exists()
 
 
+def test_an_api_jobs_background_picture_goes_with_its_photo(fake_core: Core) -> None:
+    owner, backdrop = fake_core.accounts.owner(), photo("coffee", (48, 32), "PNG")
+    options = OutputOptions(bg_image=True)
+    api = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", options, background=backdrop)
+    pasted = fake_core.jobs.submit_upload(
+        owner, SMALL, "b.jpg", "desktop", options, background=backdrop
+    )
+    pictures = {api.public_id: fake_core.paths.edits_dir / f"{api.public_id}.background"}
+    pictures[pasted.public_id] = fake_core.paths.edits_dir / f"{pasted.public_id}.background"
+    assert all(path.exists() for path in pictures.values())
+    fake_core.runner.run_until_idle()
+    assert fake_core.jobs.get(api.public_id).status == "completed"
+    assert not pictures[api.public_id].exists(), "gone with the upload, once cut out"
+    assert pictures[pasted.public_id].exists(), "the window's photo can still be edited"
+    shared = fake_core.paths.edits_dir / "pictures"
+    for stored in shared.iterdir():
+        age(stored, STALE * 2)
+    fake_core.jobs.sweep()
+    assert len(list(shared.iterdir())) == 1, "the one copy stays while a job still uses it"
+
+
 def test_a_failed_jobs_upload_stays_for_a_retry(fake_core: Core) -> None:
     fake_core.engine.fail = True  # type: ignore[attr-defined]
     job = fake_core.jobs.submit_upload(
