@@ -93,7 +93,7 @@ def _file_bytes(upload: UploadFile | None) -> bytes | None:
     "/remove-bg",
     status_code=202,
     response_model=JobAccepted,
-    responses=_errors(400, 401, 402, 403, 503),
+    responses=_errors(400, 401, 402, 403, 408, 429, 503),
     dependencies=[Depends(_each_field_once)],
 )
 def remove_background(
