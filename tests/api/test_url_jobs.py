@@ -74,3 +74,19 @@ def test_a_fetch_cut_short_by_a_stop_is_made_by_the_next_start(
         assert len(receiver.gets) == 1
     finally:
         after.close()
+
+
+def test_an_image_url_too_large_for_the_memory_budget_fails_and_is_refunded(
+    serve: ServeFactory, receiver: Receiver
+) -> None:
+    served = serve(fake=True, allow_private_urls=True, memory_budget_mb=256)
+    receiver.files["/a.jpg"] = (photo("coffee", (80, 60)), "image/jpeg")
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg",
+            data={"image_url": f"{receiver.url}/a.jpg", "canvas": "10000x10000"},
+        )
+        assert answer.status_code == 202, "its size is known once it is fetched"
+        ended = served.wait(client, answer.json()["jobId"])
+    assert ended["status"] == "failed" and "memory_budget_mb" in ended["errorMessage"]
+    assert served.core.ledger.balance(served.core.accounts.owner()) == 100

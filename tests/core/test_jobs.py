@@ -15,6 +15,7 @@ from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.errors import (
     AccountSuspended,
     Conflict,
+    ImageTooLarge,
     InsufficientCredits,
     InvalidRequest,
     NotAnImage,
@@ -40,6 +41,19 @@ def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> Non
     assert fake_core.ledger.balance(owner) == 100
     assert Job.select().count() == 0
     assert list(fake_core.paths.uploads_dir.iterdir()) == []
+
+
+def test_a_cutout_over_the_memory_budget_is_refused_and_costs_nothing(fake_core: Core) -> None:
+    fake_core.settings.memory_budget_mb = 256
+    fake_core.apply_settings()
+    owner, small = fake_core.accounts.owner(), photo("astronaut", (64, 64))
+    canvas = OutputOptions(canvas="10000x10000", shadow=True)
+    with pytest.raises(ImageTooLarge, match=r"about \d+ MiB of memory.*within 256 MiB.*budget_mb"):
+        fake_core.jobs.submit_upload(owner, small, "a.jpg", "api", canvas)
+    assert fake_core.ledger.balance(owner) == 100 and Job.select().count() == 0
+    assert list(fake_core.paths.uploads_dir.iterdir()) == []
+    fake_core.jobs.submit_upload(owner, small, "a.jpg", "api", OutputOptions(canvas="800x800"))
+    assert fake_core.ledger.balance(owner) == 99, "what fits is taken"
 
 
 def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
