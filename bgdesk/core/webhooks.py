@@ -4,14 +4,18 @@ Deliveries are rows written in the same transaction that ends their job, so they
 restart. Each try is logged; a receiver that is down or answers non-2xx is tried again with
 exponential backoff. Each try is claimed in the database first, so that of several processes
 sharing one database (machines running `bgdesk worker`) exactly one sends it. Tries run side
-by side on a bounded pool, at most `PER_HOST` at once to one receiver, each bounded in time,
-so a receiver that hangs holds up nobody else's. Bodies are signed with the account's secret:
+by side on a bounded pool, at most `PER_HOST` at once to one receiver, and only as many are
+claimed as there are free senders. Each try has one deadline for the whole of it (name lookup,
+connect, request, status line and headers), not a timeout per read: a receiver that drips its
+answer a byte at a time is cut off like one that hangs, and holds up nobody else's deliveries
+for longer than that. Bodies are signed with the account's secret:
 
     X-Bgdesk-Signature: sha256=<hex HMAC-SHA256 of the raw body>
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -42,7 +46,7 @@ from bgdesk.storage.models import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    import ssl
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bgdesk-Signature"
@@ -73,7 +77,8 @@ def payload(job: Job, base_url: str) -> dict[str, str | None]:
 
 
 class WebhookSender:
-    """A background thread that sends due deliveries; `deliver_due` does one pass."""
+    """A background thread that sends due deliveries; `deliver_due` does one pass.
+    `timeout` bounds each try as a whole, in seconds."""
 
     def __init__(
         self,
@@ -95,6 +100,7 @@ class WebhookSender:
         self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="bgdesk-webhook")
         self._in_flight: dict[int, str] = {}  # delivery id -> host
         self._in_flight_lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
         events.subscribe(self._on_event)
 
     def _on_event(self, event: JobEvent) -> None:
@@ -116,18 +122,16 @@ class WebhookSender:
             self._thread = None
 
     def _run(self) -> None:
-        import httpx  # on this thread, not the starting one (see core/fetch.py)
-
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    self.deliver_due(client)
-                except Exception as exc:
-                    trace = storage_error(exc) is None  # a busy or unreachable database: no trace
-                    log.warning("Webhook delivery pass failed (%s)", exc, exc_info=trace)
-                self._wake.wait(self.poll)
-            self._pool.shutdown(wait=True, cancel_futures=True)  # before the client closes
+        self._tls_context()  # httpx and the certificates loaded here, not on the starting thread
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self.deliver_due()
+            except Exception as exc:
+                trace = storage_error(exc) is None  # a busy or unreachable database: no trace
+                log.warning("Webhook delivery pass failed (%s)", exc, exc_info=trace)
+            self._wake.wait(self.poll)
+        self._pool.shutdown(wait=True, cancel_futures=True)  # each try ends by its deadline
 
     def recent(self, limit: int = 200) -> list[WebhookDelivery]:
         """The latest deliveries, newest first, with their jobs joined in."""
@@ -152,9 +156,11 @@ class WebhookSender:
         ).where(WebhookDelivery.id == delivery_id).execute()
         self._wake.set()
 
-    def deliver_due(self, client: httpx.Client, wait: bool = False) -> int:
-        """Start a try of each due delivery not in flight, as far as the per-host bound
-        allows; `wait`: return once they are done. Returns how many were started."""
+    def deliver_due(self, wait: bool = False) -> int:
+        """Start a try of each due delivery not in flight, oldest first, as far as free
+        senders and the per-host bound allow; `wait`: return once they are done. Returns how
+        many were started. A try is claimed only when a sender is free to start it at once,
+        so its claim, which lasts its timeout and a margin, never runs out while it waits."""
         due = list(
             WebhookDelivery.select()
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
@@ -167,13 +173,13 @@ class WebhookSender:
                 host = urlsplit(delivery.url).netloc.lower()  # a receiver: host and port
                 if delivery.id in self._in_flight or per_host[host] >= PER_HOST:
                     continue
-                if self._stopping.is_set():
+                if self._stopping.is_set() or len(self._in_flight) >= SENDERS:
                     break
                 if not self._claim(delivery):
                     continue  # another process's sender took it
                 per_host[host] += 1
                 self._in_flight[delivery.id] = host
-                started.append(self._pool.submit(self._try, client, delivery))
+                started.append(self._pool.submit(self._try, delivery))
         if wait:
             for future in started:
                 future.result()
@@ -195,9 +201,9 @@ class WebhookSender:
         )
         return bool(taken)
 
-    def _try(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+    def _try(self, delivery: WebhookDelivery) -> None:
         try:
-            self._attempt(client, delivery)
+            self._attempt(delivery)
         except Exception:
             log.exception("Webhook delivery %s failed", delivery.id)
         finally:
@@ -205,7 +211,7 @@ class WebhookSender:
                 self._in_flight.pop(delivery.id, None)
             self._wake.set()  # its receiver may have room for another now
 
-    def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+    def _attempt(self, delivery: WebhookDelivery) -> None:
         import httpx
 
         job = Job.get_by_id(delivery.job_id)
@@ -221,17 +227,49 @@ class WebhookSender:
         status_code: int | None = None
         error: str | None = None
         try:
-            # checked again at each try: the name may point somewhere else by now
-            url = check_webhook_url(delivery.url, self.allow_private())
-            with client.stream("POST", url, content=body, headers=headers) as response:
-                status_code = response.status_code  # the answer's body is not read
+            status_code = self._post(delivery.url, body, headers)
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
         except InvalidUrl as exc:
             error = exc.message
+        except TimeoutError:
+            error = f"No answer within {self.timeout:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         self._record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST `body` to `url` once and return the answer's status code, or TimeoutError
+        once `timeout` has passed, whatever the receiver does meanwhile. The try runs on an
+        event loop of its own, where the deadline cancels it wherever it is."""
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(self._post_within_timeout(url, body, headers))
+        finally:
+            loop.close()  # without waiting for a name lookup that outlived the deadline
+
+    async def _post_within_timeout(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        import httpx
+
+        async with asyncio.timeout(self.timeout):
+            # checked again at each try: the name may point somewhere else by now
+            checked = await asyncio.to_thread(check_webhook_url, url, self.allow_private())
+            async with (
+                httpx.AsyncClient(
+                    verify=self._tls_context(), timeout=None, follow_redirects=False
+                ) as client,
+                client.stream("POST", checked, content=body, headers=headers) as response,
+            ):
+                return response.status_code  # the answer's body is not read
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """What receivers' certificates are checked against: made once, as loading the
+        trusted certificates takes a while."""
+        import httpx
+
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context()
+        return self._tls
 
     def _record(
         self,
