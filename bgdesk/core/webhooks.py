@@ -8,7 +8,9 @@ by side on a bounded pool, at most `PER_HOST` at once to one receiver, and only 
 claimed as there are free senders. Each try has one deadline for the whole of it (name lookup,
 connect, request, status line and headers), not a timeout per read: a receiver that drips its
 answer a byte at a time is cut off like one that hangs, and holds up nobody else's deliveries
-for longer than that. Bodies are signed with the account's secret:
+for longer than that. Each try checks the receiver's address again and posts to the address it
+checked, so a name that points elsewhere by then (DNS rebinding) cannot send it there. Bodies
+are signed with the account's secret:
 
     X-Bgdesk-Signature: sha256=<hex HMAC-SHA256 of the raw body>
 """
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent
-from bgdesk.core.fetch import check_webhook_url
+from bgdesk.core.fetch import run_within, webhook_route
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.errors import InvalidUrl
 from bgdesk.storage.dialects import writing
@@ -240,27 +242,24 @@ class WebhookSender:
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST `body` to `url` once and return the answer's status code, or TimeoutError
-        once `timeout` has passed, whatever the receiver does meanwhile. The try runs on an
-        event loop of its own, where the deadline cancels it wherever it is."""
-        loop = asyncio.new_event_loop()
-        try:
-            return loop.run_until_complete(self._post_within_timeout(url, body, headers))
-        finally:
-            loop.close()  # without waiting for a name lookup that outlived the deadline
+        once `timeout` has passed, whatever the receiver does meanwhile (see `run_within`)."""
+        return run_within(self.timeout, self._post_pinned(url, body, headers))
 
-    async def _post_within_timeout(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async def _post_pinned(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         import httpx
 
-        async with asyncio.timeout(self.timeout):
-            # checked again at each try: the name may point somewhere else by now
-            checked = await asyncio.to_thread(check_webhook_url, url, self.allow_private())
-            async with (
-                httpx.AsyncClient(
-                    verify=self._tls_context(), timeout=None, follow_redirects=False
-                ) as client,
-                client.stream("POST", checked, content=body, headers=headers) as response,
-            ):
-                return response.status_code  # the answer's body is not read
+        # checked again at each try, as the name may point somewhere else by now, and posted
+        # to the address checked, not to whatever a second lookup answers
+        target, host, extensions = await asyncio.to_thread(webhook_route, url, self.allow_private())
+        async with (
+            httpx.AsyncClient(
+                verify=self._tls_context(), timeout=None, follow_redirects=False
+            ) as client,
+            client.stream(
+                "POST", target, content=body, headers=headers | host, extensions=extensions
+            ) as response,
+        ):
+            return response.status_code  # the answer's body is not read
 
     def _tls_context(self) -> ssl.SSLContext:
         """What receivers' certificates are checked against: made once, as loading the

@@ -16,6 +16,7 @@ from bgdesk.settings import Settings
 from bgdesk.storage.models import JobState
 from tests.api.conftest import ServeFactory
 from tests.conftest import FakeEngine, Receiver, photo
+from tests.core.test_fetch import SLACK, STATUS_FOR_EVER, Dripper
 
 
 def test_hanging_image_urls_hold_up_no_other_request(serve: ServeFactory, hanging: str) -> None:
@@ -32,6 +33,24 @@ def test_hanging_image_urls_hold_up_no_other_request(serve: ServeFactory, hangin
     assert {e["status"] for e in ended} == {"failed"}
     assert "within 3 s" in ended[0]["errorMessage"]
     assert served.core.ledger.balance(served.core.accounts.owner()) == 100, "all refunded"
+
+
+def test_an_image_url_dripping_its_answer_fails_in_time_and_is_refunded(
+    serve: ServeFactory,
+) -> None:
+    """A server that sends its status line and headers a byte at a time, for ever, holds the
+    fetch no longer than url_fetch_timeout."""
+    served = serve(fake=True, allow_private_urls=True, url_fetch_timeout=2)
+    with Dripper(dripped=STATUS_FOR_EVER) as dripper, served.client() as client:
+        answer = client.post("/api/v1/remove-bg", data={"image_url": dripper.url})
+        assert answer.status_code == 202
+        ended = served.wait(client, answer.json()["jobId"])
+        spans = dripper.spans()
+    assert ended["status"] == "failed" and "within 2 s" in ended["errorMessage"]
+    assert len(spans) == 1 and spans[0] <= 2 + SLACK, spans
+    owner = served.core.accounts.owner()
+    ledger = [entry.kind for entry in served.core.ledger.entries(owner)]
+    assert ledger == ["refund", "charge", "grant"] and served.core.ledger.balance(owner) == 100
 
 
 def test_an_image_url_that_is_not_an_image_fails_the_job_and_refunds_it(

@@ -13,9 +13,12 @@ import pytest
 
 from bgdesk.core import webhooks
 from bgdesk.core.app import Core
+from bgdesk.core.fetch import check_webhook_url
+from bgdesk.errors import InvalidUrl
 from bgdesk.inference.options import OutputOptions
 from bgdesk.storage.models import WebhookAttempt, WebhookDelivery
 from tests.conftest import Receiver, photo
+from tests.core.test_fetch import resolving, serving_tls
 
 SMALL = photo("astronaut", (64, 64))
 TIMEOUT = 2.0  # a try's whole time, short for the tests
@@ -193,3 +196,42 @@ def test_dripping_receivers_hold_up_a_healthy_one_for_one_deadline_at_most(
     assert receiver.arrived.wait(30), "the healthy receiver waited on the dripping ones"
     waited = time.monotonic() - owed_at
     assert waited <= 2 * TIMEOUT + SLACK, f"waited {waited:.1f} s"
+
+
+def test_a_try_posts_to_the_address_it_checked(
+    fake_core: Core,
+    sender: webhooks.WebhookSender,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: a receiver's name that answers an allowed address (loopback, as local
+    scripts are allowed) to the try's check and a private one to any later lookup has its
+    webhook posted to the address checked, never to the private one."""
+    port = receiver.url.rsplit(":", 1)[1]
+    url = f"http://hooks.test:{port}/hook"
+    answers = {"hooks.test": ["127.0.0.1"]}
+    asked = resolving(monkeypatch, answers)
+    delivery = owe(fake_core, url)
+    answers["hooks.test"] = ["127.0.0.1", "10.0.0.1"]  # the try's check, then any other lookup
+    asked.clear()
+    assert sender.deliver_due(wait=True) == 1
+    assert asked == ["hooks.test"], "looked up by the check only, not again to connect"
+    assert [headers["Host"] for headers, _ in receiver.posts] == [f"hooks.test:{port}"]
+    assert WebhookDelivery.get_by_id(delivery).status == "delivered"
+    with pytest.raises(InvalidUrl, match=r"10\.0\.0\.1"):  # the second answer, were it checked
+        check_webhook_url(url, allow_private=False)
+
+
+def test_a_pinned_https_receiver_is_still_verified_against_its_name(
+    fake_core: Core, sender: webhooks.WebhookSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving_tls("hooks.test") as (port, trusted):
+        resolving(monkeypatch, {"hooks.test": ["127.0.0.1"], "wrong.test": ["127.0.0.1"]})
+        sender._tls = trusted  # the test CA instead of the system's
+        named = owe(fake_core, f"https://hooks.test:{port}/hook")
+        other = owe(fake_core, f"https://wrong.test:{port}/hook")  # not on its certificate
+        assert sender.deliver_due(wait=True) == 2
+    assert WebhookDelivery.get_by_id(named).status == "delivered"
+    refused = WebhookDelivery.get_by_id(other)
+    assert (refused.status, refused.attempts) == ("pending", 1)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(refused.last_error)
