@@ -62,6 +62,9 @@ class PostgresServer:
             str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
             "--no-sync", "-E", "UTF8",
         )  # fmt: skip
+        self._launch()
+
+    def _launch(self) -> None:
         options = " ".join(
             [
                 f"-p {self.port}",
@@ -78,9 +81,25 @@ class PostgresServer:
             "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
 
+    def _halt(self, mode: str) -> None:
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    @contextmanager
+    def stopped(self, mode: str = "fast") -> Iterator[None]:
+        """The server stopped for the block — `fast`: as an operator stops it, telling
+        clients; `immediate`: as a crash, without a word — then started again, its data
+        and port as before."""
+        if mode == "immediate":  # commits here do not wait for the disk: write them first
+            self.sql("CHECKPOINT")
+        self._halt(mode)
+        try:
+            yield
+        finally:
+            self._launch()
+
     def stop(self) -> None:
         try:
-            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            self._halt("immediate")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -98,6 +117,14 @@ class PostgresServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             cursor = conn.execute(statement)
             return cursor.fetchall() if cursor.description else []
+
+    def clients(self) -> int:
+        """Client connections to the server now, other than the one asking."""
+        rows = self.sql(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return int(str(rows[0][0]))
 
     @contextmanager
     def schema(self) -> Iterator[str]:

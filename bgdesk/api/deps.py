@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from peewee import Database
 
 from bgdesk.core.app import Core
 from bgdesk.storage.models import Account
+from bgdesk.storage.threads import DatabaseThreads
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `sk_live_…`")
 
 
-def get_core(request: Request) -> Core:
+async def get_core(request: Request) -> Core:
     core: Core = request.app.state.core
     return core
 
@@ -21,7 +24,7 @@ def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
-def current_account(
+async def current_account(
     request: Request,
     core: CoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -31,7 +34,22 @@ def current_account(
     if admitted is not None:
         return admitted
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    return core.keys.authenticate(header)
+    return await database_threads(core).run(core.keys.authenticate, header)
 
 
 AccountDep = Annotated[Account, Depends(current_account)]
+
+_threads: RunVar[dict[Database, DatabaseThreads]] = RunVar("bgdesk_database_threads")
+
+
+def database_threads(core: Core) -> DatabaseThreads:
+    """The threads on which this event loop's requests do their own database work, made at
+    the first (uvicorn serves an app on one loop; anyio keeps its thread pool per loop)."""
+    try:
+        per_database = _threads.get()
+    except LookupError:
+        per_database = {}
+        _threads.set(per_database)
+    if core.db not in per_database:
+        per_database[core.db] = DatabaseThreads(core.db)
+    return per_database[core.db]

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from bgdesk.errors import BgdeskError, TemporarilyUnavailable
-from bgdesk.storage.failures import storage_error
+from bgdesk.errors import BgdeskError, DatabaseUnreachable, TemporarilyUnavailable
+from bgdesk.storage.failures import FAILURES, storage_error
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {
@@ -60,7 +60,8 @@ async def refuse(error: BgdeskError, scope: Scope, receive: Receive, send: Send)
 async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BgdeskError)
     if isinstance(exc, TemporarilyUnavailable):
-        log.warning("%s on %s: %s", exc.code, request.url.path, exc.message)
+        if not isinstance(exc, DatabaseUnreachable):  # said once an outage: storage/outages.py
+            log.warning("%s on %s: %s", exc.code, request.url.path, exc.message)
         return error_response(exc.status, exc.code, exc.message, exc.retry_after)
     if exc.status >= 500:
         log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
@@ -85,16 +86,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _storage_failure(request: Request, exc: Exception) -> JSONResponse:
+    """A disk or database failure met outside the core (authenticating, say): passing
+    trouble is a 503 like any other. Handled here, not as an unexpected error, which
+    Starlette raises again after answering: uvicorn would log it with a traceback and
+    close the connection, so the client's next request on it would get no answer."""
     trouble = storage_error(exc)
-    if trouble is not None:  # a full disk or a held database, met outside the core
+    if trouble is not None:
         return await _bgdesk_error(request, trouble)
     log.exception("Unexpected error on %s", request.url.path)
     return error_response(500, "internal_error", "Something went wrong inside bgdesk.")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return await _storage_failure(request, exc)  # trouble wrapped in another error, or a bug
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(BgdeskError, _bgdesk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for failure in FAILURES:
+        app.add_exception_handler(failure, _storage_failure)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,14 +1,20 @@
 """Holding a status request until its job ends: the answer comes the moment the runner is
-done, not at a client's next poll, and a waiting client costs one request."""
+done, not at a client's next poll, and a waiting client costs one request.
+
+While held, a request costs no thread and no connection: the jobs of every held request are
+looked at together, one statement a second, and all the database work is done on threads
+that end, closing their connections, once idle (see storage/threads.py). So when hundreds
+of holders leave, nothing they used stays behind."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+from collections.abc import Callable, Iterator
 
-from starlette.concurrency import run_in_threadpool
+from anyio.lowlevel import RunVar
 
+from bgdesk.api.deps import database_threads
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEvent
 from bgdesk.storage.models import UNFINISHED, Account, Job
@@ -20,22 +26,91 @@ RECHECK = 1.0
 
 async def job_when_ended(core: Core, public_id: str, account: Account, seconds: float) -> Job:
     """The job `public_id` once it has ended, or as it is after `seconds`."""
-    loop = asyncio.get_running_loop()
-    ended = asyncio.Event()
-
-    def on_event(event: JobEvent) -> None:  # on the publishing thread
-        if event.job_id == public_id and event.kind in ENDINGS:
-            loop.call_soon_threadsafe(ended.set)
-
-    unsubscribe = core.events.subscribe(on_event)
-    try:
-        deadline = time.monotonic() + seconds
-        while True:
-            job = await run_in_threadpool(core.jobs.get, public_id, account)
-            left = deadline - time.monotonic()
-            if job.status not in UNFINISHED or left <= 0:
-                return job
+    threads = database_threads(core)
+    if seconds <= 0:
+        return await threads.run(core.jobs.get, public_id, account)
+    with _held(core).holding(public_id) as ended:
+        job = await threads.run(core.jobs.get, public_id, account)
+        if job.status in UNFINISHED:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(ended.wait(), min(left, RECHECK))
-    finally:
-        unsubscribe()
+                await asyncio.wait_for(ended.wait(), seconds)
+            job = await threads.run(core.jobs.get, public_id, account)
+    return job
+
+
+class HeldJobs:
+    """The jobs that status requests on this event loop wait for, each request woken by its
+    job's end: an event from this process or, once a second for all of them together, a
+    look at the database. Listens and looks only while some request is held."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._waiting: dict[str, set[asyncio.Event]] = {}  # by job; on the loop only
+        self._unsubscribe: Callable[[], None] | None = None
+        self._looking: asyncio.Task[None] | None = None
+
+    @contextlib.contextmanager
+    def holding(self, public_id: str) -> Iterator[asyncio.Event]:
+        """An event set once job `public_id` has ended (or a look at it failed)."""
+        if not self._waiting:
+            self._start()
+        ended = asyncio.Event()
+        self._waiting.setdefault(public_id, set()).add(ended)
+        try:
+            yield ended
+        finally:
+            waiting = self._waiting[public_id]
+            waiting.discard(ended)
+            if not waiting:
+                del self._waiting[public_id]
+            if not self._waiting:
+                self._stop()
+
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_event(event: JobEvent) -> None:  # on the publishing thread
+            if event.kind in ENDINGS:
+                loop.call_soon_threadsafe(self._wake, [event.job_id])
+
+        self._unsubscribe = self.core.events.subscribe(on_event)
+        self._looking = loop.create_task(self._look())
+
+    def _stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._looking is not None:
+            self._looking.cancel()
+        self._unsubscribe = self._looking = None
+
+    def _wake(self, public_ids: list[str]) -> None:
+        for public_id in public_ids:
+            for ended in self._waiting.get(public_id, ()):
+                ended.set()
+
+    async def _look(self) -> None:
+        threads = database_threads(self.core)
+        while True:
+            await asyncio.sleep(RECHECK)
+            held = list(self._waiting)
+            try:
+                jobs = await threads.run(self.core.jobs.get_many, held)
+            except Exception:  # each request's own look says what went wrong
+                self._wake(held)
+                continue
+            self._wake([i for i in held if i not in jobs or jobs[i].status not in UNFINISHED])
+
+
+_held_jobs: RunVar[dict[Core, HeldJobs]] = RunVar("bgdesk_held_jobs")
+
+
+def _held(core: Core) -> HeldJobs:
+    """`core`'s held requests on this event loop (uvicorn serves an app on one loop)."""
+    try:
+        per_core = _held_jobs.get()
+    except LookupError:
+        per_core = {}
+        _held_jobs.set(per_core)
+    if core not in per_core:
+        per_core[core] = HeldJobs(core)
+    return per_core[core]

@@ -49,7 +49,7 @@ from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
 from bgdesk.settings import Settings
 from bgdesk.storage.dialects import locked, unclaimed, writing
-from bgdesk.storage.failures import passing_trouble, storage_error
+from bgdesk.storage.failures import passing_trouble, storage_error, told_once
 from bgdesk.storage.files import (
     publish,
     temporaries_in,
@@ -867,7 +867,8 @@ class JobService:
                         .execute()
                     )
                 except Exception as exc:  # the next renewal may get through
-                    log.warning("Could not renew the leases of jobs in hand: %s", exc)
+                    if not told_once(exc):
+                        log.warning("Could not renew the leases of jobs in hand: %s", exc)
         finally:
             database.close()
 

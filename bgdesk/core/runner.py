@@ -7,7 +7,7 @@ import threading
 import time
 
 from bgdesk.core.jobs import JobService
-from bgdesk.storage.failures import storage_error
+from bgdesk.storage.failures import storage_error, told_once
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 600.0  # seconds between removals of expired cutouts and leftover files
@@ -77,6 +77,7 @@ class JobRunner:
                 if not self.service.work_available.wait(self.poll):
                     next_check = 0.0
             except Exception as exc:  # keep the runner alive through a database hiccup
-                trace = storage_error(exc) is None  # a busy database needs no traceback
-                log.warning("The job runner hit an error (%s); retrying", exc, exc_info=trace)
+                if not told_once(exc):
+                    trace = storage_error(exc) is None  # a busy database needs no traceback
+                    log.warning("The job runner hit an error (%s); retrying", exc, exc_info=trace)
                 self._stopping.wait(self.poll)

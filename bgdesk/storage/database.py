@@ -4,6 +4,7 @@ keys (the desktop's own), or a PostgreSQL server many machines share (`postgresq
 from __future__ import annotations
 
 import os
+import select
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from bgdesk.errors import DatabaseUnreachable, SettingsError
 from bgdesk.storage.failures import storage_error
 from bgdesk.storage.migrations import migrate
 from bgdesk.storage.models import database
+from bgdesk.storage.outages import Outage
 
 PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal"}
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another program's lock
@@ -80,7 +82,8 @@ class SharedDatabase(PostgresqlDatabase):
     """PostgreSQL, a connection per thread as peewee keeps them. A connection the server or
     the network dropped is opened again at the next statement outside a transaction (one
     inside fails, and its caller retries as after any busy database), and a thread's
-    connection is closed when the thread ends."""
+    connection is closed when the thread ends. `outage` tells the log once when the server
+    goes out of reach and once when it is back."""
 
     def __init__(self, url: str, busy_timeout: float) -> None:
         from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -92,31 +95,73 @@ class SharedDatabase(PostgresqlDatabase):
         params.setdefault("connect_timeout", CONNECT_TIMEOUT)
         self._conninfo = make_conninfo("", **params)
         self._url = url
+        self.outage = Outage(without_password(url))
         super().__init__(str(params.get("dbname", "postgres")), prefer_psycopg3=True)
 
     def _connect(self) -> Any:
+        conn = self._open()
+        _closer.held = _Closing(conn)
+        return conn
+
+    def _open(self) -> Any:
         import psycopg
 
-        conn = psycopg.connect(self._conninfo, autocommit=True)
-        _closer.held = _Closing(conn)
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True)
+        except psycopg.OperationalError as exc:
+            self.outage.lost(exc)
+            raise
+        self.outage.regained()
         return conn
 
     def cursor(self, named_cursor: Any = None) -> Any:
         state: Any = self._state  # type: ignore[attr-defined]
-        if state.conn is not None and state.conn.closed and not state.transactions:
-            state.reset()  # dropped: connect again
+        if state.conn is not None and not state.transactions and _dropped(state.conn):
+            state.conn.close()
+            state.reset()  # connect again
         return super().cursor(named_cursor)  # type: ignore[no-untyped-call]
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        try:
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
+        except DatabaseError as exc:
+            if isinstance(storage_error(exc), DatabaseUnreachable):
+                self.outage.lost(exc)  # dropped under a statement
+            raise
 
     def listening(self, channel: str) -> Any:
         """A connection of its own that LISTENs on `channel` (a name of ours, not a user's)."""
-        import psycopg
-
-        conn = psycopg.connect(self._conninfo, autocommit=True)
+        conn = self._open()
         conn.execute(f"LISTEN {channel}")
         return conn
 
     def __repr__(self) -> str:
         return f"SharedDatabase({without_password(self._url)})"
+
+
+def _dropped(conn: Any) -> bool:
+    """Whether the server has dropped `conn`, seen without a round trip: it is closed, or,
+    idle between transactions, has something to read — the server's goodbye or the end of
+    the stream (a server that stopped and started again while this thread was idle). A
+    connection in a transaction is never replaced: its COMMIT must fail, not go elsewhere."""
+    from psycopg.pq import TransactionStatus
+
+    if conn.closed:
+        return True
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        return False
+    return _readable(conn.fileno())
+
+
+def _readable(fd: int) -> bool:
+    try:
+        if hasattr(select, "poll"):  # select() cannot watch descriptors past 1023
+            watch = select.poll()
+            watch.register(fd, select.POLLIN)
+            return bool(watch.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 class _Closing:

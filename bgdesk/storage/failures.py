@@ -25,6 +25,8 @@ _POSTGRESQL_BUSY = frozenset(
     }
 )
 _POSTGRESQL_FULL = "53100"  # disk full
+# What a disk or database failure arrives as; psycopg's errors come wrapped by peewee's.
+FAILURES: tuple[type[Exception], ...] = (OSError, peewee.PeeweeException, sqlite3.Error)
 
 
 def storage_error(exc: BaseException) -> TemporarilyUnavailable | None:
@@ -38,6 +40,12 @@ def storage_error(exc: BaseException) -> TemporarilyUnavailable | None:
             return meaning
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def told_once(exc: BaseException) -> bool:
+    """Whether `exc` is the database server being out of reach, which the database tells
+    the log once per outage (storage/outages.py): a background loop need not repeat it."""
+    return isinstance(storage_error(exc), DatabaseUnreachable)
 
 
 def _meaning(exc: BaseException) -> TemporarilyUnavailable | None:

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from peewee import Database
 
 from bgdesk.background import Background
+from bgdesk.errors import DatabaseUnreachable
 from bgdesk.storage.database import SharedDatabase
+from bgdesk.storage.failures import storage_error
 
 log = logging.getLogger(__name__)
 CHANNEL = "bgdesk_job_ended"
@@ -38,7 +40,7 @@ class EndNotices:
             return
         payload = f"{self.origin} {kind} {public_id} {account_id}"
         try:
-            self.db.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, payload))  # type: ignore[no-untyped-call]
+            self.db.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
         except Exception as exc:  # waiting requests still look at the database
             log.warning("Could not tell other processes that job %s ended: %s", public_id, exc)
 
@@ -58,7 +60,10 @@ class EndNotices:
                         for notice in conn.notifies(timeout=0.5):
                             self._hear(notice.payload)
             except Exception as exc:  # the server went away: listen again once it is back
-                log.warning("Not hearing of jobs ended elsewhere (%s); retrying", exc)
+                if isinstance(storage_error(exc), DatabaseUnreachable):
+                    self.db.outage.lost(exc)  # said once, with every other statement's
+                else:
+                    log.warning("Not hearing of jobs ended elsewhere (%s); retrying", exc)
                 self._stopping.wait(RETRY)
 
     def _hear(self, payload: str) -> None:

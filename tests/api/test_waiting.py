@@ -3,18 +3,27 @@ server; a job ended by another process on the same database is seen too."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
+from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
-from tests.api.conftest import ServeFactory
-from tests.conftest import FakeEngine, photo
+from bgdesk.storage.threads import IDLE
+from tests.api.conftest import Served, ServeFactory
+from tests.conftest import FakeEngine, on_postgresql, photo
+from tests.postgres import PostgresServer
 
 SMALL = photo("astronaut", (64, 64))
+HOLDERS = 500
+HOLD = 15  # seconds each is held: all are under way at once
 
 
 def test_a_held_status_request_answers_when_the_job_ends(serve: ServeFactory) -> None:
@@ -87,3 +96,72 @@ def test_thousands_of_held_requests_leave_no_listener_thread_or_file(serve: Serv
     warm, end = samples[jobs // 4], samples[-1]
     assert end[0] <= warm[0] + 10 and end[1] <= warm[1] + 10, (warm, end)
     assert len(served.core.events._listeners) == listeners
+
+
+def open_connections(served: Served, request: pytest.FixtureRequest) -> Callable[[], int]:
+    """A count of this process's connections to the served database: on PostgreSQL the
+    server's client backends; on SQLite the descriptors of the write-ahead log, one a
+    connection (the main file's descriptor of a closed connection SQLite keeps for its next
+    connection to reuse, as POSIX locks require)."""
+    if on_postgresql(request.config):
+        postgres: PostgresServer = request.getfixturevalue("postgres")
+        return postgres.clients
+    wal = f"{served.core.paths.database}-wal"
+
+    def wal_descriptors() -> int:
+        found = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                found += os.readlink(f"/proc/self/fd/{fd}") == wal
+            except OSError:  # closed meanwhile
+                continue
+        return found
+
+    return wal_descriptors
+
+
+async def hold_all(served: Served, jobs: list[str]) -> list[tuple[float, httpx.Response]]:
+    """HOLDERS status requests at once, each held HOLD seconds: when each came back, and
+    what."""
+    limits = httpx.Limits(max_connections=HOLDERS, max_keepalive_connections=0)
+    headers = {"Authorization": f"Bearer {served.key}"}
+    async with httpx.AsyncClient(
+        base_url=served.url, headers=headers, limits=limits, timeout=HOLD + 120
+    ) as client:
+
+        async def hold(n: int) -> tuple[float, httpx.Response]:
+            answer = await client.get(f"/api/v1/jobs/{jobs[n % len(jobs)]}?wait={HOLD}")
+            return time.monotonic(), answer
+
+        return await asyncio.gather(*(hold(n) for n in range(HOLDERS)))
+
+
+def test_held_requests_leave_no_thread_or_connection_behind(
+    serve: ServeFactory, request: pytest.FixtureRequest
+) -> None:
+    """Once hundreds of held requests have been answered, the threads and the database
+    connections they used go, without another request coming to prompt it."""
+    served = serve(fake=True, run_jobs=False)  # no runner: the jobs never end
+    owner = served.core.accounts.owner()
+    jobs = [
+        served.core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions()).public_id
+        for _ in range(10)
+    ]
+    connections = open_connections(served, request)
+    with served.client() as client:
+        for job in jobs:
+            assert client.get(f"/api/v1/jobs/{job}").status_code == 200
+    idle = threading.active_count(), connections()
+
+    answers = asyncio.run(hold_all(served, jobs))
+    assert {(a.status_code, a.json()["status"]) for _, a in answers} == {(200, "processing")}
+    came = sorted(when for when, _ in answers)
+    assert came[-1] - came[0] < HOLD, "the requests were not all held at once"
+
+    deadline = time.monotonic() + IDLE + 30  # the threads end after IDLE seconds unused
+    while True:
+        threads, still_open = threading.active_count(), connections()
+        if threads <= idle[0] and still_open <= idle[1]:
+            break
+        assert time.monotonic() < deadline, f"threads, connections: {threads, still_open}; {idle=}"
+        time.sleep(0.1)

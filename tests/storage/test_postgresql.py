@@ -46,15 +46,6 @@ def db(url: str) -> Iterator[Database]:
     opened.close()
 
 
-def connections(postgres: PostgresServer) -> int:
-    """Client connections to the server now, other than the one asking."""
-    rows = postgres.sql(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    )
-    return int(str(rows[0][0]))
-
-
 def test_machines_starting_at_once_make_the_schema_and_the_owner_once(
     url: str, tmp_path: Path
 ) -> None:
@@ -104,29 +95,72 @@ def test_runners_claiming_at_once_each_take_other_jobs(db: Database, tmp_path: P
         service.close()
 
 
-def test_a_dropped_connection_is_opened_again(db: Database, postgres: PostgresServer) -> None:
+def test_a_connection_dropped_between_statements_is_replaced_unseen(
+    db: Database, postgres: PostgresServer
+) -> None:
+    """The server's goodbye waits to be read on the idle connection: the next statement
+    connects again instead of failing (as after the server restarted)."""
     Account.create(name="a", webhook_secret="s")
-    postgres.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    )
+    (pid,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    postgres.sql(f"SELECT pg_terminate_backend({pid})")
+    deadline = time.monotonic() + 30
+    while postgres.sql(f"SELECT 1 FROM pg_stat_activity WHERE pid = {pid}"):
+        assert time.monotonic() < deadline, "the connection was never ended"
+        time.sleep(0.02)  # gone once it has said goodbye
+    assert Account.select().count() == 1
+
+
+def test_a_connection_dropped_under_a_statement_fails_it_and_is_opened_again(
+    db: Database, postgres: PostgresServer
+) -> None:
+    Account.create(name="a", webhook_secret="s")
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+
+    def terminate_once_sleeping() -> None:
+        deadline = time.monotonic() + 30
+        while not postgres.sql(
+            f"SELECT pg_terminate_backend({pid}) FROM pg_stat_activity "
+            f"WHERE pid = {pid} AND state = 'active' AND query LIKE '%pg_sleep%'"
+        ):
+            assert time.monotonic() < deadline, "the statement never started"
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=terminate_once_sleeping)
+    killer.start()
     with pytest.raises(DatabaseUnreachable), passing_trouble():  # the statement under way
-        Account.select().count()
+        db.execute_sql("SELECT pg_sleep(60)")
+    killer.join()
     assert Account.select().count() == 1  # the next one connects again
+
+
+def test_a_transaction_dropped_before_its_commit_fails_rather_than_vanishing(
+    db: Database, postgres: PostgresServer
+) -> None:
+    """The connection is never replaced under a transaction: its COMMIT fails (and the
+    caller retries), rather than going to a new connection where it commits nothing."""
+    (pid,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    with pytest.raises(DatabaseUnreachable), passing_trouble(), db.atomic():
+        Account.create(name="a", webhook_secret="s")
+        postgres.sql(f"SELECT pg_terminate_backend({pid})")
+        deadline = time.monotonic() + 30
+        while postgres.sql(f"SELECT 1 FROM pg_stat_activity WHERE pid = {pid}"):
+            assert time.monotonic() < deadline, "the connection was never ended"
+            time.sleep(0.02)  # gone once it has said goodbye
+    assert Account.select().count() == 0
 
 
 def test_a_threads_connection_closes_with_the_thread(
     db: Database, postgres: PostgresServer
 ) -> None:
-    before = connections(postgres)
+    before = postgres.clients()
     threads = [threading.Thread(target=lambda: Account.select().count()) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     deadline = time.monotonic() + 10  # the server notices a closed connection soon after
-    while connections(postgres) != before:
-        assert time.monotonic() < deadline, f"{connections(postgres) - before} left open"
+    while postgres.clients() != before:
+        assert time.monotonic() < deadline, f"{postgres.clients() - before} left open"
         time.sleep(0.05)
 
 
