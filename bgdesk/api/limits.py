@@ -47,18 +47,20 @@ class BodyLimit:
             await refuse(self._too_large(), scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        waited = 0.0  # seconds spent waiting for the body to come
         seen = 0
         whole = False  # the body has all come: later receives only wait for a hang-up
         refusal: BgdeskError | None = None
         answered = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, whole, refusal
+            nonlocal seen, waited, whole, refusal
             if whole:
                 return await receive()
-            # By now the body must have come at min_rate since the grace ended.
-            due = started + self.grace + seen / self.min_rate - loop.time()
+            # The body must come at min_rate once the grace has passed, counting only the
+            # time spent waiting for it: a server slow to ask for more is not the client's.
+            due = self.grace + seen / self.min_rate - waited
+            asked = loop.time()
             try:
                 message = await asyncio.wait_for(receive(), max(due, 0.001))
             except TimeoutError:
@@ -67,6 +69,8 @@ class BodyLimit:
                     f"KiB/s after {self.grace:g} s); send it again."
                 )
                 raise BodyRefused(refusal) from None
+            finally:
+                waited += loop.time() - asked
             if message["type"] == "http.request":
                 whole = not message.get("more_body", False)
                 seen += len(message.get("body", b""))

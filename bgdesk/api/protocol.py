@@ -35,6 +35,7 @@ class BoundedHttp(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._refused = False  # answered here and hung up: the rest of what came is ignored
         self._header_timer: asyncio.TimerHandle | None = None
         self._await_headers()
 
@@ -46,6 +47,14 @@ class BoundedHttp(HttpToolsProtocol):
             if self._header_bytes > self.max_header_bytes:
                 self._stop_waiting()
                 self._refuse(self._too_long())
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._refused:
+            super().on_message_complete()
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -97,6 +106,7 @@ class BoundedHttp(HttpToolsProtocol):
 
     def _refuse(self, error: BgdeskError) -> None:
         """Answer `error` in the API's one error shape, and hang up."""
+        self._refused = True
         body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
         reason = HTTPStatus(error.status).phrase
         retry = getattr(error, "retry_after", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from anyio.lowlevel import RunVar
@@ -22,14 +23,18 @@ from bgdesk.storage.models import UNFINISHED, Account, Job
 # Seconds between looks at the database: a job ended by another process on a SQLite database
 # sends no event (on PostgreSQL it does, see storage/notices.py).
 RECHECK = 1.0
+# Status requests an account may have held at once; more are answered at once, as without
+# `wait`, so that one client cannot take every place among the requests the server serves.
+MAX_HELD = 64
 
 
 async def job_when_ended(core: Core, public_id: str, account: Account, seconds: float) -> Job:
     """The job `public_id` once it has ended, or as it is after `seconds`."""
     threads = database_threads(core)
-    if seconds <= 0:
+    held = _held(core)
+    if seconds <= 0 or held.count(account.id) >= MAX_HELD:
         return await threads.run(core.jobs.get, public_id, account)
-    with _held(core).holding(public_id) as ended:
+    with held.holding(public_id, account.id) as ended:
         job = await threads.run(core.jobs.get, public_id, account)
         if job.status in UNFINISHED:
             with contextlib.suppress(TimeoutError):
@@ -46,19 +51,28 @@ class HeldJobs:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._waiting: dict[str, set[asyncio.Event]] = {}  # by job; on the loop only
+        self._by_account: Counter[int] = Counter()  # requests held, by account id
         self._unsubscribe: Callable[[], None] | None = None
         self._looking: asyncio.Task[None] | None = None
 
+    def count(self, account_id: int) -> int:
+        """How many requests of the account are held."""
+        return self._by_account[account_id]
+
     @contextlib.contextmanager
-    def holding(self, public_id: str) -> Iterator[asyncio.Event]:
+    def holding(self, public_id: str, account_id: int) -> Iterator[asyncio.Event]:
         """An event set once job `public_id` has ended (or a look at it failed)."""
         if not self._waiting:
             self._start()
         ended = asyncio.Event()
         self._waiting.setdefault(public_id, set()).add(ended)
+        self._by_account[account_id] += 1
         try:
             yield ended
         finally:
+            self._by_account[account_id] -= 1
+            if not self._by_account[account_id]:
+                del self._by_account[account_id]
             waiting = self._waiting[public_id]
             waiting.discard(ended)
             if not waiting:

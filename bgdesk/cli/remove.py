@@ -18,6 +18,7 @@ from bgdesk.core.naming import (
     distinct_targets,
     given_before,
     is_cutout,
+    namesakes,
     too_long,
 )
 from bgdesk.errors import BgdeskError, InsufficientCredits
@@ -62,10 +63,11 @@ class Item:
 def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item]:
     """Expand folders into their images and decide each output's path: one cutout of its
     own for each photo; a photo named twice (a folder and a file in it, a link to it) is
-    taken once."""
+    taken once. A photo named alone is numbered among its namesakes, as in its folder's run."""
     items: list[Item] = []
     wanted: dict[Path, Path] = {}
     seen: set[Path] = set()
+    alone: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = [
@@ -75,6 +77,7 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
             ]
         elif path.exists():
             found = [(path, cutout_target(path, Path(), output, extension))]
+            alone.append(path)
         else:
             items.append(Item(path, error="no such file or folder"))
             continue
@@ -83,6 +86,10 @@ def collect(paths: list[Path], output: Path | None, extension: str) -> list[Item
                 seen.add(key)
                 wanted[photo] = target
                 items.append(Item(photo))
+    for photo in [p for others in namesakes(alone).values() for p in others]:
+        if (key := photo.resolve()) not in seen:  # competes for a name, is not cut out
+            seen.add(key)
+            wanted[photo] = cutout_target(photo, Path(), output, extension)
     targets = distinct_targets(wanted, given_before(colliding(wanted)))
     for item in items:
         if item.source in targets:

@@ -8,6 +8,7 @@ died are queued again (`recover`) and run again without a second charge.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -312,16 +313,32 @@ class JobService:
                 account, public_id, path, path.name, False, output_path, source, options, None
             )
 
-    def _read_input(self, path: Path) -> bytes:
+    def _read_input(self, path: Path, in_place: bool = False) -> bytes:
+        """The photo at `path`; `in_place`: a file of the person's, queued under the real
+        path it had then, which is read only if it is still that file, not a link put in
+        its place since (whoever may write in a watched folder could otherwise have bgdesk
+        read, and cut out where they can see it, any photo the owner can)."""
         try:
-            size = path.stat().st_size
-            if size > self.limits.max_bytes:
-                raise ImageTooLarge(
-                    f"{path.name} is {size / 1e6:.1f} MB; the limit is "
-                    f"{self.limits.max_bytes / 1e6:.1f} MB."
-                )
-            return path.read_bytes()
+            flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if in_place else 0)
+            with os.fdopen(os.open(path, flags), "rb") as file:
+                opened = os.fstat(file.fileno())
+                if in_place and (
+                    path.resolve() != path or not os.path.samestat(opened, path.stat())
+                ):  # a folder on its way made a link: it leads elsewhere now
+                    raise OSError(errno.ELOOP, "")
+                size = opened.st_size
+                if size > self.limits.max_bytes:
+                    raise ImageTooLarge(
+                        f"{path.name} is {size / 1e6:.1f} MB; the limit is "
+                        f"{self.limits.max_bytes / 1e6:.1f} MB."
+                    )
+                return file.read()
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InvalidRequest(
+                    f"{path.name} was replaced by a link since it was queued; bgdesk does not "
+                    "follow it."
+                ) from None
             raise InvalidRequest(f"Cannot read {path.name}: {exc.strerror or exc}") from None
 
     def _create(
@@ -822,7 +839,7 @@ class JobService:
         staged: list[tuple[Path, Path]] = []
         try:
             options = options_of(job)
-            data = self._read_input(Path(job.input_path))
+            data = self._read_input(Path(job.input_path), in_place=not job.owns_input)
             background = self._background_of(job) if options.bg_image else None
             cutout = self.engine.remove_background(data, options, background)
             files = [(Path(job.output_path), cutout.data)]

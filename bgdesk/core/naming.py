@@ -3,15 +3,18 @@
 
 Photos of one folder that would get the same cutout (`same.jpg` and `same.png`) get one
 each: the photo an earlier job gave a name keeps it, the others are numbered in the order of
-their names. The same photos so get the same names on every run, whatever is on the disk.
+their names. The same photos so get the same names on every run, whatever is on the disk,
+and a photo named alone competes with its `namesakes` as it would in its folder's run.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
+from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.storage.files import NAME_MAX, NAME_UNITS, name_length
 from bgdesk.storage.models import Job
 
@@ -64,6 +67,37 @@ def given_before(photos: Collection[Path]) -> list[tuple[Path, Path]]:
         )
         found += [(r.id, p, Path(r.output_path)) for r in rows for p in by_input[r.input_path]]
     return [(photo, cutout) for _, photo, cutout in sorted(found, key=lambda row: row[0])]
+
+
+def namesakes(photos: Iterable[Path]) -> dict[Path, list[Path]]:
+    """For each of `photos`, the other photos beside it of its stem (`same.png` for
+    `same.jpg`), taken as a run over its folder takes them, cutouts left out: those whose
+    cutout it may compete for even when it is named alone. One listing per folder."""
+    stems: dict[Path, dict[str, list[Path]]] = {}
+    found: dict[Path, list[Path]] = {}
+    for photo in photos:
+        if photo.parent not in stems:
+            stems[photo.parent] = _images_by_stem(photo.parent)
+        found[photo] = [
+            other
+            for other in stems[photo.parent].get(photo.stem, [])
+            if other.name != photo.name and other.is_file()
+        ]
+    return found
+
+
+def _images_by_stem(folder: Path) -> dict[str, list[Path]]:
+    """The names in `folder` a run over it takes for photos (see `images_in`), by stem."""
+    by_stem: dict[str, list[Path]] = {}
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except OSError:
+        return by_stem
+    for name in names:
+        path = folder / name
+        if path.suffix.lower() in IMAGE_SUFFIXES and name[0] != "." and not is_cutout(path):
+            by_stem.setdefault(path.stem, []).append(path)
+    return by_stem
 
 
 def distinct_targets(

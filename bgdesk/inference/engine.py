@@ -150,6 +150,7 @@ class Engine:
         self._under_way = 0
         self.memory_budget = memory_budget  # bytes, for the cutouts under way together
         self._memory_at_work = 0  # bytes the cutouts under way are estimated to take
+        self._next_turn = self._turn = 0  # the order cutouts asked for room in, and whose turn
         self._sessions: dict[tuple[str, int], ort.InferenceSession] = {}
         self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
@@ -324,14 +325,24 @@ class Engine:
     @contextmanager
     def _room_for(self, memory: int) -> Iterator[None]:
         """Wait until the cutouts under way leave `memory` bytes of the budget: a cutout
-        alone always has room, large ones are made one after another."""
+        alone always has room, large ones are made one after another. Cutouts are let in in
+        the order they asked, so small ones arriving all the time cannot keep a large one
+        waiting for ever."""
         with self._room:
+            turn = self._next_turn
+            self._next_turn += 1
             self._room.wait_for(
                 lambda: (
-                    not self._memory_at_work or self._memory_at_work + memory <= self.memory_budget
+                    self._turn == turn
+                    and (
+                        not self._memory_at_work
+                        or self._memory_at_work + memory <= self.memory_budget
+                    )
                 )
             )
+            self._turn += 1
             self._memory_at_work += memory
+            self._room.notify_all()  # the next in turn may fit beside this one
         try:
             yield
         finally:

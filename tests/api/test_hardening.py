@@ -114,7 +114,7 @@ def test_connections_that_never_finish_their_headers_are_closed(
         connection.close()
 
 
-def test_headers_are_bounded_in_size(serve: ServeFactory) -> None:
+def test_headers_are_bounded_in_size(serve: ServeFactory, caplog: pytest.LogCaptureFixture) -> None:
     served = serve(fake=True)
     with served.client() as client:
         answer = client.get("/api/v1/account", headers={"X-Padding": "a" * 200_000})
@@ -131,6 +131,7 @@ def test_headers_are_bounded_in_size(serve: ServeFactory) -> None:
         )
         connection.settimeout(30)
         assert connection.recv(100).startswith(b"HTTP/1.1 431")
+    assert "Invalid HTTP request" not in caplog.text, "a refusal is not logged as garbage"
 
 
 def test_requests_beyond_the_cap_get_503_and_idle_connections_do_not_count(

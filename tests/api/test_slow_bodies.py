@@ -142,6 +142,27 @@ def test_a_keyed_upload_that_trickles_is_cut_off_and_costs_nothing(
         assert client.get("/api/v1/account").json()["credits"] == 100
 
 
+def test_an_upload_slow_but_within_the_pace_is_taken(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(BodyLimit, "grace", 1.0)
+    monkeypatch.setattr(BodyLimit, "min_rate", 1000.0)  # bytes a second
+    served = serve(fake=True)
+    end = f"\r\n--{BOUNDARY}--\r\n".encode()
+    picture = photo("astronaut", (256, 256))  # about 4 s at this pace, past the grace
+    assert len(picture) > 15_000
+    body = PART + picture + end
+    head = upload_head(served, served.key, len(body))[: -len(PART)]
+    address = urlsplit(served.url)
+    with socket.create_connection((address.hostname, address.port)) as connection:
+        connection.sendall(head)
+        for start in range(0, len(body), 500):  # about 5,000 bytes a second
+            connection.sendall(body[start : start + 500])
+            time.sleep(0.1)
+        answer = response(connection)
+    assert answer.startswith(b"HTTP/1.1 202"), answer
+
+
 def test_one_account_cannot_hold_every_upload(serve: ServeFactory) -> None:
     served = serve(fake=True)
     other = served.core.accounts.create("other", credits=5)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bgdesk.api.waiting import MAX_HELD
 from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
 from bgdesk.storage.threads import IDLE
@@ -120,20 +121,39 @@ def open_connections(served: Served, request: pytest.FixtureRequest) -> Callable
     return wal_descriptors
 
 
-async def hold_all(served: Served, jobs: list[str]) -> list[tuple[float, httpx.Response]]:
-    """HOLDERS status requests at once, each held HOLD seconds: when each came back, and
-    what."""
-    limits = httpx.Limits(max_connections=HOLDERS, max_keepalive_connections=0)
-    headers = {"Authorization": f"Bearer {served.key}"}
-    async with httpx.AsyncClient(
-        base_url=served.url, headers=headers, limits=limits, timeout=HOLD + 120
-    ) as client:
+async def hold_all(
+    served: Served, jobs: list[tuple[str, str]], holders: int = HOLDERS, hold: float = HOLD
+) -> list[tuple[float, httpx.Response]]:
+    """`holders` status requests at once, each held `hold` seconds, taking the (key, job)
+    pairs of `jobs` in turn: when each came back, and what."""
+    limits = httpx.Limits(max_connections=holders, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=hold + 120) as client:
 
-        async def hold(n: int) -> tuple[float, httpx.Response]:
-            answer = await client.get(f"/api/v1/jobs/{jobs[n % len(jobs)]}?wait={HOLD}")
+        async def held(n: int) -> tuple[float, httpx.Response]:
+            key, job = jobs[n % len(jobs)]
+            answer = await client.get(
+                f"/api/v1/jobs/{job}?wait={hold}", headers={"Authorization": f"Bearer {key}"}
+            )
             return time.monotonic(), answer
 
-        return await asyncio.gather(*(hold(n) for n in range(HOLDERS)))
+        return await asyncio.gather(*(held(n) for n in range(holders)))
+
+
+def never_ending_jobs(served: Served, accounts: int) -> list[tuple[str, str]]:
+    """A (key, job) pair for each of 10 jobs of each of `accounts` accounts, the accounts
+    taking turns, on a server with no runner: the jobs never end."""
+    pairs: list[list[tuple[str, str]]] = []
+    for n in range(accounts):
+        account = served.core.accounts.create(f"holder{n}", credits=10)
+        key = served.core.keys.create(account).plaintext
+        submit = served.core.jobs.submit_upload
+        pairs.append(
+            [
+                (key, submit(account, SMALL, "a.jpg", "api", OutputOptions()).public_id)
+                for _ in range(10)
+            ]
+        )
+    return [pair for turn in zip(*pairs, strict=True) for pair in turn]
 
 
 def test_held_requests_leave_no_thread_or_connection_behind(
@@ -141,15 +161,11 @@ def test_held_requests_leave_no_thread_or_connection_behind(
 ) -> None:
     """Once hundreds of held requests have been answered, the threads and the database
     connections they used go, without another request coming to prompt it."""
-    served = serve(fake=True, run_jobs=False)  # no runner: the jobs never end
-    owner = served.core.accounts.owner()
-    jobs = [
-        served.core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions()).public_id
-        for _ in range(10)
-    ]
+    served = serve(fake=True, run_jobs=False)
+    jobs = never_ending_jobs(served, -(-HOLDERS // MAX_HELD))  # each account's share held
     connections = open_connections(served, request)
-    with served.client() as client:
-        for job in jobs:
+    for key, job in jobs:
+        with served.client(key) as client:
             assert client.get(f"/api/v1/jobs/{job}").status_code == 200
     idle = threading.active_count(), connections()
 
@@ -165,3 +181,18 @@ def test_held_requests_leave_no_thread_or_connection_behind(
             break
         assert time.monotonic() < deadline, f"threads, connections: {threads, still_open}; {idle=}"
         time.sleep(0.1)
+
+
+def test_one_account_holds_a_bounded_number_of_requests(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond its share, an account's status requests are answered at once, as without
+    `wait`; another account's are still held."""
+    monkeypatch.setattr("bgdesk.api.waiting.MAX_HELD", 3)
+    served = serve(fake=True, run_jobs=False)
+    (mine, job), (theirs, other) = never_ending_jobs(served, 2)[:2]
+    started = time.monotonic()
+    answers = asyncio.run(hold_all(served, [(mine, job)] * 5 + [(theirs, other)], 6, hold=6))
+    came = sorted(when - started for when, _ in answers)
+    assert {(a.status_code, a.json()["status"]) for _, a in answers} == {(200, "processing")}
+    assert max(came[:2]) < 6 <= min(came[2:]), "two at once, three of mine and theirs held"

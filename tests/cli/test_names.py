@@ -103,6 +103,35 @@ def test_remove_keeps_a_photos_cutout_when_one_of_its_name_arrives(
     assert charges(home) == (2, 0)
 
 
+def test_remove_gives_a_photo_named_alone_the_cutout_its_folders_run_gave_it(
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "shoot", tmp_path / "out"
+    folder.mkdir()
+    (folder / "same.jpg").write_bytes(CAT)
+    (folder / "same.png").write_bytes(COFFEE)
+    (folder / "same-nobg.jpg").write_bytes(b"a cutout, no namesake of the photos")
+    assert bgdesk(home, "remove", str(folder)) == 0
+    assert bgdesk(home, "remove", str(folder), "-o", str(out)) == 0
+    assert "2 cutouts written" in capsys.readouterr().out
+
+    alone = str(folder / "same.png")
+    assert bgdesk(home, "remove", alone, "--overwrite", "--json") == 0
+    assert records(capsys)["same.png"]["output"] == str(folder / "same-nobg-2.png")
+    assert bgdesk(home, "remove", alone, "-o", str(out), "--overwrite", "--json") == 0
+    assert records(capsys)["same.png"]["output"] == str(out / "same-2.png")
+    (folder / "same-nobg-2.png").unlink()
+    assert bgdesk(home, "remove", alone, "--json") == 0
+    [record] = records(capsys).values()
+    assert (record["status"], record["output"]) == ("completed", str(folder / "same-nobg-2.png"))
+
+    assert (folder / "same-nobg.png").read_bytes() == cutout_of(CAT)
+    assert (folder / "same-nobg-2.png").read_bytes() == cutout_of(COFFEE)
+    assert (out / "same.png").read_bytes() == cutout_of(CAT)
+    assert (out / "same-2.png").read_bytes() == cutout_of(COFFEE)
+    assert charges(home) == (2 + 2 + 1 + 1 + 1, 0), "each cutout delivered is paid once"
+
+
 def test_remove_cuts_out_a_long_name_and_refuses_one_too_long_unpaid(
     home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

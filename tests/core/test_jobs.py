@@ -56,6 +56,31 @@ def test_a_cutout_over_the_memory_budget_is_refused_and_costs_nothing(fake_core:
     assert fake_core.ledger.balance(owner) == 99, "what fits is taken"
 
 
+@pytest.mark.parametrize("swapped", ["the photo", "its folder"])
+def test_a_photo_replaced_by_a_link_once_queued_is_not_read(
+    fake_core: Core, tmp_path: Path, swapped: str
+) -> None:
+    private, watched = tmp_path / "private", tmp_path / "watched"
+    (private / "sub").mkdir(parents=True)
+    (watched / "sub").mkdir(parents=True)
+    (private / "sub" / "a.jpg").write_bytes(photo("coffee", (40, 30)))
+    queued = watched / "sub" / "a.jpg"
+    queued.write_bytes(photo("astronaut", (40, 30)))
+    owner = fake_core.accounts.owner()
+    job = fake_core.jobs.submit_file(owner, queued, "cli", OutputOptions(), tmp_path / "a.png")
+    if swapped == "the photo":
+        queued.unlink()
+        queued.symlink_to(private / "sub" / "a.jpg")
+    else:
+        (watched / "sub").rename(watched / "gone")
+        (watched / "sub").symlink_to(private / "sub")
+    fake_core.runner.run_until_idle()
+    ended = fake_core.jobs.get(job.public_id)
+    assert ended.status == "failed" and "replaced by a link" in (ended.error_message or "")
+    assert fake_engine(fake_core).calls == 0, "the private photo was never read"
+    assert fake_core.ledger.balance(owner) == 100
+
+
 def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
     for name in ["../../etc/passwd.jpg", "photo.j\x00pg", "x." + "a" * 300, ""]:

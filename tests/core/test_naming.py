@@ -13,6 +13,7 @@ from bgdesk.core.naming import (
     distinct_targets,
     given_before,
     is_cutout,
+    namesakes,
     too_long,
 )
 from bgdesk.inference.options import OutputOptions
@@ -87,6 +88,25 @@ def test_the_names_jobs_gave_are_read_from_the_database(fake_core: Core, tmp_pat
         "same.png": "same-nobg-2.png",
         "same.jpg": "same-nobg.png",
     }
+
+
+def test_a_photo_named_alone_competes_with_its_namesakes_only(tmp_path: Path) -> None:
+    for name in ["same.jpg", "same.PNG", "same-nobg.png", ".same.webp", "same.txt", "other.png"]:
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "same.avif").mkdir()
+    jpg = tmp_path / "same.jpg"
+
+    found = namesakes([jpg, tmp_path / "other.png"])
+
+    assert found == {jpg: [tmp_path / "same.PNG"], tmp_path / "other.png": []}
+    alone = {jpg: cutout_target(jpg, Path(), None, "png")}
+    with_them = alone | {p: cutout_target(p, Path(), None, "png") for p in found[jpg]}
+    assert colliding(with_them) == [tmp_path / "same.PNG", jpg]
+    assert named(distinct_targets(with_them)) == {
+        "same.PNG": "same-nobg.png",
+        "same.jpg": "same-nobg-2.png",
+    }, "numbered as in a run over the folder: by name, PNG before jpg"
+    assert namesakes([tmp_path / "gone" / "same.jpg"]) == {tmp_path / "gone" / "same.jpg": []}
 
 
 def test_numbered_cutouts_and_names_with_newlines_are_cutouts() -> None:

@@ -248,3 +248,37 @@ def _drawn_jpeg(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def test_cutouts_are_let_into_the_memory_budget_in_the_order_they_asked(tmp_path: Path) -> None:
+    """A large cutout waiting for room is not overtaken by small ones that would fit."""
+    engine = Engine(ModelStore(tmp_path), Limits(64 << 20, 64), "u2netp")
+    engine.memory_budget = 10
+    let_in: list[str] = []
+    leave = {name: threading.Event() for name in ("held", "large", "small")}
+
+    def cut_out(name: str, memory: int) -> None:
+        with engine._room_for(memory):
+            let_in.append(name)
+            assert leave[name].wait(60)
+
+    def asked(count: int) -> None:  # `count` cutouts have taken their turn
+        deadline = time.monotonic() + 60
+        while engine._next_turn < count:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+
+    with ThreadPoolExecutor(3) as pool:
+        done = [pool.submit(cut_out, "held", 8)]
+        asked(1)
+        done.append(pool.submit(cut_out, "large", 8))
+        asked(2)
+        done.append(pool.submit(cut_out, "small", 1))
+        asked(3)
+        with engine._room:  # the small one has looked for room and is waiting its turn
+            assert let_in == ["held"]
+        for event in leave.values():
+            event.set()
+        for future in done:
+            future.result()
+    assert let_in == ["held", "large", "small"]
