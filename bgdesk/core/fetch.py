@@ -78,7 +78,14 @@ def route(url: str, allow_private: bool, loopback_too: bool = False) -> Route:
         return url, {}, {}
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return pinned(url, public_address(parts.hostname or "", port, loopback_too))
+    host = parts.hostname or ""
+    address = public_address(host, port, loopback_too)
+    if loopback_too and host.lower().rstrip(".") == "localhost":
+        # The machine itself, by a name no DNS answer can change: left to the client, which
+        # tries each address in turn, as a receiver on 127.0.0.1 needs where `localhost`
+        # names ::1 first.
+        return url, {}, {}
+    return pinned(url, address)
 
 
 def webhook_route(url: str, allow_private: bool) -> Route:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,33 @@ def test_a_pinned_https_receiver_is_still_verified_against_its_name(
     refused = WebhookDelivery.get_by_id(other)
     assert (refused.status, refused.attempts) == ("pending", 1)
     assert "CERTIFICATE_VERIFY_FAILED" in str(refused.last_error)
+
+
+def test_a_receiver_on_localhost_is_reached_whichever_address_the_name_gives_first(
+    fake_core: Core,
+    sender: webhooks.WebhookSender,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`localhost` naming ::1 first (macOS, many Linux hosts files) while the receiver
+    listens on 127.0.0.1 only, as local scripts' servers do by default."""
+    port = int(receiver.url.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: str | bytes, *args: Any, **kwargs: Any) -> list[Any]:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name != "localhost":
+            return real(host, *args, **kwargs)
+        asked.append(name)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    delivery = owe(fake_core, f"http://localhost:{port}/hook")
+    assert sender.deliver_due(wait=True) == 1
+    assert asked, "the name was looked up through the patched resolver"
+    assert WebhookDelivery.get_by_id(delivery).status == "delivered"
+    assert [headers["Host"] for headers, _ in receiver.posts] == [f"localhost:{port}"]
