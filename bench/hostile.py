@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,51 +34,16 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from footprint import drawn, white_line
 from serve import model_file, wait_until_up
-from soak import free_port
+from soak import Sampler, flatness, free_port
 
 from bgdesk.paths import Paths
 from bgdesk.storage.database import open_database
 from bgdesk.storage.models import CreditEntry, Job
 
-FLAT = 0.10
 PART = (
     b'--x\r\nContent-Disposition: form-data; name="image_file"; filename="a.jpg"\r\n'
     b"Content-Type: image/jpeg\r\n\r\n"
 )
-
-
-class Sampler(threading.Thread):
-    """Reads a process's resident memory, open descriptors and threads every second."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.samples: dict[str, list[float]] = {"rss_mib": [], "fds": [], "threads": []}
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.wait(1.0):
-            status = dict(
-                line.split(":", 1)
-                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines()
-            )
-            self.samples["rss_mib"].append(int(status["VmRSS"].split()[0]) / 1024)
-            self.samples["threads"].append(int(status["Threads"]))
-            self.samples["fds"].append(len(os.listdir(f"/proc/{self.pid}/fd")))
-
-
-def flatness(samples: list[float]) -> dict[str, float | bool]:
-    quarter = len(samples) // 4
-    early, late = (
-        statistics.median(samples[quarter : 2 * quarter]),
-        statistics.median(samples[3 * quarter :]),
-    )
-    return {
-        "second_quarter": round(early, 1),
-        "last_quarter": round(late, 1),
-        "max": round(max(samples), 1),
-        "flat": abs(late - early) <= FLAT * max(early, 1.0),
-    }
 
 
 class Tally:
@@ -215,8 +179,6 @@ def run(minutes: float) -> dict[str, object]:
         try:
             wait_until_up(f"{base}/openapi.json", server)
             idle = int(Path(f"/proc/{server.pid}/status").read_text().split("VmRSS:")[1].split()[0])
-            sampler = Sampler(server.pid)
-            sampler.start()
             until = time.monotonic() + minutes * 60
 
             def submit(client: httpx.Client, kind: str, image: bytes, **data: str) -> None:
@@ -274,19 +236,22 @@ def run(minutes: float) -> dict[str, object]:
                 except httpx.TransportError:
                     tally.add("100 KB header", "none")
 
-            workers = [
-                repeat(until, 0.0, normal(0)),
-                repeat(until, 0.0, normal(1)),
-                repeat(until, 20.0, bomb),
-                repeat(until, 1.0, lambda: trickling(port, None, 100, tally, "keyless trickle")),
-                repeat(until, 1.0, lambda: trickling(port, mallory, 12, tally, "keyed trickle")),
-                repeat(until, 1.0, lambda: stalled_headers(port, 200, tally)),
-                repeat(until, 5.0, big_header),
-            ]
-            for worker in workers:
-                worker.join()
-            sampler.stop.set()
-            sampler.join()
+            with Sampler(server.pid) as sampler:
+                workers = [
+                    repeat(until, 0.0, normal(0)),
+                    repeat(until, 0.0, normal(1)),
+                    repeat(until, 20.0, bomb),
+                    repeat(
+                        until, 1.0, lambda: trickling(port, None, 100, tally, "keyless trickle")
+                    ),
+                    repeat(
+                        until, 1.0, lambda: trickling(port, mallory, 12, tally, "keyed trickle")
+                    ),
+                    repeat(until, 1.0, lambda: stalled_headers(port, 200, tally)),
+                    repeat(until, 5.0, big_header),
+                ]
+                for worker in workers:
+                    worker.join()
             peak = int(Path(f"/proc/{server.pid}/status").read_text().split("VmHWM:")[1].split()[0])
         finally:
             stop.set()
@@ -302,7 +267,10 @@ def run(minutes: float) -> dict[str, object]:
         "answers": {f"{kind}: {status}": n for (kind, status), n in sorted(tally.counts.items())},
         "unexpected": tally.unexpected(),
         "peak_over_idle_gib": round((peak - idle) / 2**20, 2),
-        **{name: flatness(values) for name, values in sampler.samples.items()},
+        # Memory freed after a large cutout is not all handed back to the system: 10 %.
+        "rss_mib": flatness(sampler.rss, 0.10),
+        "fds": flatness([float(n) for n in sampler.fds], 0.10),
+        "threads": flatness([float(n) for n in sampler.threads], 0.10),
         "jobs": jobs,
         "charges": kinds["charge"],
         "refunds": kinds["refund"],

@@ -51,12 +51,14 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class Sampler:
-    """Reads a process's resident memory (MiB) and open descriptors twice a second."""
+    """Reads a process's resident memory (MiB), open descriptors and threads twice a
+    second."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.rss: list[float] = []
         self.fds: list[int] = []
+        self.threads: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,10 +75,12 @@ class Sampler:
             status = Path(f"/proc/{self.pid}/status").read_text()
             rss = next(line for line in status.splitlines() if line.startswith("VmRSS"))
             self.rss.append(int(rss.split()[1]) / 1024)
+            threads = next(line for line in status.splitlines() if line.startswith("Threads"))
+            self.threads.append(int(threads.split()[1]))
             self.fds.append(len(os.listdir(f"/proc/{self.pid}/fd")))
 
 
-def flatness(samples: list[float]) -> dict[str, float | bool]:
+def flatness(samples: list[float], tolerance: float = FLAT) -> dict[str, float | bool]:
     quarter = len(samples) // 4
     early = statistics.median(samples[quarter : 2 * quarter])
     late = statistics.median(samples[3 * quarter :])
@@ -84,7 +88,7 @@ def flatness(samples: list[float]) -> dict[str, float | bool]:
         "second_quarter": round(early, 1),
         "last_quarter": round(late, 1),
         "max": round(max(samples), 1),
-        "flat": abs(late - early) <= FLAT * early,
+        "flat": abs(late - early) <= tolerance * early,
     }
 
 
