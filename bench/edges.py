@@ -27,8 +27,8 @@ from corpus import build
 from bgdesk.inference.edges import clean_edge_colours
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 
 BACKDROPS = {"green": (0, 255, 0), "magenta": (255, 0, 255), "blue": (0, 0, 255)}

@@ -27,8 +27,8 @@ from corpus import Sample, build
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 
 # The model every measurement uses; children started by this bench read it from the
 # environment, which --model sets.

@@ -85,8 +85,8 @@ def measure(name: str) -> dict[str, Any]:
     from bgdesk.inference.decode import Limits
     from bgdesk.inference.engine import Engine
     from bgdesk.inference.models import ModelStore
-    from bgdesk.inference.options import OutputOptions
     from bgdesk.paths import Paths
+    from bgdesk.request.options import OutputOptions
 
     make, values, with_picture = CASES[name]
     data = make()

@@ -29,8 +29,8 @@ from PIL import Image
 from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 
 SMALLEST = 64  # weights with fewer values stay float32: nothing to gain

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
+from bgdesk.request.presets import PRESETS
 from bgdesk.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bgdesk.errors import InvalidOption, SettingsError
-from bgdesk.inference.catalog import CATALOG, PRESETS
+from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.devices import AUTO, DEVICES
-from bgdesk.inference.formats import FORMATS, PNG, format_named, names_text
-from bgdesk.inference.options import MAX_PADDING, OutputOptions, parse_bool
+from bgdesk.request.formats import FORMATS, PNG, format_named, names_text
+from bgdesk.request.options import MAX_PADDING, OutputOptions, parse_bool
+from bgdesk.request.presets import PRESETS, Preset
 from bgdesk.storage.database import POSTGRESQL_SCHEMES
 from bgdesk.storage.files import write_atomic
 
@@ -99,7 +100,7 @@ class Settings:
     """The owner's choices; unknown keys in the file are ignored, so older apps read newer files."""
 
     default_model: str = _setting(
-        "best",
+        Preset.BEST.value,
         "Model used when a request names none: best (the installed model that measured best), "
         "fast, or a model's name.",
         label="Model",

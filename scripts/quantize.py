@@ -47,7 +47,7 @@ from skimage import data
 
 from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Decoded
-from bgdesk.inference.engine import model_input, view_of
+from bgdesk.inference.model_input import model_input, view_of
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.quantize import kept_in_float, levels_off, prepare, ranges_file
 from bgdesk.paths import Paths

@@ -26,8 +26,8 @@ from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
 from bgdesk.inference.devices import CPU, DeviceChoice
 from bgdesk.inference.engine import MEMORY_BUDGET, Cutout, Retouch
 from bgdesk.inference.footprint import check_fits, footprint
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.database import open_database
 from tests.postgres import PostgresServer, binaries

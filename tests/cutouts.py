@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import replace
 
 from bgdesk.inference.engine import Cutout, Retouch
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import FakeEngine
 
 

@@ -24,10 +24,10 @@ from bgdesk.api.waiting import job_when_ended
 from bgdesk.core.jobs import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import InvalidRequest, NotFound
-from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.decode import input_names_text
-from bgdesk.inference.formats import PNG, accepted_names, names_text
-from bgdesk.inference.options import MAX_BLUR, MAX_PADDING, OutputOptions
+from bgdesk.request.formats import PNG, accepted_names, names_text
+from bgdesk.request.options import MAX_BLUR, MAX_PADDING, OutputOptions
+from bgdesk.request.presets import PRESETS
 from bgdesk.storage.models import UNFINISHED, Job, JobState
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])

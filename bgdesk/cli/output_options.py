@@ -7,9 +7,9 @@ import argparse
 from pathlib import Path
 
 from bgdesk.errors import InvalidRequest
-from bgdesk.inference.catalog import PRESETS
-from bgdesk.inference.formats import accepted_names
-from bgdesk.inference.options import OutputOptions, parse_color
+from bgdesk.request.formats import accepted_names
+from bgdesk.request.options import OutputOptions, parse_color
+from bgdesk.request.presets import PRESETS
 from bgdesk.settings import Settings
 
 

@@ -23,7 +23,7 @@ from bgdesk.core.naming import (
 )
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in, input_names_text
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.files import temporaries_in, temporary_label
 from bgdesk.storage.models import JobState
 

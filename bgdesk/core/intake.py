@@ -5,7 +5,7 @@ from __future__ import annotations
 from bgdesk.core.fetch import ImageFetcher, check_webhook_url
 from bgdesk.core.jobs import JobService
 from bgdesk.errors import InvalidRequest
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Account, Job
 
 

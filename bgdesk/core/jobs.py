@@ -45,9 +45,9 @@ from bgdesk.errors import (
 from bgdesk.inference.compose import reencode
 from bgdesk.inference.decode import ImageInfo, Limits
 from bgdesk.inference.engine import Cutout, CutoutEngine, Retouch
-from bgdesk.inference.formats import PNG, format_for_suffix, format_named
-from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
+from bgdesk.request.formats import PNG, format_for_suffix, format_named
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.dialects import locked, unclaimed, writing
 from bgdesk.storage.failures import passing_trouble, storage_error, told_once

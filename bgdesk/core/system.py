@@ -12,7 +12,7 @@ from bgdesk.errors import BgdeskError
 from bgdesk.inference.devices import offered, runtime_text
 from bgdesk.inference.engine import CutoutEngine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 
 
 @dataclass(frozen=True)

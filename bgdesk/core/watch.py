@@ -30,7 +30,7 @@ from bgdesk.core.naming import (
 )
 from bgdesk.errors import BgdeskError, InsufficientCredits, TemporarilyUnavailable
 from bgdesk.inference.decode import images_in
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Account, Job
 
 log = logging.getLogger(__name__)

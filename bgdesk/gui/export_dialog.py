@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.naming import OUTPUT_SUFFIX
-from bgdesk.inference.formats import FORMATS
+from bgdesk.request.formats import FORMATS
 
 
 class ExportAllDialog(QDialog):

@@ -17,7 +17,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.naming import cutout_stem
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.export_dialog import ExportAllDialog
-from bgdesk.inference.formats import FORMATS, format_named
+from bgdesk.request.formats import FORMATS, format_named
 from bgdesk.storage.models import Job
 
 

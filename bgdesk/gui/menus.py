@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from bgdesk.gui.help import show_about, show_guide
 from bgdesk.gui.preview import ZOOM_STEP
 from bgdesk.gui.touch_up import SIZE_STEP
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 
 if TYPE_CHECKING:
     from bgdesk.gui.main_window import MainWindow

@@ -26,9 +26,9 @@ from bgdesk.core.app import Core
 from bgdesk.errors import BgdeskError, SettingsError
 from bgdesk.gui.notices import warn
 from bgdesk.gui.setting_editors import SettingEditor, editor_for
-from bgdesk.inference.catalog import PRESETS
 from bgdesk.inference.models import ModelStatus, ModelStore
 from bgdesk.inference.speed import ModelSpeeds, speed_text
+from bgdesk.request.presets import PRESETS
 from bgdesk.settings import Settings
 
 

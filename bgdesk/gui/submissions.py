@@ -18,7 +18,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.naming import cutout_stem, free_path, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Account
 
 

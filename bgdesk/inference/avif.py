@@ -1,7 +1,7 @@
 """AVIF out in bounded memory.
 
 libaom needs about 25 bytes per pixel while it encodes, so Pillow writing a 100-megapixel
-cutout in one go takes 2.7 GB. Images up to `DIRECT_PIXELS` (16 MP) still go to Pillow whole,
+cutout in one go takes 2.7 GB. Images up to `AVIF_WHOLE_PIXELS` (16 MP) still go to Pillow whole,
 so ordinary photos stay single images that every browser shows. Larger ones are cut into equal
 tiles that Pillow encodes one at a time, and their AV1 payloads are written as one HEIF 'grid'
 image (heif_grid.py), with a grid of alpha tiles when there is transparency. Chrome, Safari and
@@ -20,15 +20,11 @@ from PIL import Image
 
 from bgdesk.inference.heif import CodedItem, parse_avif
 from bgdesk.inference.heif_grid import MIN_TILE, GridLayout, mux_grid
+from bgdesk.request.formats import AVIF_WHOLE_PIXELS
 
 MAX_TILE = 2048
 """The longest tile side. Against one whole encode of a smooth 100 MP cutout, 1024 made the file
 7% larger, 2048 3% (with about 150 MB in the encoder), 4096 1% (about 450 MB)."""
-DIRECT_PIXELS = 16_000_000
-"""Up to this many pixels Pillow encodes the image whole, taking about 420 MB in the encoder at
-16 MP, so a 12 MP phone photo or a 4000x4000 canvas stays an image Firefox shows. Tiling would
-cost little (a 12 MP photo took 2.4 s and 110 MB tiled, 5.2 s and 320 MB whole, for 0.6% more
-bytes) but Firefox shows no grid AVIF at all (Mozilla bug 1696090)."""
 
 GRAYSCALE_MODES = frozenset({"1", "L", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
 
@@ -39,7 +35,7 @@ def encode_avif(
     speed: int,
     icc_profile: bytes | None = None,
     *,
-    direct_pixels: int = DIRECT_PIXELS,
+    direct_pixels: int = AVIF_WHOLE_PIXELS,
     max_tile: int = MAX_TILE,
 ) -> bytes:
     """`image` as an AVIF file: by Pillow whole up to `direct_pixels`, else as a grid of tiles

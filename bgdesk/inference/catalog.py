@@ -9,10 +9,6 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DEFAULT_MODEL = "u2netp"  # the model that comes with bgdesk
 FAST_MODEL = "u2netp"
-PRESETS = {
-    "best": "the installed models that measured best",
-    "fast": f"{FAST_MODEL} alone, the fastest",
-}
 
 
 @dataclass(frozen=True)

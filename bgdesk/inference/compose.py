@@ -8,15 +8,18 @@ from concurrent.futures import Executor
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
+from bgdesk.inference.avif import encode_avif
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.edges import EdgeColours
-from bgdesk.inference.formats import PNG, OutputFormat
-from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.png import RowSource, array_rows, encode_png
 from bgdesk.inference.staging import place, stage
+from bgdesk.request.formats import PNG, OutputFormat
+from bgdesk.request.options import OutputOptions
 
 CROP_THRESHOLD = 16
 WHITE = (255, 255, 255)
+# Encoders bgdesk drives itself, whole up to the format's `encoder_pixels`, then in tiles
+_TILING_WRITERS = {"AVIF": encode_avif}
 
 
 def compose(
@@ -135,8 +138,11 @@ def _encode(
         return encode_png(image.width, image.height, channels, _image_rows(image), pool, icc)
     if not fmt.keeps_alpha and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
-    if fmt.writer is not None:
-        return fmt.writer(image, icc_profile=icc, **fmt.encoder_options)
+    if fmt.encoder in _TILING_WRITERS:
+        write = _TILING_WRITERS[fmt.encoder]
+        return write(
+            image, icc_profile=icc, direct_pixels=fmt.encoder_pixels, **fmt.encoder_options
+        )
     buffer = io.BytesIO()
     extra = {"icc_profile": icc} if icc else {}
     image.save(buffer, fmt.encoder, **fmt.encoder_options, **extra)

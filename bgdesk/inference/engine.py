@@ -42,10 +42,11 @@ from bgdesk.inference.devices import AUTO, CPU, DeviceChoice, choose, not_loaded
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.footprint import Footprint, check_fits, footprint
 from bgdesk.inference.memory import shared_arena
+from bgdesk.inference.model_input import model_input, view_of
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.retouch import full_mask
 from bgdesk.inference.strokes import Stroke, lay
+from bgdesk.request.options import OutputOptions
 
 # Counted here rather than left to ONNX Runtime (intra_op_num_threads 0): with its own
 # default, a cutout made beside a lone one's session ran 3 % slower over 20 photos.
@@ -437,13 +438,6 @@ class Engine:
         self._pool.shutdown(wait=True)
 
 
-def view_of(image: Decoded, side: int) -> Image.Image:
-    """The photo as a model with `side`-pixel input sees it."""
-    # Lanczos (after Pillow's box reduction for large photos) here and when the mask is
-    # scaled back up: chosen on 509 photos with human-made masks, see bench/quality.py.
-    return image.rgb.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=1)
@@ -455,16 +449,6 @@ def _laid(mask: Image.Image, strokes: list[Stroke] | tuple[Stroke, ...]) -> Imag
     pixels = np.array(mask)
     lay(pixels, strokes)
     return Image.fromarray(pixels)
-
-
-def model_input(view: Image.Image, spec: ModelSpec) -> np.ndarray:
-    """The model's view of the photo scaled to [0, 1] by its maximum and standardised."""
-    pixels = np.asarray(view, dtype=np.float32)
-    peak = max(float(pixels.max()), 1e-6)
-    std = np.asarray(spec.std, dtype=np.float32)
-    mean = np.asarray(spec.mean, dtype=np.float32)
-    standardised = pixels * (1.0 / (peak * std)) - mean / std
-    return np.ascontiguousarray(standardised.transpose(2, 0, 1))[None]
 
 
 def _run(session: ort.InferenceSession, tensor: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bgdesk.errors import ImageTooLarge
-from bgdesk.inference.options import OutputOptions, canvas_size
+from bgdesk.request.options import OutputOptions, canvas_size
 
 MIB = 1 << 20
 # The photo decoded (RGB, alpha, and the decoder's own copy while it splits them), the mask

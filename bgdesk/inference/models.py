@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed, ModelUnavailable
+from bgdesk.inference import quantize
 from bgdesk.inference.catalog import CATALOG, FAST_MODEL, MEASURED_PLANS, ModelSpec, Plan
 from bgdesk.inference.download import (
     Progress,
@@ -16,6 +17,7 @@ from bgdesk.inference.download import (
     file_md5,
 )
 from bgdesk.paths import Paths
+from bgdesk.request.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,9 @@ class ModelStore:
     def resolve(self, choice: str) -> Plan:
         """The plan `choice` means: `fast`, `best` (of the plans whose models are installed,
         the one with the fewest failed cutouts measured), or one model by its own name."""
-        if choice == "fast":
+        if choice == Preset.FAST:
             return Plan(FAST_MODEL)
-        if choice == "best":
+        if choice == Preset.BEST:
             ready = [
                 plan
                 for plan in MEASURED_PLANS
@@ -110,8 +112,6 @@ class ModelStore:
         target = self.folder / spec.file
         self.folder.mkdir(parents=True, exist_ok=True)
         if spec.quantization is not None:
-            from bgdesk.inference import quantize  # it imports the engine, which imports this
-
             source = self.spec(spec.quantization.source)
             quantize.make(source, self.pull(source.name, progress), spec, target)
             return target

@@ -23,7 +23,7 @@ from bgdesk.errors import ModelUnavailable
 from bgdesk.inference.catalog import ModelSpec, Quantization
 from bgdesk.inference.decode import Decoded
 from bgdesk.inference.download import file_md5
-from bgdesk.inference.engine import model_input, view_of
+from bgdesk.inference.model_input import model_input, view_of
 from bgdesk.paths import resource
 from bgdesk.storage.files import atomic_writer
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from bgdesk.inference.options import canvas_size
+from bgdesk.request.options import canvas_size
 
 SHADOW_OPACITY = 0.45
 SHADOW_SOFTNESS = 0.02  # of the canvas's longer side: the blur's radius

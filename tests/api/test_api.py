@@ -16,9 +16,9 @@ from PIL import Image
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
 from tests.api.conftest import ServeFactory, upload_path

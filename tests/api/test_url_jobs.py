@@ -10,8 +10,8 @@ import httpx
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import JobState
 from tests.api.conftest import ServeFactory

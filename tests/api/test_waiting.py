@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from bgdesk.api.waiting import MAX_HELD
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.threads import IDLE
 from tests.api.conftest import Served, ServeFactory
 from tests.conftest import FakeEngine, on_postgresql, photo

@@ -18,8 +18,8 @@ import pytest
 from bgdesk.bootstrap import build_core, main
 from bgdesk.cli import run
 from bgdesk.core.app import Core
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import decode, open_home_database, photo
 from tests.processes import free_port, serve_on_free_port, serving, terminate

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 
 from bgdesk.core.app import Core
 from bgdesk.errors import InsufficientCredits
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import fake_engine, photo
 

@@ -15,8 +15,8 @@ from bgdesk.core.events import JobEvent, JobEventKind
 from bgdesk.core.jobs import STALE
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.engine import Retouch
-from bgdesk.inference.options import OutputOptions
 from bgdesk.inference.strokes import Stroke
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Job
 from tests.conftest import decode, photo
 from tests.core.test_housekeeping import age

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bgdesk.core.app import Core
 from bgdesk.core.jobs import STALE
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import SERVER_KEEPS_OUTPUTS_DAYS, Settings
 from bgdesk.storage.models import Job, utcnow
 from tests.conftest import photo

@@ -22,8 +22,8 @@ from bgdesk.errors import (
     NotFound,
     TruncatedImage,
 )
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import Job, WebhookDelivery
 from tests.conftest import FakeEngine, decode, fake_engine, photo

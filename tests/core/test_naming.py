@@ -16,7 +16,7 @@ from bgdesk.core.naming import (
     namesakes,
     too_long,
 )
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import photo
 
 

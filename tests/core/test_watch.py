@@ -13,8 +13,8 @@ import pytest
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.core.watch import LINK_OUTSIDE, FolderWatcher, Watched
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import photo

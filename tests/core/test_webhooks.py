@@ -16,7 +16,7 @@ from bgdesk.core import webhooks
 from bgdesk.core.app import Core
 from bgdesk.core.fetch import check_webhook_url
 from bgdesk.errors import InvalidUrl
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import WebhookAttempt, WebhookDelivery
 from tests.conftest import Receiver, photo
 from tests.core.test_fetch import resolving, serving_tls

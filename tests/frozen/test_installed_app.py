@@ -22,7 +22,7 @@ from bgdesk import __version__
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import decode, photo
 from tests.postgres import PostgresServer
 from tests.processes import free_port, serve_on_free_port, serving, terminate

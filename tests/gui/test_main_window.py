@@ -32,8 +32,8 @@ from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job
 from tests.conftest import Receiver, decode, photo

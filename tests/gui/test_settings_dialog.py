@@ -16,9 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.settings_dialog import SettingsDialog
-from bgdesk.inference.formats import FORMATS
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.speed import ModelSpeeds
+from bgdesk.request.formats import FORMATS
 from bgdesk.settings import Settings
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from bgdesk.core.app import Core
 from bgdesk.inference.assess import DOUBTFUL, confidence, subject_warning
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import photo
 
 

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from bgdesk.inference.avif import DIRECT_PIXELS, encode_avif
+from bgdesk.inference.avif import encode_avif
 from bgdesk.inference.heif import boxes, children
 from bgdesk.inference.heif_grid import GridLayout
+from bgdesk.request.formats import AVIF_WHOLE_PIXELS
 
 
 def tiled(image: Image.Image, icc_profile: bytes | None = None) -> bytes:
@@ -98,7 +99,7 @@ def test_wholly_opaque_tiles_get_an_opaque_alpha_tile() -> None:
 
 def test_ordinary_photos_stay_single_images() -> None:
     """Firefox shows no grid AVIF, so a 12 MP phone photo and a 4000x4000 canvas go whole."""
-    assert 4032 * 3024 < 4000 * 4000 <= DIRECT_PIXELS
+    assert 4032 * 3024 < 4000 * 4000 <= AVIF_WHOLE_PIXELS
     source = picture(100, 80, "RGB")
     at_the_limit = encode_avif(source, 80, 8, direct_pixels=8000)
     over_it = encode_avif(source, 80, 8, direct_pixels=7999, max_tile=64)

@@ -13,7 +13,7 @@ from bgdesk.core.app import Core
 from bgdesk.errors import DeviceUnavailable
 from bgdesk.inference.devices import AUTO_ORDER, DEVICES, choose
 from bgdesk.inference.engine import Engine
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Job, JobState
 from tests.conftest import photo
 

@@ -18,7 +18,7 @@ from bgdesk.inference.catalog import CATALOG, Plan
 from bgdesk.inference.decode import Decoded, Limits
 from bgdesk.inference.engine import CORES, Cutout, Engine, Prediction
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions, parse_color
+from bgdesk.request.options import OutputOptions, parse_color
 from tests.conftest import decode, photo
 from tests.tiny_models import tiny_model
 

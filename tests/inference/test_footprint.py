@@ -12,7 +12,7 @@ import pytest
 
 from bgdesk.errors import ImageTooLarge
 from bgdesk.inference.footprint import MIB, check_fits, footprint, output_size
-from bgdesk.inference.options import MAX_CANVAS, OutputOptions
+from bgdesk.request.options import MAX_CANVAS, OutputOptions
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "footprint.py"
 BUDGET = 2 << 30

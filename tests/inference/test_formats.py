@@ -14,9 +14,9 @@ from bgdesk.cli import build_parser
 from bgdesk.core.app import Core
 from bgdesk.errors import InvalidOption
 from bgdesk.gui.exporter import save_filters
-from bgdesk.inference import formats
-from bgdesk.inference.formats import FORMATS, OutputFormat, accepted_names, format_named
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request import formats
+from bgdesk.request.formats import FORMATS, OutputFormat, accepted_names, format_named
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from tests.conftest import photo
 
@@ -69,7 +69,7 @@ def test_a_new_format_is_one_row(core: Core, monkeypatch: pytest.MonkeyPatch) ->
         encoder_options={"compression": "tiff_lzw"},
     )
     monkeypatch.setattr(formats, "FORMATS", {**FORMATS, "tiff": tiff})
-    monkeypatch.setattr("bgdesk.inference.options.FORMATS", formats.FORMATS)
+    monkeypatch.setattr("bgdesk.request.options.FORMATS", formats.FORMATS)
     cutout = core.engine.remove_background(
         photo("astronaut", (96, 96)), OutputOptions(format="tif")
     )

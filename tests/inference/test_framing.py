@@ -16,7 +16,7 @@ from bgdesk.core.app import Core
 from bgdesk.errors import InvalidOption
 from bgdesk.inference.compose import compose
 from bgdesk.inference.decode import Decoded
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import decode, photo
 
 GREEN, RED = (20, 160, 40), (220, 30, 30)

@@ -20,7 +20,7 @@ from bgdesk.inference.catalog import CATALOG, ModelSpec
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.tiny_models import LOGIT_SCALE, LOGIT_SHIFT, tiny_model
 
 FAMILIES = ["u2net", "isnet-general-use", "birefnet-general", "bria-rmbg"]

@@ -20,7 +20,7 @@ from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from tests.conftest import decode, photo
 
 pytestmark = pytest.mark.slow  # makes the copy from the real model

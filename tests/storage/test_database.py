@@ -10,7 +10,7 @@ from peewee import IntegrityError
 
 from bgdesk.core.app import Core
 from bgdesk.errors import DatabaseUnreachable
-from bgdesk.inference.options import OutputOptions
+from bgdesk.request.options import OutputOptions
 from bgdesk.storage.database import open_database, without_password
 from bgdesk.storage.migrations import SCHEMA_VERSION
 from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database

@@ -22,8 +22,8 @@ from bgdesk.core.events import ENDINGS, EventBus, JobEvent, JobEventKind
 from bgdesk.core.jobs import JobService
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.errors import DatabaseUnreachable
-from bgdesk.inference.options import OutputOptions
 from bgdesk.paths import Paths
+from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.database import open_database
 from bgdesk.storage.failures import passing_trouble

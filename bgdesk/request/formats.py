@@ -4,12 +4,10 @@ come from here. A new format is a new row (and its tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bgdesk.errors import InvalidOption
-from bgdesk.inference.avif import DIRECT_PIXELS, encode_avif
 
 
 @dataclass(frozen=True)
@@ -25,17 +23,22 @@ class OutputFormat:
     aliases: tuple[str, ...] = ()
     encoder_options: dict[str, Any] = field(default_factory=dict)
     # Bytes a pixel the encoder holds beside the image (opaque, with alpha), measured with
-    # bench/footprint.py, and the most pixels it holds them for (0: the whole image).
+    # bench/footprint.py, and the most pixels it holds them for (0: the whole image; more
+    # are encoded a tile at a time, see inference/avif.py).
     encoder_memory: tuple[float, float] = (0.0, 0.0)
     encoder_pixels: int = 0
-    # bgdesk's own writer in place of Pillow's: (image, ICC profile, encoder_options) → bytes
-    writer: Callable[..., bytes] | None = None
 
     def encoder_bytes(self, pixels: int, alpha: bool) -> int:
         """What encoding an image of `pixels` pixels takes beside the image itself."""
         held = min(pixels, self.encoder_pixels) if self.encoder_pixels else pixels
         return round(self.encoder_memory[alpha] * held)
 
+
+AVIF_WHOLE_PIXELS = 16_000_000
+"""Up to this many pixels Pillow encodes an AVIF image whole, taking about 420 MB in the encoder
+at 16 MP, so a 12 MP phone photo or a 4000x4000 canvas stays an image Firefox shows. Tiling would
+cost little (a 12 MP photo took 2.4 s and 110 MB tiled, 5.2 s and 320 MB whole, for 0.6% more
+bytes) but Firefox shows no grid AVIF at all (Mozilla bug 1696090)."""
 
 PNG = OutputFormat("png", "png", "image/png", "PNG (transparent)", True, None)
 FORMATS: dict[str, OutputFormat] = {
@@ -72,10 +75,8 @@ FORMATS: dict[str, OutputFormat] = {
             "AVIF",
             # speed 8: as quick as WEBP at 12 MP and about as small; 6 takes twice as long
             encoder_options={"quality": 80, "speed": 8},
-            # Whole up to DIRECT_PIXELS, larger ones a tile at a time (inference/avif.py)
             encoder_memory=(26.0, 26.0),
-            encoder_pixels=DIRECT_PIXELS,
-            writer=encode_avif,
+            encoder_pixels=AVIF_WHOLE_PIXELS,
         ),
     )
 }

@@ -11,8 +11,8 @@ from typing import Any
 from PIL import ImageColor
 
 from bgdesk.errors import InvalidOption
-from bgdesk.inference.catalog import PRESETS
-from bgdesk.inference.formats import FORMATS, PNG, OutputFormat, format_named
+from bgdesk.request.formats import FORMATS, PNG, OutputFormat, format_named
+from bgdesk.request.presets import PRESETS
 
 MAX_MARGIN = 10_000
 MAX_CANVAS = 10_000  # pixels a side
