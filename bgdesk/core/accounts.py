@@ -9,7 +9,7 @@ from peewee import IntegrityError
 from bgdesk.core.credits import CreditLedger
 from bgdesk.errors import Conflict, InvalidRequest, NotFound
 from bgdesk.storage.dialects import writing
-from bgdesk.storage.models import Account
+from bgdesk.storage.models import Account, AccountStatus
 
 OWNER_NAME = "owner"
 WELCOME_CREDITS = 100
@@ -66,7 +66,7 @@ class AccountService:
         return list(Account.select().order_by(Account.id))
 
     def set_status(self, name_or_id: str | int, status: str) -> Account:
-        if status not in ("active", "suspended"):
+        if status not in tuple(AccountStatus):
             raise InvalidRequest(f"Unknown account status {status!r}.")
         account = self.get(name_or_id)
         Account.update(status=status).where(Account.id == account.id).execute()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from peewee import Database
 
 from bgdesk.core.accounts import AccountService
 from bgdesk.core.credits import CreditLedger
+from bgdesk.core.cutouts import CutoutService
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent, JobEventKind
 from bgdesk.core.fetch import FetchLimits, ImageFetcher
-from bgdesk.core.intake import Intake
-from bgdesk.core.jobs import JobService
+from bgdesk.core.fetches import PhotoFetches
+from bgdesk.core.housekeeping import Housekeeping
+from bgdesk.core.intake import JobIntake
+from bgdesk.core.job_files import JobFiles
 from bgdesk.core.keys import ApiKeyService
+from bgdesk.core.leases import Leases
+from bgdesk.core.queries import JobQueries
 from bgdesk.core.runner import JobRunner
+from bgdesk.core.running import JobRunning
 from bgdesk.core.secrets import SecretStore
 from bgdesk.core.system import SystemReport, report
 from bgdesk.core.webhooks import WebhookSender
@@ -47,29 +54,42 @@ class Core:
         self.ledger = CreditLedger()
         self.accounts = AccountService(self.ledger)
         self.keys = ApiKeyService(secret_store)
-        self.jobs = JobService(
-            engine,
-            self.ledger,
-            self.events,
-            paths.outputs_dir,
-            paths.uploads_dir,
-            paths.edits_dir,
-            settings.input_limits,
-            side_by_side=settings.parallel_jobs,
-        )
-        self.jobs.lease = timedelta(seconds=settings.job_lease_seconds)
-        self.runner = JobRunner(self.jobs, workers=settings.parallel_jobs)
-        self.fetcher = self.jobs.fetcher = ImageFetcher(self._fetch_limits())
-        self.intake = Intake(self.jobs, self.fetcher)
-        self.public_url = f"http://127.0.0.1:{settings.api_port}"
+        self.fetcher = ImageFetcher(self._fetch_limits())
+        self.public_url = ""
+        self.serve_at(f"http://127.0.0.1:{settings.api_port}")  # until a server is bound
         self.serving = False  # a headless server (`bgdesk serve`), not the window or the CLI
+        self._build_job_stages(paths, settings, engine)
+        self.runner = JobRunner(
+            self.running, self.fetches, self.housekeeping, workers=settings.parallel_jobs
+        )
         self.webhooks = WebhookSender(
             self.events, lambda: self.public_url, lambda: self.settings.allow_private_urls
         )
-        self.notices = EndNotices(self.db, self.jobs.runner_id, self._ended_elsewhere)
+        self.notices = EndNotices(self.db, self.leases.runner_id, self._ended_elsewhere)
         self.events.subscribe(self._tell_others)
         self.apply_settings()
         self.accounts.owner()
+
+    def _build_job_stages(self, paths: Paths, settings: Settings, engine: CutoutEngine) -> None:
+        """The services of a job's stages, over one set of files and one wake-up signal."""
+        work_available = threading.Event()
+        files = JobFiles(
+            paths.uploads_dir, paths.outputs_dir, paths.edits_dir, settings.input_limits
+        )
+        self.files = files
+        self.jobs = JobQueries(side_by_side=settings.parallel_jobs)
+        self.fetches = PhotoFetches(
+            self.fetcher, engine, files, self.ledger, self.events, work_available
+        )
+        self.intake = JobIntake(
+            engine, self.ledger, self.events, files, self.fetches, self.jobs, work_available
+        )
+        self.leases = Leases(timedelta(seconds=settings.job_lease_seconds))
+        self.running = JobRunning(
+            engine, self.ledger, self.events, files, self.leases, work_available
+        )
+        self.cutouts = CutoutService(engine, self.events, files, self.jobs)
+        self.housekeeping = Housekeeping(files, self.cutouts)
 
     def _tell_others(self, event: JobEvent) -> None:
         if event.here and event.kind in ENDINGS:
@@ -86,13 +106,21 @@ class Core:
     def apply_settings(self) -> None:
         """Take in changed settings that need no restart: the model, the device, edge
         colours, URL fetching and what is kept."""
-        self.engine.default_model = self.settings.default_model
-        self.engine.device = self.settings.device
-        self.engine.decontaminate = self.settings.decontaminate
-        self.engine.memory_budget = self.settings.memory_budget_mb << 20
-        self.fetcher.limits = self._fetch_limits()
-        self.jobs.keep_uploads = self.settings.keep_uploads
-        self.jobs.keep_outputs = self.settings.keep_outputs(self.serving)
+        settings = self.settings
+        self.engine.configure(
+            settings.default_model,
+            settings.device,
+            settings.decontaminate,
+            settings.memory_budget_mb << 20,
+        )
+        self.fetcher.configure(self._fetch_limits())
+        self.running.apply_settings(settings)
+        self.housekeeping.apply_settings(settings, self.serving)
+
+    def serve_at(self, bound_url: str) -> None:
+        """Where clients reach the API (for download addresses and webhooks): the setting
+        public_url, else `bound_url`, where its server was bound."""
+        self.public_url = self.settings.public_url.rstrip("/") or bound_url
 
     def system(self, load: bool = False) -> SystemReport:
         """What this installation is and where its models run (`load`: checked by loading
@@ -128,7 +156,8 @@ class Core:
         self.notices.stop()
         self.webhooks.stop()
         self.runner.stop()
-        self.jobs.close()
+        self.fetches.close()
+        self.leases.close()
         close_engine = getattr(self.engine, "close", None)
         if close_engine:
             close_engine()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from peewee import IntegrityError, fn
 
 from bgdesk.errors import InvalidRequest
-from bgdesk.storage.models import Account, CreditEntry, Job
+from bgdesk.storage.models import Account, CreditEntry, CreditKind, Job
 
 JOB_COST = 1
 
@@ -28,14 +28,14 @@ class CreditLedger:
     def grant(self, account: Account, amount: int, note: str = "") -> CreditEntry:
         if amount <= 0:
             raise InvalidRequest("A grant must be a positive number of credits.")
-        return CreditEntry.create(account=account, kind="grant", amount=amount, note=note)
+        return CreditEntry.create(account=account, kind=CreditKind.GRANT, amount=amount, note=note)
 
     def charge(self, job: Job) -> None:
         """Debit one job's cost. Call inside the transaction that creates the job."""
         CreditEntry.create(
             account=job.account_id,
             job=job,
-            kind="charge",
+            kind=CreditKind.CHARGE,
             amount=-JOB_COST,
             note=f"job {job.public_id}",
         )
@@ -44,7 +44,7 @@ class CreditLedger:
         """Give a failed job's cost back, once; returns False when it was already refunded."""
         if (
             not CreditEntry.select()
-            .where(CreditEntry.job == job, CreditEntry.kind == "charge")
+            .where(CreditEntry.job == job, CreditEntry.kind == CreditKind.CHARGE)
             .exists()
         ):
             return False
@@ -53,7 +53,7 @@ class CreditLedger:
                 CreditEntry.create(
                     account=job.account_id,
                     job=job,
-                    kind="refund",
+                    kind=CreditKind.REFUND,
                     amount=JOB_COST,
                     note=f"job {job.public_id} failed",
                 )

@@ -138,6 +138,10 @@ class ImageFetcher:
         self.limits = limits
         self.verify = verify  # the system's trusted certificates unless told otherwise
 
+    def configure(self, limits: FetchLimits) -> None:
+        """Take in changed limits; fetches under way keep the ones they started with."""
+        self.limits = limits
+
     def fetch(self, url: str) -> tuple[bytes, str]:
         """The body at `url` and a file name for it, or a 400-class error saying why not.
         The timeout bounds the whole fetch, every name lookup, connect, hop and byte,

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bgdesk.core.secrets import SecretStore
 from bgdesk.errors import AccountSuspended, AuthenticationFailed, NotFound
-from bgdesk.storage.models import Account, ApiKey, utcnow
+from bgdesk.storage.models import Account, AccountStatus, ApiKey, utcnow
 
 KEY_PREFIX = "sk_live_"
 DISPLAY_CHARS = 12
@@ -86,7 +86,7 @@ class ApiKeyService:
         if key is None or key.revoked_at is not None:
             raise AuthenticationFailed()
         account: Account = key.account
-        if account.status != "active":
+        if account.status != AccountStatus.ACTIVE:
             raise AccountSuspended()
         self._touch(key)
         return account

@@ -6,8 +6,11 @@ import logging
 import threading
 import time
 
-from bgdesk.core.jobs import JobService
+from bgdesk.core.fetches import PhotoFetches
+from bgdesk.core.housekeeping import Housekeeping
+from bgdesk.core.running import JobRunning
 from bgdesk.storage.failures import storage_error, told_once
+from bgdesk.storage.models import Job
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 600.0  # seconds between removals of expired cutouts and leftover files
@@ -16,21 +19,34 @@ SWEEP_EVERY = 600.0  # seconds between removals of expired cutouts and leftover 
 class JobRunner:
     """Claims and executes jobs until stopped; looks at the queue again every `poll` seconds
     so that jobs queued by another bgdesk process on the same database are seen too, and
-    for jobs whose runner is gone at least once a third of a lease, busy or not."""
+    for jobs whose runner is gone at least once a third of a lease, busy or not.
+    `executions` counts the jobs it has run, their end recorded or given up on, so that a
+    caller can wait for a run to be over rather than guess how long it takes."""
 
-    def __init__(self, service: JobService, poll: float = 1.0, workers: int = 1) -> None:
-        self.service = service
+    def __init__(
+        self,
+        running: JobRunning,
+        fetches: PhotoFetches,
+        housekeeping: Housekeeping,
+        poll: float = 1.0,
+        workers: int = 1,
+    ) -> None:
+        self.running = running
+        self.fetches = fetches
+        self.housekeeping = housekeeping
         self.poll = poll
         self.workers = max(1, workers)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.executions = 0
+        self._executions_lock = threading.Lock()
 
     def start(self) -> None:
         if not self._threads:
             self._stopping.clear()
-            self.service.stopping.clear()
-            self.service.recover()
-            self.service.resume_fetches()
+            self.running.stopping.clear()
+            self.running.recover()
+            self.fetches.resume()
             self._threads = [
                 threading.Thread(
                     target=self._run, args=(n == 0,), name=f"bgdesk-runner-{n}", daemon=True
@@ -43,8 +59,8 @@ class JobRunner:
     def stop(self, timeout: float | None = None) -> None:
         """Finish the jobs in hand, leave the rest queued for the next start, and return."""
         self._stopping.set()
-        self.service.stopping.set()
-        self.service.work_available.set()
+        self.running.stopping.set()
+        self.running.work_available.set()
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
@@ -52,11 +68,18 @@ class JobRunner:
     def run_until_idle(self) -> int:
         """Execute jobs on the calling thread until none is queued; returns how many ran."""
         ran = 0
-        self.service.recover()
-        while (job := self.service.claim_next()) is not None:
-            self.service.execute(job)
+        self.running.recover()
+        while (job := self.running.claim_next()) is not None:
+            self._execute(job)
             ran += 1
         return ran
+
+    def _execute(self, job: Job) -> None:
+        try:
+            self.running.execute(job)
+        finally:
+            with self._executions_lock:
+                self.executions += 1
 
     def _run(self, sweeper: bool) -> None:
         next_check = next_sweep = 0.0
@@ -64,17 +87,17 @@ class JobRunner:
             try:
                 now = time.monotonic()
                 if now >= next_check:
-                    self.service.recover()
-                    next_check = now + self.service.lease.total_seconds() / 3
+                    self.running.recover()
+                    next_check = now + self.running.leases.duration.total_seconds() / 3
                 if sweeper and now >= next_sweep:
-                    self.service.sweep()
+                    self.housekeeping.sweep()
                     next_sweep = now + SWEEP_EVERY
-                self.service.work_available.clear()
-                job = self.service.claim_next()
+                self.running.work_available.clear()
+                job = self.running.claim_next()
                 if job is not None:
-                    self.service.execute(job)
+                    self._execute(job)
                     continue
-                if not self.service.work_available.wait(self.poll):
+                if not self.running.work_available.wait(self.poll):
                     next_check = 0.0
             except Exception as exc:  # keep the runner alive through a database hiccup
                 if not told_once(exc):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgdesk.background import Background
-from bgdesk.core.jobs import JobService
+from bgdesk.core.intake import JobIntake
 from bgdesk.core.naming import (
     colliding,
     cutout_target,
@@ -28,10 +28,11 @@ from bgdesk.core.naming import (
     is_cutout,
     too_long,
 )
+from bgdesk.core.queries import JobQueries
 from bgdesk.errors import BgdeskError, InsufficientCredits, TemporarilyUnavailable
 from bgdesk.inference.decode import images_in
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import Account, Job
+from bgdesk.storage.models import Account, Job, JobSource
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +58,19 @@ class FolderWatcher:
 
     def __init__(
         self,
-        jobs: JobService,
+        intake: JobIntake,
+        jobs: JobQueries,
         account: Callable[[], Account],
         folders: list[Path],
         output: Path | None,
         options: Callable[[], OutputOptions],
-        source: str = "cli",
+        source: JobSource = JobSource.CLI,
         interval: float = 1.0,
         on_found: Callable[[Watched], None] = lambda found: None,
         background: bytes | None = None,
         follow_links: bool = False,
     ) -> None:
+        self.intake = intake
         self.jobs = jobs
         self.account = account
         self.folders = [folder.resolve() for folder in folders]
@@ -79,6 +82,7 @@ class FolderWatcher:
         self.background = background  # the picture behind each subject, when options say so
         self.follow_links = follow_links  # take photos through links that leave the folder
         self.paused = threading.Event()
+        self.rounds = 0  # turns taken, with a look or (paused) without: shows it had its chance
         self._looks: dict[Path, tuple[int, int]] = {}  # size and time at the last look
         self._handled: dict[Path, tuple[int, int]] = {}  # submitted or refused, as it was then
         self._given: dict[Path, Path] = {}  # the cutout each handled photo was given
@@ -100,6 +104,7 @@ class FolderWatcher:
                     self.look()
                 except Exception as exc:  # a folder gone, a busy database: look again later
                     log.warning("Watching the folders failed (%s); trying again", exc)
+            self.rounds += 1
             self._stopping.wait(self.interval)
 
     def look(self) -> list[Watched]:
@@ -180,7 +185,7 @@ class FolderWatcher:
             self._given[photo] = target
             return None
         try:
-            job = self.jobs.submit_file(
+            job = self.intake.submit_file(
                 self.account(), photo, self.source, options, target, self.background
             )
         except InsufficientCredits as exc:

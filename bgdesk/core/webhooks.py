@@ -34,12 +34,13 @@ from urllib.parse import urlsplit
 
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent
 from bgdesk.core.fetch import run_within, webhook_route
-from bgdesk.core.jobs import as_utc_text
+from bgdesk.core.job_records import as_utc_text
 from bgdesk.errors import InvalidUrl
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.failures import storage_error, told_once
 from bgdesk.storage.models import (
     Account,
+    DeliveryStatus,
     Job,
     JobState,
     WebhookAttempt,
@@ -155,7 +156,7 @@ class WebhookSender:
     def send_again(self, delivery_id: int) -> None:
         """Put a delivery back in line now, with a fresh set of tries."""
         WebhookDelivery.update(
-            status="pending", attempts=0, next_attempt_at=utcnow(), delivered_at=None
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=utcnow(), delivered_at=None
         ).where(WebhookDelivery.id == delivery_id).execute()
         self._wake.set()
 
@@ -166,7 +167,10 @@ class WebhookSender:
         so its claim, which lasts its timeout and a margin, never runs out while it waits."""
         due = list(
             WebhookDelivery.select()
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+            .where(
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= utcnow(),
+            )
             .order_by(WebhookDelivery.next_attempt_at)
         )
         started = []
@@ -197,7 +201,7 @@ class WebhookSender:
             WebhookDelivery.update(next_attempt_at=until)
             .where(
                 WebhookDelivery.id == delivery.id,
-                WebhookDelivery.status == "pending",
+                WebhookDelivery.status == DeliveryStatus.PENDING,
                 WebhookDelivery.next_attempt_at == delivery.next_attempt_at,
             )
             .execute()
@@ -294,7 +298,7 @@ class WebhookSender:
                 "last_error": error,
             }
             if error is None:
-                changes |= {"status": "delivered", "delivered_at": now}
+                changes |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
             elif attempts >= MAX_ATTEMPTS:
                 changes["status"] = "failed"
             else:

@@ -102,6 +102,10 @@ class CutoutEngine(Protocol):
     device: str
     memory_budget: int
 
+    def configure(
+        self, default_model: str, device: str, decontaminate: bool, memory_budget: int
+    ) -> None: ...
+
     def inspect(self, data: bytes) -> ImageInfo: ...
 
     def check_memory(
@@ -195,6 +199,16 @@ class Engine:
                 self._device = wanted
                 self._sessions.clear()
                 self._used.clear()
+
+    def configure(
+        self, default_model: str, device: str, decontaminate: bool, memory_budget: int
+    ) -> None:
+        """Take in changed choices; a new device has models loaded again on it as they are
+        next used."""
+        self.default_model = default_model
+        self.decontaminate = decontaminate
+        self.memory_budget = memory_budget
+        self.device = device
 
     def device_in_use(self) -> DeviceChoice:
         """Where models run (the last one loaded, or where the next will), and why; raises

@@ -45,14 +45,8 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
             f"its ranges were measured on. Run `bgdesk models pull {source.name} --force`."
         )
     try:
-        import onnx
-        from onnxruntime.quantization import (
-            CalibrationMethod,
-            QuantFormat,
-            QuantType,
-            quantize_static,
-        )
-        from onnxruntime.quantization.shape_inference import quant_pre_process
+        import onnx  # noqa: F401
+        import onnxruntime.quantization  # noqa: F401
     except ImportError as exc:
         raise ModelUnavailable(
             f"Making {made.name} needs ONNX's model tools, which this installation lacks "
@@ -60,25 +54,9 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
         ) from exc
     sample = _sample_feed(source)
     with tempfile.TemporaryDirectory(prefix="bgdesk-quantize-") as scratch:
-        prepared = Path(scratch) / "prepared.onnx"
         written = Path(scratch) / made.file
         try:
-            prepare(source_path, prepared)
-            quant_pre_process(str(prepared), str(prepared), skip_symbolic_shape=True)
-            model = onnx.load(str(prepared))
-            quantize_static(
-                str(prepared),
-                str(written),
-                _Once({model.graph.input[0].name: sample}),
-                quant_format=QuantFormat.QDQ,
-                per_channel=True,
-                activation_type=QuantType.QUInt8,
-                weight_type=QuantType.QInt8,
-                calibrate_method=CalibrationMethod.MinMax,
-                nodes_to_exclude=kept_in_float(model, set(recipe.kept_float)),
-                op_types_to_quantize=list(recipe.operators),
-                extra_options={"TensorQuantOverrides": _overrides(model, recipe)},
-            )
+            _quantize(source_path, Path(scratch) / "prepared.onnx", written, sample, recipe)
             off = levels_off(source_path, written, [sample])
         except Exception as exc:  # the quantiser's own errors are untyped
             raise ModelUnavailable(
@@ -93,6 +71,38 @@ def make(source: ModelSpec, source_path: Path, made: ModelSpec, target: Path) ->
             )
         with atomic_writer(target) as out:
             out.write(written.read_bytes())
+
+
+def _quantize(
+    source_path: Path, prepared: Path, written: Path, sample: np.ndarray, recipe: Quantization
+) -> None:
+    """Write the 8-bit copy of the model at `source_path` that `recipe` describes to
+    `written`, its activation ranges taken from the recipe, calibrated on `sample`."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepare(source_path, prepared)
+    quant_pre_process(str(prepared), str(prepared), skip_symbolic_shape=True)
+    model = onnx.load(str(prepared))
+    quantize_static(
+        str(prepared),
+        str(written),
+        _Once({model.graph.input[0].name: sample}),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+        nodes_to_exclude=kept_in_float(model, set(recipe.kept_float)),
+        op_types_to_quantize=list(recipe.operators),
+        extra_options={"TensorQuantOverrides": _overrides(model, recipe)},
+    )
 
 
 def prepare(source_path: Path, prepared: Path) -> None:

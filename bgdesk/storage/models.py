@@ -35,12 +35,19 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class AccountStatus(StrEnum):
+    """Whether an account's keys may queue work."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
 class Account(BaseModel):
     """Who owns keys, credits and jobs. The installation's own account is the owner."""
 
     id = AutoField()
     name = CharField(unique=True)
-    status = CharField(default="active")  # active | suspended
+    status = CharField(default=AccountStatus.ACTIVE)
     is_owner = BooleanField(default=False)
     webhook_secret = CharField()
     created_at = DateTimeField(default=utcnow)
@@ -73,6 +80,14 @@ class JobState(StrEnum):
 UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 
 
+class JobSource(StrEnum):
+    """Which face queued a job."""
+
+    DESKTOP = "desktop"
+    API = "api"
+    CLI = "cli"
+
+
 class Job(BaseModel):
     """One background removal, from submission to its output file (or its error)."""
 
@@ -80,7 +95,7 @@ class Job(BaseModel):
     public_id = CharField(unique=True)
     account = ForeignKeyField(Account, backref="jobs", on_delete="CASCADE")
     account_id: int
-    source = CharField()  # desktop | api | cli
+    source = CharField()  # a JobSource
     status = CharField(default=JobState.QUEUED)
     input_path = TextField()
     input_name = TextField()
@@ -121,8 +136,16 @@ class Job(BaseModel):
         return self.status == JobState.COMPLETED and self.output_deleted_at is None
 
 
+class CreditKind(StrEnum):
+    """What a ledger row records."""
+
+    GRANT = "grant"  # credits given to an account (+)
+    CHARGE = "charge"  # a job's cost (-1)
+    REFUND = "refund"  # a failed job's cost given back (+1)
+
+
 class CreditEntry(BaseModel):
-    """A ledger row: grant (+), charge (-1 for a job) or refund (+1 for a job)."""
+    """A ledger row: one of the `CreditKind`s."""
 
     id = AutoField()
     account = ForeignKeyField(Account, backref="credit_entries", on_delete="CASCADE")
@@ -133,6 +156,14 @@ class CreditEntry(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class DeliveryStatus(StrEnum):
+    """Where a webhook delivery stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 class WebhookDelivery(BaseModel):
     """The notification owed for a finished job that named a webhook_url."""
 
@@ -140,8 +171,8 @@ class WebhookDelivery(BaseModel):
     job = ForeignKeyField(Job, backref="deliveries", on_delete="CASCADE", unique=True)
     job_id: int
     url = TextField()
-    event = CharField()  # completed | failed
-    status = CharField(default="pending")  # pending | delivered | failed
+    event = CharField()  # the JobState the job ended in
+    status = CharField(default=DeliveryStatus.PENDING)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     last_status_code = IntegerField(null=True)

@@ -10,7 +10,7 @@ from peewee import IntegrityError
 from bgdesk.core.app import Core
 from bgdesk.errors import InsufficientCredits
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import CreditEntry, Job
+from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import fake_engine, photo
 
 SMALL = photo("chelsea", (40, 30), fmt="PNG")
@@ -25,8 +25,8 @@ def test_eight_threads_two_hundred_jobs_fifty_credits(fake_core: Core) -> None:
     def submit(count: int) -> None:
         for _ in range(count):
             try:
-                job = fake_core.jobs.submit_upload(
-                    account, SMALL, "cat.png", "api", OutputOptions()
+                job = fake_core.intake.submit_upload(
+                    account, SMALL, "cat.png", JobSource.API, OutputOptions()
                 )
                 with lock:
                     accepted.append(job.public_id)
@@ -54,7 +54,9 @@ def test_eight_threads_two_hundred_jobs_fifty_credits(fake_core: Core) -> None:
 
 def test_a_second_charge_of_one_job_is_impossible(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, SMALL, "cat.png", "desktop", OutputOptions())
+    job = fake_core.intake.submit_upload(
+        owner, SMALL, "cat.png", JobSource.DESKTOP, OutputOptions()
+    )
     with pytest.raises(IntegrityError):
         fake_core.ledger.charge(job)
 
@@ -62,7 +64,9 @@ def test_a_second_charge_of_one_job_is_impossible(fake_core: Core) -> None:
 def test_a_failed_job_is_refunded_exactly_once(fake_core: Core) -> None:
     fake_engine(fake_core).fail = True
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, SMALL, "cat.png", "desktop", OutputOptions())
+    job = fake_core.intake.submit_upload(
+        owner, SMALL, "cat.png", JobSource.DESKTOP, OutputOptions()
+    )
     assert fake_core.ledger.balance(owner) == 99
     fake_core.runner.run_until_idle()
     job = Job.get_by_id(job.id)

@@ -12,24 +12,28 @@ from PIL import Image, ImageDraw
 
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent, JobEventKind
-from bgdesk.core.jobs import STALE
+from bgdesk.core.job_files import STALE
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.engine import Retouch
 from bgdesk.inference.strokes import Stroke
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import Job
+from bgdesk.storage.models import Job, JobSource
 from tests.conftest import decode, photo
 from tests.core.test_housekeeping import age
+
+pytestmark = pytest.mark.slow  # the real model
 
 ERASE = Stroke(False, 60, 1.0, ((100.0, 60.0), (160.0, 60.0)))  # across the astronaut's head
 
 
 def finished(core: Core, path: Path, options: OutputOptions | None = None) -> Job:
     """Cut out the photo at `path` now, on this thread."""
-    job = core.jobs.submit_file(core.accounts.owner(), path, "desktop", options or OutputOptions())
-    claimed = core.jobs.claim_next()
+    job = core.intake.submit_file(
+        core.accounts.owner(), path, JobSource.DESKTOP, options or OutputOptions()
+    )
+    claimed = core.running.claim_next()
     assert claimed is not None and claimed.public_id == job.public_id
-    core.jobs.execute(claimed)
+    core.running.execute(claimed)
     return core.jobs.get(job.public_id)
 
 
@@ -59,7 +63,9 @@ def test_an_unedited_render_is_the_models_cutout(core: Core, astronaut: Path) ->
     again = core.engine.remove_background(
         astronaut.read_bytes(),
         OutputOptions(),
-        retouch=Retouch(core.jobs.model_mask(job.public_id), job.model or "", job.confidence or 0),
+        retouch=Retouch(
+            core.cutouts.model_mask(job.public_id), job.model or "", job.confidence or 0
+        ),
     )
     assert np.array_equal(np.asarray(decode(again.data)), pixels(job))
 
@@ -69,7 +75,7 @@ def test_a_stroke_changes_alpha_under_it_and_nowhere_else(core: Core, astronaut:
     before = pixels(job)
     heard: list[JobEvent] = []
     core.events.subscribe(heard.append)
-    edited = core.jobs.edit(job.public_id, [ERASE])
+    edited = core.cutouts.edit(job.public_id, [ERASE])
     after = pixels(edited)
     assert before[60, 130, 3] == 255 and after[60, 130, 3] == 0, "the head, erased"
     far = beyond(ERASE, after.shape)
@@ -81,7 +87,7 @@ def test_a_stroke_changes_alpha_under_it_and_nowhere_else(core: Core, astronaut:
     assert [e.kind for e in heard] == [JobEventKind.EDITED]
     assert core.ledger.balance(core.accounts.owner()) == 99, "editing costs nothing"
 
-    reset = core.jobs.edit(job.public_id, [])
+    reset = core.cutouts.edit(job.public_id, [])
     assert not reset.edited and np.array_equal(pixels(reset), before)
 
 
@@ -89,12 +95,12 @@ def test_restore_brings_back_what_the_model_dropped(core: Core, astronaut: Path)
     job = finished(core, astronaut)
     corner = Stroke(True, 40, 1.0, ((200.0, 12.0), (240.0, 12.0)))
     assert pixels(job)[12, 220, 3] < 30
-    assert pixels(core.jobs.edit(job.public_id, [corner]))[12, 220, 3] == 255
+    assert pixels(core.cutouts.edit(job.public_id, [corner]))[12, 220, 3] == 255
 
 
 def test_backgrounds_replace_the_submitted_one_and_go_back(core: Core, astronaut: Path) -> None:
     job = finished(core, astronaut)
-    blue = core.jobs.edit(job.public_id, background={"bg_color": (0, 0, 255)})
+    blue = core.cutouts.edit(job.public_id, background={"bg_color": (0, 0, 255)})
     shot = pixels(blue)
     assert shot.shape[2] == 3 and tuple(shot[5, 250]) == (0, 0, 255)
     assert blue.edited
@@ -103,47 +109,51 @@ def test_backgrounds_replace_the_submitted_one_and_go_back(core: Core, astronaut
     buffer = io.BytesIO()
     checks.save(buffer, "PNG")
     pictured = pixels(
-        core.jobs.edit(job.public_id, background={"bg_image": True}, picture=buffer.getvalue())
+        core.cutouts.edit(job.public_id, background={"bg_image": True}, picture=buffer.getvalue())
     )
     # 64 x 32 covers 256 x 256 as 512 x 256, cut about its centre: magenta left, yellow right
     assert tuple(pictured[5, 5]) == (255, 0, 255) and tuple(pictured[5, 250]) == (255, 255, 0)
-    blurred = pixels(core.jobs.edit(job.public_id, background={"bg_blur": 8}))
+    blurred = pixels(core.cutouts.edit(job.public_id, background={"bg_blur": 8}))
     assert blurred.shape[2] == 3 and not np.array_equal(blurred, pictured)
-    back = core.jobs.edit(job.public_id, background={})
+    back = core.cutouts.edit(job.public_id, background={})
     assert not back.edited and pixels(back).shape[2] == 4
 
 
 def test_edits_stay_with_the_job_until_it_is_deleted(core: Core, astronaut: Path) -> None:
     job = finished(core, astronaut)
-    core.jobs.edit(job.public_id, [ERASE], {"bg_image": True}, photo("coffee", (64, 48)))
+    core.cutouts.edit(job.public_id, [ERASE], {"bg_image": True}, photo("coffee", (64, 48)))
     kept = sorted(p.name for p in core.paths.edits_dir.iterdir() if p.is_file())
     assert kept == [f"{job.public_id}.background", f"{job.public_id}.mask.png"]
-    core.jobs.delete(job.public_id)
+    core.cutouts.delete(job.public_id)
     assert [p for p in core.paths.edits_dir.iterdir() if p.is_file()] == []
     assert not core.jobs.get(job.public_id).edited
     with pytest.raises(Conflict, match="no cutout"):
-        core.jobs.edit(job.public_id, [ERASE])
+        core.cutouts.edit(job.public_id, [ERASE])
 
 
 def test_a_job_whose_photo_went_cannot_be_edited(core: Core, astronaut: Path) -> None:
     owner = core.accounts.owner()
-    job = core.jobs.submit_upload(owner, astronaut.read_bytes(), "a.png", "api", OutputOptions())
-    claimed = core.jobs.claim_next()
+    job = core.intake.submit_upload(
+        owner, astronaut.read_bytes(), "a.png", JobSource.API, OutputOptions()
+    )
+    claimed = core.running.claim_next()
     assert claimed is not None
-    core.jobs.execute(claimed)
-    reason = core.jobs.editable(core.jobs.get(job.public_id))
+    core.running.execute(claimed)
+    reason = core.cutouts.editable(core.jobs.get(job.public_id))
     assert reason is not None and "keep_uploads" in reason
     with pytest.raises(Conflict):
-        core.jobs.edit(job.public_id, [ERASE])
+        core.cutouts.edit(job.public_id, [ERASE])
     assert list(core.paths.edits_dir.iterdir()) == [], "no mask kept for a photo not kept"
 
 
 def test_a_background_picture_must_come_with_its_option(core: Core, astronaut: Path) -> None:
     owner = core.accounts.owner()
     with pytest.raises(InvalidRequest, match="bg_image_file"):
-        core.jobs.submit_file(owner, astronaut, "cli", OutputOptions(bg_image=True))
+        core.intake.submit_file(owner, astronaut, JobSource.CLI, OutputOptions(bg_image=True))
     with pytest.raises(InvalidRequest, match="The background picture: "):
-        core.jobs.submit_file(owner, astronaut, "cli", OutputOptions(bg_image=True), None, b"x")
+        core.intake.submit_file(
+            owner, astronaut, JobSource.CLI, OutputOptions(bg_image=True), None, b"x"
+        )
     assert core.ledger.balance(owner) == 100 and list(core.paths.edits_dir.iterdir()) == []
 
 
@@ -182,14 +192,16 @@ def test_a_batch_on_one_background_picture_keeps_one_copy(fake_core: Core, tmp_p
         photos.append(tmp_path / f"p{n}.jpg")
         photos[-1].write_bytes(photo("astronaut", (64, 64)))
     options = OutputOptions(bg_image=True)
-    jobs = [fake_core.jobs.submit_file(owner, p, "cli", options, None, wall) for p in photos]
+    jobs = [
+        fake_core.intake.submit_file(owner, p, JobSource.CLI, options, None, wall) for p in photos
+    ]
     shared = list((fake_core.paths.edits_dir / "pictures").iterdir())
     assert len(shared) == 1 and shared[0].stat().st_nlink == 4
     for job in jobs:
         assert (fake_core.paths.edits_dir / f"{job.public_id}.background").read_bytes() == wall
     fake_core.runner.run_until_idle()
     for job in jobs:
-        fake_core.jobs.delete(job.public_id)
+        fake_core.cutouts.delete(job.public_id)
     age(shared[0], STALE * 2)
-    fake_core.jobs.sweep()
+    fake_core.housekeeping.sweep()
     assert list((fake_core.paths.edits_dir / "pictures").iterdir()) == []

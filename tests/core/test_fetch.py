@@ -120,7 +120,7 @@ def serving_tls(name: str) -> Iterator[tuple[str, ssl.SSLContext]]:
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert(name).configure_cert(server_side)
     server.socket = server_side.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     client_side = ssl.create_default_context()
     authority.configure_trust(client_side)
     try:
@@ -242,6 +242,7 @@ class Dripper:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("at_once", "dripped"),
     [(b"", STATUS_FOR_EVER), (BODY_FOR_EVER, b"")],
@@ -258,6 +259,7 @@ def test_the_timeout_bounds_the_whole_fetch_not_each_read(at_once: bytes, drippe
     assert len(spans) == 1 and spans[0] <= TIMEOUT + SLACK, spans
 
 
+@pytest.mark.slow
 def test_the_timeout_bounds_name_lookups_too(monkeypatch: pytest.MonkeyPatch) -> None:
     real = socket.getaddrinfo
     asked, release = threading.Event(), threading.Event()

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import STALE
+from bgdesk.core.job_files import STALE
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import SERVER_KEEPS_OUTPUTS_DAYS, Settings
-from bgdesk.storage.models import Job, utcnow
+from bgdesk.storage.models import Job, JobSource, utcnow
 from tests.conftest import photo
 
 SMALL = photo("astronaut", (64, 64))
@@ -25,8 +25,10 @@ def age(path: Path, by: timedelta) -> None:
 
 def test_an_api_upload_goes_once_cut_out_a_pasted_photo_stays(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    api = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions())
-    pasted = fake_core.jobs.submit_upload(owner, SMALL, "b.jpg", "desktop", OutputOptions())
+    api = fake_core.intake.submit_upload(owner, SMALL, "a.jpg", JobSource.API, OutputOptions())
+    pasted = fake_core.intake.submit_upload(
+        owner, SMALL, "b.jpg", JobSource.DESKTOP, OutputOptions()
+    )
     assert Path(api.input_path).exists()
     fake_core.runner.run_until_idle()
     assert not Path(api.input_path).exists()
@@ -35,7 +37,7 @@ def test_an_api_upload_goes_once_cut_out_a_pasted_photo_stays(fake_core: Core) -
 
     fake_core.settings.keep_uploads = True
     fake_core.apply_settings()
-    kept = fake_core.jobs.submit_upload(owner, SMALL, "c.jpg", "api", OutputOptions())
+    kept = fake_core.intake.submit_upload(owner, SMALL, "c.jpg", JobSource.API, OutputOptions())
     fake_core.runner.run_until_idle()
     assert Path(kept.input_path).exists()
 
@@ -43,9 +45,11 @@ def test_an_api_upload_goes_once_cut_out_a_pasted_photo_stays(fake_core: Core) -
 def test_an_api_jobs_background_picture_goes_with_its_photo(fake_core: Core) -> None:
     owner, backdrop = fake_core.accounts.owner(), photo("coffee", (48, 32), "PNG")
     options = OutputOptions(bg_image=True)
-    api = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", options, background=backdrop)
-    pasted = fake_core.jobs.submit_upload(
-        owner, SMALL, "b.jpg", "desktop", options, background=backdrop
+    api = fake_core.intake.submit_upload(
+        owner, SMALL, "a.jpg", JobSource.API, options, background=backdrop
+    )
+    pasted = fake_core.intake.submit_upload(
+        owner, SMALL, "b.jpg", JobSource.DESKTOP, options, background=backdrop
     )
     pictures = {api.public_id: fake_core.paths.edits_dir / f"{api.public_id}.background"}
     pictures[pasted.public_id] = fake_core.paths.edits_dir / f"{pasted.public_id}.background"
@@ -57,14 +61,14 @@ def test_an_api_jobs_background_picture_goes_with_its_photo(fake_core: Core) -> 
     shared = fake_core.paths.edits_dir / "pictures"
     for stored in shared.iterdir():
         age(stored, STALE * 2)
-    fake_core.jobs.sweep()
+    fake_core.housekeeping.sweep()
     assert len(list(shared.iterdir())) == 1, "the one copy stays while a job still uses it"
 
 
 def test_a_failed_jobs_upload_stays_for_a_retry(fake_core: Core) -> None:
     fake_core.engine.fail = True  # type: ignore[attr-defined]
-    job = fake_core.jobs.submit_upload(
-        fake_core.accounts.owner(), SMALL, "a.jpg", "api", OutputOptions()
+    job = fake_core.intake.submit_upload(
+        fake_core.accounts.owner(), SMALL, "a.jpg", JobSource.API, OutputOptions()
     )
     fake_core.runner.run_until_idle()
     assert Path(job.input_path).exists()
@@ -72,8 +76,8 @@ def test_a_failed_jobs_upload_stays_for_a_retry(fake_core: Core) -> None:
 
 def test_sweep_removes_orphans_and_leftovers_only_once_stale(fake_core: Core) -> None:
     uploads, outputs = fake_core.paths.uploads_dir, fake_core.paths.outputs_dir
-    job = fake_core.jobs.submit_upload(
-        fake_core.accounts.owner(), SMALL, "a.jpg", "desktop", OutputOptions()
+    job = fake_core.intake.submit_upload(
+        fake_core.accounts.owner(), SMALL, "a.jpg", JobSource.DESKTOP, OutputOptions()
     )
     orphan, fresh_orphan = uploads / "nojobwiththisid.jpg", uploads / "nojobeither.png"
     leftover = outputs / ".x.png.0123456789ab.part"
@@ -91,7 +95,7 @@ def test_sweep_removes_orphans_and_leftovers_only_once_stale(fake_core: Core) ->
     for path in (kept_mask, stray_mask):
         age(path, STALE * 2)
 
-    assert fake_core.jobs.sweep() == 3
+    assert fake_core.housekeeping.sweep() == 3
 
     assert not orphan.exists() and not leftover.exists() and not stray_mask.exists()
     assert kept_mask.exists(), "the mask of a job in the history stays, to edit it by"
@@ -103,22 +107,22 @@ def test_expired_cutouts_go_with_their_jobs_but_never_a_persons_own_file(
     fake_core: Core, tmp_path: Path
 ) -> None:
     owner = fake_core.accounts.owner()
-    stored = fake_core.jobs.submit_upload(owner, SMALL, "a.jpg", "api", OutputOptions())
+    stored = fake_core.intake.submit_upload(owner, SMALL, "a.jpg", JobSource.API, OutputOptions())
     own_file = tmp_path / "mine-nobg.png"
-    theirs = fake_core.jobs.submit_upload(
-        owner, SMALL, "b.jpg", "api", OutputOptions(), output_path=own_file
+    theirs = fake_core.intake.submit_upload(
+        owner, SMALL, "b.jpg", JobSource.API, OutputOptions(), output_path=own_file
     )
-    recent = fake_core.jobs.submit_upload(owner, SMALL, "c.jpg", "api", OutputOptions())
+    recent = fake_core.intake.submit_upload(owner, SMALL, "c.jpg", JobSource.API, OutputOptions())
     fake_core.runner.run_until_idle()
     long_ago = utcnow() - timedelta(days=8)
     Job.update(completed_at=long_ago).where(Job.id.in_([stored.id, theirs.id])).execute()
 
-    fake_core.jobs.keep_outputs = None
-    fake_core.jobs.sweep()
+    fake_core.housekeeping.keep_outputs = None
+    fake_core.housekeeping.sweep()
     assert Path(stored.output_path).exists(), "kept for good unless told otherwise"
 
-    fake_core.jobs.keep_outputs = timedelta(days=7)
-    fake_core.jobs.sweep()
+    fake_core.housekeeping.keep_outputs = timedelta(days=7)
+    fake_core.housekeeping.sweep()
     assert not Path(stored.output_path).exists()
     assert fake_core.jobs.get(stored.public_id).output_deleted_at is not None
     assert own_file.exists() and Path(recent.output_path).exists()

@@ -25,7 +25,7 @@ from bgdesk.errors import (
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
-from bgdesk.storage.models import Job, WebhookDelivery
+from bgdesk.storage.models import Job, JobSource, WebhookDelivery
 from tests.conftest import FakeEngine, decode, fake_engine, photo
 
 
@@ -37,7 +37,7 @@ def test_rejected_input_costs_nothing_and_leaves_no_file(fake_core: Core) -> Non
         (photo("astronaut")[:3000], TruncatedImage),
     ]:
         with pytest.raises(error):
-            fake_core.jobs.submit_upload(owner, bad, "x.jpg", "api", OutputOptions())
+            fake_core.intake.submit_upload(owner, bad, "x.jpg", JobSource.API, OutputOptions())
     assert fake_core.ledger.balance(owner) == 100
     assert Job.select().count() == 0
     assert list(fake_core.paths.uploads_dir.iterdir()) == []
@@ -49,10 +49,12 @@ def test_a_cutout_over_the_memory_budget_is_refused_and_costs_nothing(fake_core:
     owner, small = fake_core.accounts.owner(), photo("astronaut", (64, 64))
     canvas = OutputOptions(canvas="10000x10000", shadow=True)
     with pytest.raises(ImageTooLarge, match=r"about \d+ MiB of memory.*within 256 MiB.*budget_mb"):
-        fake_core.jobs.submit_upload(owner, small, "a.jpg", "api", canvas)
+        fake_core.intake.submit_upload(owner, small, "a.jpg", JobSource.API, canvas)
     assert fake_core.ledger.balance(owner) == 100 and Job.select().count() == 0
     assert list(fake_core.paths.uploads_dir.iterdir()) == []
-    fake_core.jobs.submit_upload(owner, small, "a.jpg", "api", OutputOptions(canvas="800x800"))
+    fake_core.intake.submit_upload(
+        owner, small, "a.jpg", JobSource.API, OutputOptions(canvas="800x800")
+    )
     assert fake_core.ledger.balance(owner) == 99, "what fits is taken"
 
 
@@ -67,7 +69,9 @@ def test_a_photo_replaced_by_a_link_once_queued_is_not_read(
     queued = watched / "sub" / "a.jpg"
     queued.write_bytes(photo("astronaut", (40, 30)))
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_file(owner, queued, "cli", OutputOptions(), tmp_path / "a.png")
+    job = fake_core.intake.submit_file(
+        owner, queued, JobSource.CLI, OutputOptions(), tmp_path / "a.png"
+    )
     if swapped == "the photo":
         queued.unlink()
         queued.symlink_to(private / "sub" / "a.jpg")
@@ -84,8 +88,8 @@ def test_a_photo_replaced_by_a_link_once_queued_is_not_read(
 def test_odd_upload_names_are_kept_as_names_only(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
     for name in ["../../etc/passwd.jpg", "photo.j\x00pg", "x." + "a" * 300, ""]:
-        job = fake_core.jobs.submit_upload(
-            owner, photo("coffee", (60, 40)), name, "api", OutputOptions()
+        job = fake_core.intake.submit_upload(
+            owner, photo("coffee", (60, 40)), name, JobSource.API, OutputOptions()
         )
         assert Path(job.input_path).parent == fake_core.paths.uploads_dir
         assert Path(job.input_path).is_file()
@@ -97,21 +101,27 @@ def test_suspended_account_is_refused(fake_core: Core) -> None:
     account = fake_core.accounts.create("script", credits=5)
     fake_core.accounts.set_status("script", "suspended")
     with pytest.raises(AccountSuspended):
-        fake_core.jobs.submit_upload(account, photo("coffee"), "c.jpg", "api", OutputOptions())
+        fake_core.intake.submit_upload(
+            account, photo("coffee"), "c.jpg", JobSource.API, OutputOptions()
+        )
     assert fake_core.ledger.balance(account) == 5
 
 
 def test_no_credits_nothing_queued(fake_core: Core) -> None:
     account = fake_core.accounts.create("broke")
     with pytest.raises(InsufficientCredits, match="balance is 0"):
-        fake_core.jobs.submit_upload(account, photo("coffee"), "c.jpg", "api", OutputOptions())
+        fake_core.intake.submit_upload(
+            account, photo("coffee"), "c.jpg", JobSource.API, OutputOptions()
+        )
     assert Job.select().count() == 0
 
 
 def test_other_accounts_job_is_not_found(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
     other = fake_core.accounts.create("other", credits=1)
-    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api", OutputOptions())
+    job = fake_core.intake.submit_upload(
+        owner, photo("coffee"), "c.jpg", JobSource.API, OutputOptions()
+    )
     assert fake_core.jobs.get(job.public_id, owner).id == job.id
     with pytest.raises(NotFound):
         fake_core.jobs.get(job.public_id, other)
@@ -119,11 +129,11 @@ def test_other_accounts_job_is_not_found(fake_core: Core) -> None:
 
 def test_finished_job_with_webhook_owes_one_delivery(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(
+    job = fake_core.intake.submit_upload(
         owner,
         photo("coffee"),
         "c.jpg",
-        "api",
+        JobSource.API,
         OutputOptions(),
         webhook_url="http://127.0.0.1:1/hook",
     )
@@ -138,24 +148,27 @@ def test_finished_job_with_webhook_owes_one_delivery(fake_core: Core) -> None:
 
 def test_delete_removes_the_output_but_not_while_running(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "api", OutputOptions())
+    job = fake_core.intake.submit_upload(
+        owner, photo("coffee"), "c.jpg", JobSource.API, OutputOptions()
+    )
     with pytest.raises(Conflict):
-        fake_core.jobs.delete(job.public_id, owner)
+        fake_core.cutouts.delete(job.public_id, owner)
     fake_core.runner.run_until_idle()
     assert Path(job.output_path).exists()
-    deleted = fake_core.jobs.delete(job.public_id, owner)
+    deleted = fake_core.cutouts.delete(job.public_id, owner)
     assert deleted.output_deleted_at is not None and not Path(job.output_path).exists()
     with pytest.raises(NotFound):
         fake_core.jobs.by_output_token(job.output_token)
 
 
+@pytest.mark.slow
 def test_background_runner_and_events_with_the_real_engine(core: Core, tmp_path: Path) -> None:
     heard: list[JobEvent] = []
     core.events.subscribe(heard.append)
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket"))
     core.start()
-    job = core.jobs.submit_file(core.accounts.owner(), source, "desktop", OutputOptions())
+    job = core.intake.submit_file(core.accounts.owner(), source, JobSource.DESKTOP, OutputOptions())
     for _ in range(600):
         if not core.jobs.pending_ids([job.public_id]):
             break
@@ -175,8 +188,8 @@ def test_parallel_workers_run_every_job_once(home: Paths) -> None:
     core = Core(home, settings, FakeEngine(), KeyringSecretStore())
     owner = core.accounts.owner()
     jobs = [
-        core.jobs.submit_upload(
-            owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+        core.intake.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", JobSource.API, OutputOptions()
         ).public_id
         for _ in range(30)
     ]
@@ -202,8 +215,8 @@ def test_the_estimate_counts_the_jobs_made_side_by_side(
     settings.set("parallel_jobs", side_by_side)
     core = Core(home, settings, FakeEngine(), KeyringSecretStore())
     owner = core.accounts.owner()
-    done = core.jobs.submit_upload(
-        owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+    done = core.intake.submit_upload(
+        owner, photo("coffee", (60, 40)), "c.jpg", JobSource.API, OutputOptions()
     )
     core.runner.run_until_idle()
     finished = core.jobs.get(done.public_id)
@@ -212,7 +225,9 @@ def test_the_estimate_counts_the_jobs_made_side_by_side(
         Job.id == finished.id
     ).execute()  # the recent pace: a second a job
     queued = [
-        core.jobs.submit_upload(owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions())
+        core.intake.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", JobSource.API, OutputOptions()
+        )
         for _ in range(3)
     ]
     try:
@@ -221,10 +236,11 @@ def test_the_estimate_counts_the_jobs_made_side_by_side(
         core.close()
 
 
+@pytest.mark.slow
 def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
     owner = core.accounts.owner()
-    job = core.jobs.submit_upload(
-        owner, photo("astronaut"), "astronaut.jpg", "desktop", OutputOptions()
+    job = core.intake.submit_upload(
+        owner, photo("astronaut"), "astronaut.jpg", JobSource.DESKTOP, OutputOptions()
     )
     core.runner.run_until_idle()
     for suffix, kind, mode in (
@@ -232,24 +248,26 @@ def test_export_in_each_format_and_retry(core: Core, tmp_path: Path) -> None:
         (".webp", "WEBP", "RGBA"),
         (".jpeg", "JPEG", "RGB"),
     ):
-        target = core.jobs.export(job.public_id, tmp_path / f"out{suffix}")
+        target = core.cutouts.export(job.public_id, tmp_path / f"out{suffix}")
         image = decode(target.read_bytes())
         assert (image.format, image.mode, image.size) == (kind, mode, (512, 512))
     with pytest.raises(InvalidRequest, match="Save as"):
-        core.jobs.export(job.public_id, tmp_path / "out.gif")
-    written = core.jobs.export_all([job.public_id], tmp_path / "all", "{n}-{name}", "webp")
+        core.cutouts.export(job.public_id, tmp_path / "out.gif")
+    written = core.cutouts.export_all([job.public_id], tmp_path / "all", "{n}-{name}", "webp")
     assert [p.name for p in written] == ["1-astronaut.webp"]
     with pytest.raises(Conflict):
-        core.jobs.retry(job.public_id)
+        core.intake.retry(job.public_id)
 
 
 def test_a_failed_job_can_be_retried_as_a_new_charge(fake_core: Core) -> None:
     fake_engine(fake_core).fail = True
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(owner, photo("coffee"), "c.jpg", "desktop", OutputOptions())
+    job = fake_core.intake.submit_upload(
+        owner, photo("coffee"), "c.jpg", JobSource.DESKTOP, OutputOptions()
+    )
     fake_core.runner.run_until_idle()
     fake_engine(fake_core).fail = False
-    again = fake_core.jobs.retry(job.public_id)
+    again = fake_core.intake.retry(job.public_id)
     fake_core.runner.run_until_idle()
     assert fake_core.jobs.get(again.public_id).status == "completed"
     assert fake_core.ledger.balance(owner) == 99
@@ -260,8 +278,8 @@ def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Cor
     fake_core.runner.start()
     fake_core.runner.stop()
     ids = [
-        fake_core.jobs.submit_upload(
-            owner, photo("coffee", (60, 40)), "c.jpg", "api", OutputOptions()
+        fake_core.intake.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", JobSource.API, OutputOptions()
         ).public_id
         for _ in range(2)
     ]
@@ -276,26 +294,26 @@ def test_a_stopped_runner_starts_again_and_counts_unfinished_work(fake_core: Cor
 
 def test_a_waiting_job_can_be_cancelled_once_and_is_refunded(fake_core: Core) -> None:
     owner = fake_core.accounts.owner()
-    job = fake_core.jobs.submit_upload(
+    job = fake_core.intake.submit_upload(
         owner,
         photo("coffee", (64, 48)),
         "c.jpg",
-        "desktop",
+        JobSource.DESKTOP,
         OutputOptions(),
         webhook_url="http://127.0.0.1:9/hook",
     )
     assert fake_core.ledger.balance(owner) == 99
-    cancelled = fake_core.jobs.cancel(job.public_id)
+    cancelled = fake_core.intake.cancel(job.public_id)
     assert (cancelled.status, cancelled.error_code) == ("failed", "cancelled")
     assert fake_core.ledger.balance(owner) == 100
     with pytest.raises(Conflict):
-        fake_core.jobs.cancel(job.public_id)
+        fake_core.intake.cancel(job.public_id)
     assert fake_core.ledger.balance(owner) == 100, "refunded once"
-    assert fake_core.jobs.claim_next() is None, "nothing left to run"
+    assert fake_core.running.claim_next() is None, "nothing left to run"
     assert WebhookDelivery.select().where(WebhookDelivery.event == "failed").count() == 1
-    running = fake_core.jobs.submit_upload(
-        owner, photo("coffee", (64, 48)), "d.jpg", "desktop", OutputOptions()
+    running = fake_core.intake.submit_upload(
+        owner, photo("coffee", (64, 48)), "d.jpg", JobSource.DESKTOP, OutputOptions()
     )
-    assert fake_core.jobs.claim_next() is not None
+    assert fake_core.running.claim_next() is not None
     with pytest.raises(Conflict):
-        fake_core.jobs.cancel(running.public_id)
+        fake_core.intake.cancel(running.public_id)

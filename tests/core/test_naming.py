@@ -17,6 +17,7 @@ from bgdesk.core.naming import (
     too_long,
 )
 from bgdesk.request.options import OutputOptions
+from bgdesk.storage.models import JobSource
 from tests.conftest import photo
 
 
@@ -79,7 +80,9 @@ def test_the_names_jobs_gave_are_read_from_the_database(fake_core: Core, tmp_pat
     (tmp_path / "same.jpg").write_bytes(photo("chelsea", (60, 40)))
     first = tmp_path / "same-nobg-2.png"
     owner = fake_core.accounts.owner()
-    fake_core.jobs.submit_file(owner, tmp_path / "same.png", "cli", OutputOptions(), first)
+    fake_core.intake.submit_file(
+        owner, tmp_path / "same.png", JobSource.CLI, OutputOptions(), first
+    )
 
     earlier = given_before([tmp_path / "same.jpg", tmp_path / "same.png"])
 

@@ -27,7 +27,13 @@ def watcher(
     core: Core, folder: Path, output: Path | None = None, follow_links: bool = False
 ) -> FolderWatcher:
     return FolderWatcher(
-        core.jobs, core.accounts.owner, [folder], output, OutputOptions, follow_links=follow_links
+        core.intake,
+        core.jobs,
+        core.accounts.owner,
+        [folder],
+        output,
+        OutputOptions,
+        follow_links=follow_links,
     )
 
 
@@ -100,16 +106,22 @@ def test_a_paused_watcher_takes_nothing_until_resumed(fake_core: Core, tmp_path:
     watching.start()
     try:
         (folder / "a.jpg").write_bytes(COFFEE)
-        time.sleep(0.5)  # many intervals
+        # the turn under way may have begun before the photo came; two more would take it
+        rounds(watching, watching.rounds + 3)
         assert Job.select().count() == 0
         watching.paused.clear()
-        deadline = time.monotonic() + 10
-        while Job.select().count() == 0:
-            assert time.monotonic() < deadline, "nothing was taken after resuming"
-            time.sleep(0.02)
+        rounds(watching, watching.rounds + 3)
     finally:
         watching.stop()
     assert Job.select().count() == 1
+
+
+def rounds(watching: FolderWatcher, count: int) -> None:
+    """Wait until the watcher's loop has taken `count` turns."""
+    deadline = time.monotonic() + 30
+    while watching.rounds < count:
+        assert time.monotonic() < deadline, f"the watcher took {watching.rounds} turns"
+        time.sleep(0.005)
 
 
 @pytest.fixture

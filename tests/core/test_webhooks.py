@@ -17,7 +17,7 @@ from bgdesk.core.app import Core
 from bgdesk.core.fetch import check_webhook_url
 from bgdesk.errors import InvalidUrl
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import WebhookAttempt, WebhookDelivery
+from bgdesk.storage.models import JobSource, WebhookAttempt, WebhookDelivery
 from tests.conftest import Receiver, photo
 from tests.core.test_fetch import resolving, serving_tls
 
@@ -135,14 +135,15 @@ def drippers() -> Iterator[Callable[[int, bytes | None], Drippers]]:
 
 def owe(core: Core, url: str) -> int:
     """Run a job that owes a webhook to `url`; the delivery's id."""
-    job = core.jobs.submit_upload(
-        core.accounts.owner(), SMALL, "a.jpg", "api", OutputOptions(), webhook_url=url
+    job = core.intake.submit_upload(
+        core.accounts.owner(), SMALL, "a.jpg", JobSource.API, OutputOptions(), webhook_url=url
     )
     core.runner.run_until_idle()
     delivery: int = WebhookDelivery.get(WebhookDelivery.job == job.id).id
     return delivery
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("opening", [HEADERS_FOR_EVER, None], ids=["drips headers", "silent"])
 def test_a_try_is_cut_off_at_its_deadline_and_retried_like_any_failure(
     fake_core: Core,
@@ -181,6 +182,7 @@ def test_a_receiver_dripping_its_body_has_its_webhook_and_is_let_go(
     assert (owed.status, owed.attempts, owed.last_status_code) == ("delivered", 1, 200)
 
 
+@pytest.mark.slow
 def test_dripping_receivers_hold_up_a_healthy_one_for_one_deadline_at_most(
     fake_core: Core,
     sender: webhooks.WebhookSender,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bgdesk.core.app import Core
 from bgdesk.inference.assess import DOUBTFUL, confidence, subject_warning
@@ -36,6 +37,7 @@ def test_crisp_subjects_score_high_and_doubtful_ones_are_marked() -> None:
     assert confidence(np.zeros((320, 320), np.float32)) == 0.0
 
 
+@pytest.mark.slow
 def test_the_real_model_flags_a_lawn_and_not_a_portrait(core: Core) -> None:
     grass = core.engine.remove_background(photo("grass", (320, 240)), OutputOptions())
     portrait = core.engine.remove_background(photo("astronaut", (320, 320)), OutputOptions())

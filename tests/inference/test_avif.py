@@ -78,6 +78,7 @@ def test_a_grid_round_trips(size: tuple[int, int], mode: str) -> None:
     assert item_types(data) == [(b"grid", False)] + [(b"av01", True)] * count + alpha_grid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
 @pytest.mark.parametrize("size", [(5000, 3001), (6144, 2048)], ids=str)
 def test_a_grid_of_the_default_tile_size_round_trips(size: tuple[int, int], mode: str) -> None:

@@ -14,7 +14,7 @@ from bgdesk.errors import DeviceUnavailable
 from bgdesk.inference.devices import AUTO_ORDER, DEVICES, choose
 from bgdesk.inference.engine import Engine
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import Job, JobState
+from bgdesk.storage.models import Job, JobSource, JobState
 from tests.conftest import photo
 
 CPU_ONLY = ["AzureExecutionProvider", "CPUExecutionProvider"]
@@ -38,6 +38,7 @@ def test_a_device_named_but_missing_says_what_is_missing_and_how_to_get_it(name:
     assert refused.value.status == 503 and refused.value.code == "device_unavailable"
 
 
+@pytest.mark.slow
 def test_the_real_engine_runs_on_the_cpu_under_auto_and_says_so(core: Core) -> None:
     assert core.engine.device == "auto"
     core.engine.remove_background(photo("astronaut", (128, 128)), OutputOptions())
@@ -46,19 +47,25 @@ def test_the_real_engine_runs_on_the_cpu_under_auto_and_says_so(core: Core) -> N
     assert core.system().device == "CPU"
 
 
+@pytest.mark.slow
 def test_cuda_asked_for_here_refuses_jobs_and_charges_nothing(core: Core) -> None:
     core.settings.device = "cuda"
     core.apply_settings()
     owner = core.accounts.owner()
     with pytest.raises(DeviceUnavailable, match="bgdesk\\[cuda\\]"):
-        core.jobs.submit_upload(owner, photo("coffee", (64, 64)), "a.jpg", "api", OutputOptions())
+        core.intake.submit_upload(
+            owner, photo("coffee", (64, 64)), "a.jpg", JobSource.API, OutputOptions()
+        )
     assert core.ledger.balance(owner) == 100
     assert core.system().device is None and not core.system().healthy
 
 
+@pytest.mark.slow
 def test_a_job_queued_before_the_device_went_away_fails_and_is_refunded(core: Core) -> None:
     owner = core.accounts.owner()
-    job = core.jobs.submit_upload(owner, photo("coffee", (64, 64)), "a.jpg", "api", OutputOptions())
+    job = core.intake.submit_upload(
+        owner, photo("coffee", (64, 64)), "a.jpg", JobSource.API, OutputOptions()
+    )
     core.engine.device = "cuda"  # set while it waited
     core.runner.run_until_idle()
     ended = Job.get_by_id(job.id)
@@ -67,6 +74,7 @@ def test_a_job_queued_before_the_device_went_away_fails_and_is_refunded(core: Co
     assert core.ledger.balance(owner) == 100
 
 
+@pytest.mark.slow
 def test_a_provider_that_fails_to_load_a_model_runs_it_on_the_cpu_only_under_auto(
     core: Core,
 ) -> None:
@@ -83,6 +91,7 @@ def test_a_provider_that_fails_to_load_a_model_runs_it_on_the_cpu_only_under_aut
     assert "could not load" in used.reason and "on the CPU instead" in used.reason
 
 
+@pytest.mark.slow
 def test_a_session_that_fell_to_the_cpu_by_itself_is_caught(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,6 +114,7 @@ def test_a_session_that_fell_to_the_cpu_by_itself_is_caught(
     assert "did not load" in engine.device_in_use().reason
 
 
+@pytest.mark.slow
 def test_provider_options_reach_the_session(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = core.engine
     assert isinstance(engine, Engine)
@@ -145,6 +155,7 @@ class FailingOnTheGpu:
         raise RuntimeError("CUDA failure 700: an illegal memory access was encountered")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", ["auto", "cuda"])
 def test_a_provider_that_fails_running_a_model_falls_back_only_under_auto(
     core: Core, monkeypatch: pytest.MonkeyPatch, device: str

@@ -31,6 +31,7 @@ def engine(models_dir: Path) -> Engine:
     return Engine(ModelStore(models_dir), Limits(64 << 20, 64))
 
 
+@pytest.mark.slow
 def test_astronaut_person_is_opaque_and_background_transparent(engine: Engine) -> None:
     cutout = engine.remove_background(photo("astronaut"), OutputOptions())
     image = decode(cutout.data)
@@ -42,6 +43,7 @@ def test_astronaut_person_is_opaque_and_background_transparent(engine: Engine) -
     assert not transparent[:, :3].any(), "fully transparent pixels carry no colour"
 
 
+@pytest.mark.slow
 def test_jpeg_on_a_background_colour(engine: Engine) -> None:
     options = OutputOptions(format="jpg", bg_color=parse_color("#0000ff"))
     image = decode(engine.remove_background(photo("astronaut"), options).data)
@@ -50,12 +52,14 @@ def test_jpeg_on_a_background_colour(engine: Engine) -> None:
     assert blue > 200 and red < 40 and green < 40
 
 
+@pytest.mark.slow
 def test_webp_keeps_transparency(engine: Engine) -> None:
     image = decode(engine.remove_background(photo("astronaut"), OutputOptions("webp")).data)
     assert image.format == "WEBP" and image.mode == "RGBA"
     assert np.asarray(image)[..., 3][SKY].mean() < 20
 
 
+@pytest.mark.slow
 def test_mask_only(engine: Engine) -> None:
     image = decode(engine.remove_background(photo("astronaut"), OutputOptions(mask_only=True)).data)
     assert image.mode == "L"
@@ -65,6 +69,7 @@ def test_mask_only(engine: Engine) -> None:
         assert decode(other.data).format == {"webp": "WEBP", "jpg": "JPEG"}[fmt]
 
 
+@pytest.mark.slow
 def test_crop_to_the_subject_with_a_margin(engine: Engine) -> None:
     whole = decode(engine.remove_background(photo("coffee"), OutputOptions()).data)
     tight_cutout = engine.remove_background(photo("coffee"), OutputOptions(crop=True))
@@ -78,6 +83,7 @@ def test_crop_to_the_subject_with_a_margin(engine: Engine) -> None:
     assert roomy.width > tight.width or roomy.height > tight.height
 
 
+@pytest.mark.slow
 def test_exif_rotated_photo_comes_out_upright(engine: Engine) -> None:
     upright = Image.open(io.BytesIO(photo("coffee")))
     exif = Image.Exif()
@@ -93,6 +99,7 @@ def test_exif_rotated_photo_comes_out_upright(engine: Engine) -> None:
     assert alpha_gap.mean() < 12
 
 
+@pytest.mark.slow
 def test_cmyk_jpeg_gives_a_cutout(engine: Engine) -> None:
     buffer = io.BytesIO()
     Image.open(io.BytesIO(photo("astronaut"))).convert("CMYK").save(buffer, "JPEG")
@@ -116,6 +123,7 @@ def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
         engine.remove_background(photo("astronaut"), OutputOptions())
 
 
+@pytest.mark.slow
 def test_edges_lose_the_old_backgrounds_colour_unless_asked_not_to(engine: Engine) -> None:
     """The cat laid over a green screen (by its own cutout's alpha): the half-transparent edge
     pixels of its new cutout are no longer green, and the opaque ones are untouched."""
@@ -146,6 +154,7 @@ def test_edges_lose_the_old_backgrounds_colour_unless_asked_not_to(engine: Engin
     assert np.array_equal(cleaned[opaque], plain[opaque])
 
 
+@pytest.mark.slow
 def test_a_second_model_is_asked_only_where_the_first_is_unsure(
     models_dir: Path, tmp_path: Path
 ) -> None:
@@ -163,6 +172,7 @@ def test_a_second_model_is_asked_only_where_the_first_is_unsure(
     assert fast.confidence < SECOND_OPINION
 
 
+@pytest.mark.slow
 def test_cutouts_side_by_side_share_the_cores_and_match_one_made_alone(
     models_dir: Path,
 ) -> None:
@@ -193,6 +203,7 @@ def test_cutouts_side_by_side_share_the_cores_and_match_one_made_alone(
     assert engine.width() == CORES
 
 
+@pytest.mark.slow
 def test_large_photos_are_cut_out_one_after_another(models_dir: Path) -> None:
     """Two photos over the memory budget together wait for one another; small ones do not."""
     engine = Engine(ModelStore(models_dir), Limits(64 << 20, 64), "u2netp")

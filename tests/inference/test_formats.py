@@ -19,6 +19,7 @@ from bgdesk.request.formats import FORMATS, OutputFormat, accepted_names, format
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from tests.conftest import photo
+from tests.request.test_option_table import remove_bg_form
 
 PILLOW_NAMES = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG", "avif": "AVIF"}
 
@@ -36,17 +37,13 @@ def test_every_face_offers_exactly_the_table(fake_core: Core) -> None:
     remove = commands.choices["remove"]
     choices = next(a.choices for a in remove._actions if a.dest == "format")
     assert list(choices or ()) == accepted_names() == ["png", "webp", "jpg", "jpeg", "avif"]
-    schema = create_app(fake_core).openapi()
-    form = next(
-        s
-        for name, s in schema["components"]["schemas"].items()
-        if "remove_bg" in name.lower() or "remove_background" in name.lower()
-    )
+    form = remove_bg_form(create_app(fake_core).openapi())
     assert form["properties"]["format"]["enum"] == accepted_names()
     assert save_filters().split(";;") == [f"{f.label} (*.{f.extension})" for f in FORMATS.values()]
     assert "png, webp, jpg or avif" in Settings.help_texts()["output_format"]
 
 
+@pytest.mark.slow
 def test_each_format_is_written_as_it_says(core: Core) -> None:
     for spec in FORMATS.values():
         cutout = core.engine.remove_background(
@@ -57,6 +54,7 @@ def test_each_format_is_written_as_it_says(core: Core) -> None:
         assert ("A" in image.getbands()) == spec.keeps_alpha, spec.name
 
 
+@pytest.mark.slow
 def test_a_new_format_is_one_row(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     tiff = OutputFormat(
         "tiff",

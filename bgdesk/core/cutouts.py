@@ -1,0 +1,178 @@
+"""`CutoutService`: what people do with a made cutout — touch it up and change its background
+(made again from the photo and the model's mask, nothing charged), save it elsewhere in any
+format, or delete it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bgdesk.core.events import EventBus, JobEventKind
+from bgdesk.core.intake import check_background
+from bgdesk.core.job_files import JobFiles
+from bgdesk.core.job_records import announce, edits_of, options_of, rendered_options, strokes_of
+from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
+from bgdesk.core.queries import JobQueries
+from bgdesk.errors import Conflict, InvalidRequest
+from bgdesk.inference.compose import reencode
+from bgdesk.inference.engine import CutoutEngine, Retouch
+from bgdesk.inference.strokes import Stroke
+from bgdesk.request.formats import PNG, format_for_suffix, format_named
+from bgdesk.storage.failures import passing_trouble
+from bgdesk.storage.files import write_atomic
+from bgdesk.storage.models import UNFINISHED, Account, Job, utcnow
+
+
+class CutoutService:
+    """Edits, exports and deletes the cutouts of finished jobs."""
+
+    def __init__(
+        self, engine: CutoutEngine, events: EventBus, files: JobFiles, queries: JobQueries
+    ) -> None:
+        self.engine = engine
+        self.events = events
+        self.files = files
+        self.queries = queries
+
+    def editable(self, job: Job) -> str | None:
+        """Why `job`'s cutout cannot be edited, or None when it can."""
+        if not job.has_output:
+            return f"{job.input_name} has no cutout to edit."
+        if not Path(job.input_path).is_file():
+            return f"The photo of {job.input_name} is gone (kept uploads: setting keep_uploads)."
+        if not self.files.mask(job.public_id).is_file():
+            return f"{job.input_name} was cut out without keeping the model's mask."
+        return None
+
+    def model_mask(self, public_id: str) -> bytes:
+        """The model's own mask of job `public_id` (PNG, at the model's size)."""
+        return self._model_mask_of(self.queries.get(public_id))
+
+    def _model_mask_of(self, job: Job) -> bytes:
+        reason = self.editable(job)
+        if reason:
+            raise Conflict(reason)
+        return self.files.mask(job.public_id).read_bytes()
+
+    def edit(
+        self,
+        public_id: str,
+        strokes: Sequence[Stroke] | None = None,
+        background: Mapping[str, Any] | None = None,
+        picture: bytes | None = None,
+    ) -> Job:
+        """Make job `public_id`'s cutout again from its photo and the model's mask, with
+        `strokes` (all of them, in order: none resets to the model's mask) and `background`
+        (output option fields, `picture` with `bg_image`) in place of what it has; None
+        keeps what it has. The cutout is written where it was; nothing is charged."""
+        job = self.queries.get(public_id)
+        mask = self._model_mask_of(job)
+        if picture is not None:
+            check_background(self.engine, picture)
+        job.edits = _edits_with(job, strokes, background)
+        options = rendered_options(job)
+        behind = picture
+        if options.bg_image and behind is None:
+            behind = self.files.background_of(job)
+        cutout = self.engine.remove_background(
+            self.files.read_input(Path(job.input_path)),
+            options,
+            behind if options.bg_image else None,
+            Retouch(
+                mask, job.model or self.engine.default_model, job.confidence or 0.0, strokes_of(job)
+            ),
+        )
+        try:
+            with passing_trouble():
+                if options.bg_image and picture is not None:
+                    self.files.keep_background(public_id, picture)
+                write_atomic(Path(job.output_path), cutout.data)
+                Job.update(
+                    edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
+                ).where(Job.id == job.id).execute()
+        except OSError as exc:
+            raise InvalidRequest(
+                f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
+            ) from None
+        announce(self.events, JobEventKind.EDITED, job)
+        return self.queries.get(public_id)
+
+    def export(self, public_id: str, target: Path) -> Path:
+        """Write a finished job's cutout to `target`, in the format its suffix names."""
+        job = self.queries.get(public_id)
+        fmt = format_for_suffix(target.suffix)
+        if not job.has_output:
+            raise Conflict(f"{job.input_name} has no cutout to save.")
+        try:
+            write_atomic(target, reencode(Path(job.output_path).read_bytes(), fmt))
+        except OSError as exc:
+            raise InvalidRequest(f"Cannot write {target}: {exc.strerror or exc}") from None
+        return target
+
+    def export_all(
+        self,
+        public_ids: list[str],
+        folder: Path,
+        pattern: str = "{name}" + OUTPUT_SUFFIX,
+        fmt: str = PNG.name,
+    ) -> list[Path]:
+        """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id}); two that
+        would get the same name are numbered rather than one overwriting the other."""
+        written: list[Path] = []
+        extension = format_named(fmt).extension
+        for n, public_id in enumerate(public_ids, start=1):
+            job = self.queries.get(public_id)
+            if not job.has_output:
+                continue
+            stem = _name_by(pattern, job, n)
+            written.append(self.export(public_id, free_path(folder, stem, extension, written)))
+        return written
+
+    def delete(
+        self, public_id: str, account: Account | None = None, keep_output: bool = False
+    ) -> Job:
+        """Remove a finished job's output (and bgdesk's copy of its input).
+
+        `keep_output` leaves the cutout file where it is, for a cutout the person had
+        written into a folder of their own; the job still leaves the history.
+        """
+        job = self.queries.get(public_id, account)
+        if job.status in UNFINISHED:
+            raise Conflict("The job is still processing; delete it once it has finished.")
+        self.files.remove(job, keep_output)
+        Job.update(output_deleted_at=utcnow(), edits=None).where(Job.id == job.id).execute()
+        announce(self.events, JobEventKind.DELETED, job)
+        return self.queries.get(public_id)
+
+
+def _edits_with(
+    job: Job, strokes: Sequence[Stroke] | None, background: Mapping[str, Any] | None
+) -> str | None:
+    """`job`'s edits as JSON with `strokes` and `background` in place of its own (None
+    keeps them); a background equal to the submitted one is no edit."""
+    edits = edits_of(job)
+    if strokes is not None:
+        edits["strokes"] = [stroke.to_dict() for stroke in strokes]
+    if background is not None:
+        submitted = options_of(job)
+        wanted = submitted.with_background(background)
+        edits["background"] = wanted.background
+        if wanted.background == submitted.background:
+            del edits["background"]
+    edits = {name: value for name, value in edits.items() if value or name == "background"}
+    return json.dumps(edits) if edits else None
+
+
+def _name_by(pattern: str, job: Job, n: int) -> str:
+    """The file name (without extension) `pattern` gives job `job`, the `n`th exported."""
+    try:
+        stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)
+    except (KeyError, IndexError, ValueError):
+        raise InvalidRequest(
+            f"The name pattern {pattern!r} may use {{name}}, {{n}} and {{id}}, each in braces."
+        ) from None
+    if not stem or Path(stem).name != stem:
+        raise InvalidRequest(f"The name pattern {pattern!r} must make a file name.")
+    return stem

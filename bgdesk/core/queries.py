@@ -1,0 +1,113 @@
+"""`JobQueries`: jobs as every face reads them — one, many, the recent ones, what changed,
+what has not ended, and how long a queued one will take."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+from bgdesk.errors import NotFound
+from bgdesk.storage.models import UNFINISHED, Account, Job, JobState
+
+DEFAULT_PACE = 2.0  # seconds a cutout is guessed to take before any was timed
+
+
+class JobQueries:
+    """Reads jobs from the database, whichever process queued or ran them."""
+
+    def __init__(self, side_by_side: int = 1) -> None:
+        self.side_by_side = side_by_side  # jobs the runners make at once
+
+    def get(self, public_id: str, account: Account | None = None) -> Job:
+        """The job `public_id`; another account's job is as unknown as a missing one."""
+        query = Job.public_id == public_id
+        if account is not None:
+            query &= Job.account == account
+        job = Job.get_or_none(query)
+        if job is None:
+            raise NotFound(f"No job {public_id!r}.")
+        return job
+
+    def by_output_token(self, token: str) -> Job:
+        """The job whose cutout the unguessable download address `token` names."""
+        job = Job.get_or_none(Job.output_token == token)
+        if job is None or not job.has_output:
+            raise NotFound("No output at this address.")
+        return job
+
+    def get_many(self, public_ids: list[str]) -> dict[str, Job]:
+        return {job.public_id: job for job in Job.select().where(Job.public_id.in_(public_ids))}
+
+    def recent(
+        self,
+        account: Account | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        status: str | None = None,
+    ) -> list[Job]:
+        query = Job.select()
+        if account is not None:
+            query = query.where(Job.account == account)
+        if status:
+            query = query.where(Job.status == status)
+        return list(query.order_by(Job.id.desc()).limit(limit).offset(offset))
+
+    def count(self, account: Account | None = None) -> int:
+        query = Job.select()
+        return (query.where(Job.account == account) if account else query).count()
+
+    def changed_since(self, moment: datetime) -> list[Job]:
+        """Jobs created, started, finished or deleted at or after `moment`, by any process."""
+        return list(
+            Job.select()
+            .where(
+                (Job.created_at >= moment)
+                | (Job.started_at >= moment)
+                | (Job.completed_at >= moment)
+                | (Job.output_deleted_at >= moment)
+                | (Job.edited_at >= moment)
+            )
+            .order_by(Job.id)
+        )
+
+    def unfinished_by_output(self) -> dict[Path, Job]:
+        """The jobs that have not ended yet, by the path their cutout goes to: a rerun after
+        a crash waits for these rather than paying for the same cutout twice."""
+        return {
+            Path(job.output_path): job
+            for job in Job.select().where(Job.status.in_(UNFINISHED)).order_by(Job.id)
+        }
+
+    def unfinished(self) -> tuple[int, int]:
+        """How many jobs, of every account and process, are (running, waiting)."""
+        return (
+            Job.select().where(Job.status == JobState.RUNNING).count(),
+            Job.select().where(Job.status == JobState.QUEUED).count(),
+        )
+
+    @staticmethod
+    def pending_ids(public_ids: list[str]) -> set[str]:
+        """Which of `public_ids` have not ended yet."""
+        rows = Job.select(Job.public_id).where(
+            Job.public_id.in_(public_ids), Job.status.in_(UNFINISHED)
+        )
+        return {row.public_id for row in rows}
+
+    def estimate_seconds(self, job: Job) -> float:
+        """Time until `job` is done: the jobs ahead of it and itself, at the recent pace, as
+        many at a time as the runners make side by side."""
+        ahead = Job.select().where(Job.status.in_(UNFINISHED), Job.id < job.id).count()
+        recent = (
+            Job.select(Job.started_at, Job.completed_at)
+            .where(Job.status == JobState.COMPLETED, Job.started_at.is_null(False))
+            .order_by(Job.id.desc())
+            .limit(20)
+        )
+        durations = [
+            (j.completed_at - j.started_at).total_seconds()
+            for j in recent
+            if j.completed_at and j.started_at
+        ]
+        pace = sum(durations) / len(durations) if durations else DEFAULT_PACE
+        return math.ceil((ahead + 1) / self.side_by_side) * pace
