@@ -1,5 +1,5 @@
 """One settings object: every field declared once — type, default, help, allowed values or
-range — validated when set or loaded, and kept as JSON. The README's settings table is made
+range — validated when set or loaded, and kept as JSON. The table in docs/settings.md is made
 from the declarations (`markdown_table`)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, asdict, dataclass, field, fields
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,8 +19,8 @@ from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.devices import AUTO, DEVICES
-from bgdesk.request.formats import FORMATS, PNG, format_named, names_text
-from bgdesk.request.options import MAX_PADDING, OutputOptions, parse_bool
+from bgdesk.request.formats import FORMATS, names_text
+from bgdesk.request.options import OutputOptions, parse_bool
 from bgdesk.request.presets import PRESETS, Preset
 from bgdesk.storage.database import POSTGRESQL_SCHEMES
 from bgdesk.storage.files import write_atomic
@@ -41,14 +42,16 @@ def _setting(
     folders: bool = False,
     shown: str = "",
     env: str = "",
+    option: str = "",
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
     models and formats added later count), `spelling` turns another accepted spelling into the
     stored one, `low`/`high` bound a number, `folder` marks a path to a folder and `folders` a
-    list of them (separated by `os.pathsep`, as PATH is), `shown` is how the README writes
+    list of them (separated by `os.pathsep`, as PATH is), `shown` is how docs/settings.md writes
     the default when the value itself says little, `env` names an environment variable that
-    overrides the file (for servers started by systemd or a container)."""
+    overrides the file (for servers started by systemd or a container), `option` names the
+    output option whose value for the window's cutouts the setting holds."""
     return field(
         default=default,
         metadata={
@@ -62,16 +65,41 @@ def _setting(
             "folders": folders,
             "shown": shown,
             "env": env,
+            "option": option,
         },
     )
 
 
-def _canvas(canvas: str) -> str:
-    """`square`, `WIDTHxHEIGHT` or '' (none), as OutputOptions takes it."""
-    canvas = canvas.strip().lower()
-    if canvas:
-        OutputOptions(canvas=canvas)
-    return canvas
+def option_setting(
+    name: str,
+    help: str,
+    *,
+    label: str,
+    choices: Callable[[], Mapping[str, str]] | None = None,
+    shown: str = "",
+) -> Any:
+    """A setting holding the window's choice of the output option `name`, with the option's
+    default, bounds, allowed values and spelling ('' for an option that may be unset);
+    `choices` may put the values in words for the Settings dialog."""
+    declared = next(found for found in OutputOptions.option_fields() if found.name == name)
+    spelling = declared.spelling
+    if spelling is not None and declared.default is None:
+        spelling = partial(_unless_empty, spelling)
+    return _setting(
+        "" if declared.default is None else declared.default,
+        help,
+        label=label,
+        choices=choices or declared.choices,
+        spelling=spelling,
+        low=declared.low,
+        high=declared.high,
+        shown=shown,
+        option=name,
+    )
+
+
+def _unless_empty(spelling: Callable[[str], str], text: str) -> str:
+    return spelling(text) if text.strip() else ""
 
 
 def _database_url(url: str) -> str:
@@ -106,30 +134,26 @@ class Settings:
         label="Model",
         choices=lambda: {name: name for name in (*PRESETS, *CATALOG)},
     )
-    output_format: str = _setting(
-        PNG.name,
+    output_format: str = option_setting(
+        "format",
         f"Default output format: {names_text()}.",
         label="Output format",
         choices=lambda: {spec.name: spec.label for spec in FORMATS.values()},
-        spelling=lambda name: format_named(name).name,
     )
-    canvas: str = _setting(
-        "",
+    canvas: str = option_setting(
+        "canvas",
         "Cutouts made in the window as product shots: the subject centred on a canvas, "
         "square or WIDTHxHEIGHT (empty: the photo's own frame).",
         label="Product shot canvas",
-        spelling=_canvas,
         shown="(none: the photo's own frame; or square, 1200x1200)",
     )
-    padding: int = _setting(
-        8,
+    padding: int = option_setting(
+        "padding",
         "With a canvas: percent of it kept clear on each side of the subject.",
         label="Canvas padding (%)",
-        low=0,
-        high=MAX_PADDING,
     )
-    shadow: bool = _setting(
-        False, "A soft shadow under the subject of cutouts made in the window.", label="Shadow"
+    shadow: bool = option_setting(
+        "shadow", "A soft shadow under the subject of cutouts made in the window.", label="Shadow"
     )
     decontaminate: bool = _setting(
         True,
@@ -303,12 +327,14 @@ class Settings:
         return Limits(self.max_input_bytes, self.max_megapixels)
 
     def output_options(self) -> OutputOptions:
-        """How the window (and its watched folders) make cutouts."""
-        return OutputOptions(
-            format=self.output_format,
-            canvas=self.canvas or None,
-            padding=self.padding,
-            shadow=self.shadow,
+        """How the window (and its watched folders) make cutouts: the options its settings
+        hold, the others as their defaults."""
+        return OutputOptions.from_mapping(
+            {
+                f.metadata["option"]: getattr(self, f.name)
+                for f in fields(self)
+                if f.metadata["option"]
+            }
         )
 
     def watched_folders(self) -> list[Path]:
@@ -385,7 +411,7 @@ class Settings:
 
     @classmethod
     def markdown_table(cls) -> str:
-        """The README's table of settings, made from the declarations."""
+        """The table of settings in docs/settings.md, made from the declarations."""
         rows = ["| setting | default | meaning |", "|---|---|---|"]
         for f in fields(cls):
             default = f.metadata["shown"] or _shown(f.default)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse
 
 from bgdesk.api.deps import AccountDep, CoreDep
@@ -18,17 +18,20 @@ from bgdesk.api.schemas import (
     JobPage,
     JobStatus,
     PublicStatus,
+    Submission,
     SystemInfo,
+    submission_form,
 )
 from bgdesk.api.waiting import job_when_ended
-from bgdesk.core.jobs import as_utc_text
+from bgdesk.core.job_records import as_utc_text
 from bgdesk.core.webhooks import output_path
 from bgdesk.errors import InvalidRequest, NotFound
-from bgdesk.inference.decode import input_names_text
-from bgdesk.request.formats import PNG, accepted_names, names_text
-from bgdesk.request.options import MAX_BLUR, MAX_PADDING, OutputOptions
-from bgdesk.request.presets import PRESETS
-from bgdesk.storage.models import UNFINISHED, Job, JobState
+from bgdesk.storage.models import UNFINISHED, AccountStatus, Job, JobSource, JobState
+
+if TYPE_CHECKING:
+    SubmissionForm = Submission
+else:  # made from the output options' declarations when the API is imported
+    SubmissionForm = submission_form()
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])
 MAX_WAIT = 60  # seconds a status request may be held
@@ -84,11 +87,6 @@ async def _each_field_once(request: Request) -> None:
         raise InvalidRequest(f"Send each field once; {', '.join(repeated)} came more than once.")
 
 
-def _file_bytes(upload: UploadFile | None) -> bytes | None:
-    """What an upload field holds; None when it was left empty."""
-    return upload.file.read() if upload and (upload.filename or upload.size) else None
-
-
 @api.post(
     "/remove-bg",
     status_code=202,
@@ -100,91 +98,18 @@ def remove_background(
     request: Request,
     core: CoreDep,
     account: AccountDep,
-    image_file: Annotated[
-        UploadFile | None,
-        File(description=f"A {input_names_text()} image. Send this or image_url."),
-    ] = None,
-    image_url: Annotated[
-        str | None, Form(description="http(s) URL of an image for the server to fetch.")
-    ] = None,
-    webhook_url: Annotated[
-        str | None, Form(description="http(s) URL that receives a signed POST when the job ends.")
-    ] = None,
-    format: Annotated[
-        str,
-        Form(
-            description=f"Output format: {names_text()}; png and webp keep transparency.",
-            json_schema_extra={"enum": accepted_names()},
-        ),
-    ] = PNG.name,
-    bg_color: Annotated[
-        str | None, Form(description="Fill the background: #RRGGBB or a colour name.")
-    ] = None,
-    crop: Annotated[bool, Form(description="Crop to the subject.")] = False,
-    crop_margin: Annotated[
-        int, Form(ge=0, le=10_000, description="Pixels kept around the subject.")
-    ] = 0,
-    mask_only: Annotated[bool, Form(description="Return the mask instead.")] = False,
-    model: Annotated[
-        str | None, Form(description="Model name (see bgdesk models list); wins over quality.")
-    ] = None,
-    quality: Annotated[
-        str | None,
-        Form(
-            description="; ".join(f"{name}: {meaning}" for name, meaning in PRESETS.items()),
-            json_schema_extra={"enum": list(PRESETS)},
-        ),
-    ] = None,
-    decontaminate: Annotated[
-        bool | None,
-        Form(description="Take the old background's colour out of half-transparent edges."),
-    ] = None,
-    bg_blur: Annotated[
-        int,
-        Form(ge=0, le=MAX_BLUR, description="Keep the photo as background, blurred (radius)."),
-    ] = 0,
-    canvas: Annotated[
-        str | None,
-        Form(description="Centre the subject on a canvas: square, or WIDTHxHEIGHT."),
-    ] = None,
-    padding: Annotated[
-        int,
-        Form(ge=0, le=MAX_PADDING, description="With canvas: percent kept clear on each side."),
-    ] = 8,
-    shadow: Annotated[bool, Form(description="A soft shadow under the subject.")] = False,
-    bg_image_file: Annotated[
-        UploadFile | None,
-        File(description="A picture to lay the subject on, scaled to cover the cutout."),
-    ] = None,
+    form: Annotated[SubmissionForm, Form(media_type="multipart/form-data")],
 ) -> JobAccepted:
     """Submit an image; one credit is spent and the cutout is made in the background."""
-    upload, background = _file_bytes(image_file), _file_bytes(bg_image_file)
-    options = OutputOptions.from_mapping(
-        {
-            "format": format,
-            "bg_color": bg_color,
-            "crop": crop,
-            "crop_margin": crop_margin,
-            "mask_only": mask_only,
-            "model": model,
-            "quality": quality,
-            "decontaminate": decontaminate,
-            "bg_blur": bg_blur,
-            "canvas": canvas,
-            "padding": padding,
-            "shadow": shadow,
-            "bg_image": background is not None,
-        }
-    )
     job = core.intake.submit(
         account,
-        "api",
-        options,
-        upload=upload,
-        filename=image_file.filename or "" if image_file else "",
-        url=image_url or None,
-        webhook_url=webhook_url or None,
-        background=background,
+        JobSource.API,
+        form.output_options(),
+        upload=form.uploaded("image_file"),
+        filename=form.image_file.filename or "" if form.image_file else "",
+        url=form.image_url or None,
+        webhook_url=form.webhook_url or None,
+        background=form.uploaded("bg_image_file"),
     )
     return JobAccepted(
         jobId=job.public_id,
@@ -236,7 +161,7 @@ def list_jobs(
 @api.delete("/jobs/{job_id}", response_model=JobDeleted, responses=_errors(401, 403, 404, 409))
 def delete_job(job_id: str, core: CoreDep, account: AccountDep) -> JobDeleted:
     """Delete a finished job's output; its outputUrl stops working."""
-    return JobDeleted(jobId=core.jobs.delete(job_id, account).public_id)
+    return JobDeleted(jobId=core.cutouts.delete(job_id, account).public_id)
 
 
 @api.get("/account", response_model=AccountInfo, tags=["account"], responses=_errors(401, 403))
@@ -244,7 +169,7 @@ def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
     """The calling key's account: its credit balance and status."""
     return AccountInfo(
         name=account.name,
-        status="active" if account.status == "active" else "suspended",
+        status=AccountStatus(account.status),
         credits=core.ledger.balance(account),
         webhookSecret=account.webhook_secret,
     )

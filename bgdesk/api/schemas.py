@@ -1,12 +1,94 @@
-"""The JSON bodies of the API, as the contract (docs/api.md) names their fields."""
+"""The bodies of the API, as the contract (docs/api.md) names their fields: the remove-bg form
+(its output options made from their declarations) and the JSON answers."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import UploadFile
+from pydantic import BaseModel, Field, create_model
+
+from bgdesk.inference.decode import input_names_text
+from bgdesk.request.option_fields import Face, Kind, OptionField, choices_text, said
+from bgdesk.request.options import OutputOptions
+from bgdesk.storage.models import AccountStatus
 
 PublicStatus = Literal["processing", "completed", "failed"]
+FORM_TYPES: dict[Kind, Any] = {
+    Kind.YES_NO: bool,
+    Kind.YES_NO_UNSET: bool | None,
+    Kind.WHOLE: int,
+    Kind.COLOUR: str | None,
+    Kind.PICTURE: UploadFile | None,
+}
+
+
+class Submission(BaseModel):
+    """What a remove-bg form sends besides its output options: the photo, or where to fetch
+    it, and where to tell of the job's end."""
+
+    image_file: UploadFile | None = Field(
+        None, description=f"A {input_names_text()} image. Send this or image_url."
+    )
+    image_url: str | None = Field(
+        None, description="http(s) URL of an image for the server to fetch."
+    )
+    webhook_url: str | None = Field(
+        None, description="http(s) URL that receives a signed POST when the job ends."
+    )
+
+    def uploaded(self, name: str) -> bytes | None:
+        """What the file field `name` holds; None when it was left empty."""
+        upload: UploadFile | None = getattr(self, name)
+        return upload.file.read() if upload is not None and _given(upload) else None
+
+    def output_options(self) -> OutputOptions:
+        """The output options the form asks for; a picture's is whether its file came."""
+        values = {}
+        for option in api_options():
+            value = getattr(self, option.api_name)
+            values[option.name] = _given(value) if option.kind is Kind.PICTURE else value
+        return OutputOptions.from_mapping(values)
+
+
+def _given(upload: UploadFile | None) -> bool:
+    return upload is not None and bool(upload.filename or upload.size)
+
+
+def api_options() -> list[OptionField]:
+    return [option for option in OutputOptions.option_fields() if Face.API in option.faces]
+
+
+def submission_form() -> type[Submission]:
+    """The remove-bg form: Submission and a field for each output option the API offers,
+    with its type, default, bounds, choices and description as the option declares them."""
+    options = api_options()
+    names = {option.name: option.api_name for option in options}
+    fields: dict[str, Any] = {option.api_name: _form_field(option, names) for option in options}
+    return create_model("RemoveBackgroundForm", __base__=Submission, **fields)
+
+
+def _form_field(option: OptionField, names: dict[str, str]) -> tuple[Any, Any]:
+    described = _description(option, names)
+    if option.kind is Kind.WHOLE:
+        return int, Field(option.default, description=described, ge=option.low, le=option.high)
+    kind = FORM_TYPES.get(option.kind, str if option.default is not None else str | None)
+    default: Any = None if option.kind is Kind.PICTURE else option.default
+    listed: dict[str, Any] | None = None
+    if option.choices is not None:
+        listed = {"enum": list(option.choices())}
+    return kind, Field(default, description=described, json_schema_extra=listed)
+
+
+def _description(option: OptionField, names: dict[str, str]) -> str:
+    """The option's words in a sentence, other options named as the form names them."""
+    text = said(option.help, lambda name: names[name], names)
+    if option.choices is not None:
+        text += ": " + choices_text(option)
+    text = text[0].upper() + text[1:] + said(option.notes, lambda name: names[name], names)
+    if option.default_setting and option.default is None:
+        text += f". Default: the setting {option.default_setting}"
+    return text + "."
 
 
 class JobAccepted(BaseModel):
@@ -56,7 +138,7 @@ class AccountInfo(BaseModel):
     """The calling key's account."""
 
     name: str
-    status: Literal["active", "suspended"]
+    status: AccountStatus
     credits: int
     webhookSecret: str = Field(description="Key of the HMAC-SHA256 webhook signatures.")
 

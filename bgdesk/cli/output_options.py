@@ -1,16 +1,29 @@
-"""The options every command that makes cutouts takes (`remove`, `watch`): where cutouts go
-and how they are made, declared once."""
+"""The options every command that makes cutouts takes (`remove`, `watch`): where cutouts go,
+and a flag for each output option, made from the options' declarations."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from bgdesk.errors import InvalidRequest
-from bgdesk.request.formats import accepted_names
+from bgdesk.request.option_fields import Face, Kind, OptionField, choices_text, said
 from bgdesk.request.options import OutputOptions, parse_color
-from bgdesk.request.presets import PRESETS
 from bgdesk.settings import Settings
+
+ACTIONS: dict[Kind, dict[str, Any]] = {
+    Kind.YES_NO: {"action": "store_true"},
+    Kind.YES_NO_UNSET: {"action": argparse.BooleanOptionalAction},
+    Kind.WHOLE: {"type": int},
+    Kind.TEXT: {},
+    Kind.COLOUR: {"type": parse_color},
+    Kind.PICTURE: {"type": Path},
+}
+
+
+def cli_options() -> list[OptionField]:
+    return [option for option in OutputOptions.option_fields() if Face.CLI in option.faces]
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,84 +34,50 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write cutouts here (default: beside each input, as NAME-nobg.EXT)",
     )
-    parser.add_argument(
-        "--format",
-        choices=accepted_names(),
-        default=None,
-        help="output format (default: the setting output_format)",
-    )
-    parser.add_argument("--model", help="model name (default: the setting default_model)")
-    parser.add_argument(
-        "--quality",
-        choices=list(PRESETS),
-        help="best: the installed model that measured best; fast: the fastest (--model wins)",
-    )
-    parser.add_argument(
-        "--decontaminate",
-        action=argparse.BooleanOptionalAction,
-        help="take the old background's colour out of half-transparent edges "
-        "(default: the setting decontaminate)",
-    )
-    parser.add_argument(
-        "--bg-color",
-        type=parse_color,
-        metavar="COLOUR",
-        help="fill the background with a colour (#RRGGBB or a name)",
-    )
-    parser.add_argument("--crop", action="store_true", help="crop to the subject")
-    parser.add_argument(
-        "--crop-margin",
-        type=int,
-        default=0,
-        metavar="PX",
-        help="pixels kept around the subject when cropping",
-    )
-    parser.add_argument("--mask-only", action="store_true", help="write the mask, not the cutout")
-    parser.add_argument(
-        "--bg-blur",
-        type=int,
-        default=0,
-        metavar="PX",
-        help="keep the photo as the background, blurred by this radius",
-    )
-    parser.add_argument(
-        "--canvas",
-        metavar="SIZE",
-        help="centre the subject on a canvas: square, or WIDTHxHEIGHT such as 1200x1200",
-    )
-    parser.add_argument(
-        "--padding",
-        type=int,
-        default=8,
-        metavar="PCT",
-        help="with --canvas: percent of the canvas kept clear on each side (default 8)",
-    )
-    parser.add_argument("--shadow", action="store_true", help="a soft shadow under the subject")
-    parser.add_argument(
-        "--bg-image",
-        type=Path,
-        metavar="FILE",
-        help="lay the subject on this picture, scaled to cover the cutout",
-    )
+    options = cli_options()
+    flags = {option.name: option.flag for option in options}
+    for option in options:
+        parser.add_argument(option.flag, **_argument(option, flags))
+
+
+def _argument(option: OptionField, flags: dict[str, str]) -> dict[str, Any]:
+    """How argparse takes `option`: its action or type, default, choices, metavar and help."""
+    argument = dict(ACTIONS[option.kind])
+    if option.kind is Kind.WHOLE:
+        argument["default"] = option.default
+    if option.metavar:
+        argument["metavar"] = option.metavar
+    if option.choices is not None:
+        argument["choices"] = list(option.choices())
+    argument["help"] = _help(option, flags)
+    return argument
+
+
+def _help(option: OptionField, flags: dict[str, str]) -> str:
+    text = said(option.help, lambda name: flags[name], flags)
+    meanings = option.choices() if option.choices is not None else {}
+    if any(meanings.values()):  # the values alone are listed by argparse
+        text += ": " + choices_text(option)
+    if option.default_setting:
+        text += f" (default: the setting {option.default_setting})"
+    elif option.kind is Kind.WHOLE and option.default:
+        text += f" (default {option.default})"
+    return text
 
 
 def output_options(args: argparse.Namespace, settings: Settings) -> OutputOptions:
     """The output options the arguments ask for, the settings filling in the rest."""
-    return OutputOptions(
-        format=args.format or settings.output_format,
-        bg_color=args.bg_color,
-        crop=args.crop,
-        crop_margin=args.crop_margin,
-        mask_only=args.mask_only,
-        model=args.model,
-        quality=args.quality,
-        decontaminate=args.decontaminate,
-        bg_blur=args.bg_blur,
-        canvas=args.canvas.strip().lower() if args.canvas else None,
-        padding=args.padding,
-        shadow=args.shadow,
-        bg_image=args.bg_image is not None,
-    )
+    values: dict[str, Any] = {}
+    for option in cli_options():
+        value = getattr(args, option.name)
+        if option.kind is Kind.PICTURE:
+            value = value is not None
+        elif value is None and option.default_setting and option.default is not None:
+            # An option that cannot be left unset takes the setting here; the others are
+            # left for the engine, which asks the setting as it makes the cutout.
+            value = getattr(settings, option.default_setting)
+        values[option.name] = value
+    return OutputOptions.from_mapping(values)
 
 
 def background_picture(args: argparse.Namespace) -> bytes | None:

@@ -1,17 +1,31 @@
 """What a cutout should look like: model or quality, format, background, crop, mask, edge
-colours. Validated on the way in."""
+colours, canvas. Each option is declared once, here; validated on the way in."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from PIL import ImageColor
 
 from bgdesk.errors import InvalidOption
-from bgdesk.request.formats import FORMATS, PNG, OutputFormat, format_named
+from bgdesk.request.formats import (
+    AVIF_WHOLE_PIXELS,
+    FORMATS,
+    PNG,
+    OutputFormat,
+    accepted_names,
+    format_named,
+)
+from bgdesk.request.option_fields import (
+    Kind,
+    OptionField,
+    declared_fields,
+    markdown_rows,
+    option,
+)
 from bgdesk.request.presets import PRESETS
 
 MAX_MARGIN = 10_000
@@ -67,13 +81,14 @@ def _check_canvas(canvas: str) -> None:
         )
 
 
-def _whole(name: str, value: Any, low: int, high: int) -> int:
+def _whole(option: OptionField, value: Any) -> int:
     try:
-        number = int(value or 0)
+        number = int(value)
     except (TypeError, ValueError):
-        raise InvalidOption(f"{name} must be a whole number.") from None
-    if not low <= number <= high:
-        raise InvalidOption(f"{name} must be between {low} and {high}.")
+        raise InvalidOption(f"{option.name} must be a whole number.") from None
+    low, high = option.low, option.high
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise InvalidOption(f"{option.name} must be between {low} and {high}.")
     return number
 
 
@@ -98,33 +113,116 @@ def parse_bool(name: str, value: Any) -> bool:
     raise InvalidOption(f"{name} must be true or false, not {value!r}.")
 
 
+def _format_name(name: str) -> str:
+    return format_named(name).name
+
+
+def _canvas(canvas: str) -> str:
+    """`square` or `WIDTHxHEIGHT`, any case."""
+    canvas = canvas.strip().lower()
+    _check_canvas(canvas)
+    return canvas
+
+
+def _format_notes() -> str:
+    clear = [spec.name for spec in FORMATS.values() if spec.keeps_alpha]
+    laid = [spec.name for spec in FORMATS.values() if not spec.keeps_alpha]
+    return (
+        f"{', '.join(clear[:-1])} and {clear[-1]} keep transparency, {' and '.join(laid)} "
+        f"is laid on white. AVIF cutouts over {AVIF_WHOLE_PIXELS // 1_000_000} megapixels are "
+        "written as a grid of tiles (as phones write large photos), which Chrome and Safari "
+        "show and Firefox does not"
+    )
+
+
 @dataclass(frozen=True)
 class OutputOptions:
-    """How to render a cutout. Defaults give a transparent PNG of the whole image."""
+    """How to render a cutout. Defaults give a transparent PNG of the whole image. Each field
+    is declared once (`option`): the API's form, the command line's flags, the window's
+    settings and the docs are made from the declarations."""
 
-    format: str = "png"
-    bg_color: Rgb | None = None
-    crop: bool = False
-    crop_margin: int = 0
-    mask_only: bool = False
-    model: str | None = None  # wins over `quality`
-    quality: str | None = None  # a preset; None: the setting decides
-    decontaminate: bool | None = None  # clean edge colours; None: the setting decides
-    bg_blur: int = 0  # the photo itself, blurred by this radius in pixels, as the background
-    canvas: str | None = None  # `square` or `WIDTHxHEIGHT`: the subject centred on it
-    padding: int = 8  # percent of the canvas kept clear on each side of the subject
-    shadow: bool = False  # a soft shadow under the subject
-    bg_image: bool = False  # a picture given with the job, scaled to cover, as the background
+    format: str = option(
+        PNG.name,
+        "output format",
+        choices=lambda: dict.fromkeys(accepted_names(), ""),
+        spelling=_format_name,
+        notes="; " + _format_notes(),
+        default_setting="output_format",
+    )
+    bg_color: tuple[int, int, int] | None = option(
+        None, "fill the background with a colour (#RRGGBB or a name)", metavar="COLOUR"
+    )
+    crop: bool = option(False, "crop to the subject")
+    crop_margin: int = option(
+        0, "pixels kept around the subject when cropping", low=0, high=MAX_MARGIN, metavar="PX"
+    )
+    mask_only: bool = option(False, "write the mask, not the cutout", notes=" (a greyscale image)")
+    model: str | None = option(
+        None,
+        "model name",
+        notes=" (see `bgdesk models list`); wins over `quality`",
+        default_setting="default_model",
+    )
+    quality: str | None = option(  # a preset
+        None, "the models to use when `model` names none", choices=lambda: PRESETS
+    )
+    decontaminate: bool | None = option(
+        None,
+        "take the old background's colour out of half-transparent edges",
+        notes=" (hair, fur)",
+        default_setting="decontaminate",
+    )
+    bg_blur: int = option(  # the photo itself behind the subject
+        0,
+        "keep the photo as the background, blurred by this radius",
+        notes=" in pixels; not with `bg_color` or `canvas`",
+        low=0,
+        high=MAX_BLUR,
+        metavar="PX",
+    )
+    canvas: str | None = option(
+        None,
+        "centre the subject on a canvas: square, or WIDTHxHEIGHT such as 1200x1200",
+        notes=f"; a product shot of the cropped subject: `square` is as wide as the subject is "
+        f"long (up to {MAX_CANVAS} pixels), `WIDTHxHEIGHT` up to {MAX_CANVAS} each",
+        spelling=_canvas,
+        metavar="SIZE",
+    )
+    padding: int = option(
+        8,
+        "with `canvas`: percent of the canvas kept clear on each side",
+        low=0,
+        high=MAX_PADDING,
+        metavar="PCT",
+    )
+    shadow: bool = option(False, "a soft shadow under the subject")
+    bg_image: bool = option(
+        False,
+        "lay the subject on this picture, scaled to cover the cutout",
+        notes=" (or its canvas) and centred; not with `bg_color`, `bg_blur` or `mask_only`",
+        picture=True,
+        metavar="FILE",
+    )
 
     def __post_init__(self) -> None:
-        # Aliases (jpeg) are stored under the format's own name.
-        object.__setattr__(self, "format", format_named(self.format).name)
-        if not 0 <= self.crop_margin <= MAX_MARGIN:
-            raise InvalidOption(f"crop_margin must be between 0 and {MAX_MARGIN} pixels.")
-        _whole("bg_blur", self.bg_blur, 0, MAX_BLUR)
-        _whole("padding", self.padding, 0, MAX_PADDING)
-        if self.canvas is not None:
-            _check_canvas(self.canvas)
+        for declared in OPTION_FIELDS:
+            value = getattr(self, declared.name)
+            if value is None:
+                continue
+            if declared.spelling is not None:  # aliases (jpeg) are stored as the one name
+                value = declared.spelling(value)
+                object.__setattr__(self, declared.name, value)
+            if declared.kind is Kind.WHOLE:
+                _whole(declared, value)
+            allowed = declared.choices() if declared.choices is not None else None
+            if allowed is not None and value not in allowed:
+                raise InvalidOption(
+                    f"{declared.name} must be {' or '.join(allowed)}, not {value!r}."
+                )
+        self._check_together()
+
+    def _check_together(self) -> None:
+        """Options that ask for different backgrounds are refused together."""
         if self.bg_blur and (self.bg_color or self.canvas):
             raise InvalidOption(
                 "bg_blur keeps the photo behind the subject: not with bg_color or canvas."
@@ -134,8 +232,16 @@ class OutputOptions:
                 "A background picture fills the background: not with bg_color, bg_blur or "
                 "mask_only."
             )
-        if self.quality is not None and self.quality not in PRESETS:
-            raise InvalidOption(f"quality must be {' or '.join(PRESETS)}, not {self.quality!r}.")
+
+    @classmethod
+    def option_fields(cls) -> tuple[OptionField, ...]:
+        """The declared options, in order: what every face offers."""
+        return OPTION_FIELDS
+
+    @classmethod
+    def markdown_rows(cls) -> str:
+        """docs/api.md's rows of the output options, made from the declarations."""
+        return markdown_rows(cls.option_fields())
 
     @property
     def output_format(self) -> OutputFormat:
@@ -151,29 +257,13 @@ class OutputOptions:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OutputOptions:
-        """Build from form fields or stored JSON; unknown names and values are refused."""
-        unknown = set(values) - {f.name for f in fields(cls)}
+        """Build from form fields, arguments or stored JSON; unknown names and values are
+        refused, and an option left out or empty has its default."""
+        unknown = set(values) - {option.name for option in OPTION_FIELDS}
         if unknown:
             raise InvalidOption(f"Unknown option(s): {', '.join(sorted(unknown))}.")
-        color = values.get("bg_color")
-        try:
-            margin = int(values.get("crop_margin") or 0)
-        except (TypeError, ValueError):
-            raise InvalidOption("crop_margin must be a whole number of pixels.") from None
         return cls(
-            format=str(values.get("format") or PNG.name),
-            bg_color=_color(color) if color else None,
-            crop=parse_bool("crop", values.get("crop", False)),
-            crop_margin=margin,
-            mask_only=parse_bool("mask_only", values.get("mask_only", False)),
-            model=str(values["model"]) if values.get("model") else None,
-            quality=str(values["quality"]) if values.get("quality") else None,
-            decontaminate=_maybe_bool("decontaminate", values.get("decontaminate")),
-            bg_blur=_whole("bg_blur", values.get("bg_blur"), 0, MAX_BLUR),
-            canvas=str(values["canvas"]).strip().lower() if values.get("canvas") else None,
-            padding=_whole("padding", values.get("padding", 8), 0, MAX_PADDING),
-            shadow=parse_bool("shadow", values.get("shadow", False)),
-            bg_image=parse_bool("bg_image", values.get("bg_image") or False),
+            **{option.name: _parsed(option, values.get(option.name)) for option in OPTION_FIELDS}
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -192,4 +282,20 @@ class OutputOptions:
         return {name: values[name] for name in BACKGROUND_FIELDS if values[name]}
 
 
+OPTION_FIELDS = declared_fields(OutputOptions)
 BACKGROUND_FIELDS = ("bg_color", "bg_blur", "bg_image")
+
+
+def _parsed(option: OptionField, value: Any) -> Any:
+    """The value of `option` from a form field, an argument or stored JSON."""
+    if value is None or value == "":
+        value = option.default
+    if option.kind in (Kind.YES_NO, Kind.PICTURE):
+        return parse_bool(option.name, value)
+    if option.kind is Kind.YES_NO_UNSET:
+        return _maybe_bool(option.name, value)
+    if option.kind is Kind.WHOLE:
+        return _whole(option, value)
+    if option.kind is Kind.COLOUR:
+        return None if value is None else _color(value)
+    return None if value is None else str(value)
