@@ -16,6 +16,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── InsufficientCredits          402 insufficient_credits
     ├── AccountSuspended             403 account_suspended
     ├── NotFound                     404 not_found
+    ├── MethodNotAllowed             405 method_not_allowed
     ├── Conflict                     409 conflict
     ├── BodyTooSlow                  408 request_timeout
     ├── HeadersTooLarge              431 headers_too_large
@@ -106,6 +107,11 @@ class AccountSuspended(BgdeskError):
 class NotFound(BgdeskError):
     status, code = 404, "not_found"
     default_message = "Not found."
+
+
+class MethodNotAllowed(BgdeskError):
+    status, code = 405, "method_not_allowed"
+    default_message = "This address does not take that method."
 
 
 class Conflict(BgdeskError):

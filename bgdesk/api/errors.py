@@ -1,28 +1,43 @@
 """One error shape for every answer that is not a success:
 
 {"error": {"code": "insufficient_credits", "message": "Not enough credits: …"}}
+
+`error_answer` makes that answer from an error of the tree in bgdesk/errors.py; the exception
+handlers here, the middlewares that answer before a route is called (`refuse`) and the HTTP
+protocol (protocol.py) all send what it makes.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from bgdesk.errors import BgdeskError, DatabaseUnreachable, TemporarilyUnavailable
+from bgdesk.errors import (
+    AuthenticationFailed,
+    BgdeskError,
+    DatabaseUnreachable,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    TemporarilyUnavailable,
+)
 from bgdesk.storage.failures import FAILURES, storage_error
 
 log = logging.getLogger(__name__)
-HTTP_CODES = {
-    401: "invalid_api_key",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "image_too_large",
+# Starlette's own refusals (no such route, a method the route does not take, a form it
+# cannot parse) as errors of the tree; any other status is an invalid request or a bug.
+HTTP_ERRORS: dict[int, type[BgdeskError]] = {
+    400: InvalidRequest,
+    401: AuthenticationFailed,
+    404: NotFound,
+    405: MethodNotAllowed,
 }
 
 
@@ -37,56 +52,77 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(
-    status: int, code: str, message: str, retry_after: int | None = None
-) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An error as it goes on the wire: its status, headers (lower-case names) and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as ASGI sends them."""
+        return [(name.encode(), value.encode("latin-1")) for name, value in self.headers.items()]
+
+
+def error_answer(error: BgdeskError, hang_up: bool = False) -> ErrorAnswer:
+    """The answer to `error`; with `hang_up`, it tells the client the connection closes."""
+    detail = ErrorDetail(code=error.code, message=error.message)
+    body = ErrorBody(error=detail).model_dump_json().encode()
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    if isinstance(error, AuthenticationFailed):
+        headers["www-authenticate"] = "Bearer"
+    if isinstance(error, TemporarilyUnavailable):
+        headers["retry-after"] = str(error.retry_after)
+    if hang_up:
+        headers["connection"] = "close"
+    return ErrorAnswer(error.status, headers, body)
+
+
+def error_response(error: BgdeskError) -> Response:
+    """`error`'s answer, for an exception handler."""
+    answer = error_answer(error)
+    return Response(answer.body, answer.status, answer.headers)
 
 
 async def refuse(error: BgdeskError, scope: Scope, receive: Receive, send: Send) -> None:
     """Answer `error` from a middleware, before the request's body is read, and hang up:
     the rest of the body is never read."""
-    retry = error.retry_after if isinstance(error, TemporarilyUnavailable) else None
-    response = error_response(error.status, error.code, error.message, retry)
-    response.headers["connection"] = "close"
-    await response(scope, receive, send)
+    answer = error_answer(error, hang_up=True)
+    await send(
+        {"type": "http.response.start", "status": answer.status, "headers": answer.raw_headers}
+    )
+    await send({"type": "http.response.body", "body": answer.body})
 
 
-async def _bgdesk_error(request: Request, exc: Exception) -> JSONResponse:
+async def _bgdesk_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BgdeskError)
     if isinstance(exc, TemporarilyUnavailable):
         if not isinstance(exc, DatabaseUnreachable):  # said once an outage: storage/outages.py
             log.warning("%s on %s: %s", exc.code, request.url.path, exc.message)
-        return error_response(exc.status, exc.code, exc.message, exc.retry_after)
-    if exc.status >= 500:
+    elif exc.status >= 500:
         log.error("%s on %s: %s", exc.code, request.url.path, exc.message)
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(
         f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'body'}: "
         f"{error.get('msg', 'invalid')}"
         for error in exc.errors()
     )
-    return error_response(400, "invalid_request", f"Invalid request: {problems}")
+    return error_response(InvalidRequest(f"Invalid request: {problems}"))
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = HTTP_CODES.get(
-        exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error"
-    )
-    return error_response(exc.status_code, code, str(exc.detail))
+    fallback = InvalidRequest if exc.status_code < 500 else BgdeskError
+    return error_response(HTTP_ERRORS.get(exc.status_code, fallback)(str(exc.detail)))
 
 
-async def _storage_failure(request: Request, exc: Exception) -> JSONResponse:
+async def _storage_failure(request: Request, exc: Exception) -> Response:
     """A disk or database failure met outside the core (authenticating, say): passing
     trouble is a 503 like any other. Handled here, not as an unexpected error, which
     Starlette raises again after answering: uvicorn would log it with a traceback and
@@ -95,10 +131,10 @@ async def _storage_failure(request: Request, exc: Exception) -> JSONResponse:
     if trouble is not None:
         return await _bgdesk_error(request, trouble)
     log.exception("Unexpected error on %s", request.url.path)
-    return error_response(500, "internal_error", "Something went wrong inside bgdesk.")
+    return error_response(BgdeskError())
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     return await _storage_failure(request, exc)  # trouble wrapped in another error, or a bug
 
 

@@ -9,12 +9,12 @@ the public URL's host are refused before any route sees them.
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bgdesk.api.errors import refuse
 from bgdesk.errors import UnknownHost
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -55,22 +55,13 @@ class AllowedHosts:
             headers = dict(scope.get("headers") or [])
             host = host_name(headers.get(b"host", b"").decode("latin-1"))
             if host and not is_address(host) and host not in self.names():
-                await _refuse(send, host)
+                await refuse(_unknown(host), scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send, host: str) -> None:
-    error = UnknownHost(
+def _unknown(host: str) -> UnknownHost:
+    return UnknownHost(
         f"This server does not answer to {host[:100]!r}. Use its address or localhost, or set "
         "the setting public_url to the address clients use."
     )
-    body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

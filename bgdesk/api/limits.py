@@ -33,7 +33,7 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes + MULTIPART_ALLOWANCE
 
-    def _too_large(self) -> ImageTooLarge:
+    def too_large(self) -> ImageTooLarge:
         limit_mb = (self.max_bytes - MULTIPART_ALLOWANCE) / 1e6
         return ImageTooLarge(f"The request body is larger than the {limit_mb:.1f} MB limit.")
 
@@ -44,51 +44,65 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await refuse(self._too_large(), scope, receive, send)
+            await refuse(self.too_large(), scope, receive, send)
             return
-        loop = asyncio.get_running_loop()
-        waited = 0.0  # seconds spent waiting for the body to come
-        seen = 0
-        whole = False  # the body has all come: later receives only wait for a hang-up
-        refusal: BgdeskError | None = None
-        answered = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen, waited, whole, refusal
-            if whole:
-                return await receive()
-            # The body must come at min_rate once the grace has passed, counting only the
-            # time spent waiting for it: a server slow to ask for more is not the client's.
-            due = self.grace + seen / self.min_rate - waited
-            asked = loop.time()
-            try:
-                message = await asyncio.wait_for(receive(), max(due, 0.001))
-            except TimeoutError:
-                refusal = BodyTooSlow(
-                    f"The request's body arrived too slowly (under {self.min_rate / 1024:g} "
-                    f"KiB/s after {self.grace:g} s); send it again."
-                )
-                raise BodyRefused(refusal) from None
-            finally:
-                waited += loop.time() - asked
-            if message["type"] == "http.request":
-                whole = not message.get("more_body", False)
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    refusal = self._too_large()
-                    raise BodyRefused(refusal)
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal answered
-            if refusal is None:
-                await send(message)
-            elif not answered:  # whatever the app made of the broken body, say what happened
-                answered = True
-                await refuse(refusal, scope, receive, send)
-
+        body = _MeteredBody(self, scope, receive, send)
         try:
-            await self.app(scope, limited_receive, guarded_send)
+            await self.app(scope, body.receive, body.send)
         except BodyRefused as refused:
-            if not answered:
-                await refuse(refused.error, scope, receive, send)
+            await body.answer(refused.error)
+
+
+class _MeteredBody:
+    """One request's body as the app reads it, counted and timed against `limit`; once it
+    is refused, whatever the app answers is replaced by the refusal."""
+
+    def __init__(self, limit: BodyLimit, scope: Scope, receive: Receive, send: Send) -> None:
+        self.limit = limit
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self.loop = asyncio.get_running_loop()
+        self.waited = 0.0  # seconds spent waiting for the body to come
+        self.seen = 0
+        self.whole = False  # the body has all come: later receives only wait for a hang-up
+        self.refusal: BgdeskError | None = None
+        self.answered = False
+
+    async def receive(self) -> Message:
+        if self.whole:
+            return await self._receive()
+        limit = self.limit
+        # The body must come at min_rate once the grace has passed, counting only the
+        # time spent waiting for it: a server slow to ask for more is not the client's.
+        due = limit.grace + self.seen / limit.min_rate - self.waited
+        asked = self.loop.time()
+        try:
+            message = await asyncio.wait_for(self._receive(), max(due, 0.001))
+        except TimeoutError:
+            self.refusal = BodyTooSlow(
+                f"The request's body arrived too slowly (under {limit.min_rate / 1024:g} "
+                f"KiB/s after {limit.grace:g} s); send it again."
+            )
+            raise BodyRefused(self.refusal) from None
+        finally:
+            self.waited += self.loop.time() - asked
+        if message["type"] == "http.request":
+            self.whole = not message.get("more_body", False)
+            self.seen += len(message.get("body", b""))
+            if self.seen > limit.max_bytes:
+                self.refusal = limit.too_large()
+                raise BodyRefused(self.refusal)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.refusal is None:
+            await self._send(message)
+        else:  # whatever the app made of the broken body, say what happened
+            await self.answer(self.refusal)
+
+    async def answer(self, error: BgdeskError) -> None:
+        """Answer with `error`, once."""
+        if not self.answered:
+            self.answered = True
+            await refuse(error, self.scope, self._receive, self._send)

@@ -5,16 +5,22 @@ beyond the cap on requests under way is refused in the API's own error shape."""
 from __future__ import annotations
 
 import asyncio
-import json
 from http import HTTPStatus
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
+from bgdesk.api.errors import error_answer
 from bgdesk.errors import BgdeskError, HeadersTooLarge, ServerBusy
 
 HEADER_TIMEOUT = 10.0  # seconds from a connection (or the previous answer) to whole headers
 MAX_HEADER_BYTES = 64 * 1024
+
+
+def requests_under_way(state: ServerState) -> int:
+    """How many requests the server is answering now: the number its cap is held against."""
+    return len(state.tasks)
 
 
 class BoundedHttp(HttpToolsProtocol):
@@ -69,7 +75,10 @@ class BoundedHttp(HttpToolsProtocol):
         if self._parsed_bytes > self.max_header_bytes:  # they came in one read
             self._refuse(self._too_long())
             return
-        if self.max_requests is not None and len(self.tasks) >= self.max_requests:
+        if (
+            self.max_requests is not None
+            and requests_under_way(self.server_state) >= self.max_requests
+        ):
             self._refuse(ServerBusy())
             return
         super().on_headers_complete()
@@ -107,13 +116,9 @@ class BoundedHttp(HttpToolsProtocol):
     def _refuse(self, error: BgdeskError) -> None:
         """Answer `error` in the API's one error shape, and hang up."""
         self._refused = True
-        body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
-        reason = HTTPStatus(error.status).phrase
-        retry = getattr(error, "retry_after", None)
-        head = (
-            f"HTTP/1.1 {error.status} {reason}\r\ncontent-type: application/json\r\n"
-            + (f"retry-after: {retry}\r\n" if retry else "")
-            + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-        )
-        self.transport.write(head.encode() + body)
+        answer = error_answer(error, hang_up=True)
+        lines = [f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}"]
+        lines += [f"{name}: {value}" for name, value in answer.headers.items()]
+        head = "\r\n".join(lines) + "\r\n\r\n"
+        self.transport.write(head.encode("latin-1") + answer.body)
         self.transport.close()

@@ -118,7 +118,7 @@ class ApiServer:
         url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         url_host = f"[{url_host}]" if ":" in url_host else url_host
         self.url = f"http://{url_host}:{self.port}"
-        core.public_url = core.settings.public_url.rstrip("/") or self.url
+        core.serve_at(self.url)
         raise_open_file_limit()
         config = uvicorn.Config(
             create_app(core),

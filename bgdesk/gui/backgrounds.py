@@ -105,9 +105,9 @@ class BackgroundMenu(QMenu):
 
     def _editable(self) -> list[Job]:
         jobs = self.chosen()
-        editable = [job for job in jobs if self.core.jobs.editable(job) is None]
+        editable = [job for job in jobs if self.core.cutouts.editable(job) is None]
         if jobs and not editable:
-            self.touch_up.tell(self.core.jobs.editable(jobs[0]) or "")
+            self.touch_up.tell(self.core.cutouts.editable(jobs[0]) or "")
         elif not jobs:
             self.touch_up.tell("Choose a finished cutout first.")
         return editable

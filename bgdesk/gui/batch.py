@@ -7,11 +7,18 @@ ends ("12 done, 1 failed — Show"), which stays until dismissed or the next bat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-OUTCOMES = ("done", "failed", "cancelled")
+
+class Outcome(StrEnum):
+    """How a job of the batch ended, in the summary's words and order."""
+
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 @dataclass
@@ -19,8 +26,8 @@ class Batch:
     """Which jobs belong to the batch and how each ended."""
 
     waiting: list[str] = field(default_factory=list)  # in the order they were queued
-    ended: dict[str, list[str]] = field(
-        default_factory=lambda: {outcome: [] for outcome in OUTCOMES}
+    ended: dict[Outcome, list[str]] = field(
+        default_factory=lambda: {outcome: [] for outcome in Outcome}
     )
     to_check: list[str] = field(default_factory=list)  # done, but with no clear subject
 
@@ -34,13 +41,13 @@ class Batch:
 
     @property
     def failed(self) -> list[str]:
-        return self.ended["failed"]
+        return self.ended[Outcome.FAILED]
 
     def add(self, job_id: str) -> None:
         if job_id not in self.waiting and not any(job_id in ids for ids in self.ended.values()):
             self.waiting.append(job_id)
 
-    def end(self, job_id: str, outcome: str) -> bool:
+    def end(self, job_id: str, outcome: Outcome) -> bool:
         """Record how `job_id` ended; False when it is not part of this batch."""
         if job_id not in self.waiting:
             return False
@@ -53,7 +60,7 @@ class Batch:
         parts = [
             f"{len(ids)} {outcome}"
             for outcome, ids in self.ended.items()
-            if ids or outcome == "done"
+            if ids or outcome == Outcome.DONE
         ]
         if self.to_check:
             parts[0] += f" ({len(self.to_check)} to check)"

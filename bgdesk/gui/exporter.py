@@ -75,7 +75,9 @@ class CutoutExporter:
         if target:
             self.folders.remember("save", Path(target).parent)
             self._attempt(
-                lambda: self.tell(f"Saved as {self.core.jobs.export(job.public_id, Path(target))}")
+                lambda: self.tell(
+                    f"Saved as {self.core.cutouts.export(job.public_id, Path(target))}"
+                )
             )
 
     def copy(self, job: Job) -> None:
@@ -103,7 +105,7 @@ class CutoutExporter:
         except OSError as exc:
             self.tell(f"Cannot create {folder}: {exc.strerror or exc}")
             return
-        written = self.core.jobs.export_all(job_ids, folder, pattern, fmt)
+        written = self.core.cutouts.export_all(job_ids, folder, pattern, fmt)
         self.tell(f"Exported {len(written)} cutout{'s' if len(written) != 1 else ''} to {folder}")
 
     def _attempt(self, action: Callable[[], object]) -> None:

@@ -72,7 +72,7 @@ class JobActions:
 
     def retry(self) -> None:
         failed = [job for job in self.selected() if job.status == JobState.FAILED]
-        self._each(failed, lambda job: self.core.jobs.retry(job.public_id), "queued again")
+        self._each(failed, lambda job: self.core.intake.retry(job.public_id), "queued again")
 
     def cancel(self) -> None:
         waiting = [job for job in self.selected() if job.status == JobState.QUEUED]
@@ -81,7 +81,7 @@ class JobActions:
             return
         self._each(
             waiting,
-            lambda job: self.core.jobs.cancel(job.public_id),
+            lambda job: self.core.intake.cancel(job.public_id),
             "cancelled; their credits are back",
         )
 
@@ -105,7 +105,7 @@ class JobActions:
         if answer == QMessageBox.StandardButton.Yes:
             self._each(
                 finished,
-                lambda job: self.core.jobs.delete(
+                lambda job: self.core.cutouts.delete(
                     job.public_id, keep_output=self.exporter.in_own_folder(job)
                 ),
                 "removed",

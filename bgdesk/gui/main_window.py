@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
-    QActionGroup,
     QCloseEvent,
     QColor,
     QDesktopServices,
@@ -27,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSizePolicy,
-    QSlider,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -38,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEventKind
-from bgdesk.core.jobs import CANCELLED
+from bgdesk.core.job_records import CANCELLED
 from bgdesk.errors import (
     BgdeskError,
     DeviceUnavailable,
@@ -48,21 +44,22 @@ from bgdesk.errors import (
     error_class,
 )
 from bgdesk.gui.backgrounds import BackgroundMenu
-from bgdesk.gui.batch import Batch, BatchStatus
+from bgdesk.gui.batch import Batch, BatchStatus, Outcome
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
-from bgdesk.gui.menus import BRUSH_ITEMS, build_menus
+from bgdesk.gui.menus import Command, build_menus
 from bgdesk.gui.notices import Notices
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.gui.queue import JobQueue
 from bgdesk.gui.refusals import RefusalPanel
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.submissions import Refusal, Submissions, expand
-from bgdesk.gui.touch_up import MAX_SIZE, MIN_SIZE, TouchUp
+from bgdesk.gui.touch_up import TouchUp
+from bgdesk.gui.touch_up_toolbar import TouchUpBar
 from bgdesk.gui.watching import WatchedFolders
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
@@ -84,10 +81,6 @@ PREVIEW_NOTES = {
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
-TOUCH_UP_HINT = (
-    "Touching up: paint with the left button; [ and ] size the brush, E erases, R restores, "
-    "Ctrl+Z undoes, Esc is done."
-)
 
 
 class MainWindow(QMainWindow):
@@ -101,6 +94,7 @@ class MainWindow(QMainWindow):
     backdrop_choice: QComboBox
     touch_up: TouchUp
     backgrounds: BackgroundMenu
+    menu_actions: dict[Command, QAction]
 
     def __init__(self, core: Core, api: EmbeddedApi) -> None:
         super().__init__()
@@ -144,16 +138,9 @@ class MainWindow(QMainWindow):
             OPEN_FILTER,
             self,
         )
-        self._build()
-        self.bridge.job_changed.connect(self._on_job_changed)
-        self.api.changed.connect(self._show_api)
-        self.submissions.refused.connect(self._on_refused)
         self.preview_loader = PreviewLoader(self)
-        self.preview_loader.loaded.connect(self._show_loaded)
-        self.queue.selected.connect(lambda _: self._selection_moved())
-        self.touch_up.changed.connect(self._show_touch_up)
-        self.touch_up.stopped.connect(self._show_selected)
-        self.preview.leave_requested.connect(self.touch_up.stop)
+        self._build()
+        self._connect()
         self._load_history()
         self._update_status()
         self._last_refresh = utcnow()
@@ -166,19 +153,26 @@ class MainWindow(QMainWindow):
 
     # -- layout and menus ---------------------------------------------------------------
 
+    def _connect(self) -> None:
+        """What the window does when the core, the API, the queue or the preview tell it."""
+        self.bridge.job_changed.connect(self._on_job_changed)
+        self.api.changed.connect(self._show_api)
+        self.submissions.refused.connect(self._on_refused)
+        self.preview_loader.loaded.connect(self._show_loaded)
+        self.queue.selected.connect(lambda _: self._selection_moved())
+        self.touch_up.stopped.connect(self._show_selected)
+        self.preview.leave_requested.connect(self.touch_up.stop)
+
     def _build(self) -> None:
-        actions = build_menus(self)
-        self.docs_action = actions["API &Documentation"]
-        self.docs_action.setEnabled(self.api.status.url is not None)
+        self.menu_actions = actions = build_menus(self)
+        actions[Command.API_DOCUMENTATION].setEnabled(self.api.status.url is not None)
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        toolbar.addAction(actions["&Open…"])
-        toolbar.addAction(actions["&Paste"])
-        self.touch_up_action = actions["&Touch Up"]
-        self.touch_up_action.setCheckable(True)
-        self.touch_up_action.setToolTip("Fix the cutout with a brush (T)")
-        toolbar.addAction(self.touch_up_action)
+        toolbar.addAction(actions[Command.OPEN])
+        toolbar.addAction(actions[Command.PASTE])
+        actions[Command.TOUCH_UP].setToolTip("Fix the cutout with a brush (T)")
+        toolbar.addAction(actions[Command.TOUCH_UP])
         background = QToolButton()
         background.setText("Background")
         background.setToolTip("What is behind the selected cutouts, in the saved files too")
@@ -204,7 +198,11 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.credits)
         toolbar.addWidget(QLabel("   "))
         toolbar.addWidget(self.api_state)
+        self._build_panes()
+        self._build_status_bar()
 
+    def _build_panes(self) -> None:
+        """The queue on the left; the welcome page or the preview on the right."""
         splitter = QSplitter()
         self.queue_column = left = QWidget()
         column = QVBoxLayout(left)
@@ -221,8 +219,12 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 800])
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
-        self._build_touch_bar(actions)
-        self._show_touch_up()
+
+    def _build_status_bar(self) -> None:
+        self.touch_bar = TouchUpBar(self.touch_up, self.menu_actions, self.statusBar())
+        self.addToolBarBreak()
+        self.addToolBar(self.touch_bar)
+        self.touch_bar.refresh()
         self.statusBar().addPermanentWidget(self.batch_status)
         self.batch_status.show_failed.connect(lambda: self.queue.filter.setText("Failed"))
         self.statusBar().addPermanentWidget(self.progress)
@@ -233,48 +235,6 @@ class MainWindow(QMainWindow):
         self.preview.zoom_changed.connect(
             lambda scale: self.zoom_level.setText(f"{scale * 100:.0f} %")
         )
-
-    def _build_touch_bar(self, actions: dict[str, QAction]) -> None:
-        """The brush's tools, shown while a cutout is touched up."""
-        self.brush_actions = [actions[label] for label in BRUSH_ITEMS]
-        self.erase_action, self.restore_action = actions["&Erase Brush"], actions["&Restore Brush"]
-        self.undo_action, self.redo_action = actions["&Undo Stroke"], actions["Re&do Stroke"]
-        self.reset_action = actions["Reset to the &Model's Mask"]
-        self.touch_bar = bar = QToolBar("Touch up")
-        bar.setMovable(False)
-        self.addToolBarBreak()
-        self.addToolBar(bar)
-        tools = QActionGroup(self)
-        for action in (self.erase_action, self.restore_action):
-            action.setCheckable(True)
-            tools.addAction(action)
-            bar.addAction(action)
-        self.brush_size = self._slider("Brush size", 0, 1000, self._size_chosen)
-        self.brush_size_text = QLabel()
-        self.brush_hardness = self._slider(
-            "Brush hardness", 0, 100, lambda v: self.touch_up.set_hardness(v / 100)
-        )
-        for widget in (
-            QLabel("  Size "),
-            self.brush_size,
-            self.brush_size_text,
-            QLabel("  Hardness "),
-            self.brush_hardness,
-        ):
-            bar.addWidget(widget)
-        bar.addSeparator()
-        for action in (self.undo_action, self.redo_action, self.reset_action):
-            bar.addAction(action)
-        bar.addAction(actions["Do&ne Touching Up"])
-        bar.setVisible(False)
-
-    def _slider(self, name: str, low: int, high: int, moved: Callable[[int], None]) -> QSlider:
-        slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setRange(low, high)
-        slider.setFixedWidth(120)
-        slider.setAccessibleName(name)
-        slider.valueChanged.connect(moved)
-        return slider
 
     # -- touching up --------------------------------------------------------------------
 
@@ -288,44 +248,13 @@ class MainWindow(QMainWindow):
             self.show_message("Choose a finished cutout to touch up.")
         else:
             self.touch_up.start(job)
-        self._show_touch_up()
+        self.touch_bar.refresh()
 
     def _selection_moved(self) -> None:
         if self.touch_up.job_id is not None and self.touch_up.job_id != self.queue.current_id():
             self.touch_up.stop()
         else:
             self._show_selected()
-
-    def _size_chosen(self, value: int) -> None:
-        """The size slider, on a log scale from the smallest brush to the largest."""
-        self.touch_up.set_size(MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** (value / 1000))
-
-    def _show_touch_up(self) -> None:
-        """The touch-up's controls as the brush and the history are now."""
-        painting, brush = self.preview.painting, self.preview.brush
-        on = painting is not None
-        self.touch_up_action.setChecked(self.touch_up.job_id is not None)
-        self.touch_bar.setVisible(on)
-        for action in self.brush_actions:
-            action.setEnabled(on)
-        if painting is not None:
-            self.undo_action.setEnabled(painting.can_undo)
-            self.redo_action.setEnabled(painting.can_redo)
-            self.reset_action.setEnabled(bool(painting.strokes))
-        (self.restore_action if brush.restore else self.erase_action).setChecked(True)
-        for slider, value in (
-            (self.brush_size, round(1000 * math.log(brush.size / MIN_SIZE, MAX_SIZE / MIN_SIZE))),
-            (self.brush_hardness, round(brush.hardness * 100)),
-        ):
-            slider.blockSignals(True)
-            slider.setValue(value)
-            slider.blockSignals(False)
-        self.brush_size_text.setText(f"{brush.size:.0f} px")
-        status = self.statusBar()
-        if on:
-            status.showMessage(TOUCH_UP_HINT)
-        elif status.currentMessage() == TOUCH_UP_HINT:
-            status.clearMessage()
 
     # -- input --------------------------------------------------------------------------
 
@@ -413,11 +342,11 @@ class MainWindow(QMainWindow):
             self.batch.add(job.public_id)
         elif kind in ENDINGS:
             outcome = (
-                "done"
+                Outcome.DONE
                 if kind == JobEventKind.COMPLETED
-                else "cancelled"
+                else Outcome.CANCELLED
                 if job.error_code == CANCELLED
-                else "failed"
+                else Outcome.FAILED
             )
             if not self.batch.end(job.public_id, outcome):
                 return
@@ -559,7 +488,7 @@ class MainWindow(QMainWindow):
 
     def _show_api(self, status: ApiStatus) -> None:
         self.api_state.setText(status.text)
-        self.docs_action.setEnabled(status.url is not None)
+        self.menu_actions[Command.API_DOCUMENTATION].setEnabled(status.url is not None)
         self._keep_toolbar_whole()
 
     def _keep_toolbar_whole(self) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bgdesk.core.jobs import CANCELLED
+from bgdesk.core.job_records import CANCELLED
 from bgdesk.gui.formatting import local_time
 from bgdesk.gui.images import THUMBNAIL, ThumbnailLoader
 from bgdesk.gui.wording import plain_words

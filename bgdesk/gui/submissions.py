@@ -19,7 +19,7 @@ from bgdesk.core.naming import cutout_stem, free_path, is_cutout
 from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import Account
+from bgdesk.storage.models import Account, JobSource
 
 
 @dataclass(frozen=True)
@@ -92,20 +92,20 @@ class Submissions(QObject):
     def _submit_one(self, owner: Account, target: str, options: OutputOptions) -> None:
         if target.startswith(("http://", "https://")):
             data, name = self.core.fetcher.fetch(target)
-            self.core.jobs.submit_upload(
+            self.core.intake.submit_upload(
                 owner,
                 data,
                 name,
-                "desktop",
+                JobSource.DESKTOP,
                 options,
                 output_path=self.output_for(name, None, options),
             )
         else:
             source = Path(target)
-            self.core.jobs.submit_file(
+            self.core.intake.submit_file(
                 owner,
                 source,
-                "desktop",
+                JobSource.DESKTOP,
                 options,
                 self.output_for(source.name, source.parent, options),
             )
@@ -120,11 +120,11 @@ class Submissions(QObject):
 
     def _submit_bytes(self, data: bytes, name: str) -> None:
         options = self.core.settings.output_options()
-        self.core.jobs.submit_upload(
+        self.core.intake.submit_upload(
             self.core.accounts.owner(),
             data,
             name,
-            "desktop",
+            JobSource.DESKTOP,
             options,
             output_path=self.output_for(name, None, options),
         )

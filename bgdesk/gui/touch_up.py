@@ -18,7 +18,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import strokes_of
+from bgdesk.core.job_records import strokes_of
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.preview import BeforeAfterView
@@ -76,7 +76,7 @@ class TouchUp(QObject):
 
     def start(self, job: Job) -> bool:
         """Touch `job` up, once its photo is read; False (and why, told) when it cannot be."""
-        reason = self.core.jobs.editable(job)
+        reason = self.core.cutouts.editable(job)
         if reason:
             self.tell(reason)
             return False
@@ -93,7 +93,7 @@ class TouchUp(QObject):
             photo = decode_image(Path(job.input_path).read_bytes(), self.core.settings.input_limits)
             strokes = strokes_of(job)
             if kept is None or tuple(kept.strokes) != strokes:  # changed elsewhere meanwhile
-                small = Image.open(io.BytesIO(self.core.jobs.model_mask(job.public_id)))
+                small = Image.open(io.BytesIO(self.core.cutouts.model_mask(job.public_id)))
                 base = np.array(full_mask(small.convert("L"), photo.rgb.size))
                 kept = MaskPainting(base, strokes)
             painted = PaintedCutout(np.asarray(photo.rgb), kept.mask)
@@ -195,7 +195,7 @@ class TouchUp(QObject):
         picture: bytes | None,
     ) -> None:
         try:
-            self.core.jobs.edit(job_id, strokes, background, picture)
+            self.core.cutouts.edit(job_id, strokes, background, picture)
         except BgdeskError as exc:
             self._trouble.emit(exc.message)
 

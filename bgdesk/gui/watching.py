@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from bgdesk.core.app import Core
 from bgdesk.core.watch import FolderWatcher, Watched
+from bgdesk.storage.models import JobSource
 
 
 class WatchedFolders(QObject):
@@ -37,12 +38,13 @@ class WatchedFolders(QObject):
             return
         output = Path(settings.output_dir).expanduser() if settings.output_dir else None
         self._watcher = FolderWatcher(
+            self.core.intake,
             self.core.jobs,
             self.core.accounts.owner,
             folders,
             output,
             self.core.settings.output_options,
-            source="desktop",
+            source=JobSource.DESKTOP,
             on_found=self._found,
             follow_links=self.core.settings.watch_follow_links,
         )

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from bgdesk.core.app import Core
 from bgdesk.gui.formatting import local_time
-from bgdesk.storage.models import WebhookDelivery
+from bgdesk.storage.models import DeliveryStatus, WebhookDelivery
 
 DELIVERY_COLUMNS = ["Job", "Receiver", "Event", "State", "Tries", "Last result", "Next / done"]
 ATTEMPT_COLUMNS = ["When", "Result", "Took"]
@@ -95,9 +95,9 @@ class WebhooksDialog(QDialog):
         for row, delivery in enumerate(rows):
             when = (
                 local_time(delivery.delivered_at)
-                if delivery.status == "delivered"
+                if delivery.status == DeliveryStatus.DELIVERED
                 else local_time(delivery.next_attempt_at)
-                if delivery.status == "pending"
+                if delivery.status == DeliveryStatus.PENDING
                 else "gave up"
             )
             fill_row(

@@ -91,26 +91,66 @@ def upload_path(core: Core, job_id: str) -> Path:
     return Path(core.jobs.get(job_id).input_path)
 
 
+@dataclass
+class HangingPeer:
+    """An HTTP peer that takes every request and never answers; `requests` counts those whose
+    headers it has read, each left waiting for its answer from then on."""
+
+    url: str  # path /hook
+    requests: int = 0
+
+
 @pytest.fixture
-def hanging() -> Iterator[str]:
-    """An HTTP peer that takes every request and never answers (its URL, path /hook)."""
+def hanging_peer() -> Iterator[HangingPeer]:
     listener = socket.create_server(("127.0.0.1", 0))
+    peer = HangingPeer(f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
     held: list[socket.socket] = []
+    readers: list[threading.Thread] = []
+    counting = threading.Lock()
     stop = threading.Event()
+
+    def read_headers(connection: socket.socket) -> None:
+        received = b""
+        connection.settimeout(0.1)
+        while b"\r\n\r\n" not in received:
+            if stop.is_set():
+                return
+            try:
+                chunk = connection.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            received += chunk
+        with counting:
+            peer.requests += 1
 
     def accept() -> None:
         listener.settimeout(0.1)
         while not stop.is_set():
             try:
-                held.append(listener.accept()[0])
+                connection = listener.accept()[0]
             except TimeoutError:
                 continue
+            held.append(connection)
+            readers.append(threading.Thread(target=read_headers, args=(connection,)))
+            readers[-1].start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    yield peer
     stop.set()
     thread.join()
+    for reader in readers:
+        reader.join()
     for connection in held:
         connection.close()
     listener.close()
+
+
+@pytest.fixture
+def hanging(hanging_peer: HangingPeer) -> str:
+    """The URL of a `HangingPeer`."""
+    return hanging_peer.url

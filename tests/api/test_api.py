@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 from PIL import Image
 
 from bgdesk.core.app import Core
@@ -20,9 +21,11 @@ from bgdesk.inference.strokes import Stroke
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
-from bgdesk.storage.models import CreditEntry, Job, WebhookAttempt, WebhookDelivery
+from bgdesk.storage.models import CreditEntry, Job, JobSource, WebhookAttempt, WebhookDelivery
 from tests.api.conftest import ServeFactory, upload_path
 from tests.conftest import FakeEngine, Receiver, decode, photo
+
+pytestmark = pytest.mark.slow  # a real server on a port
 
 
 def test_submit_poll_download(serve: ServeFactory) -> None:
@@ -327,11 +330,11 @@ def test_openapi_documents_every_route_and_option(serve: ServeFactory) -> None:
 
 def test_owed_webhook_is_delivered_after_a_restart(home: Paths, receiver: Receiver) -> None:
     before = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
-    job = before.jobs.submit_upload(
+    job = before.intake.submit_upload(
         before.accounts.owner(),
         photo("coffee"),
         "c.jpg",
-        "api",
+        JobSource.API,
         OutputOptions(),
         webhook_url=f"{receiver.url}/hook",
     )
@@ -411,7 +414,7 @@ def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> 
         done = served.wait(client, answer.json()["jobId"])
         assert done["edited"] is False
         before = np.asarray(decode(httpx_get(done["outputUrl"]).content))
-        served.core.jobs.edit(done["jobId"], [Stroke(False, 60, 1.0, ((100.0, 60.0),))])
+        served.core.cutouts.edit(done["jobId"], [Stroke(False, 60, 1.0, ((100.0, 60.0),))])
         edited = client.get(f"/api/v1/jobs/{done['jobId']}").json()
     assert edited["edited"] is True and edited["outputUrl"] == done["outputUrl"]
     again = serve(keep_uploads=True)  # another process's view: only what was stored

@@ -16,6 +16,8 @@ from tests.api.conftest import Served, ServeFactory
 from tests.conftest import photo
 from tests.postgres import PostgresServer
 
+pytestmark = pytest.mark.slow  # a real server on a port; PostgreSQL
+
 SMALL = photo("astronaut", (64, 64))
 CLIENTS = 4  # at once, each sending its requests one after another on one connection
 REQUESTS = 10  # of each kind, by each client

@@ -13,9 +13,12 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from bgdesk.paths import Paths
 from tests.processes import free_port
+
+pytestmark = pytest.mark.slow  # a server process
 
 LIMIT = 200  # open files the server may have; the test opens twice as many connections
 

@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from bgdesk.api.protocol import BoundedHttp
-from bgdesk.core.jobs import without_paths
+from bgdesk.api.protocol import BoundedHttp, requests_under_way
+from bgdesk.core.job_records import without_paths
+from bgdesk.core.webhooks import PER_HOST
 from bgdesk.paths import Paths
 from bgdesk.storage.models import Job
-from tests.api.conftest import Served, ServeFactory
+from tests.api.conftest import HangingPeer, Served, ServeFactory
 from tests.conftest import Receiver, photo
+
+pytestmark = pytest.mark.slow  # a real server on a port
 
 SMALL = photo("astronaut", (64, 64))
 
@@ -150,22 +153,23 @@ def test_requests_beyond_the_cap_get_503_and_idle_connections_do_not_count(
         job = httpx.post(
             f"{capped.url}/api/v1/remove-bg", files={"image_file": ("a.jpg", SMALL)}, headers=keyed
         ).json()["jobId"]
-        with httpx.Client(base_url=capped.url, headers=keyed, timeout=30) as client:
-            # No runner: the job stays queued, and each of these waits for it.
+        with httpx.Client(base_url=capped.url, headers=keyed, timeout=120) as client:
+            # No runner: the job stays queued, and each of these waits for it until it is run.
             holders = [
-                threading.Thread(target=client.get, args=(f"/api/v1/jobs/{job}?wait=5",))
+                threading.Thread(target=client.get, args=(f"/api/v1/jobs/{job}?wait=60",))
                 for _ in range(5)
             ]
             for holder in holders:
                 holder.start()
             deadline = time.monotonic() + 30
-            while len(capped.server.server_state.tasks) < 5:
+            while requests_under_way(capped.server.server_state) < 5:
                 assert time.monotonic() < deadline, "the waiting requests never got in"
                 time.sleep(0.01)
             answer = httpx.get(f"{capped.url}/api/v1/account", headers=keyed)
             assert answer.status_code == 503
             assert answer.json()["error"]["code"] == "server_busy"
             assert int(answer.headers["Retry-After"]) > 0
+            assert served.core.runner.run_until_idle() == 1  # the job ends: the waits too
             for holder in holders:
                 holder.join()
         for connection in idle:
@@ -197,7 +201,7 @@ def test_error_messages_name_files_not_folders() -> None:
 
 
 def test_a_hanging_webhook_receiver_holds_up_nobody_else(
-    serve: ServeFactory, receiver: Receiver, hanging: str
+    serve: ServeFactory, receiver: Receiver, hanging_peer: HangingPeer
 ) -> None:
     served = serve(fake=True)
     served.core.webhooks.timeout = 120  # far longer than the healthy delivery may take
@@ -206,15 +210,18 @@ def test_a_hanging_webhook_receiver_holds_up_nobody_else(
             client.post(
                 "/api/v1/remove-bg",
                 files={"image_file": ("a.jpg", SMALL)},
-                data={"webhook_url": hanging},
+                data={"webhook_url": hanging_peer.url},
             )
-        time.sleep(0.5)  # the hanging deliveries are in flight first
+        deadline = time.monotonic() + 30
+        while hanging_peer.requests < PER_HOST:  # as many tries to it as may be in flight
+            assert time.monotonic() < deadline, "the deliveries never reached the receiver"
+            time.sleep(0.01)
         client.post(
             "/api/v1/remove-bg",
             files={"image_file": ("a.jpg", SMALL)},
             data={"webhook_url": f"{receiver.url}/hook"},
         )
-        assert receiver.arrived.wait(10), "the healthy receiver waited on the hanging one"
+        assert receiver.arrived.wait(30), "the healthy receiver waited on the hanging ones"
 
 
 def test_the_open_file_limit_is_raised_to_the_hard_one() -> None:

@@ -11,9 +11,10 @@ import pytest
 
 from bgdesk.api.app import create_app
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import options_of
+from bgdesk.core.job_records import options_of
+from bgdesk.request.formats import FORMATS, OutputFormat
 from bgdesk.storage.models import Job
-from tests.conftest import FakeEngine, photo
+from tests.conftest import FakeEngine, decode, photo
 
 
 class InProcess(httpx.BaseTransport):
@@ -63,8 +64,20 @@ def test_submit_poll_and_download(client: httpx.Client, fake_core: Core) -> None
     download = httpx.URL(done["outputUrl"])
     assert download.path.endswith(f"{job_id}.webp")
     anonymous = client.get(download.path, headers={"Authorization": ""})
-    assert anonymous.status_code == 200 and anonymous.content == b"\x89PNG fake"
+    assert anonymous.status_code == 200 and decode(anonymous.content).format == "WEBP"
     assert client.get("/api/v1/account").json()["credits"] == 99
+
+
+@pytest.mark.parametrize("spec", FORMATS.values(), ids=list(FORMATS))
+def test_a_cutout_comes_in_the_format_asked_for_under_its_media_type(
+    client: httpx.Client, fake_core: Core, spec: OutputFormat
+) -> None:
+    job_id = submit(client, format=spec.name).json()["jobId"]
+    fake_core.runner.run_until_idle()
+    done = client.get(f"/api/v1/jobs/{job_id}").json()
+    download = client.get(httpx.URL(done["outputUrl"]).path)
+    assert download.headers["content-type"] == spec.media_type
+    assert decode(download.content).format == (spec.encoder or "PNG")
 
 
 def test_refusals_cost_nothing_and_say_which(client: httpx.Client, fake_core: Core) -> None:

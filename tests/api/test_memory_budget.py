@@ -24,6 +24,8 @@ from PIL import Image
 from bgdesk.paths import Paths
 from tests.processes import serve_on_free_port, serving
 
+pytestmark = pytest.mark.slow  # the real model; processes
+
 GIB = 1 << 30
 ALLOWED = 2.5 * GIB  # over the idle server: the 2 GiB budget and what is not a cutout's
 

@@ -20,6 +20,8 @@ from bgdesk.storage.models import Job, JobState
 from tests.api.conftest import Served, ServeFactory
 from tests.conftest import FakeEngine, fake_engine, photo
 
+pytestmark = pytest.mark.slow  # a real server on a port
+
 SMALL = photo("astronaut", (64, 64))
 
 
@@ -58,6 +60,15 @@ def held_in_engine(served: Served, client: httpx.Client) -> tuple[str, FakeEngin
     return job_id, engine
 
 
+def refusals(caplog: pytest.LogCaptureFixture, count: int) -> None:
+    """Wait until the runner has said `count` times that recording a job's end failed: that
+    it tried and was refused, not merely that it had not got that far yet."""
+    deadline = time.monotonic() + 30
+    while sum("recording its end failed" in r.getMessage() for r in caplog.records) < count:
+        assert time.monotonic() < deadline, "the runner never tried to record the end"
+        time.sleep(0.01)
+
+
 def status_of(job_id: str) -> str:
     return str(Job.get(Job.public_id == job_id).status)
 
@@ -67,14 +78,14 @@ def balance(served: Served) -> int:
 
 
 def test_a_job_whose_end_meets_a_held_database_ends_once_it_is_free(
-    serve: ServeFactory, home: Paths
+    serve: ServeFactory, home: Paths, caplog: pytest.LogCaptureFixture
 ) -> None:
     served = serve(fake=True, busy_timeout=0.2)
     with served.client() as client:
         job_id, engine = held_in_engine(served, client)
         with held(home):
             engine.gate.set()
-            time.sleep(1.5)  # several busy timeouts: the end cannot be recorded yet
+            refusals(caplog, 2)
             assert status_of(job_id) == JobState.RUNNING
             refused = submit(served, client)
             assert refused.status_code == 503, refused.text
@@ -91,14 +102,18 @@ def test_a_job_whose_end_cannot_be_recorded_in_time_runs_again_charged_once(
     serve: ServeFactory, home: Paths
 ) -> None:
     served = serve(fake=True, busy_timeout=0.2)
-    jobs = served.core.jobs
-    jobs.finish_patience = timedelta(seconds=0.5)
-    jobs.lease = timedelta(seconds=1)
+    running = served.core.running
+    running.finish_patience = timedelta(seconds=0.5)
+    running.leases.duration = timedelta(seconds=1)
     with served.client() as client:
         job_id, engine = held_in_engine(served, client)
         with held(home):
             engine.gate.set()
-            time.sleep(2.5)  # past the patience and the lease
+            deadline = time.monotonic() + 30
+            while served.core.runner.executions == 0:  # past its patience: given up on
+                assert time.monotonic() < deadline, "the runner never gave the end up"
+                time.sleep(0.01)
+            assert status_of(job_id) == JobState.RUNNING
         body = served.wait(client, job_id, timeout=15)
     assert body["status"] == "completed"
     job = Job.get(Job.public_id == job_id)
@@ -140,7 +155,7 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_full_disk_refuses_with_503_and_fails_and_refunds_the_job_in_hand(
-    serve: ServeFactory, small_disk: Path, database_url: str
+    serve: ServeFactory, small_disk: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     home = Paths.under(small_disk / "home")
     served = serve(fake=True, busy_timeout=0.2, paths=home)
@@ -149,9 +164,11 @@ def test_a_full_disk_refuses_with_503_and_fails_and_refunds_the_job_in_hand(
         filler = fill(small_disk)
         refused = [submit(served, client) for _ in range(3)]
         engine.gate.set()  # the job in hand can write neither its cutout nor its end
-        time.sleep(1)
         if not database_url:  # the database is on the full disk too: the end waits for room
+            refusals(caplog, 1)
             assert status_of(held_job) == JobState.RUNNING
+        else:  # the server records the end at once
+            served.wait(client, held_job)
         filler.unlink()
         ended = served.wait(client, held_job)  # the live server ends it once it can
         after = submit(served, client)

@@ -18,6 +18,8 @@ from bgdesk.core.app import Core
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 
+pytestmark = pytest.mark.slow  # the real model behind a real server
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[tuple[str, str]]:

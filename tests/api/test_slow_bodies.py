@@ -19,6 +19,8 @@ from bgdesk.storage.models import Job
 from tests.api.conftest import Served, ServeFactory
 from tests.conftest import photo
 
+pytestmark = pytest.mark.slow  # a real server on a port
+
 BOUNDARY = "slowly"
 PART = (
     f"--{BOUNDARY}\r\n"

@@ -7,8 +7,12 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.api.conftest import ServeFactory
 from tests.conftest import photo
+
+pytestmark = pytest.mark.slow  # a real server on a port
 
 SMALL = photo("astronaut", (64, 64))
 CLIENTS, JOBS = 4, 200

@@ -7,16 +7,19 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
-from bgdesk.storage.models import JobState
+from bgdesk.storage.models import JobSource, JobState
 from tests.api.conftest import ServeFactory
 from tests.conftest import FakeEngine, Receiver, photo
 from tests.core.test_fetch import SLACK, STATUS_FOR_EVER, Dripper
+
+pytestmark = pytest.mark.slow  # a real server on a port
 
 
 def test_hanging_image_urls_hold_up_no_other_request(serve: ServeFactory, hanging: str) -> None:
@@ -76,9 +79,9 @@ def test_a_fetch_cut_short_by_a_stop_is_made_by_the_next_start(
     settings = Settings()
     settings.allow_private_urls = True
     before = Core(home, settings, FakeEngine(), KeyringSecretStore())
-    before.jobs.fetcher = None  # the process stops before it fetches anything
+    before.fetches.close()  # the process stops before it fetches anything
     owner = before.accounts.owner()
-    job = before.intake.submit(owner, "api", OutputOptions(), url=f"{receiver.url}/a.jpg")
+    job = before.intake.submit(owner, JobSource.API, OutputOptions(), url=f"{receiver.url}/a.jpg")
     before.close()
     assert not Path(job.input_path).exists()
 

@@ -17,10 +17,13 @@ import pytest
 from bgdesk.api.waiting import MAX_HELD
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
+from bgdesk.storage.models import JobSource
 from bgdesk.storage.threads import IDLE
 from tests.api.conftest import Served, ServeFactory
 from tests.conftest import FakeEngine, on_postgresql, photo
 from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.slow  # a real server on a port
 
 SMALL = photo("astronaut", (64, 64))
 HOLDERS = 500
@@ -146,10 +149,10 @@ def never_ending_jobs(served: Served, accounts: int) -> list[tuple[str, str]]:
     for n in range(accounts):
         account = served.core.accounts.create(f"holder{n}", credits=10)
         key = served.core.keys.create(account).plaintext
-        submit = served.core.jobs.submit_upload
+        submit = served.core.intake.submit_upload
         pairs.append(
             [
-                (key, submit(account, SMALL, "a.jpg", "api", OutputOptions()).public_id)
+                (key, submit(account, SMALL, "a.jpg", JobSource.API, OutputOptions()).public_id)
                 for _ in range(10)
             ]
         )

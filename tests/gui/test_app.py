@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.app import quit_on_signals
+
+pytestmark = pytest.mark.slow  # the real window
 
 
 def test_a_signal_before_the_event_loop_runs_still_closes_the_window(qtbot: QtBot) -> None:

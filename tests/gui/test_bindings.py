@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+
+pytestmark = pytest.mark.slow  # the real window
 
 ROUNDS = 4_000  # of five void calls each
 BATCH = 50

@@ -14,6 +14,8 @@ from pytestqt.qtbot import QtBot
 from bgdesk.gui.images import read_image, thumbnail
 from tests.conftest import decode, photo
 
+pytestmark = pytest.mark.slow  # the real window
+
 
 @pytest.mark.parametrize("kind", ["heic", "avif", "jpg"])
 def test_phone_photos_show_upright_in_the_window(qtbot: QtBot, tmp_path: Path, kind: str) -> None:

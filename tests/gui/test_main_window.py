@@ -30,15 +30,18 @@ from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.keys_dialog import KeysDialog, curl_example
 from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.menus import Command
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
-from bgdesk.storage.models import CreditEntry, Job
+from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import Receiver, decode, photo
 from tests.gui.conftest import drop
 from tests.processes import free_port
+
+pytestmark = pytest.mark.slow  # the real window over the real core
 
 
 def shown_notice(window: MainWindow) -> QMessageBox | None:
@@ -151,7 +154,7 @@ def test_copy_and_save_the_selected_cutout(
     assert not QApplication.clipboard().pixmap().isNull()
     job = window.selected_job()
     assert job is not None
-    saved = window.core.jobs.export(job.public_id, tmp_path / "cat.webp")
+    saved = window.core.cutouts.export(job.public_id, tmp_path / "cat.webp")
     assert saved.stat().st_size > 0
 
 
@@ -193,7 +196,9 @@ def test_filter_hides_rows_that_do_not_match(
 ) -> None:
     good = tmp_path / "rocket.jpg"
     good.write_bytes(photo("rocket", (300, 200)))
-    window.core.jobs.submit_file(window.core.accounts.owner(), good, "cli", OutputOptions())
+    window.core.intake.submit_file(
+        window.core.accounts.owner(), good, JobSource.CLI, OutputOptions()
+    )
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     window.queue.filter.setText("rocket")
     items = [window.queue.list.item(i) for i in range(window.queue.list.count())]
@@ -334,7 +339,7 @@ def test_jobs_of_another_process_show_up_without_events(
     other = build_core(window.core.paths, Settings())  # its own event bus, like another process
     source = tmp_path / "rocket.jpg"
     source.write_bytes(photo("rocket", (300, 200)))
-    other.jobs.submit_file(other.accounts.owner(), source, "cli", OutputOptions())
+    other.intake.submit_file(other.accounts.owner(), source, JobSource.CLI, OutputOptions())
     qtbot.waitUntil(
         lambda: any("rocket.jpg" in r and "Waiting" in r and "cli" in r for r in rows(window)),
         timeout=10_000,
@@ -426,7 +431,7 @@ def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot: QtBot, home:
         main = MainWindow(core, api)
         qtbot.addWidget(main)
         assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
-        assert not main.docs_action.isEnabled()
+        assert not main.menu_actions[Command.API_DOCUMENTATION].isEnabled()
         main.close()
         core.close()
 
@@ -455,7 +460,7 @@ def test_changing_the_api_port_or_switch_applies_at_once(
     assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
     settings_changed(lambda dialog: dialog.editors["api_enabled"].set_value(False))
     assert window.api_state.text() == "API off: turned off in Settings"
-    assert not window.docs_action.isEnabled()
+    assert not window.menu_actions[Command.API_DOCUMENTATION].isEnabled()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{new_port}/openapi.json")
 
@@ -571,8 +576,8 @@ def test_menu_actions_through_their_dialogs(
     assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString(), f"{window.api_url}/docs"]
 
     window.core.runner.stop()  # the photo is moved away before its turn: the job fails
-    window.core.jobs.submit_file(
-        window.core.accounts.owner(), sources[2], "desktop", OutputOptions()
+    window.core.intake.submit_file(
+        window.core.accounts.owner(), sources[2], JobSource.DESKTOP, OutputOptions()
     )
     moved = sources[2].rename(tmp_path / "elsewhere.jpg")
     window.core.runner.start()
@@ -644,9 +649,7 @@ def test_first_start_offers_open_and_a_sample_photo(
 def test_help_has_a_guide_and_about(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    help_menu = submenu(window.menuBar().actions()[-1])
-    guide = next(a for a in help_menu.actions() if a.text() == "&Quick Guide")
-    guide.trigger()
+    window.menu_actions[Command.QUICK_GUIDE].trigger()
     dialog = next(
         d for d in window.findChildren(QDialog) if d.windowTitle() == "bgdesk Quick Guide"
     )
@@ -656,7 +659,7 @@ def test_help_has_a_guide_and_about(
     assert "NAME-nobg.png" in text and "Ctrl+Shift+S" in text and str(window.api.status.url) in text
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
-    next(a for a in help_menu.actions() if a.text() == "&About bgdesk").trigger()
+    window.menu_actions[Command.ABOUT].trigger()
     assert "u2netp" in shown[0] and "Apache-2.0" in shown[0] and "LGPL-3.0" in shown[0]
 
 

@@ -3,12 +3,15 @@ does not grow with the zoom."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPicture, QPixmap
 from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.images import paint_checkerboard
 from bgdesk.gui.preview import BeforeAfterView, Pyramid
+
+pytestmark = pytest.mark.slow  # the real window
 
 
 def shown(qtbot: QtBot, width: int = 200, height: int = 200) -> BeforeAfterView:

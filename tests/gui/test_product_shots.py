@@ -14,6 +14,8 @@ from bgdesk.settings import Settings
 from tests.conftest import decode, photo
 from tests.gui.conftest import drop
 
+pytestmark = pytest.mark.slow  # the real window over the real core
+
 
 def test_a_square_shot_with_a_shadow_chosen_in_settings(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

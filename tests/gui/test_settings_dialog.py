@@ -21,6 +21,8 @@ from bgdesk.inference.speed import ModelSpeeds
 from bgdesk.request.formats import FORMATS
 from bgdesk.settings import Settings
 
+pytestmark = pytest.mark.slow  # the real window over the real core
+
 
 def test_each_model_says_size_speed_here_quality_and_licence(
     qtbot: QtBot, window: MainWindow
@@ -30,7 +32,7 @@ def test_each_model_says_size_speed_here_quality_and_licence(
     models = dialog.models.model
     assert models.currentData() == "best"
     assert models.currentText() == "Best: the installed models that measured best (now u2netp)"
-    assert models.itemText(models.findData("fast")) == "Fast: u2netp alone, the fastest"
+    assert models.itemText(models.findData("fast")) == "Fast: the fastest model alone (now u2netp)"
     qtbot.waitUntil(lambda: "a photo here" in dialog.models.model_info.text(), timeout=30_000)
     text = dialog.models.model_info.text()
     assert text.startswith("4.4 MB, installed; about ") and "Licence: Apache-2.0." in text

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import MainWindow
+from bgdesk.gui.menus import Command
 from bgdesk.gui.preview import Brush
 from bgdesk.inference.strokes import Stroke
 from bgdesk.paths import Paths
@@ -22,6 +23,8 @@ from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
 from tests.conftest import decode, photo
 from tests.gui.conftest import drop
+
+pytestmark = pytest.mark.slow  # the real window over the real core
 
 WAIT = 60_000
 
@@ -47,7 +50,7 @@ def cut_out(qtbot: QtBot, window: MainWindow, folder: Path, name: str = "astrona
 def exported(window: MainWindow, job: Job, folder: Path) -> np.ndarray:
     """The cutout as Export writes it."""
     target = folder / "exported.png"
-    window.core.jobs.export(job.public_id, target)
+    window.core.cutouts.export(job.public_id, target)
     return np.asarray(decode(target.read_bytes()))
 
 
@@ -90,7 +93,7 @@ def test_a_stroke_erases_exactly_under_the_brush_and_undo_redo_follow(
     job = cut_out(qtbot, window, tmp_path)
     original = exported(window, job, tmp_path)
     touch_up(qtbot, window)
-    assert window.touch_bar.isVisible() and window.touch_up_action.isChecked()
+    assert window.touch_bar.isVisible() and window.menu_actions[Command.TOUCH_UP].isChecked()
     window.preview.set_brush(Brush(restore=False, size=30, hardness=1.0))
     drag(window, [(100, 60), (120, 60), (140, 62), (160, 64)])
     painting = window.preview.painting
@@ -120,7 +123,8 @@ def test_a_stroke_erases_exactly_under_the_brush_and_undo_redo_follow(
     QTest.keyClick(window.preview, Qt.Key.Key_BracketLeft)
     assert window.preview.brush.size == pytest.approx(size)
     QTest.keyClick(window.preview, Qt.Key.Key_R)
-    assert window.preview.brush.restore and window.brush_actions[1].isChecked()
+    assert window.preview.brush.restore
+    assert window.menu_actions[Command.RESTORE_BRUSH].isChecked()
     QTest.keyClick(window.preview, Qt.Key.Key_Escape)
     assert not window.preview.touching_up and not window.touch_bar.isVisible()
     assert window.core.ledger.balance(window.core.accounts.owner()) == 99, "edits are free"
@@ -146,7 +150,8 @@ def test_restore_and_reset_and_another_start_keeps_the_edit(
     try:
         assert "✎ edited" in again.queue.list.item(0).text()
         again.queue.select_only(0)
-        again.touch_up_action.trigger()  # the toolbar's button (the first window has the keys)
+        # The toolbar's button: the first window has the keys.
+        again.menu_actions[Command.TOUCH_UP].trigger()
         qtbot.waitUntil(lambda: again.preview.touching_up, timeout=WAIT)
         painting = again.preview.painting
         assert painting is not None and len(painting.strokes) == 1 and painting.can_undo

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from bgdesk.core.jobs import strokes_of
+from bgdesk.core.job_records import strokes_of
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.preview import Brush
 from bgdesk.inference.strokes import lay

@@ -18,6 +18,8 @@ from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
 from tests.conftest import photo
 
+pytestmark = pytest.mark.slow  # the real window over the real core
+
 
 def test_a_watched_folder_is_cut_out_paused_and_watched_again_after_a_restart(
     qtbot: QtBot,
