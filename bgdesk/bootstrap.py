@@ -1,24 +1,64 @@
-"""The composition root: settings, paths and the core, handed to the face that was asked for."""
+"""The composition root: settings, paths and the core, handed to the face that was asked for.
+
+This module imports only the standard library at the top: `main` must be able to hear a stop
+before the heavy imports (the model runtime, Qt, the web framework) take their second.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING
 
-from bgdesk.core.app import Core
-from bgdesk.core.secrets import KeyringSecretStore
-from bgdesk.inference.engine import Engine
-from bgdesk.inference.models import ModelStore
-from bgdesk.paths import Paths
-from bgdesk.settings import Settings
-
 if TYPE_CHECKING:
+    from bgdesk.core.app import Core
     from bgdesk.gui.embedded_api import ApiStatus
+    from bgdesk.paths import Paths
+    from bgdesk.settings import Settings
+
+
+class StopRequested(BaseException):
+    """SIGTERM (a session ending, a service manager, `kill`) arrived before the command took
+    it over. A BaseException, like KeyboardInterrupt, so that no `except Exception` on the
+    way swallows it; every `finally` on the way still runs, and a second SIGTERM cuts that
+    clean-up short as a second Ctrl+C would."""
+
+
+_stop_asked = threading.Event()
+
+
+def _stop(number: int, frame: FrameType | None) -> None:
+    _stop_asked.set()
+    raise StopRequested
+
+
+@contextmanager
+def stops_heard() -> Iterator[None]:
+    """From here on SIGTERM ends the process as a stop, not as a kill: a clean exit, with
+    what was opened closed. Commands that run until stopped (watch, worker, serve, the
+    window) put their own handler in place once they are ready, and put this one back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller there owns the signals
+        return
+    _stop_asked.clear()
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build_core(paths: Paths, settings: Settings) -> Core:
     """A core over the real engine and the OS keyring."""
+    from bgdesk.core.app import Core
+    from bgdesk.core.secrets import KeyringSecretStore
+    from bgdesk.inference.engine import Engine
+    from bgdesk.inference.models import ModelStore
+
     engine = Engine(
         ModelStore.of(paths),
         settings.input_limits,
@@ -69,9 +109,43 @@ def open_window(core: Core, paths: list[str]) -> int:
     return run_window(core, start_embedded_api, paths)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bgdesk.cli import run
+def _core_unless_stopped(paths: Paths, settings: Settings) -> Core:
+    """`build_core`, unless a stop came during the imports and was lost there: an extension
+    module being imported may turn it into an ImportError, which its importer may catch."""
+    if _stop_asked.is_set():
+        raise StopRequested
+    return build_core(paths, settings)
 
-    return run(
-        sys.argv[1:] if argv is None else argv, Paths.from_env(), build_core, serve_api, open_window
-    )
+
+def main(argv: list[str] | None = None) -> int:
+    """The `bgdesk` command. A stop (SIGTERM) that comes before the command has taken it over
+    ends it without a traceback, as one that comes later does (see `_stopped_status`); Ctrl+C
+    before the command could take it ends it with 130, also without a traceback."""
+    arguments = sys.argv[1:] if argv is None else argv
+    try:  # outside the `with`: a stop may come while its handler is being put in place
+        with stops_heard():
+            from bgdesk.cli import run
+            from bgdesk.paths import Paths
+
+            return run(arguments, Paths.from_env(), _core_unless_stopped, serve_api, open_window)
+    except KeyboardInterrupt:
+        return 130
+    except BaseException:
+        # The stop itself, or what an extension module being imported made of it (pybind11
+        # and others turn any exception raised while they load into an ImportError).
+        if _stop_asked.is_set():
+            return _stopped_status(arguments)
+        raise
+
+
+def _stopped_status(arguments: list[str]) -> int:
+    """0 for a command that runs until stopped (watch, serve, worker, the window): a stop is
+    how it ends. Any other command was cut short, and says so as a process the signal ended
+    does (128 + SIGTERM), so that no script takes an interrupted `remove` for a success."""
+    try:
+        from bgdesk.cli import runs_until_stopped
+
+        until_stopped = runs_until_stopped(arguments)
+    except BaseException:  # stopped before the command line could be read: nothing began
+        return 0
+    return 0 if until_stopped else 128 + signal.SIGTERM

@@ -1,18 +1,36 @@
-"""Shared fixtures: a temporary bgdesk home per test, the real model store, real photos."""
+"""Shared fixtures: a temporary bgdesk home per test, the real model store, real photos; and
+the two lanes of tests.
+
+The fast lane, run on every change, is
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m "not slow"
+
+the core, the API called in-process and the pure parts of the window over `FakeEngine`: no
+process, no server on a port, no PostgreSQL, no model file, no window. Every test that needs one
+of these is marked slow where it is written (`pytestmark = pytest.mark.slow` for a module,
+`@pytest.mark.slow` for a test), as are the few that take seconds of their own; a test of the
+fast lane that reaches for one fails, saying so (`fast_lane`), so the lanes cannot drift apart.
+The slow lane is `-m slow`; `python3 tasks.py test` runs both.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NoReturn
 
 import keyring
 import numpy as np
+import onnxruntime as ort
 import pytest
+import uvicorn
 from keyring.backend import KeyringBackend
 from peewee import Database
 from PIL import Image
@@ -22,11 +40,13 @@ from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, Plan
+from bgdesk.inference.compose import reencode
 from bgdesk.inference.decode import ImageInfo, Limits, inspect_image
 from bgdesk.inference.devices import CPU, DeviceChoice
 from bgdesk.inference.engine import MEMORY_BUDGET, Cutout, Retouch
 from bgdesk.inference.footprint import check_fits, footprint
 from bgdesk.paths import Paths
+from bgdesk.request.formats import format_named
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.database import open_database
@@ -73,19 +93,84 @@ def on_postgresql(config: pytest.Config) -> bool:
     return bool(config.getoption("--database") == "postgresql")
 
 
-# Tests that use one of these run the real model, a real server, the real window or a real
-# process: the slow lane. `pytest -m "not slow"` is the fast lane: no model file, no network.
-SLOW_FIXTURES = frozenset({"core", "models_dir", "qtbot", "serve", "window"})
-SLOW_FOLDERS = ("frozen",)  # the installed app
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        folder = item.path.parent.name
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or folder in SLOW_FOLDERS:
-            item.add_marker(pytest.mark.slow)
         if on_postgresql(config) and item.get_closest_marker("sqlite_only"):
             item.add_marker(pytest.mark.skip(reason="about bgdesk's own SQLite file"))
+
+
+def in_fast_lane(item: pytest.Item) -> bool:
+    """Whether `item` is held to the fast lane's rules. A run on PostgreSQL starts its server
+    for every test that touches the database, so none is."""
+    return not item.get_closest_marker("slow") and not on_postgresql(item.config)
+
+
+def refuse(item: pytest.Item, what: str) -> NoReturn:
+    pytest.fail(
+        f"{item.nodeid} is in the fast lane but {what}: mark it slow "
+        "(pytestmark = pytest.mark.slow for its module, or @pytest.mark.slow)",
+        pytrace=False,
+    )
+
+
+# What these fixtures start is set up for the whole session, before `fast_lane` is in place.
+SLOW_FIXTURES = {
+    "postgres": "starts PostgreSQL",
+    "models_dir": "needs the real model",
+    "qtbot": "opens the real window",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if in_fast_lane(item):
+        for name in sorted(SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ()))):
+            refuse(item, f"{SLOW_FIXTURES[name]} (fixture {name})")
+
+
+@pytest.fixture(autouse=True)
+def fast_lane(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    real_model_store: Path,
+    memory_keyring: MemoryKeyring,
+) -> Iterator[None]:
+    """In the fast lane, starting a process, serving on a port or loading one of the real
+    models fails the test, also when it happens on another thread. (After `memory_keyring`:
+    the keyring looks for its system libraries, once, with `ldconfig`.)"""
+    item = request.node
+    if not in_fast_lane(item):
+        yield
+        return
+    refused: list[str] = []
+
+    def refusing(what: str) -> NoReturn:
+        if threading.current_thread() is not threading.main_thread():
+            refused.append(what)  # a failure there ends the thread, not the test
+        refuse(item, what)
+
+    class NoProcess(subprocess.Popen[bytes]):
+        def __init__(self, args: object, *more: object, **options: object) -> None:
+            self._child_created = False  # what Popen.__del__ reads
+            refusing(f"starts a process ({args!r})")
+
+    session = ort.InferenceSession
+
+    def real_model_refused(model: object, *more: object, **options: object) -> object:
+        path = Path(model) if isinstance(model, str | os.PathLike) else None
+        if path is not None and path.resolve().is_relative_to(real_model_store):
+            refusing(f"loads the real model {path.name}")
+        return session(model, *more, **options)
+
+    def no_server(server: uvicorn.Server, *args: object, **options: object) -> None:
+        refusing("starts a uvicorn server")
+
+    monkeypatch.setattr(subprocess, "Popen", NoProcess)
+    monkeypatch.setattr(ort, "InferenceSession", real_model_refused)
+    monkeypatch.setattr(uvicorn.Server, "run", no_server)
+    yield
+    if refused:
+        refuse(item, refused[0])
 
 
 @pytest.fixture(scope="session")
@@ -138,12 +223,18 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(scope="session")
-def shipped_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_model_store() -> Path:
+    """The developer's model store, which `python3 tasks.py test` fills."""
+    return Paths.from_env().models_dir.resolve()
+
+
+@pytest.fixture(scope="session")
+def shipped_models(tmp_path_factory: pytest.TempPathFactory, real_model_store: Path) -> Path:
     """A model store holding only the model bgdesk comes with (linked from the developer's
-    store, which `python3 tasks.py test` fills), so what `best` means does not depend on
-    which other models a developer has installed."""
+    store), so what `best` means does not depend on which other models a developer has
+    installed."""
     folder = tmp_path_factory.mktemp("models")
-    shipped = Paths.from_env().models_dir / CATALOG[DEFAULT_MODEL].file
+    shipped = real_model_store / CATALOG[DEFAULT_MODEL].file
     if shipped.is_file():
         (folder / shipped.name).symlink_to(shipped)
     return folder
@@ -184,8 +275,24 @@ def core(home: Paths, models_dir: Path) -> Iterator[Core]:
     instance.close()
 
 
+FAKE_SIZE = (4, 3)
+FAKE_MASK = b"\x89PNG fake mask"
+
+
+@cache
+def fake_cutout(format_name: str) -> bytes:
+    """A tiny cutout written as the format `format_name` asks, by the encoders the real
+    engine writes it with: a test of the fast lane sees the bytes a client would get."""
+    subject = Image.new("RGBA", FAKE_SIZE, (0, 0, 0, 0))
+    subject.paste((200, 80, 40, 255), (1, 1, 3, 2))
+    png = io.BytesIO()
+    subject.save(png, "PNG")
+    return reencode(png.getvalue(), format_named(format_name))
+
+
 class FakeEngine:
-    """Validates like the real engine but 'cuts out' instantly; for ledger and queue tests."""
+    """Validates like the real engine but 'cuts out' instantly, in the format asked for; for
+    ledger, queue and API tests."""
 
     def __init__(self, fail: bool = False) -> None:
         self.default_model = "u2netp"
@@ -198,6 +305,14 @@ class FakeEngine:
         self.gate = threading.Event()  # cleared: jobs wait inside the engine until it is set
         self.gate.set()
         self.entered = threading.Event()  # set when a job reaches the engine
+
+    def configure(
+        self, default_model: str, device: str, decontaminate: bool, memory_budget: int
+    ) -> None:
+        self.default_model = default_model
+        self.device = device
+        self.decontaminate = decontaminate
+        self.memory_budget = memory_budget
 
     def inspect(self, data: bytes) -> ImageInfo:
         return inspect_image(data, Limits(64 << 20, 64))
@@ -236,7 +351,8 @@ class FakeEngine:
         self.gate.wait()
         if self.fail:
             raise RuntimeError("the fake engine was told to fail")
-        return Cutout(b"\x89PNG fake", "image/png", "png", 1, 1, mask=b"\x89PNG fake mask")
+        data = fake_cutout(options.format)
+        return Cutout(data, options.media_type, options.extension, *FAKE_SIZE, mask=FAKE_MASK)
 
 
 def fake_engine(core: Core) -> FakeEngine:
@@ -252,14 +368,20 @@ def fake_core(home: Paths) -> Iterator[Core]:
     instance.close()
 
 
+@cache
+def sample(name: str) -> Image.Image:
+    """A scikit-image sample photo, read once: reading one takes up to 30 ms."""
+    pixels = getattr(photos, name)()
+    return Image.fromarray(pixels if pixels.ndim == 3 else np.stack([pixels] * 3, axis=-1))
+
+
 def photo(
     name: str, size: tuple[int, int] | None = None, fmt: str = "JPEG", **save: object
 ) -> bytes:
     """A scikit-image sample photo, optionally resized, encoded as `fmt`."""
-    pixels = getattr(photos, name)()
-    image = Image.fromarray(pixels if pixels.ndim == 3 else np.stack([pixels] * 3, axis=-1))
-    if size:
-        image = image.resize(size, Image.Resampling.LANCZOS)
+    image = sample(name)
+    # a copy either way: saving sets attributes on the image, and tests save from threads
+    image = image.resize(size, Image.Resampling.LANCZOS) if size else image.copy()
     buffer = io.BytesIO()
     image.save(buffer, fmt, **({"quality": 92} if fmt == "JPEG" else {}) | save)
     return buffer.getvalue()
@@ -317,7 +439,8 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # it looks for the end every poll interval: half a second, by default, at every teardown
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     yield state
     server.shutdown()
     server.server_close()

@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,3 +59,43 @@ def terminate(process: subprocess.Popen[str], timeout: float = 30) -> str:
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=timeout)
     return errors
+
+
+class Logged:
+    """A real bgdesk process writing what it prints to files in `folder`, to wait on what it
+    says or does and stop it as a session would; killed at the end of a `with` block if it
+    still runs."""
+
+    def __init__(self, command: list[str], folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.out, self.err = folder / "stdout", folder / "stderr"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+
+    def __enter__(self) -> Logged:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def printed(self) -> str:
+        return self.out.read_text()
+
+    def wait_until(self, done: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        """Poll `done` until it holds, while the process runs."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert self.process.poll() is None, f"ended before {what}: {self.err.read_text()}"
+            assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+            time.sleep(0.005)
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        """Wait until it has printed `text`."""
+        self.wait_until(lambda: text in self.printed(), repr(text), timeout)
+
+    def stop(self, timeout: float = 60) -> tuple[int, str]:
+        """SIGTERM, as a logout or `kill` sends: (exit status, what it wrote to stderr)."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout), self.err.read_text()

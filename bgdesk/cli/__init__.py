@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bgdesk import __version__
 from bgdesk.cli import admin, doctor, models, remove, watch, worker
@@ -28,12 +29,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         prog="bgdesk", description="Remove image backgrounds on this computer."
     )
     parser.add_argument("--version", action="version", version=f"bgdesk {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    parser.add_argument(
-        "--device",
-        choices=CHOICES,
-        help="where models run, for this run only (default: the setting device)",
-    )
+    _add_global_options(parser, after_command=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     remove.add_parser(commands)
     watch.add_parser(commands)
@@ -54,7 +50,45 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         help="only take jobs in: `bgdesk worker` processes on the same database run them",
     )
     worker.add_parser(commands)
+    _global_options_after_commands(parser)
     return parser, set(commands.choices)
+
+
+UNTIL_STOPPED = frozenset({"watch", "serve", "worker", "open", None})  # None: the window
+
+
+def runs_until_stopped(argv: list[str]) -> bool:
+    """Whether the command `argv` asks for runs until it is stopped, so that a stop is how it
+    ends well; a stop cuts any other command short."""
+    parser, _ = build_parser()
+    try:
+        args, _ = parser.parse_known_args(argv)
+    except SystemExit:  # not a command line that runs anything
+        return True
+    return args.command in UNTIL_STOPPED
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes, before or after its name. After it they default to
+    leaving the value unset, so that an option given before the command is not undone."""
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if after_command else {}
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens", **unset)
+    parser.add_argument(
+        "--device",
+        choices=CHOICES,
+        help="where models run, for this run only (default: the setting device)",
+        **unset,
+    )
+
+
+def _global_options_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Give each command and subcommand the global options too: `bgdesk remove x --device cpu`
+    means `bgdesk --device cpu remove x`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):
+                _add_global_options(command, after_command=True)
+                _global_options_after_commands(command)
 
 
 def run(
@@ -87,18 +121,7 @@ def run(
             return models.run(args, ModelStore.of(paths), settings.device)
         core = build_core(paths, settings)
         try:
-            if args.command in (None, "open"):
-                return open_window(core, getattr(args, "paths", []))
-            if (args.command == "serve" and not args.no_runner) or args.command == "worker":
-                core.check_device()  # a device that cannot run the model: refuse to start
-            if args.command == "serve":
-                return serve_api(
-                    core,
-                    args.host or settings.api_host,
-                    settings.api_port if args.port is None else args.port,
-                    not args.no_runner,
-                )
-            return _dispatch(args, core)
+            return _run_on(core, args, settings, serve_api, open_window)
         finally:
             core.close()
     except BgdeskError as exc:
@@ -111,6 +134,28 @@ def run(
             file=sys.stderr,
         )
         return 130
+
+
+def _run_on(
+    core: Core,
+    args: argparse.Namespace,
+    settings: Settings,
+    serve_api: ApiRunner,
+    open_window: WindowRunner,
+) -> int:
+    """Run a command that needs the core."""
+    if args.command in (None, "open"):
+        return open_window(core, getattr(args, "paths", []))
+    if (args.command == "serve" and not args.no_runner) or args.command == "worker":
+        core.check_device()  # a device that cannot run the model: refuse to start
+    if args.command == "serve":
+        return serve_api(
+            core,
+            args.host or settings.api_host,
+            settings.api_port if args.port is None else args.port,
+            not args.no_runner,
+        )
+    return _dispatch(args, core)
 
 
 def _dispatch(args: argparse.Namespace, core: Core) -> int:

@@ -6,8 +6,8 @@ import argparse
 
 from bgdesk.cli.output import print_json, print_table
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import as_utc_text
-from bgdesk.storage.models import Account
+from bgdesk.core.job_records import as_utc_text
+from bgdesk.storage.models import Account, AccountStatus
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,7 +82,7 @@ def run_accounts(args: argparse.Namespace, core: Core) -> int:
     elif args.verb == "secret":
         print(_account(core, args.account).webhook_secret)
     else:
-        status = "suspended" if args.verb == "suspend" else "active"
+        status = AccountStatus.SUSPENDED if args.verb == "suspend" else AccountStatus.ACTIVE
         account = core.accounts.set_status(args.account, status)
         print(f"Account {account.name} is {status}.")
     return 0
@@ -90,63 +90,71 @@ def run_accounts(args: argparse.Namespace, core: Core) -> int:
 
 def run_keys(args: argparse.Namespace, core: Core) -> int:
     if args.verb == "create":
-        new = core.keys.create(_account(core, args.account), args.name)
-        if args.json:
-            print_json(
-                {
-                    "id": new.key.id,
-                    "name": new.key.name,
-                    "prefix": new.key.prefix,
-                    "key": new.plaintext,
-                    "inKeyring": new.in_keyring,
-                }
-            )
-        else:
-            print(f"API key {new.key.id} ({new.key.name}):\n\n    {new.plaintext}\n")
-            print(
-                "It is shown only this once"
-                + (
-                    "; a copy is in the system keyring."
-                    if new.in_keyring
-                    else " (no system keyring is available to keep a copy)."
-                )
-            )
+        _create_key(args, core)
     elif args.verb == "list":
-        account = core.accounts.get(args.account) if args.account else None
-        records = [
-            {
-                "id": k.id,
-                "account": k.account.name,
-                "name": k.name,
-                "prefix": k.prefix,
-                "createdAt": as_utc_text(k.created_at),
-                "lastUsedAt": as_utc_text(k.last_used_at),
-                "revoked": k.revoked_at is not None,
-            }
-            for k in core.keys.list(account)
-        ]
-        if args.json:
-            print_json(records)
-        else:
-            print_table(
-                ["ID", "ACCOUNT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
-                [
-                    [
-                        r["id"],
-                        r["account"],
-                        r["name"],
-                        f"{r['prefix']}…",
-                        r["createdAt"],
-                        r["lastUsedAt"] or "never",
-                        "yes" if r["revoked"] else "",
-                    ]
-                    for r in records
-                ],
-            )
+        _list_keys(args, core)
     else:
         key = core.keys.revoke(args.id)
         print(f"Revoked key {key.id} ({key.prefix}…).")
     return 0
+
+
+def _create_key(args: argparse.Namespace, core: Core) -> None:
+    new = core.keys.create(_account(core, args.account), args.name)
+    if args.json:
+        print_json(
+            {
+                "id": new.key.id,
+                "name": new.key.name,
+                "prefix": new.key.prefix,
+                "key": new.plaintext,
+                "inKeyring": new.in_keyring,
+            }
+        )
+        return
+    print(f"API key {new.key.id} ({new.key.name}):\n\n    {new.plaintext}\n")
+    print(
+        "It is shown only this once"
+        + (
+            "; a copy is in the system keyring."
+            if new.in_keyring
+            else " (no system keyring is available to keep a copy)."
+        )
+    )
+
+
+def _list_keys(args: argparse.Namespace, core: Core) -> None:
+    account = core.accounts.get(args.account) if args.account else None
+    records = [
+        {
+            "id": k.id,
+            "account": k.account.name,
+            "name": k.name,
+            "prefix": k.prefix,
+            "createdAt": as_utc_text(k.created_at),
+            "lastUsedAt": as_utc_text(k.last_used_at),
+            "revoked": k.revoked_at is not None,
+        }
+        for k in core.keys.list(account)
+    ]
+    if args.json:
+        print_json(records)
+        return
+    print_table(
+        ["ID", "ACCOUNT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
+        [
+            [
+                r["id"],
+                r["account"],
+                r["name"],
+                f"{r['prefix']}…",
+                r["createdAt"],
+                r["lastUsedAt"] or "never",
+                "yes" if r["revoked"] else "",
+            ]
+            for r in records
+        ],
+    )
 
 
 def run_credits(args: argparse.Namespace, core: Core) -> int:

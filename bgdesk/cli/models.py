@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bgdesk.cli.output import ProgressBar, print_json, print_table
+from bgdesk.inference.catalog import DEFAULT_MODEL
 from bgdesk.inference.devices import offered, planned_text
 from bgdesk.inference.models import ModelStatus, ModelStore
 
@@ -29,67 +30,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, store: ModelStore, device: str) -> int:
     """`device` is the device setting, to say where the models run."""
     if args.verb == "list":
-        statuses = store.statuses()
-        if args.json:
-            print_json(
-                [
-                    {
-                        "name": s.spec.name,
-                        "installed": s.installed,
-                        "sizeMB": s.spec.size_mb,
-                        "inputSize": s.spec.input_size,
-                        "licence": s.spec.licence,
-                        "description": s.spec.description,
-                        "path": str(s.path),
-                    }
-                    for s in statuses
-                ]
-            )
-        else:
-            print_table(
-                ["MODEL", "INSTALLED", "SIZE", "LICENCE", "DESCRIPTION"],
-                [
-                    [
-                        s.spec.name,
-                        installed_text(store, s),
-                        f"{s.spec.size_mb:g} MB",
-                        s.spec.licence,
-                        s.spec.description,
-                    ]
-                    for s in statuses
-                ],
-            )
-            print(f"\nModels folder: {store.folder}")
-            print(f"Device: {planned_text(device, offered())}")
-        return 0
+        return _list(args, store, device)
     if args.verb == "pull":
-        bar: ProgressBar | None = None
-
-        def progress(done: int, total: int | None) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = ProgressBar(total or 0, unit="B")
-            bar.update(done, args.name)
-
-        try:
-            path = store.pull(args.name, progress, force=args.force)
-        finally:
-            if bar is not None:
-                bar.close()
-        print(f"{args.name} is installed: {path}")
-        return 0
+        return _pull(args, store)
     if args.verb == "import":
         name = store.import_file(args.file, args.name)
         print(f"Imported {args.file} as {name}.")
         return 0
     if args.verb == "verify":
-        report = store.verify()
-        if not report:
-            print("No model is installed. Run `bgdesk models pull u2netp`.")
-            return 1
-        for name, verdict in report.items():
-            print(f"{name}: {verdict}")
-        return 1 if "mismatch" in report.values() else 0
+        return _verify(store)
     removed = store.remove(args.name)
     if removed:
         print(f"Removed {args.name}.")
@@ -98,6 +47,70 @@ def run(args: argparse.Namespace, store: ModelStore, device: str) -> int:
     else:
         print(f"{args.name} was not installed.")
     return 0
+
+
+def _list(args: argparse.Namespace, store: ModelStore, device: str) -> int:
+    statuses = store.statuses()
+    if args.json:
+        print_json(
+            [
+                {
+                    "name": s.spec.name,
+                    "installed": s.installed,
+                    "sizeMB": s.spec.size_mb,
+                    "inputSize": s.spec.input_size,
+                    "licence": s.spec.licence,
+                    "description": s.spec.description,
+                    "path": str(s.path),
+                }
+                for s in statuses
+            ]
+        )
+        return 0
+    print_table(
+        ["MODEL", "INSTALLED", "SIZE", "LICENCE", "DESCRIPTION"],
+        [
+            [
+                s.spec.name,
+                installed_text(store, s),
+                f"{s.spec.size_mb:g} MB",
+                s.spec.licence,
+                s.spec.description,
+            ]
+            for s in statuses
+        ],
+    )
+    print(f"\nModels folder: {store.folder}")
+    print(f"Device: {planned_text(device, offered())}")
+    return 0
+
+
+def _pull(args: argparse.Namespace, store: ModelStore) -> int:
+    bar: ProgressBar | None = None
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = ProgressBar(total or 0, unit="B")
+        bar.update(done, args.name)
+
+    try:
+        path = store.pull(args.name, progress, force=args.force)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"{args.name} is installed: {path}")
+    return 0
+
+
+def _verify(store: ModelStore) -> int:
+    report = store.verify()
+    if not report:
+        print(f"No model is installed. Run `bgdesk models pull {DEFAULT_MODEL}`.")
+        return 1
+    for name, verdict in report.items():
+        print(f"{name}: {verdict}")
+    return 1 if "mismatch" in report.values() else 0
 
 
 def installed_text(store: ModelStore, status: ModelStatus) -> str:

@@ -25,7 +25,7 @@ from bgdesk.errors import BgdeskError, InsufficientCredits
 from bgdesk.inference.decode import images_in, input_names_text
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.files import temporaries_in, temporary_label
-from bgdesk.storage.models import JobState
+from bgdesk.storage.models import JobSource, JobState
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,7 +123,7 @@ def _resume(core: Core, items: list[Item], overwrite: bool) -> None:
     """Take up where an interrupted run stopped: a photo whose cutout is there is skipped
     (unless `overwrite`), one whose job is still waiting or running is waited for, not paid
     for again, and the temporary files a killed writer left beside the cutouts go."""
-    core.jobs.recover()  # a killed run's jobs are queued again, to be run by this one
+    core.running.recover()  # a killed run's jobs are queued again, to be run by this one
     unfinished = core.jobs.unfinished_by_output()
     leftovers: dict[Path, dict[str, list[Path]]] = {}
     for item in items:
@@ -155,8 +155,8 @@ def _submit_all(
             continue
         try:
             assert item.target is not None
-            item.job_id = core.jobs.submit_file(
-                owner, item.source, "cli", options, item.target, background
+            item.job_id = core.intake.submit_file(
+                owner, item.source, JobSource.CLI, options, item.target, background
             ).public_id
         except InsufficientCredits as exc:
             item.error = out_of_credits = exc.message

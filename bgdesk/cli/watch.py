@@ -62,6 +62,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
         lambda event: tell_end(event.job_id) if event.kind in ENDINGS else None
     )
     watcher = FolderWatcher(
+        core.intake,
         core.jobs,
         core.accounts.owner,
         args.folders,

@@ -9,7 +9,7 @@ import sys
 import threading
 
 from bgdesk.core.app import Core
-from bgdesk.core.jobs import HOST
+from bgdesk.core.leases import HOST
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

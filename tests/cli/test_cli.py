@@ -20,7 +20,7 @@ from bgdesk.cli import run
 from bgdesk.core.app import Core
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
-from bgdesk.storage.models import CreditEntry, Job
+from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import decode, open_home_database, photo
 from tests.processes import free_port, serve_on_free_port, serving, terminate
 
@@ -127,8 +127,8 @@ def test_out_of_credits_is_explained_and_costs_nothing(
 ) -> None:
     owner = fake_core.accounts.owner()
     for _ in range(100):
-        fake_core.jobs.submit_upload(
-            owner, photo("coffee", (60, 40)), "c.jpg", "desktop", OutputOptions()
+        fake_core.intake.submit_upload(
+            owner, photo("coffee", (60, 40)), "c.jpg", JobSource.DESKTOP, OutputOptions()
         )
     fake_core.runner.run_until_idle()
     source = tmp_path / "coffee.jpg"

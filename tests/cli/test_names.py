@@ -183,6 +183,7 @@ def bgdesk_process(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_remove_for_real_gives_photos_of_one_name_a_cutout_each(
     home: Paths, models_dir: Path, tmp_path: Path
 ) -> None:
@@ -260,6 +261,7 @@ def watching() -> Iterator[Callable[..., Watching]]:
             process.process.communicate()
 
 
+@pytest.mark.slow
 def test_watch_for_real_names_skips_and_prints_as_a_person_needs(
     home: Paths, models_dir: Path, tmp_path: Path, watching: Callable[..., Watching]
 ) -> None:

@@ -14,6 +14,7 @@ import pytest
 from bgdesk.paths import Paths
 from bgdesk.storage.models import CreditEntry, Job, JobState
 from tests.conftest import open_home_database, photo
+from tests.processes import Logged
 
 pytestmark = pytest.mark.slow  # the real model, as a real process
 
@@ -116,27 +117,23 @@ def test_watch_cuts_out_photos_as_they_arrive_and_a_restart_pays_nothing_twice(
     command = [sys.executable, "-m", "bgdesk", "watch", str(inbox), "-o", str(output)]
     command += ["--interval", "0.2"]
 
-    def watch_until(expected: list[str]) -> str:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while sorted(p.name for p in output.glob("*.png")) != expected:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the cutouts never came"
-                if expected == ["early.png", "late.png"] and not (inbox / "late.jpg").exists():
-                    (inbox / "late.jpg").write_bytes(photo("chelsea", (300, 200)))
-                time.sleep(0.1)
-            time.sleep(1)  # a few more looks: nothing else may be taken
-        finally:
-            process.terminate()  # SIGTERM: stops cleanly
-            out, errors = process.communicate(timeout=60)
-        assert process.returncode == 0 and "Traceback" not in errors, errors
-        return out
+    with Logged(command, tmp_path / "first") as first:
+        first.wait_for("early.jpg -> ")
+        (inbox / "late.jpg").write_bytes(photo("chelsea", (300, 200)))
+        first.wait_for("late.jpg -> ")
+        stopped = first.stop()
+    assert stopped[0] == 0 and "Traceback" not in stopped[1], stopped[1]
 
-    first = watch_until(["early.png", "late.png"])
-    assert "late.jpg ->" in first
-    second = watch_until(["early.png", "late.png"])
-    assert "->" not in second
-    assert charges(home) == (2, 0)
+    with Logged(command, tmp_path / "second") as second:
+        second.wait_for("Watching")
+        # Taken at the earliest by the look after the one that found it: by then the photos
+        # there before were looked at again, and a charge for them would have been made.
+        (inbox / "new.jpg").write_bytes(photo("coffee", (300, 200)))
+        second.wait_for("new.jpg -> ")
+        stopped = second.stop()
+    assert stopped[0] == 0 and "Traceback" not in stopped[1], stopped[1]
+    assert [line for line in second.printed().splitlines() if " -> " in line] == [
+        f"  {inbox / 'new.jpg'} -> {output / 'new.png'}"
+    ]
+    assert sorted(p.name for p in output.glob("*.png")) == ["early.png", "late.png", "new.png"]
+    assert charges(home) == (3, 0)

@@ -27,6 +27,8 @@ from tests.conftest import decode, photo
 from tests.postgres import PostgresServer
 from tests.processes import free_port, serve_on_free_port, serving, terminate
 
+pytestmark = pytest.mark.slow  # the installed app
+
 
 def bgdesk(frozen: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

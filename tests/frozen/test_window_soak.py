@@ -22,6 +22,8 @@ import pytest
 from tests.conftest import photo
 from tests.processes import serve_on_free_port, serving, terminate
 
+pytestmark = pytest.mark.slow  # the installed app
+
 CHUNKS = 80
 EVENTS_PER_CHUNK = 25  # each a wheel notch, a pan, a divider drag or a key
 
