@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Set up a development copy of bgdesk and run, test or package it:
-`python3 tasks.py run|test|package [--check]`.
+"""Set up a development copy of bgdesk and run, check, test or package it:
+`python3 tasks.py run|check|test|package [--check]`.
 
 Each command creates `.venv` when missing, installs the project into it when `pyproject.toml`
-changed since the last install, makes sure the default model is in the model store, and then
-runs. Only Python 3.11+ and a reachable package index are needed. `package` builds the frozen
-app into dist/bgdesk/ (PyInstaller, bgdesk.spec) and, where dpkg-deb exists, the .deb beside
-it; `--check` then installs the .deb under build/deb-root/ and tests the installed app.
-`test` with no arguments runs the whole suite, then the tests that touch the database again
-on PostgreSQL (Debian's `postgresql` package provides the server).
+or the version changed since the last install, makes sure the default model is in the model
+store (all but `check`), and then runs. Only Python 3.11+ and a reachable package index are
+needed. `check` is the quick look before a commit: lint, format, types, the layers and the
+fast lane of tests, with no model and no network. `test` with no arguments runs those checks,
+the whole suite measuring coverage (failing under the floor in pyproject.toml), then the
+tests that touch the database again on PostgreSQL (Debian's `postgresql` package provides the
+server). `package` builds the frozen app into dist/bgdesk/ (PyInstaller, bgdesk.spec) and,
+where dpkg-deb exists, the .deb beside it; `--check` then installs the .deb under
+build/deb-root/ and tests the installed app.
 """
 
 from __future__ import annotations
@@ -28,8 +31,16 @@ from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL  # noqa: E402
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+# What an install is made from: the dependencies, and the version (the package's metadata).
+INSTALLED_FROM = (ROOT / "pyproject.toml", ROOT / "bgdesk" / "__init__.py")
 # Run a second time against a PostgreSQL server the tests start (tests/postgres.py).
 STORAGE_TESTS = ("tests/storage", "tests/core", "tests/api", "tests/cli")
+LINTERS = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("mypy",),
+    ("lint-imports",),
+)
 
 
 def step(message: str) -> None:
@@ -49,7 +60,8 @@ def ensure_venv() -> None:
 def ensure_installed(extra: str) -> None:
     """Install the project (editable) with `extra`, unless this exact install was done."""
     stamp = VENV / f".installed-{extra or 'app'}"
-    fingerprint = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    declared = b"".join(path.read_bytes() for path in INSTALLED_FROM)
+    fingerprint = hashlib.sha256(declared).hexdigest()
     if stamp.exists() and stamp.read_text() == fingerprint:
         return
     step("Installing bgdesk and its dependencies")
@@ -74,23 +86,38 @@ def run(args: list[str]) -> int:
     return call(BIN / "bgdesk", *args)
 
 
+def lint(env: dict[str, str]) -> int:
+    step("Linting and format (ruff), types (mypy) and the layers (import-linter)")
+    for linter in LINTERS:
+        if call(BIN / linter[0], *linter[1:], env=env):
+            return 1
+    return 0
+
+
+def check(args: list[str]) -> int:
+    """The linters and the fast lane: no model, no servers, no window."""
+    ensure_venv()
+    ensure_installed("test")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if lint(env):
+        return 1
+    step("Running the fast lane of tests")
+    return call(PYTHON, "-m", "pytest", "-m", "not slow", *args, env=env)
+
+
 def test(args: list[str]) -> int:
     ensure_venv()
     ensure_installed("test")
     ensure_model()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    step("Linting and format (ruff), types (mypy) and the layers (import-linter)")
-    for check in (
-        ["ruff", "check", "."],
-        ["ruff", "format", "--check", "."],
-        ["mypy"],
-        ["lint-imports"],
-    ):
-        if call(BIN / check[0], *check[1:], env=env):
-            return 1
-    step("Running the test suite")
-    status = call(PYTHON, "-m", "pytest", *args, env=env)
-    if status or args:  # a selection given on the command line runs once, as asked
+    if lint(env):
+        return 1
+    if args:  # a selection given on the command line runs once, as asked
+        step("Running the tests asked for")
+        return call(PYTHON, "-m", "pytest", *args, env=env)
+    step("Running the test suite, measuring coverage")
+    status = call(PYTHON, "-m", "pytest", "--cov", env=env)
+    if status:
         return status
     step("Running the tests that touch the database again, on PostgreSQL")
     return call(PYTHON, "-m", "pytest", "--database", "postgresql", *STORAGE_TESTS, env=env)
@@ -142,7 +169,7 @@ def check_package() -> int:
 def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this script may meet an older Python
         sys.exit("bgdesk needs Python 3.11 or newer.")
-    commands = {"run": run, "test": test, "package": package}
+    commands = {"run": run, "check": check, "test": test, "package": package}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__.strip().splitlines()[0])
         return 2

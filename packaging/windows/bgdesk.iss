@@ -1,14 +1,16 @@
 ; Inno Setup script: dist\bgdesk-VERSION-setup.exe from the frozen folder dist\bgdesk\.
 ;
 ;   py tasks.py package
-;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 packaging\windows\bgdesk.iss
+;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=VERSION packaging\windows\bgdesk.iss
+;
+; VERSION is the number `dist\bgdesk\bgdesk.exe --version` prints (bgdesk/__init__.py).
 ;
 ; Installs per user by default (no administrator needed), offers a per-machine install,
 ; adds Start menu and optional desktop shortcuts, "Open with bgdesk" for photos, and the
 ; `bgdesk` command on PATH for scripts.
 
 #ifndef AppVersion
-  #define AppVersion "0.1.0"
+  #error Pass the version: /DAppVersion=VERSION, the number bgdesk.exe --version prints
 #endif
 #define AppName "bgdesk"
 #define Frozen "..\..\dist\bgdesk"
