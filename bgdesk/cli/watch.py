@@ -33,33 +33,11 @@ def run(args: argparse.Namespace, core: Core) -> int:
         raise InvalidRequest(f"Not a folder: {', '.join(missing)}.")
     options = output_options(args, core.settings)
     core.engine.check_model(options)
-    taken: dict[str, Watched] = {}  # by job id, until the job ends
-    lock = threading.Lock()
-
-    def found(watched: Watched) -> None:
-        if watched.job is None:
-            print(f"  SKIPPED {escaped(watched.photo)}: {escaped(watched.error)}", flush=True)
-            return
-        with lock:
-            taken[watched.job.public_id] = watched
-        if core.jobs.get(watched.job.public_id).status not in UNFINISHED:
-            tell_end(watched.job.public_id)  # it ended before its look told of it
-
-    def tell_end(job_id: str) -> None:
-        with lock:
-            watched = taken.pop(job_id, None)
-        if watched is None:
-            return
-        job = core.jobs.get(job_id)
-        if job.status == JobState.COMPLETED:
-            print(f"  {escaped(watched.photo)} -> {escaped(watched.target)}", flush=True)
-        else:
-            print(f"  FAILED {escaped(watched.photo)}: {escaped(job.error_message)}", flush=True)
-
+    report = _Report(core)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     unsubscribe = core.events.subscribe(
-        lambda event: tell_end(event.job_id) if event.kind in ENDINGS else None
+        lambda event: report.ended(event.job_id) if event.kind in ENDINGS else None
     )
     watcher = FolderWatcher(
         core.intake,
@@ -69,7 +47,7 @@ def run(args: argparse.Namespace, core: Core) -> int:
         args.output,
         lambda: options,
         interval=args.interval,
-        on_found=found,
+        on_found=report.found,
         background=background_picture(args),
         follow_links=core.settings.watch_follow_links,
     )
@@ -88,3 +66,32 @@ def run(args: argparse.Namespace, core: Core) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("Stopped watching.", flush=True)
     return 0
+
+
+class _Report:
+    """Prints each photo the watcher took once its job has ended, and each it skipped."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._taken: dict[str, Watched] = {}  # by job id, until the job ends
+        self._lock = threading.Lock()
+
+    def found(self, watched: Watched) -> None:
+        if watched.job is None:
+            print(f"  SKIPPED {escaped(watched.photo)}: {escaped(watched.error)}", flush=True)
+            return
+        with self._lock:
+            self._taken[watched.job.public_id] = watched
+        if self.core.jobs.get(watched.job.public_id).status not in UNFINISHED:
+            self.ended(watched.job.public_id)  # it ended before its look told of it
+
+    def ended(self, job_id: str) -> None:
+        with self._lock:
+            watched = self._taken.pop(job_id, None)
+        if watched is None:
+            return
+        job = self.core.jobs.get(job_id)
+        if job.status == JobState.COMPLETED:
+            print(f"  {escaped(watched.photo)} -> {escaped(watched.target)}", flush=True)
+        else:
+            print(f"  FAILED {escaped(watched.photo)}: {escaped(job.error_message)}", flush=True)
