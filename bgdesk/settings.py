@@ -129,8 +129,9 @@ class Settings:
 
     default_model: str = _setting(
         Preset.BEST.value,
-        "Model used when a request names none: best (the installed model that measured best), "
-        "fast, or a model's name.",
+        "Model used when a request names none: "
+        + "; ".join(f"{name} ({meaning})" for name, meaning in PRESETS.items())
+        + "; or a model's name.",
         label="Model",
         choices=lambda: {name: name for name in (*PRESETS, *CATALOG)},
     )

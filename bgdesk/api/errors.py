@@ -10,6 +10,7 @@ protocol (protocol.py) all send what it makes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -80,10 +81,11 @@ def error_answer(error: BgdeskError, hang_up: bool = False) -> ErrorAnswer:
     return ErrorAnswer(error.status, headers, body)
 
 
-def error_response(error: BgdeskError) -> Response:
-    """`error`'s answer, for an exception handler."""
+def error_response(error: BgdeskError, headers: Mapping[str, str] | None = None) -> Response:
+    """`error`'s answer, for an exception handler, with the framework's `headers` (a 405's
+    Allow) beside its own."""
     answer = error_answer(error)
-    return Response(answer.body, answer.status, answer.headers)
+    return Response(answer.body, answer.status, {**(headers or {}), **answer.headers})
 
 
 async def refuse(error: BgdeskError, scope: Scope, receive: Receive, send: Send) -> None:
@@ -119,7 +121,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     fallback = InvalidRequest if exc.status_code < 500 else BgdeskError
-    return error_response(HTTP_ERRORS.get(exc.status_code, fallback)(str(exc.detail)))
+    error = HTTP_ERRORS.get(exc.status_code, fallback)(str(exc.detail))
+    return error_response(error, exc.headers)
 
 
 async def _storage_failure(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,6 @@ PublicStatus = Literal["processing", "completed", "failed"]
 FORM_TYPES: dict[Kind, Any] = {
     Kind.YES_NO: bool,
     Kind.YES_NO_UNSET: bool | None,
-    Kind.WHOLE: int,
     Kind.COLOUR: str | None,
     Kind.PICTURE: UploadFile | None,
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import sys
 from collections.abc import Callable
@@ -60,12 +62,21 @@ UNTIL_STOPPED = frozenset({"watch", "serve", "worker", "open", None})  # None: t
 def runs_until_stopped(argv: list[str]) -> bool:
     """Whether the command `argv` asks for runs until it is stopped, so that a stop is how it
     ends well; a stop cuts any other command short."""
-    parser, _ = build_parser()
+    parser, commands = build_parser()
     try:
-        args, _ = parser.parse_known_args(argv)
+        with contextlib.redirect_stderr(io.StringIO()):  # the command itself tells of errors
+            args, _ = parser.parse_known_args(with_command(argv, commands))
     except SystemExit:  # not a command line that runs anything
         return True
     return args.command in UNTIL_STOPPED
+
+
+def with_command(argv: list[str], commands: set[str]) -> list[str]:
+    """`argv` with its command named: paths alone (`bgdesk photo.jpg`, what file managers and
+    "Open with" send) mean `bgdesk open photo.jpg`."""
+    if argv and not argv[0].startswith("-") and argv[0] not in commands and Path(argv[0]).exists():
+        return ["open", *argv]
+    return argv
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
@@ -100,13 +111,10 @@ def run(
 ) -> int:
     """Parse `argv` and run the command; returns the exit status.
 
-    Paths with no command (`bgdesk photo.jpg`, what file managers and "Open with" send) mean
-    `bgdesk open photo.jpg`.
+    Paths with no command mean `open` (`with_command`).
     """
     parser, commands = build_parser()
-    if argv and not argv[0].startswith("-") and argv[0] not in commands and Path(argv[0]).exists():
-        argv = ["open", *argv]
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_command(argv, commands))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

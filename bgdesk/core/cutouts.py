@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bgdesk.core.events import EventBus, JobEventKind
-from bgdesk.core.intake import check_background
-from bgdesk.core.job_files import JobFiles
+from bgdesk.core.job_files import JobFiles, check_background
 from bgdesk.core.job_records import announce, edits_of, options_of, rendered_options, strokes_of
 from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.core.queries import JobQueries

@@ -60,11 +60,11 @@ class PhotoFetches:
     def later(self, job: Job) -> None:
         """Fetch `job`'s photo on the pool, unless it is being fetched already or the pool
         is closed (the next start fetches it then)."""
-        with self._lock:
+        with self._lock:  # with `close`: a closed pool takes nothing
             if job.id in self._fetching or self._closed:
                 return
             self._fetching.add(job.id)
-        self._pool.submit(self._fetch, job)
+            self._pool.submit(self._fetch, job)
 
     def close(self) -> None:
         """Stop fetching; fetches under way end within their timeout."""

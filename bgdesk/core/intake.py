@@ -16,7 +16,7 @@ from bgdesk.core.credits import JOB_COST, CreditLedger
 from bgdesk.core.events import EventBus, JobEventKind
 from bgdesk.core.fetch import check_webhook_url
 from bgdesk.core.fetches import PhotoFetches
-from bgdesk.core.job_files import JobFiles
+from bgdesk.core.job_files import JobFiles, check_background
 from bgdesk.core.job_records import (
     CANCELLED,
     announce,
@@ -291,12 +291,3 @@ class JobIntake:
         announce(self.events, JobEventKind.QUEUED, job)
         self.work_available.set()
         return job
-
-
-def check_background(engine: CutoutEngine, picture: bytes) -> ImageInfo:
-    """What the background picture `picture` is, or an error that says it is the picture
-    behind the subject that is wrong."""
-    try:
-        return engine.inspect(picture)
-    except InvalidRequest as exc:
-        raise type(exc)(f"The background picture: {exc.message}") from None

@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from bgdesk.errors import Conflict, ImageTooLarge, InvalidRequest
-from bgdesk.inference.decode import Limits
+from bgdesk.inference.decode import ImageInfo, Limits
+from bgdesk.inference.engine import CutoutEngine
 from bgdesk.storage.files import temporaries_in, unshared_in, write_shared
 from bgdesk.storage.models import Job
 
@@ -132,6 +133,15 @@ class JobFiles:
             for leftovers in temporaries_in(folder).values():
                 removed += _remove_older(leftovers, stale_before)
         return removed + _remove_older(unshared_in(self._pictures), stale_before)
+
+
+def check_background(engine: CutoutEngine, picture: bytes) -> ImageInfo:
+    """What the background picture `picture` is, or an error that says it is the picture
+    behind the subject that is wrong."""
+    try:
+        return engine.inspect(picture)
+    except InvalidRequest as exc:
+        raise type(exc)(f"The background picture: {exc.message}") from None
 
 
 def discard(staged: Staged) -> None:

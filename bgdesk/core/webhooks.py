@@ -300,7 +300,7 @@ class WebhookSender:
             if error is None:
                 changes |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
             elif attempts >= MAX_ATTEMPTS:
-                changes["status"] = "failed"
+                changes["status"] = DeliveryStatus.FAILED
             else:
                 delay = min(timedelta(seconds=self.backoff * 2 ** (attempts - 1)), MAX_DELAY)
                 changes["next_attempt_at"] = now + delay

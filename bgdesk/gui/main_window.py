@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel("   "))
         toolbar.addWidget(self.api_state)
         self._build_panes()
+        self._build_touch_bar()
         self._build_status_bar()
 
     def _build_panes(self) -> None:
@@ -220,11 +221,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1100, 700)
 
-    def _build_status_bar(self) -> None:
+    def _build_touch_bar(self) -> None:
+        """The touch-up tools, on a second row, shown while touching up."""
         self.touch_bar = TouchUpBar(self.touch_up, self.menu_actions, self.statusBar())
         self.addToolBarBreak()
         self.addToolBar(self.touch_bar)
         self.touch_bar.refresh()
+
+    def _build_status_bar(self) -> None:
         self.statusBar().addPermanentWidget(self.batch_status)
         self.batch_status.show_failed.connect(lambda: self.queue.filter.setText("Failed"))
         self.statusBar().addPermanentWidget(self.progress)

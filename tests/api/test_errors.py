@@ -85,6 +85,7 @@ def test_routing_refusals_use_the_error_tree(client: httpx.Client) -> None:
         assert answer.status_code == error.status
         assert answer.json()["error"]["code"] == error.code
     assert answer.headers["www-authenticate"] == "Bearer"
+    assert client.get("/api/v1/remove-bg").headers["allow"] == "POST", "what the address takes"
 
 
 def test_middlewares_answer_before_the_body_in_the_same_shape_and_hang_up() -> None:

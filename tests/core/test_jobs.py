@@ -317,3 +317,24 @@ def test_a_waiting_job_can_be_cancelled_once_and_is_refunded(fake_core: Core) ->
     assert fake_core.running.claim_next() is not None
     with pytest.raises(Conflict):
         fake_core.intake.cancel(running.public_id)
+
+
+def test_output_addresses_use_the_public_url_from_the_start(home: Paths) -> None:
+    """A worker or the CLI, which bind no server, still give webhooks the address clients
+    reach; a bound server without the setting gives its own."""
+    settings = Settings()
+    settings.public_url = "https://cutouts.example/"
+    configured = Core(home, settings, FakeEngine(), KeyringSecretStore())
+    try:
+        assert configured.public_url == "https://cutouts.example"
+        configured.serve_at("http://127.0.0.1:9999")
+        assert configured.public_url == "https://cutouts.example"
+    finally:
+        configured.close()
+    plain = Core(home, Settings(), FakeEngine(), KeyringSecretStore())
+    try:
+        assert plain.public_url == f"http://127.0.0.1:{Settings().api_port}"
+        plain.serve_at("http://127.0.0.1:9999")
+        assert plain.public_url == "http://127.0.0.1:9999"
+    finally:
+        plain.close()
