@@ -62,19 +62,26 @@ class JobRunning:
         """Queue again the running jobs whose runner is gone (crashed or killed)."""
         now = utcnow()
         orphans = [
-            job.id
+            job
             for job in Job.select().where(Job.status == JobState.RUNNING)
             if self.leases.orphaned(job, now)
         ]
         if not orphans:
             return 0
         with writing():
-            count = (
+            # Each only as it was read: a runner that took it again since (another's
+            # `recover` and claim) counted one more attempt, and keeps it.
+            count = sum(
                 Job.update(
                     status=JobState.QUEUED, runner_id=None, runner_pid=None, lease_expires_at=None
                 )
-                .where(Job.id.in_(orphans), Job.status == JobState.RUNNING)
+                .where(
+                    Job.id == job.id,
+                    Job.status == JobState.RUNNING,
+                    Job.attempts == job.attempts,
+                )
                 .execute()
+                for job in orphans
             )
         if count:
             log.info("Queued %d interrupted job(s) again", count)

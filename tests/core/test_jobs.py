@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bgdesk.core.app import Core
 from bgdesk.core.events import JobEvent
+from bgdesk.core.leases import Leases
+from bgdesk.core.running import JobRunning
 from bgdesk.core.secrets import KeyringSecretStore
 from bgdesk.errors import (
     AccountSuspended,
@@ -25,7 +28,7 @@ from bgdesk.errors import (
 from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
-from bgdesk.storage.models import Job, JobSource, WebhookDelivery
+from bgdesk.storage.models import Job, JobSource, WebhookDelivery, utcnow
 from tests.conftest import FakeEngine, decode, fake_engine, photo
 
 
@@ -338,3 +341,43 @@ def test_output_addresses_use_the_public_url_from_the_start(home: Paths) -> None
         assert plain.public_url == "http://127.0.0.1:9999"
     finally:
         plain.close()
+
+
+def test_a_job_taken_again_while_another_runner_recovers_it_stays_with_its_new_runner(
+    fake_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recovering reads the running jobs, then queues the orphans again: a job another runner
+    recovered and claimed in between is not taken from it (and run a third time)."""
+    owner = fake_core.accounts.owner()
+    job = fake_core.intake.submit_upload(
+        owner, photo("coffee"), "c.jpg", JobSource.API, OutputOptions()
+    )
+    assert fake_core.running.claim_next() is not None
+    fake_core.running.leases.release(job.id)  # its runner is gone, its lease lapsed
+    Job.update(lease_expires_at=utcnow() - timedelta(seconds=1)).where(Job.id == job.id).execute()
+
+    def runner() -> JobRunning:
+        core = fake_core
+        return JobRunning(
+            core.engine,
+            core.ledger,
+            core.events,
+            core.files,
+            Leases(timedelta(minutes=1)),
+            threading.Event(),
+        )
+
+    slow, quick = runner(), runner()
+    judged = slow.leases.orphaned
+
+    def quick_takes_it_meanwhile(read: Job, now: datetime) -> bool:
+        verdict = judged(read, now)
+        assert quick.recover() == 1 and quick.claim_next() is not None
+        return verdict
+
+    monkeypatch.setattr(slow.leases, "orphaned", quick_takes_it_meanwhile)
+    assert slow.recover() == 0
+    now = Job.get_by_id(job.id)
+    assert (now.status, now.runner_id, now.attempts) == ("running", quick.leases.runner_id, 2)
+    for each in (slow, quick):
+        each.leases.close()
