@@ -9,7 +9,7 @@ import time
 from bgdesk.core.fetches import PhotoFetches
 from bgdesk.core.housekeeping import Housekeeping
 from bgdesk.core.running import JobRunning
-from bgdesk.storage.failures import storage_error, told_once
+from bgdesk.storage.failures import LoopFailures, storage_error
 from bgdesk.storage.models import Job
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class JobRunner:
 
     def _run(self, sweeper: bool) -> None:
         next_check = next_sweep = 0.0
+        failures = LoopFailures()
         while not self._stopping.is_set():
             try:
                 now = time.monotonic()
@@ -94,13 +95,14 @@ class JobRunner:
                     next_sweep = now + SWEEP_EVERY
                 self.running.work_available.clear()
                 job = self.running.claim_next()
+                failures.passed()
                 if job is not None:
                     self._execute(job)
                     continue
                 if not self.running.work_available.wait(self.poll):
                     next_check = 0.0
             except Exception as exc:  # keep the runner alive through a database hiccup
-                if not told_once(exc):
+                if failures.first(exc):
                     trace = storage_error(exc) is None  # a busy database needs no traceback
                     log.warning("The job runner hit an error (%s); retrying", exc, exc_info=trace)
                 self._stopping.wait(self.poll)

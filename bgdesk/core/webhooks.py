@@ -37,7 +37,7 @@ from bgdesk.core.fetch import run_within, webhook_route
 from bgdesk.core.job_records import as_utc_text
 from bgdesk.errors import InvalidUrl
 from bgdesk.storage.dialects import writing
-from bgdesk.storage.failures import storage_error, told_once
+from bgdesk.storage.failures import LoopFailures, storage_error
 from bgdesk.storage.models import (
     Account,
     DeliveryStatus,
@@ -125,13 +125,15 @@ class WebhookSender:
             self._thread = None
 
     def _run(self) -> None:
+        failures = LoopFailures()
         while not self._stopping.is_set():
             self._wake.clear()
             try:
                 self._tls_context()  # httpx and the certificates: here, not on the starting thread
                 self.deliver_due()
+                failures.passed()
             except Exception as exc:  # out of files or a database away: the next pass retries
-                if not told_once(exc):
+                if failures.first(exc):
                     trace = storage_error(exc) is None  # a busy database: no trace
                     log.warning("Webhook delivery pass failed (%s)", exc, exc_info=trace)
             self._wake.wait(self.poll)

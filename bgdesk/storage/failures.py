@@ -48,6 +48,26 @@ def told_once(exc: BaseException) -> bool:
     return isinstance(storage_error(exc), DatabaseUnreachable)
 
 
+class LoopFailures:
+    """What a background loop that retries tells the log: each failure once, not again while
+    the next passes fail the same way (out of files, say, a pass a second), and nothing the
+    database tells once itself (`told_once`)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[type[BaseException], int | None] | None = None
+
+    def first(self, exc: BaseException) -> bool:
+        """Whether `exc` should be told: it is not the failure the last pass ended in."""
+        kind = (type(exc), getattr(exc, "errno", None))
+        new = kind != self._last
+        self._last = kind
+        return new and not told_once(exc)
+
+    def passed(self) -> None:
+        """A pass went through: the next failure is news again."""
+        self._last = None
+
+
 def _meaning(exc: BaseException) -> TemporarilyUnavailable | None:
     if isinstance(exc, OSError) and exc.errno in _FULL:
         return StorageFull()
