@@ -158,7 +158,7 @@ def main(dark: bool) -> int:
             rect.left() + spots[-1][0] * width * scale, rect.top() + spots[-1][1] * height * scale
         )
     )
-    window._show_touch_up()
+    window.touch_bar.refresh()
     settle()
     shoot("touch-up.png")
     window.touch_up.stop()
