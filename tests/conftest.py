@@ -338,6 +338,18 @@ class FakeEngine:
     def plan_for(self, options: OutputOptions) -> Plan:
         return Plan(options.model or self.default_model)
 
+    def box_model(self, model: str | None = None) -> str:
+        return model or self.default_model
+
+    def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray:
+        """The middle half of `picture` kept: a subject the fake 'sees' in any box."""
+        mask = np.zeros((picture.height, picture.width), np.uint8)
+        mask[
+            picture.height // 4 : -(picture.height // 4) or None,
+            picture.width // 4 : -(picture.width // 4) or None,
+        ] = 255
+        return mask
+
     def remove_background(
         self,
         data: bytes,

@@ -13,6 +13,7 @@ from bgdesk.api.deps import AccountDep, CoreDep
 from bgdesk.api.errors import ErrorBody
 from bgdesk.api.schemas import (
     AccountInfo,
+    EditRequest,
     JobAccepted,
     JobDeleted,
     JobPage,
@@ -162,6 +163,28 @@ def list_jobs(
 def delete_job(job_id: str, core: CoreDep, account: AccountDep) -> JobDeleted:
     """Delete a finished job's output; its outputUrl stops working."""
     return JobDeleted(jobId=core.cutouts.delete(job_id, account).public_id)
+
+
+@api.post(
+    "/jobs/{job_id}/edits",
+    response_model=JobStatus,
+    response_model_exclude_none=True,
+    responses=_errors(400, 401, 403, 404, 409),
+)
+def edit_job(job_id: str, edit: EditRequest, core: CoreDep, account: AccountDep) -> JobStatus:
+    """Fix a finished job's cutout with clicks, a box and brush strokes, or change its
+    background: the cutout is made again from the photo and answered when done (outputUrl
+    serves it; `edited` is true). Nothing is charged. 409 when the photo is no longer kept."""
+    if edit.background is not None and "bg_image" in edit.background:
+        raise InvalidRequest("A background picture cannot be sent here; use bg_color or bg_blur.")
+    try:
+        marks = edit.mark_list()
+    except ValueError as exc:
+        raise InvalidRequest(f"Invalid request: marks: {exc}.") from None
+    if edit.append and marks is not None:
+        marks = [*core.cutouts.marks(job_id, account), *marks]
+    job = core.cutouts.edit(job_id, marks, edit.background, account=account)
+    return _job_status(job, core.public_url)
 
 
 @api.get("/account", response_model=AccountInfo, tags=["account"], responses=_errors(401, 403))

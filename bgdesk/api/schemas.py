@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import UploadFile
 from pydantic import BaseModel, Field, create_model
 
 from bgdesk.inference.decode import input_names_text
+from bgdesk.inference.marks import MAX_MARKS, Mark, mark_from_dict
+from bgdesk.inference.strokes import MAX_POINTS
 from bgdesk.request.option_fields import Face, Kind, OptionField, choices_text, said
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import AccountStatus
@@ -120,8 +122,71 @@ class JobStatus(BaseModel):
     edited: bool | None = Field(
         None,
         description="Completed: whether a person touched the cutout up (or changed its "
-        "background) in the bgdesk window since; outputUrl serves the edited cutout.",
+        "background) since, in the bgdesk window or through the edits route; outputUrl "
+        "serves the edited cutout.",
     )
+
+
+Coordinate = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+
+
+class ClickMark(BaseModel):
+    """A click: `keep` true says the point belongs to the subject, false that it does not."""
+
+    kind: Literal["click"]
+    x: Coordinate = Field(description="In the photo's pixels, from its left edge.")
+    y: Coordinate = Field(description="In the photo's pixels, from its top edge.")
+    keep: bool = True
+
+
+class BoxMark(BaseModel):
+    """A box around the subject: nothing outside it is kept, and the model looks again
+    inside it."""
+
+    kind: Literal["box"]
+    left: Coordinate
+    top: Coordinate
+    right: Coordinate
+    bottom: Coordinate
+    model: str | None = Field(None, description="The model that looks inside (default: fast).")
+
+
+class StrokeMark(BaseModel):
+    """A brush stroke: `restore` true paints the subject back, false erases it."""
+
+    kind: Literal["stroke"]
+    restore: bool
+    size: float = Field(gt=0, le=10_000, description="The brush's diameter, in pixels.")
+    hardness: float = Field(
+        0.8, ge=0, le=1, description="The share of the radius at full strength."
+    )
+    points: list[tuple[Coordinate, Coordinate]] = Field(min_length=1, max_length=MAX_POINTS)
+
+
+class EditRequest(BaseModel):
+    """A fix of a finished job's cutout, made again from its photo; nothing is charged."""
+
+    marks: list[Annotated[ClickMark | BoxMark | StrokeMark, Field(discriminator="kind")]] | None = (
+        Field(
+            None,
+            max_length=MAX_MARKS,
+            description="Clicks, boxes and strokes, laid in order on the model's mask. They "
+            "replace the job's marks (an empty list: back to the model's mask), or follow them "
+            "with `append`. Left out: the marks stay as they are.",
+        )
+    )
+    append: bool = Field(False, description="Lay `marks` after those the job has.")
+    background: dict[str, str | int | None] | None = Field(
+        None,
+        description="bg_color and/or bg_blur, as in remove-bg; {} is transparent. Left out: "
+        "the background stays as it is.",
+        examples=[{"bg_color": "#ffffff"}],
+    )
+
+    def mark_list(self) -> list[Mark] | None:
+        if self.marks is None:
+            return None
+        return [mark_from_dict(mark.model_dump()) for mark in self.marks]
 
 
 class JobPage(BaseModel):

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bgdesk.core.events import EventBus, JobEventKind
 from bgdesk.core.job_files import JobFiles, check_background
-from bgdesk.core.job_records import announce, edits_of, options_of, rendered_options, strokes_of
+from bgdesk.core.job_records import announce, edits_of, marks_of, options_of, rendered_options
 from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.core.queries import JobQueries
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.compose import reencode
 from bgdesk.inference.engine import CutoutEngine, Retouch
-from bgdesk.inference.strokes import Stroke
+from bgdesk.inference.marks import MAX_MARKS, Mark, mark_to_dict
+from bgdesk.inference.selection import SubjectBox
 from bgdesk.request.formats import PNG, format_for_suffix, format_named
 from bgdesk.storage.failures import passing_trouble
 from bgdesk.storage.files import write_atomic
@@ -40,7 +42,10 @@ class CutoutService:
         if not job.has_output:
             return f"{job.input_name} has no cutout to edit."
         if not Path(job.input_path).is_file():
-            return f"The photo of {job.input_name} is gone (kept uploads: setting keep_uploads)."
+            return (
+                f"The photo of {job.input_name} is no longer kept, so its cutout cannot be made "
+                "again; submit the photo again to edit it (setting keep_uploads keeps photos)."
+            )
         if not self.files.mask(job.public_id).is_file():
             return f"{job.input_name} was cut out without keeping the model's mask."
         return None
@@ -55,22 +60,30 @@ class CutoutService:
             raise Conflict(reason)
         return self.files.mask(job.public_id).read_bytes()
 
+    def marks(self, public_id: str, account: Account | None = None) -> tuple[Mark, ...]:
+        """The marks laid on job `public_id`'s cutout, in order."""
+        return marks_of(self.queries.get(public_id, account))
+
     def edit(
         self,
         public_id: str,
-        strokes: Sequence[Stroke] | None = None,
+        marks: Sequence[Mark] | None = None,
         background: Mapping[str, Any] | None = None,
         picture: bytes | None = None,
+        account: Account | None = None,
     ) -> Job:
         """Make job `public_id`'s cutout again from its photo and the model's mask, with
-        `strokes` (all of them, in order: none resets to the model's mask) and `background`
-        (output option fields, `picture` with `bg_image`) in place of what it has; None
-        keeps what it has. The cutout is written where it was; nothing is charged."""
-        job = self.queries.get(public_id)
+        `marks` (strokes, clicks and boxes, all of them in order: none resets to the model's
+        mask) and `background` (output option fields, `picture` with `bg_image`) in place of
+        what it has; None keeps what it has. The cutout is written where it was; nothing is
+        charged."""
+        job = self.queries.get(public_id, account)
         mask = self._model_mask_of(job)
         if picture is not None:
             check_background(self.engine, picture)
-        job.edits = _edits_with(job, strokes, background)
+        if marks is not None:
+            marks = self._with_box_models(marks)
+        job.edits = _edits_with(job, marks, background)
         options = rendered_options(job)
         behind = picture
         if options.bg_image and behind is None:
@@ -80,7 +93,7 @@ class CutoutService:
             options,
             behind if options.bg_image else None,
             Retouch(
-                mask, job.model or self.engine.default_model, job.confidence or 0.0, strokes_of(job)
+                mask, job.model or self.engine.default_model, job.confidence or 0.0, marks_of(job)
             ),
         )
         try:
@@ -97,6 +110,20 @@ class CutoutService:
             ) from None
         announce(self.events, JobEventKind.EDITED, job)
         return self.queries.get(public_id)
+
+    def _with_box_models(self, marks: Sequence[Mark]) -> list[Mark]:
+        """`marks` with each box naming the model that looks inside it, so the cutout is
+        made the same way again whatever is installed later."""
+        if len(marks) > MAX_MARKS:
+            raise InvalidRequest(
+                f"A cutout takes at most {MAX_MARKS:,} marks; {len(marks):,} sent."
+            )
+        return [
+            replace(mark, model=self.engine.box_model(mark.model))
+            if isinstance(mark, SubjectBox)
+            else mark
+            for mark in marks
+        ]
 
     def export(self, public_id: str, target: Path) -> Path:
         """Write a finished job's cutout to `target`, in the format its suffix names."""
@@ -147,13 +174,14 @@ class CutoutService:
 
 
 def _edits_with(
-    job: Job, strokes: Sequence[Stroke] | None, background: Mapping[str, Any] | None
+    job: Job, marks: Sequence[Mark] | None, background: Mapping[str, Any] | None
 ) -> str | None:
-    """`job`'s edits as JSON with `strokes` and `background` in place of its own (None
+    """`job`'s edits as JSON with `marks` and `background` in place of its own (None
     keeps them); a background equal to the submitted one is no edit."""
     edits = edits_of(job)
-    if strokes is not None:
-        edits["strokes"] = [stroke.to_dict() for stroke in strokes]
+    if marks is not None:
+        edits.pop("strokes", None)
+        edits["marks"] = [mark_to_dict(mark) for mark in marks]
     if background is not None:
         submitted = options_of(job)
         wanted = submitted.with_background(background)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bgdesk.core.credits import CreditLedger
 from bgdesk.core.events import EventBus, JobEvent, JobEventKind
-from bgdesk.inference.strokes import Stroke
+from bgdesk.inference.marks import Mark, mark_from_dict
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Job, JobState, WebhookDelivery
 
@@ -44,15 +44,17 @@ def options_of(job: Job) -> OutputOptions:
 
 
 def edits_of(job: Job) -> dict[str, Any]:
-    """A job's edits: `strokes` (a list of stroke dicts) and `background` (the output
-    option fields that replace the submitted background), each only when made."""
+    """A job's edits: `marks` (strokes, clicks and boxes as dicts, in order) and `background`
+    (the output option fields that replace the submitted background), each only when made."""
     edits: dict[str, Any] = json.loads(job.edits) if job.edits else {}
     return edits
 
 
-def strokes_of(job: Job) -> tuple[Stroke, ...]:
-    """The brush strokes laid on `job`'s mask, in order."""
-    return tuple(Stroke.from_dict(values) for values in edits_of(job).get("strokes", []))
+def marks_of(job: Job) -> tuple[Mark, ...]:
+    """The marks laid on `job`'s mask, in order (jobs edited before clicks and boxes existed
+    kept their brush strokes under `strokes`)."""
+    edits = edits_of(job)
+    return tuple(mark_from_dict(values) for values in edits.get("marks", edits.get("strokes", [])))
 
 
 def rendered_options(job: Job) -> OutputOptions:

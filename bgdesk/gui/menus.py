@@ -108,14 +108,17 @@ class Command(Enum):
     NEXT_BACKDROP = Item("Next &Backdrop", next_backdrop, "B")
 
     TOUCH_UP = Item("&Touch Up", lambda w: w.toggle_touch_up(), "T", checkable=True)
+    CLICK_SELECT = Item(
+        "Select with Clic&ks and a Box", lambda w: w.touch_up.use_selection(), "W", checkable=True
+    )
     ERASE_BRUSH = Item("&Erase Brush", lambda w: w.touch_up.use(restore=False), "E", checkable=True)
     RESTORE_BRUSH = Item(
         "&Restore Brush", lambda w: w.touch_up.use(restore=True), "R", checkable=True
     )
     SMALLER_BRUSH = Item("&Smaller Brush", lambda w: w.touch_up.grow(1 / SIZE_STEP), "[")
     LARGER_BRUSH = Item("&Larger Brush", lambda w: w.touch_up.grow(SIZE_STEP), "]")
-    UNDO_STROKE = Item("&Undo Stroke", lambda w: w.touch_up.undo(), "Ctrl+Z")
-    REDO_STROKE = Item("Re&do Stroke", lambda w: w.touch_up.redo(), "Ctrl+Shift+Z")
+    UNDO_STROKE = Item("&Undo Touch-Up", lambda w: w.touch_up.undo(), "Ctrl+Z")
+    REDO_STROKE = Item("Re&do Touch-Up", lambda w: w.touch_up.redo(), "Ctrl+Shift+Z")
     RESET_TO_MODEL_MASK = Item("Reset to the &Model's Mask", lambda w: w.touch_up.reset())
     DONE_TOUCHING_UP = Item("Do&ne Touching Up", lambda w: w.touch_up.stop())
     TRANSPARENT_BACKGROUND = Item("Tr&ansparent Background", lambda w: w.backgrounds.apply({}))
@@ -164,6 +167,7 @@ MENUS: dict[str, list[Command | None]] = {
     ],
     "&Image": [
         Command.TOUCH_UP,
+        Command.CLICK_SELECT,
         Command.ERASE_BRUSH,
         Command.RESTORE_BRUSH,
         Command.SMALLER_BRUSH,

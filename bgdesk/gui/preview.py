@@ -42,6 +42,7 @@ MAX_ZOOM = 16.0  # times the fitted size; at least 4x the picture's actual pixel
 ZOOM_STEP = 1.25  # per wheel notch or key press
 PAN_STEP = 0.1  # share of the view moved per arrow key press
 GHOST = 0.3  # how strongly the photo shows under a cutout being touched up
+DRAG = 4  # screen pixels a press must move to draw a box rather than click
 
 
 @dataclass
@@ -83,6 +84,8 @@ class BeforeAfterView(QWidget):
     zoom_changed = Signal(float)  # the display scale: 1.0 shows the picture's actual pixels
     stroke_ended = Signal()  # a brush stroke was laid on the cutout being touched up
     leave_requested = Signal()  # Esc while touching up
+    clicked = Signal(float, float, bool)  # selecting: x, y in the picture's pixels, keep
+    boxed = Signal(float, float, float, float)  # selecting: left, top, right, bottom
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +104,10 @@ class BeforeAfterView(QWidget):
         self.painting: MaskPainting | None = None  # set while a cutout is touched up
         self.painted: PaintedCutout | None = None
         self._cursor: QPointF | None = None  # where the brush's circle is drawn
+        self.selecting = False  # touching up with clicks and boxes rather than the brush
+        self.busy = False  # a click is being worked out: the picture takes no new marks
+        self._press: tuple[QPointF, Qt.MouseButton] | None = None  # selecting: the press
+        self._band: QRectF | None = None  # selecting: the box being dragged, on screen
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.SplitHCursor)
@@ -145,7 +152,7 @@ class BeforeAfterView(QWidget):
         """Show `painted` whole and paint on `painting` with the left button."""
         same = self._source() == QSizeF(painted.width, painted.height)
         self.painting, self.painted = painting, painted
-        self.setCursor(Qt.CursorShape.BlankCursor)
+        self._show_tool()
         self.setMouseTracking(True)
         if not same:
             self.reset_view()
@@ -168,6 +175,21 @@ class BeforeAfterView(QWidget):
     def set_brush(self, brush: Brush) -> None:
         self.brush = brush
         self.update()
+
+    def set_selecting(self, selecting: bool) -> None:
+        """Touch up with clicks and boxes (True) or with the brush (False)."""
+        self.selecting = selecting
+        self._band = self._press = None
+        if self.painting is not None:
+            self._show_tool()
+        self.update()
+
+    def _show_tool(self) -> None:
+        """The cursor of the tool in hand: a cross to click with, else the brush's circle."""
+        shape = Qt.CursorShape.CrossCursor if self.selecting else Qt.CursorShape.BlankCursor
+        self.setCursor(shape)
+        if self.selecting:
+            self._move_cursor(None)
 
     def image_point(self, point: QPointF) -> tuple[float, float]:
         """The picture's pixel coordinates under the view's `point`."""
@@ -314,8 +336,14 @@ class BeforeAfterView(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
-        if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
+        button = event.button()
+        pressing = button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
+        if self.painting is not None and self.selecting and pressing:
+            self._press = (event.position(), button)
+        if button in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
             self._pan_from = event.position()
+        elif self.painting is not None and (self.selecting or self.busy):
+            return
         elif self.painting is not None:
             brush = self.brush
             point = self.image_point(event.position())
@@ -325,12 +353,21 @@ class BeforeAfterView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pan_from = None
+        if self._press is not None and event.button() == self._press[1]:
+            self._selected(event)
         left = event.button() == Qt.MouseButton.LeftButton
         if self.painting is not None and left and self.painting.end() is not None:
             self.stroke_ended.emit()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.painting is not None:
+        if self._press is not None and self._press[1] == Qt.MouseButton.LeftButton:
+            start = self._press[0]
+            if self._band is not None or _moved(start, event.position()):
+                self.update(self._band_on_screen())
+                self._band = QRectF(start, event.position()).normalized()
+                self.update(self._band_on_screen())
+            return
+        if self.painting is not None and not self.selecting:
             self._move_cursor(event.position())
         if self._pan_from is not None:
             moved = event.position() - self._pan_from
@@ -341,6 +378,27 @@ class BeforeAfterView(QWidget):
                 self.show_change(self.painting.extend(self.image_point(event.position())))
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self._move_divider(event.position())
+
+    def _selected(self, event: QMouseEvent) -> None:
+        """A press and release while selecting: a box when the left button was dragged,
+        else a click (remove with Alt or the right button); nothing while `busy`."""
+        start, button = self._press or (event.position(), event.button())
+        band, self._band, self._press = self._band, None, None
+        if band is not None:
+            self.update(band.toAlignedRect().adjusted(-2, -2, 2, 2))
+        if self.busy or self.painting is None:
+            return
+        if band is not None:
+            left, top = self.image_point(band.topLeft())
+            right, bottom = self.image_point(band.bottomRight())
+            self.boxed.emit(left, top, right, bottom)
+        elif not _moved(start, event.position()):  # a right drag pans instead
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            keep = button == Qt.MouseButton.LeftButton and not alt
+            self.clicked.emit(*self.image_point(event.position()), keep)
+
+    def _band_on_screen(self) -> QRect:
+        return self._band.toAlignedRect().adjusted(-2, -2, 2, 2) if self._band else QRect()
 
     def leaveEvent(self, event: object) -> None:
         if self.painting is not None:
@@ -411,6 +469,14 @@ class BeforeAfterView(QWidget):
                 area.height() * per,
             )
             painter.drawImage(area, image, source)
+        if self._band is not None:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for colour, style in (
+                (QColor("white"), Qt.PenStyle.SolidLine),
+                (QColor(0, 0, 0), Qt.PenStyle.DashLine),
+            ):
+                painter.setPen(QPen(colour, 1, style))
+                painter.drawRect(self._band)
         if self._cursor is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             radius = max(1.0, self.brush.size / 2 * self.scale())
@@ -465,3 +531,8 @@ class BeforeAfterView(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 24),
         )
+
+
+def _moved(start: QPointF, end: QPointF) -> bool:
+    """Whether the pointer went from `start` to `end` far enough to be a drag."""
+    return (end - start).manhattanLength() >= DRAG

@@ -1,7 +1,8 @@
 """Touching a cutout up in the window: what it is made from is read off the GUI thread, the
-brush is set, strokes can be undone and redone for as long as the window is open, and each
-change is saved to the job shortly after it is made (off the GUI thread, in order), so
-every way out of the window and the API's download serve it."""
+brush is set or clicks and boxes select, marks can be undone and redone for as long as the
+window is open, and each change is saved to the job shortly after it is made (off the GUI
+thread, in order), so every way out of the window and the API's download serve it. A click or
+a box is worked out off the GUI thread too, one at a time, in the order they were made."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bgdesk.core.app import Core
-from bgdesk.core.job_records import strokes_of
+from bgdesk.core.job_records import marks_of
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.inference.decode import decode_image
-from bgdesk.inference.retouch import MaskPainting, full_mask
-from bgdesk.inference.strokes import Stroke
+from bgdesk.inference.marks import Mark, MarkLayer
+from bgdesk.inference.retouch import Change, MaskPainting, full_mask
+from bgdesk.inference.selection import Click, SubjectBox
 from bgdesk.storage.models import Job
 
 SIZE_STEP = 1.25  # `[` and `]` change the brush's size by this factor
@@ -49,7 +51,9 @@ class TouchUp(QObject):
     started = Signal(str)  # job id
     stopped = Signal()
     changed = Signal()
+    selected = Signal()  # a click or a box was laid (or changed nothing)
     _read = Signal(object)  # Material, from the reading thread
+    _worked_out = Signal(object, object, object)  # the painting, the mark, a Change or None
     _trouble = Signal(str)
 
     def __init__(self, core: Core, view: BeforeAfterView, tell: Callable[[str], None]) -> None:
@@ -60,13 +64,18 @@ class TouchUp(QObject):
         self.job_id: str | None = None  # the job touched up, or being read for it
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-read")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-save")
+        self._selector = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-select")
+        self._waiting: list[Click | SubjectBox] = []  # made while one is worked out
         self._writes: list[Future[None]] = []
         self._paintings: OrderedDict[str, MaskPainting] = OrderedDict()
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_AFTER_MS)
         self._save_timer.timeout.connect(self._save)
         self._read.connect(self._begin)
+        self._worked_out.connect(self._lay_selection)
         self._trouble.connect(tell)
         view.stroke_ended.connect(self._painted)
+        view.clicked.connect(lambda x, y, keep: self.select(Click(x, y, keep)))
+        view.boxed.connect(self._boxed)
 
     @property
     def painting(self) -> MaskPainting | None:
@@ -91,12 +100,13 @@ class TouchUp(QObject):
         painting from earlier in this session, with its history."""
         try:
             photo = decode_image(Path(job.input_path).read_bytes(), self.core.settings.input_limits)
-            strokes = strokes_of(job)
-            if kept is None or tuple(kept.strokes) != strokes:  # changed elsewhere meanwhile
+            marks = marks_of(job)
+            pixels = np.asarray(photo.rgb)
+            if kept is None or tuple(kept.marks) != marks:  # changed elsewhere meanwhile
                 small = Image.open(io.BytesIO(self.core.cutouts.model_mask(job.public_id)))
                 base = np.array(full_mask(small.convert("L"), photo.rgb.size))
-                kept = MaskPainting(base, strokes)
-            painted = PaintedCutout(np.asarray(photo.rgb), kept.mask)
+                kept = MaskPainting(base, marks, MarkLayer(pixels, self.core.engine.mask_of))
+            painted = PaintedCutout(pixels, kept.mask)
             painted.prepare()
         except (BgdeskError, OSError) as exc:
             self._trouble.emit(getattr(exc, "message", None) or str(exc))
@@ -119,6 +129,7 @@ class TouchUp(QObject):
 
     def stop(self) -> None:
         """Save what is not saved yet and leave the touch-up."""
+        self._waiting.clear()
         self.flush()
         touching = self.view.touching_up
         self.job_id = None
@@ -131,8 +142,57 @@ class TouchUp(QObject):
 
     def use(self, restore: bool) -> None:
         """Erase (False) or restore (True) with the brush."""
+        self.view.set_selecting(False)
         self.view.set_brush(replace(self.view.brush, restore=restore))
         self.changed.emit()
+
+    def use_selection(self) -> None:
+        """Select with clicks and boxes: a click keeps, Alt or the right button removes, a
+        drag boxes the subject."""
+        self.view.set_selecting(True)
+        self.changed.emit()
+
+    # -- clicks and boxes -----------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.view.busy
+
+    def select(self, mark: Click | SubjectBox) -> None:
+        """Lay a click or a box, worked out off the GUI thread after those before it."""
+        if self.painting is None:
+            return
+        if self.view.busy:
+            self._waiting.append(mark)
+            return
+        self.view.busy = True
+        painting = self.painting
+        self._selector.submit(self._work_out, painting, mark)
+
+    def _boxed(self, left: float, top: float, right: float, bottom: float) -> None:
+        if right - left >= 1 and bottom - top >= 1:
+            self.select(SubjectBox(left, top, right, bottom, self.core.engine.box_model()))
+
+    def _work_out(self, painting: MaskPainting, mark: Mark) -> None:
+        try:
+            change = painting.work_out(mark)
+        except (BgdeskError, OSError) as exc:
+            self._trouble.emit(getattr(exc, "message", None) or str(exc))
+            change = None
+        self._worked_out.emit(painting, mark, change)
+
+    def _lay_selection(self, painting: MaskPainting, mark: Mark, change: Change | None) -> None:
+        self.view.busy = False
+        if change is not None and painting is self.painting and not painting.drawing:
+            self._after(painting.accept(change))
+        elif change is None and isinstance(mark, Click):
+            side = "kept" if mark.keep else "left out"
+            self.tell(f"That point is already {side}: click where the cutout is wrong.")
+        if self._waiting and self.painting is not None:
+            self.select(self._waiting.pop(0))
+            return
+        self._waiting.clear()
+        self.selected.emit()
 
     def grow(self, factor: float) -> None:
         size = min(MAX_SIZE, max(MIN_SIZE, self.view.brush.size * factor))
@@ -174,28 +234,28 @@ class TouchUp(QObject):
 
     def _save(self) -> None:
         if self.painting is not None and self.job_id is not None:
-            self.edit_later(self.job_id, strokes=tuple(self.painting.strokes))
+            self.edit_later(self.job_id, marks=tuple(self.painting.marks))
 
     def edit_later(
         self,
         job_id: str,
-        strokes: tuple[Stroke, ...] | None = None,
+        marks: tuple[Mark, ...] | None = None,
         background: Mapping[str, Any] | None = None,
         picture: bytes | None = None,
     ) -> None:
         """Save an edit of `job_id` on the writing thread, after those asked for before."""
         self._writes = [write for write in self._writes if not write.done()]
-        self._writes.append(self._writer.submit(self._write, job_id, strokes, background, picture))
+        self._writes.append(self._writer.submit(self._write, job_id, marks, background, picture))
 
     def _write(
         self,
         job_id: str,
-        strokes: tuple[Stroke, ...] | None,
+        marks: tuple[Mark, ...] | None,
         background: Mapping[str, Any] | None,
         picture: bytes | None,
     ) -> None:
         try:
-            self.core.cutouts.edit(job_id, strokes, background, picture)
+            self.core.cutouts.edit(job_id, marks, background, picture)
         except BgdeskError as exc:
             self._trouble.emit(exc.message)
 
@@ -211,4 +271,5 @@ class TouchUp(QObject):
     def close(self) -> None:
         self.flush()
         self._reader.shutdown(wait=True, cancel_futures=True)
+        self._selector.shutdown(wait=True, cancel_futures=True)
         self._writer.shutdown(wait=True)

@@ -1,5 +1,6 @@
-"""The touch-up toolbar: the brush's tools, size and hardness and the stroke history, shown
-while a cutout is touched up; it keeps every touch-up command in step with the touch-up."""
+"""The touch-up toolbar: click-and-box selection, the brush's tools, size and hardness, and
+the history, shown while a cutout is touched up; it keeps every touch-up command in step with
+the touch-up."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bgdesk.gui.touch_up import MAX_SIZE, MIN_SIZE, TouchUp
 
 # Enabled only while a cutout is touched up.
 BRUSH_COMMANDS = (
+    Command.CLICK_SELECT,
     Command.ERASE_BRUSH,
     Command.RESTORE_BRUSH,
     Command.SMALLER_BRUSH,
@@ -24,12 +26,16 @@ BRUSH_COMMANDS = (
     Command.RESET_TO_MODEL_MASK,
     Command.DONE_TOUCHING_UP,
 )
-TOOLS = (Command.ERASE_BRUSH, Command.RESTORE_BRUSH)  # one of them is the brush
+TOOLS = (Command.CLICK_SELECT, Command.ERASE_BRUSH, Command.RESTORE_BRUSH)  # one is in hand
 HISTORY = (Command.UNDO_STROKE, Command.REDO_STROKE, Command.RESET_TO_MODEL_MASK)
 SIZE_STEPS = 1000  # the size slider's positions, on a log scale from MIN_SIZE to MAX_SIZE
 HINT = (
     "Touching up: paint with the left button; [ and ] size the brush, E erases, R restores, "
-    "Ctrl+Z undoes, Esc is done."
+    "W selects by clicks, Ctrl+Z undoes, Esc is done."
+)
+SELECT_HINT = (
+    "Selecting: click what belongs to the subject, Alt+click or right-click what does not, "
+    "drag a box around the subject; E or R takes the brush, Ctrl+Z undoes, Esc is done."
 )
 
 
@@ -89,9 +95,10 @@ class TouchUpBar(QToolBar):
         if painting is not None:
             self.commands[Command.UNDO_STROKE].setEnabled(painting.can_undo)
             self.commands[Command.REDO_STROKE].setEnabled(painting.can_redo)
-            self.commands[Command.RESET_TO_MODEL_MASK].setEnabled(bool(painting.strokes))
+            self.commands[Command.RESET_TO_MODEL_MASK].setEnabled(bool(painting.marks))
         tool = Command.RESTORE_BRUSH if brush.restore else Command.ERASE_BRUSH
-        self.commands[tool].setChecked(True)
+        selecting = self.touch_up.view.selecting
+        self.commands[Command.CLICK_SELECT if selecting else tool].setChecked(True)
         size_step = round(SIZE_STEPS * math.log(brush.size / MIN_SIZE, MAX_SIZE / MIN_SIZE))
         for control, value in (
             (self.size_slider, size_step),
@@ -101,9 +108,10 @@ class TouchUpBar(QToolBar):
             control.setValue(value)
             control.blockSignals(False)
         self.size_text.setText(f"{brush.size:.0f} px")
+        hint = SELECT_HINT if selecting else HINT
         if on:
-            self.status.showMessage(HINT)
-        elif self.status.currentMessage() == HINT:
+            self.status.showMessage(hint)
+        elif self.status.currentMessage() in (HINT, SELECT_HINT):
             self.status.clearMessage()
 
     def _size_chosen(self, step: int) -> None:

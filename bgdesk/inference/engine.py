@@ -41,12 +41,13 @@ from bgdesk.inference.decode import (
 from bgdesk.inference.devices import AUTO, CPU, DeviceChoice, choose, not_loaded, offered
 from bgdesk.inference.edges import EdgeColours
 from bgdesk.inference.footprint import Footprint, check_fits, footprint
+from bgdesk.inference.marks import Mark, MarkLayer, box_models
 from bgdesk.inference.memory import shared_arena
 from bgdesk.inference.model_input import model_input, view_of
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.retouch import full_mask
-from bgdesk.inference.strokes import Stroke, lay
 from bgdesk.request.options import OutputOptions
+from bgdesk.request.presets import Preset
 
 # Counted here rather than left to ONNX Runtime (intra_op_num_threads 0): with its own
 # default, a cutout made beside a lone one's session ran 3 % slower over 20 photos.
@@ -75,13 +76,13 @@ class Cutout:
 
 @dataclass(frozen=True)
 class Retouch:
-    """What a cutout made before is made again from, with a person's strokes: the model's
-    mask as it came (at the model's size), which model, how sure it was."""
+    """What a cutout made before is made again from, with a person's marks (strokes, clicks,
+    boxes): the model's mask as it came (at the model's size), which model, how sure it was."""
 
     mask: bytes  # PNG
     model: str
     confidence: float
-    strokes: tuple[Stroke, ...] = ()
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ class CutoutEngine(Protocol):
     def check_model(self, options: OutputOptions) -> None: ...
 
     def plan_for(self, options: OutputOptions) -> Plan: ...
+
+    def box_model(self, model: str | None = None) -> str: ...
+
+    def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray: ...
 
     def remove_background(
         self,
@@ -180,10 +185,12 @@ class Engine:
         size: tuple[int, int],
         options: OutputOptions,
         backdrop: tuple[int, int] | None,
-        retouch: bool = False,
+        retouch: Retouch | None = None,
     ) -> Footprint:
         plan = self.plan_for(options)
-        models = () if retouch else (plan.model, plan.second_opinion)
+        models: tuple[str | None, ...] = (plan.model, plan.second_opinion)
+        if retouch is not None:  # only the models its boxes ask to look again
+            models = tuple(self.box_model(name) for name in box_models(retouch.marks))
         side = max((self.models.spec(m).input_size for m in models if m), default=0)
         return footprint(size, options, side, backdrop)
 
@@ -247,7 +254,7 @@ class Engine:
         if options.bg_image and background is None:
             raise InvalidRequest("The background picture is missing; send it with the photo.")
         backdrop = image_size(background, self.limits) if options.bg_image and background else None
-        need = self._footprint(image_size(data, self.limits), options, backdrop, bool(retouch))
+        need = self._footprint(image_size(data, self.limits), options, backdrop, retouch)
         check_fits(need, options, self.memory_budget)  # the budget may have shrunk since
         with self._at_work(), self._room_for(need.total):
             return self._cutout(data, options, background, retouch)
@@ -263,18 +270,19 @@ class Engine:
         backdrop = (
             decode_image(background, self.limits).rgb if options.bg_image and background else None
         )
+        marked: Image.Image | None = None
         if retouch is None:
             prediction, agreed = self.predict_with(image, self.plan_for(options))
-            strokes: tuple[Stroke, ...] = ()
         else:
             stored = Image.open(io.BytesIO(retouch.mask)).convert("L")
             view = view_of(image, stored.width)
             prediction = Prediction(retouch.model, stored, retouch.confidence, view)
-            agreed, strokes = 1.0, retouch.strokes
+            agreed = 1.0
+            if retouch.marks:
+                marked = self.marked_mask(image, prediction.mask, retouch.marks)
         small = prediction.mask
-        if strokes:
-            across, down = small.width / image.rgb.width, small.height / image.rgb.height
-            small = _laid(small, [stroke.scaled(across, down) for stroke in strokes])
+        if marked is not None:
+            small = marked.resize(small.size, Image.Resampling.BOX)
         clean = self.decontaminate if options.decontaminate is None else options.decontaminate
         # The edge estimate needs only the model's own view; it is made while the mask is
         # scaled up to the photo.
@@ -283,9 +291,7 @@ class Engine:
             if clean and not options.mask_only
             else None
         )
-        mask = full_mask(prediction.mask, image.size)
-        if strokes:
-            mask = _laid(mask, strokes)
+        mask = marked or full_mask(prediction.mask, image.size)
         encoded, size = compose(
             image, mask, options, self._pool, edges.result() if edges else None, backdrop
         )
@@ -299,6 +305,29 @@ class Engine:
             model=prediction.model,
             mask=_png(prediction.mask),
         )
+
+    def marked_mask(
+        self, image: Decoded, model_mask: Image.Image, marks: tuple[Mark, ...]
+    ) -> Image.Image:
+        """The model's mask (at its size) scaled up to `image` with `marks` laid on it."""
+        pixels = np.array(full_mask(model_mask, image.size))
+        layer = MarkLayer(np.asarray(image.rgb), self.mask_of)
+        layer.lay_all(pixels, marks)
+        return Image.fromarray(pixels)
+
+    def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray:
+        """What `model` keeps of `picture`, as a mask at its size: what a box asks the model
+        to look at again."""
+        prediction = self.predict(
+            Decoded(picture.convert("RGB"), None, None), self.box_model(model)
+        )
+        return np.asarray(full_mask(prediction.mask, picture.size))
+
+    def box_model(self, model: str | None = None) -> str:
+        """The model a box asks for when it is installed, else the fastest one installed."""
+        if model and model in self.models.installed():
+            return model
+        return self.models.resolve(Preset.FAST).model
 
     def predict_with(self, image: Decoded, plan: Plan) -> tuple[Prediction, float]:
         """The plan's prediction for `image` and how far its two models agreed (1.0 when
@@ -456,13 +485,6 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
-
-
-def _laid(mask: Image.Image, strokes: list[Stroke] | tuple[Stroke, ...]) -> Image.Image:
-    """A copy of `mask` with `strokes` laid on it."""
-    pixels = np.array(mask)
-    lay(pixels, strokes)
-    return Image.fromarray(pixels)
 
 
 def _run(session: ort.InferenceSession, tensor: np.ndarray) -> np.ndarray:

@@ -1,22 +1,25 @@
 """Touching a cutout up by hand: the model's mask at the photo's size, and a painting of
-strokes on it that can be undone and redone, each change reporting the box it touched so a
-view redraws only that.
+marks (brush strokes, clicks, boxes) on it that can be undone and redone, each change reporting
+the box it touched so a view redraws only that.
 
-The mask is always the model's with the strokes laid in order, as the engine lays them
-when it makes the cutout again; undoing lays the remaining strokes again inside the undone
-stroke's box only.
+The mask is always the model's with the marks laid in order, as the engine lays them when it
+makes the cutout again. Each step of the history keeps the pixels of the box it changed, before
+and after, so undoing and redoing cost a copy of that box whatever the marks were.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from bgdesk.inference.strokes import Box, Stroke, lay, lay_segment
+from bgdesk.inference.marks import Mark, MarkLayer
+from bgdesk.inference.strokes import Box, Stroke, lay_segment
 
-HISTORY = 500  # steps that can be undone; each holds a list of the strokes then in force
+HISTORY = 500  # steps that can be undone
+HISTORY_BYTES = 256 << 20  # and the pixels they keep, at most
 
 
 def full_mask(small: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -35,22 +38,46 @@ def union(first: Box | None, second: Box | None) -> Box | None:
     )
 
 
-class MaskPainting:
-    """The model's mask (`base`, h x w uint8) and the strokes laid on it, with undo and redo
-    (strokes laid before, `strokes`, can be undone one by one too). `mask` is what they make;
-    every change returns the box of it that changed."""
+@dataclass(frozen=True)
+class Change:
+    """What laying one mark did (or would do) to the mask: the box it touched, the pixels
+    there before and after, and the marks in force after it."""
 
-    def __init__(self, base: np.ndarray, strokes: Sequence[Stroke] = ()) -> None:
+    marks: tuple[Mark, ...]
+    box: Box
+    before: np.ndarray
+    after: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+
+class MaskPainting:
+    """The model's mask (`base`, h x w uint8) and the marks laid on it, with undo and redo
+    (marks laid before, `marks`, can be undone one by one too). `mask` is what they make;
+    every change returns the box of it that changed. `layer` lays clicks and boxes (it holds
+    the photo); without one only strokes can be laid."""
+
+    def __init__(
+        self, base: np.ndarray, marks: Sequence[Mark] = (), layer: MarkLayer | None = None
+    ) -> None:
         self.base = base
         self.mask = base.copy()
-        self._whole: Box = (0, 0, base.shape[1], base.shape[0])
-        self.strokes: list[Stroke] = []
-        self._undo: list[list[Stroke]] = []  # earlier stroke lists, the latest last
-        self._redo: list[list[Stroke]] = []
+        self.layer = layer or MarkLayer(None)
+        self.marks: list[Mark] = []
+        self._undo: list[tuple[tuple[Mark, ...], Change]] = []  # marks before, and the change
+        self._redo: list[tuple[tuple[Mark, ...], Change]] = []
         self._drawing: Stroke | None = None
-        self._set(list(strokes))
-        earliest = max(0, len(strokes) - HISTORY)
-        self._undo = [list(strokes[:count]) for count in range(earliest, len(strokes))]
+        self._drawn: Box | None = None
+        self._before_drawing: np.ndarray | None = None
+        for mark in marks:
+            change = self.work_out(mark)
+            if change is not None:
+                self.accept(change)
+            else:
+                self.marks.append(mark)
+        self._redo.clear()
 
     @property
     def can_undo(self) -> bool:
@@ -68,6 +95,40 @@ class MaskPainting:
     def drawing(self) -> bool:
         return self._drawing is not None
 
+    @property
+    def history_bytes(self) -> int:
+        """The pixels the history keeps to undo and redo with."""
+        return sum(change.size for _, change in self._undo + self._redo)
+
+    @property
+    def strokes(self) -> list[Stroke]:
+        return [mark for mark in self.marks if isinstance(mark, Stroke)]
+
+    # -- a click or a box: worked out (off the GUI thread), then accepted ----------------
+
+    def work_out(self, mark: Mark) -> Change | None:
+        """What laying `mark` would change, without changing the mask; None when nothing."""
+        trial = self.mask.copy()
+        box = self.layer.lay(trial, mark)
+        if box is None:
+            return None
+        left, top, right, bottom = box
+        return Change(
+            (*self.marks, mark),
+            box,
+            self.mask[top:bottom, left:right].copy(),
+            trial[top:bottom, left:right].copy(),
+        )
+
+    def accept(self, change: Change) -> Box:
+        """Make `change` (worked out on the mask as it is now) part of the painting; what
+        was undone is dropped."""
+        self._remember(tuple(self.marks), change)
+        self._redo.clear()
+        self._put(change.box, change.after)
+        self.marks = list(change.marks)
+        return change.box
+
     # -- a stroke, as the hand draws it -------------------------------------------------
 
     def begin(
@@ -75,7 +136,9 @@ class MaskPainting:
     ) -> Box | None:
         """Put the brush down at `point`."""
         self._drawing = Stroke(restore, size, hardness, (point,))
-        return lay_segment(self.mask, self._drawing, point, point)
+        self._before_drawing = self.mask.copy()
+        self._drawn = lay_segment(self.mask, self._drawing, point, point)
+        return self._drawn
 
     def extend(self, point: tuple[float, float]) -> Box | None:
         """Move the brush, down, to `point`: the segment from the last point is laid."""
@@ -88,63 +151,65 @@ class MaskPainting:
         self._drawing = Stroke(
             stroke.restore, stroke.size, stroke.hardness, (*stroke.points, point)
         )
-        return lay_segment(self.mask, stroke, last, point)
+        box = lay_segment(self.mask, stroke, last, point)
+        self._drawn = union(self._drawn, box)
+        return box
 
     def end(self) -> Stroke | None:
         """Lift the brush; the stroke joins the painting (and what was undone is dropped)."""
         stroke, self._drawing = self._drawing, None
-        if stroke is not None:
-            self._remember(list(self.strokes))
-            self._redo.clear()
-            self.strokes.append(stroke)
+        before, self._before_drawing = self._before_drawing, None
+        drawn, self._drawn = self._drawn, None
+        if stroke is None or before is None:
+            return None
+        box = drawn or (0, 0, 0, 0)
+        left, top, right, bottom = box
+        change = Change(
+            (*self.marks, stroke),
+            box,
+            before[top:bottom, left:right].copy(),
+            self.mask[top:bottom, left:right].copy(),
+        )
+        self._remember(tuple(self.marks), change)
+        self._redo.clear()
+        self.marks.append(stroke)
         return stroke
-
-    def _remember(self, strokes: list[Stroke]) -> None:
-        self._undo.append(strokes)
-        del self._undo[:-HISTORY]
 
     # -- history -------------------------------------------------------------------------
 
     def undo(self) -> Box | None:
         if not self._undo or self.drawing:
             return None
-        self._redo.append(self.strokes)
-        return self._set(self._undo.pop())
+        marks, change = self._undo.pop()
+        self._redo.append((marks, change))
+        self._put(change.box, change.before)
+        self.marks = list(marks)
+        return change.box
 
     def redo(self) -> Box | None:
         if not self._redo or self.drawing:
             return None
-        self._remember(self.strokes)
-        return self._set(self._redo.pop())
+        marks, change = self._redo.pop()
+        self._remember(marks, change)
+        self._put(change.box, change.after)
+        self.marks = list(change.marks)
+        return change.box
 
     def reset(self) -> Box | None:
         """Back to the model's mask, as one step that can be undone."""
-        if not self.strokes or self.drawing:
+        if not self.marks or self.drawing:
             return None
-        self._remember(self.strokes)
-        self._redo.clear()
-        return self._set([])
+        height, width = self.mask.shape
+        change = Change((), (0, 0, width, height), self.mask.copy(), self.base.copy())
+        return self.accept(change)
 
-    def _set(self, strokes: list[Stroke]) -> Box | None:
-        """Make `strokes` the painting; only the box the strokes that differ cover is laid
-        again."""
-        shared = 0
-        for before, after in zip(self.strokes, strokes, strict=False):
-            if before is not after:
-                break
-            shared += 1
-        changed: Box | None = None
-        for stroke in self.strokes[shared:] + strokes[shared:]:
-            changed = union(changed, stroke.pixel_box(self._whole))
-        self.strokes = strokes
-        if changed is not None:
-            self._lay_again(changed)
-        return changed
-
-    def _lay_again(self, box: Box) -> None:
+    def _put(self, box: Box, pixels: np.ndarray) -> None:
         left, top, right, bottom = box
-        self.mask[top:bottom, left:right] = self.base[top:bottom, left:right]
-        for stroke in self.strokes:
-            covered = stroke.pixel_box(box)
-            if covered is not None:
-                lay(self.mask, [stroke], box)
+        self.mask[top:bottom, left:right] = pixels
+
+    def _remember(self, marks: tuple[Mark, ...], change: Change) -> None:
+        self._undo.append((marks, change))
+        del self._undo[:-HISTORY]
+        kept = self.history_bytes
+        while len(self._undo) > 1 and kept > HISTORY_BYTES:
+            kept -= self._undo.pop(0)[1].size

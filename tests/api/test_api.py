@@ -425,6 +425,66 @@ def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> 
     assert np.array_equal(after[200:, :, 3], before[200:, :, 3])
 
 
+def test_the_edits_route_fixes_a_cutout_with_clicks_and_a_box_for_free(
+    serve: ServeFactory,
+) -> None:
+    served = serve(keep_uploads=True)
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (256, 256)))}
+        )
+        done = served.wait(client, answer.json()["jobId"])
+        route = f"/api/v1/jobs/{done['jobId']}/edits"
+        before = np.asarray(decode(httpx_get(done["outputUrl"]).content))
+        click = {"kind": "click", "x": 230, "y": 20, "keep": True}
+        edited = client.post(route, json={"marks": [click]})
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["edited"] is True and edited.json()["outputUrl"] == done["outputUrl"]
+        clicked = np.asarray(decode(httpx_get(done["outputUrl"]).content))
+        assert before[20, 230, 3] < 128 and clicked[20, 230, 3] == 255
+        box = {"kind": "box", "left": 20, "top": 0, "right": 256, "bottom": 256}
+        assert client.post(route, json={"marks": [box], "append": True}).status_code == 200
+        boxed = np.asarray(decode(httpx_get(done["outputUrl"]).content))
+        assert boxed[20, 230, 3] == 255 and not boxed[:, :20, 3].any(), "after the click"
+        red = client.post(route, json={"background": {"bg_color": "#ff0000"}})
+        assert red.status_code == 200
+        assert tuple(np.asarray(decode(httpx_get(done["outputUrl"]).content))[5, 5]) == (255, 0, 0)
+        for wrong, words in (
+            ({"marks": [{"kind": "lasso"}]}, "kind"),
+            ({"marks": [{"kind": "box", "left": 9, "top": 0, "right": 5, "bottom": 9}]}, "right"),
+            ({"marks": [{"kind": "click", "x": "NaN", "y": 1}]}, "x"),
+            ({"background": {"bg_image": True}}, "bg_color"),
+        ):
+            refused = client.post(route, json=wrong)
+            assert refused.status_code == 400, (wrong, refused.text)
+            assert refused.json()["error"]["code"] == "invalid_request"
+            assert words in refused.json()["error"]["message"]
+        back = client.post(route, json={"marks": [], "background": {}}).json()
+        assert back["edited"] is False
+        unmarked = np.asarray(decode(httpx_get(done["outputUrl"]).content))
+        assert np.array_equal(unmarked, before)
+        assert client.get("/api/v1/account").json()["credits"] == 99, "edits cost nothing"
+        stranger = served.core.accounts.create("stranger", 5)
+        other = served.client(served.core.keys.create(stranger).plaintext)
+        assert other.post(route, json={"marks": [click]}).status_code == 404
+        other.close()
+
+
+def test_the_edits_route_says_what_to_do_when_the_photo_is_gone(serve: ServeFactory) -> None:
+    served = serve(keep_uploads=False)
+    with served.client() as client:
+        answer = client.post(
+            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (128, 128)))}
+        )
+        done = served.wait(client, answer.json()["jobId"])
+        refused = client.post(
+            f"/api/v1/jobs/{done['jobId']}/edits",
+            json={"marks": [{"kind": "click", "x": 5, "y": 5, "keep": False}]},
+        )
+    assert refused.status_code == 409
+    assert "submit the photo again" in refused.json()["error"]["message"]
+
+
 def test_the_system_says_where_models_run_and_a_missing_device_refuses_jobs(
     serve: ServeFactory,
 ) -> None:

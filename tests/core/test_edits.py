@@ -15,6 +15,9 @@ from bgdesk.core.events import JobEvent, JobEventKind
 from bgdesk.core.job_files import STALE
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.engine import Retouch
+from bgdesk.inference.marks import Mark, MarkLayer
+from bgdesk.inference.retouch import MaskPainting, full_mask
+from bgdesk.inference.selection import Click, SubjectBox
 from bgdesk.inference.strokes import Stroke
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Job, JobSource
@@ -96,6 +99,33 @@ def test_restore_brings_back_what_the_model_dropped(core: Core, astronaut: Path)
     corner = Stroke(True, 40, 1.0, ((200.0, 12.0), (240.0, 12.0)))
     assert pixels(job)[12, 220, 3] < 30
     assert pixels(core.cutouts.edit(job.public_id, [corner]))[12, 220, 3] == 255
+
+
+def test_clicks_and_a_box_make_the_cutout_the_window_shows(core: Core, astronaut: Path) -> None:
+    """The marks laid by a re-render are laid as the window lays them while a person clicks:
+    the cutout's alpha is, pixel for pixel, the painting made from the same marks."""
+    job = finished(core, astronaut)
+    before = pixels(job)
+    corner = (20, 230)  # rows, columns: backdrop the model dropped
+    assert before[corner][3] < 128
+    marks: list[Mark] = [
+        Click(230.0, 20.0, True),
+        SubjectBox(20.0, 0.0, 256.0, 256.0),
+        Click(128, 40, False),
+    ]
+    edited = core.cutouts.edit(job.public_id, marks)
+    after = pixels(edited)
+    assert after[corner][3] == 255, "the click kept what it pointed at"
+    assert not after[:, :20, 3].any(), "nothing left of the box"
+    stored = core.cutouts.marks(job.public_id)
+    assert stored[0] == marks[0] and stored[2] == marks[2]
+    assert stored[1] == SubjectBox(20.0, 0.0, 256.0, 256.0, core.engine.box_model())
+    photo_pixels = np.asarray(decode(astronaut.read_bytes()).convert("RGB"))
+    small = Image.open(io.BytesIO(core.cutouts.model_mask(job.public_id))).convert("L")
+    base = np.array(full_mask(small, (256, 256)))
+    shown = MaskPainting(base, stored, MarkLayer(photo_pixels, core.engine.mask_of))
+    assert np.array_equal(after[..., 3], shown.mask)
+    assert edited.edited and core.ledger.balance(core.accounts.owner()) == 99
 
 
 def test_backgrounds_replace_the_submitted_one_and_go_back(core: Core, astronaut: Path) -> None:

@@ -29,10 +29,18 @@ pytestmark = pytest.mark.slow  # the real window over the real core
 WAIT = 60_000
 
 
-def cut_out(qtbot: QtBot, window: MainWindow, folder: Path, name: str = "astronaut") -> Job:
-    """Drop a photo on the window, wait for its cutout, and select it."""
-    path = folder / f"{name}.png"
-    path.write_bytes(photo(name, (256, 256), "PNG"))
+def cut_out(
+    qtbot: QtBot,
+    window: MainWindow,
+    folder: Path,
+    name: str = "astronaut",
+    path: Path | None = None,
+) -> Job:
+    """Drop a photo (a 256 x 256 sample, or the one at `path`) on the window, wait for its
+    cutout, and select it."""
+    if path is None:
+        path = folder / f"{name}.png"
+        path.write_bytes(photo(name, (256, 256), "PNG"))
     drop(window, [path])
 
     def made() -> Job | None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from bgdesk.core.job_records import strokes_of
+from bgdesk.core.job_records import marks_of
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.preview import Brush
 from bgdesk.inference.strokes import lay
@@ -71,7 +71,7 @@ def test_thousands_of_strokes_undos_and_redos(
     shown = base.copy()
     lay(shown, painting.strokes)
     assert np.array_equal(painting.mask, shown), "what is shown is what the strokes make"
-    assert strokes_of(window.core.jobs.get(job.public_id)) == tuple(painting.strokes)
+    assert marks_of(window.core.jobs.get(job.public_id)) == tuple(painting.marks)
     assert len(painting.strokes) > 500
     gc.collect()
     # A binding that lost a reference per call would drift by tens of thousands here (each
