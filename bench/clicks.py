@@ -2,6 +2,7 @@
 f-BRS), starting from bgdesk's own automatic cutout.
 
     python bench/clicks.py EVAL_DIR [--model M] [--box] [--json] [--limit N] [--megapixels MP]
+                           [--without PART ...]
 
 Click 0 is the automatic cutout. Each next click goes to the point deepest inside the current
 error (the largest distance to its edge over the missed and the extra pixels): a "keep" click
@@ -13,7 +14,11 @@ failed cutouts (IoU < 0.7) after 0 to 3 clicks, with `--box` the failed share af
 alone (the true mask's bounding box grown by 5 %), and milliseconds per click. bgdesk starts
 from its own cutout, not from nothing as the published click models do: an advantage to keep
 in mind when comparing. `--megapixels` scales every photo (and its mask) up to that size first,
-to time clicks on large photos. With `--json` the last line is one JSON object.
+to time clicks on large photos. `--without` measures the tool with a part of it left out
+(what each part buys): `edges` (a click reaches as far in every direction), `band` (its region
+stops short of the edges), `enclosed` (what its region closes in stays), `faint` (a remove
+click leaves faint pixels), `look` (a box only clears what is outside it). With `--json` the
+last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import distance_transform_edt
 
+from bgdesk.inference import reach, selection
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
 from bgdesk.inference.selection import Click, PhotoSelection, SubjectBox
@@ -88,6 +94,23 @@ def grown_box(truth: np.ndarray, care: np.ndarray) -> SubjectBox:
     )
 
 
+def leave_out(parts: list[str]) -> None:
+    """Measure the click tool without `parts` of it."""
+    if "edges" in parts:
+        reach.EDGE_WEIGHT = 0.0
+    if "band" in parts:
+        selection.EDGE_BAND = 0
+    if "enclosed" in parts:
+        selection.enclosed = lambda area: np.zeros_like(area)
+    if "faint" in parts:
+        selection.FAINT = 128
+
+
+def nothing_seen(picture: Image.Image, model: str | None) -> np.ndarray:
+    """A model that sees nothing in a box: the box only clears what is outside it."""
+    return np.zeros((picture.height, picture.width), np.uint8)
+
+
 def run_pair(
     engine: Engine, options: OutputOptions, pair: dict[str, Any], folder: Path, args: Any
 ) -> PairRun:
@@ -106,11 +129,12 @@ def run_pair(
     photo.save(buffer, "PNG", compress_level=1)
     cutout = engine.remove_background(buffer.getvalue(), options)
     start = np.array(Image.open(io.BytesIO(cutout.data)).convert("L"))
-    selection = PhotoSelection(np.asarray(photo))
+    photo_selection = PhotoSelection(np.asarray(photo))
     run = PairRun(pair["name"], (pair["group"], pair["name"].split("_")[0]))
     if args.box:
         boxed = start.copy()
-        selection.box(boxed, grown_box(truth, care), engine.mask_of)
+        look = nothing_seen if "look" in args.without else engine.mask_of
+        photo_selection.box(boxed, grown_box(truth, care), look)
         run.box_iou = iou(boxed >= 128, truth, care)
     mask = start
     for clicks in range(MAX_CLICKS + 1):
@@ -121,7 +145,7 @@ def run_pair(
         if click is None:
             break
         began = time.perf_counter()
-        selection.click(mask, click)
+        photo_selection.click(mask, click)
         run.click_ms.append((time.perf_counter() - began) * 1000)
     run.ious += [run.ious[-1]] * (MAX_CLICKS + 1 - len(run.ious))
     return run
@@ -181,7 +205,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     parser.add_argument("--limit", type=int, help="only the first N pairs")
     parser.add_argument("--megapixels", type=float, help="scale photos up to this size first")
+    parser.add_argument(
+        "--without",
+        nargs="*",
+        default=[],
+        choices=["edges", "band", "enclosed", "faint", "look"],
+        help="parts of the click tool to leave out",
+    )
     args = parser.parse_args()
+    leave_out(args.without)
     pairs = json.loads((args.folder / "manifest.json").read_text())[: args.limit]
     engine = Engine(ModelStore.of(Paths.from_env()), Settings().input_limits)
     field_name = "quality" if args.model in PRESETS else "model"

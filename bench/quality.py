@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "quality.json"
 README = ROOT / "README.md"
 FAILED_IOU = 0.7
+BOOTSTRAP_ROUNDS = 2000  # resamplings of the photos for the warnings' intervals
 DONT_CARE = 128  # GrabCut's unlabelled band
 TABLE_START, TABLE_END = "<!-- quality table -->", "<!-- /quality table -->"
 
@@ -173,17 +174,28 @@ def runs(args: argparse.Namespace, store: ModelStore) -> Iterator[tuple[str, Cut
 
 
 def warnings_found(results: list[PhotoResult]) -> str:
-    """How well the warnings pick out the failed cutouts: precision and recall."""
-    warned = [r for r in results if r.warning]
-    failed = [r for r in results if r.iou < FAILED_IOU]
-    caught = [r for r in warned if r.iou < FAILED_IOU]
-    if not warned:
-        return f"no cutout warned of; {len(failed)} failed"
+    """How well the warnings pick out the failed cutouts: precision and recall, each with a
+    95 % interval from resampling the photos."""
+    warned = np.array([bool(r.warning) for r in results])
+    failed = np.array([r.iou < FAILED_IOU for r in results])
+    caught = warned & failed
+    if not warned.any():
+        return f"no cutout warned of; {failed.sum()} failed"
+    precision, recall = interval_of(caught, warned), interval_of(caught, failed)
     return (
-        f"{len(warned)} warned of, {len(caught)} of them failed (precision "
-        f"{len(caught) / len(warned):.0%}); {len(caught)} of {len(failed)} failed ones warned "
-        f"of (recall {len(caught) / max(len(failed), 1):.0%})"
+        f"{warned.sum()} warned of ({warned.mean():.0%}), {caught.sum()} of them failed "
+        f"(precision {precision}); {caught.sum()} of {failed.sum()} failed ones warned of "
+        f"(recall {recall})"
     )
+
+
+def interval_of(hits: np.ndarray, of: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS) -> str:
+    """The share of `of` that are `hits` (both per photo) and its 95 % bootstrap interval."""
+    rng = np.random.default_rng(0)
+    samples = rng.integers(0, len(hits), (rounds, len(hits)))
+    shares = hits[samples].sum(1) / np.maximum(of[samples].sum(1), 1)
+    low, high = np.percentile(shares, [2.5, 97.5])
+    return f"{hits.sum() / max(of.sum(), 1):.0%} [{low:.0%}, {high:.0%}]"
 
 
 def print_summary(label: str, table: dict[str, dict[str, float]]) -> None:

@@ -5,10 +5,12 @@
     batch.png         a batch of photos in progress
     screenshot.png    a finished before/after
     touch-up.png      the brush at work on a cutout
+    clicks-before.png a cutout that kept too much, in click-and-box selection
+    clicks-after.png  the same after two clicks
     background.png    the cutout on another picture, before/after
     settings.png      the Settings dialog
 
-    .venv/bin/python scripts/screenshot.py          # all six
+    .venv/bin/python scripts/screenshot.py          # all eight
     .venv/bin/python scripts/screenshot.py --dark   # the same in a dark palette, in /tmp
 
 Starts Xvfb unless a display is already set, cuts out scikit-image's photos with the real
@@ -84,6 +86,7 @@ def main(dark: bool) -> int:
     from bgdesk.gui.main_window import MainWindow
     from bgdesk.gui.preview import Brush
     from bgdesk.gui.settings_dialog import SettingsDialog
+    from bgdesk.inference.selection import Click
     from bgdesk.paths import resource
     from bgdesk.settings import Settings
 
@@ -161,6 +164,19 @@ def main(dark: bool) -> int:
     window.touch_bar.refresh()
     settle()
     shoot("touch-up.png")
+
+    # The model kept the helmet beside her: a click on its visor and one on its rim.
+    window.touch_up.reset()
+    window.touch_up.use_selection()
+    window.preview._move_cursor(None)
+    settle()
+    shoot("clicks-before.png")
+    for x, y in ((0.86, 0.86), (0.93, 0.76)):
+        laid = len(painting.marks)
+        window.touch_up.select(Click(x * width, y * height, False))
+        settle(lambda laid=laid: len(painting.marks) > laid and not window.touch_up.busy)
+    settle()
+    shoot("clicks-after.png")
     window.touch_up.stop()
 
     wall = home / "photos" / "wall.jpg"

@@ -254,6 +254,14 @@ class MainWindow(QMainWindow):
             self.touch_up.start(job)
         self.touch_bar.refresh()
 
+    def fix_with_clicks(self) -> None:
+        """Touch the selected cutout up with clicks and a box (starting a touch-up if none is
+        under way): what the "check it" mark offers."""
+        if self.touch_up.job_id is None:
+            self.toggle_touch_up()
+        self.touch_up.use_selection()
+        self.touch_bar.refresh()
+
     def _selection_moved(self) -> None:
         if self.touch_up.job_id is not None and self.touch_up.job_id != self.queue.current_id():
             self.touch_up.stop()

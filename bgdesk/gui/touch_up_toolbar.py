@@ -16,7 +16,6 @@ from bgdesk.gui.touch_up import MAX_SIZE, MIN_SIZE, TouchUp
 
 # Enabled only while a cutout is touched up.
 BRUSH_COMMANDS = (
-    Command.CLICK_SELECT,
     Command.ERASE_BRUSH,
     Command.RESTORE_BRUSH,
     Command.SMALLER_BRUSH,

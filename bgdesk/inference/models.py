@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed, ModelUnavailable
 from bgdesk.inference import quantize
-from bgdesk.inference.catalog import CATALOG, FAST_MODEL, MEASURED_PLANS, ModelSpec, Plan
+from bgdesk.inference.catalog import BEST_PLANS, CATALOG, FAST_MODEL, ModelSpec, Plan
 from bgdesk.inference.download import (
     Progress,
     copy_file,
@@ -78,19 +78,19 @@ class ModelStore:
         return [status.spec.name for status in self.statuses() if status.installed]
 
     def resolve(self, choice: str) -> Plan:
-        """The plan `choice` means: `fast`, `best` (of the plans whose models are installed,
-        the one with the fewest failed cutouts measured), or one model by its own name."""
+        """The plan `choice` means: `fast`, `best` (the first of the catalog's BEST_PLANS
+        whose models are installed), or one model by its own name."""
         if choice == Preset.FAST:
             return Plan(FAST_MODEL)
         if choice == Preset.BEST:
-            ready = [
+            ready = (
                 plan
-                for plan in MEASURED_PLANS
+                for plan in BEST_PLANS
                 if all(
                     self.path(name).is_file() for name in (plan.model, plan.second_opinion) if name
                 )
-            ]
-            return min(ready, key=MEASURED_PLANS.__getitem__, default=Plan(FAST_MODEL))
+            )
+            return next(ready, Plan(FAST_MODEL))
         return Plan(self.spec(choice).name)
 
     def require(self, name: str) -> Path:

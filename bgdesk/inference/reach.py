@@ -62,14 +62,13 @@ def depth_at(area: np.ndarray, x: int, y: int) -> float:
         span *= 2
 
 
-def ways_from(costs: np.ndarray, x: int, y: int) -> np.ndarray:
-    """The cost of the cheapest way from (x, y) to every pixel, each step costing the pixel
-    it enters (its length for a diagonal step); `costs` at BLOCKED are walls. Rows are swept
-    down and up, each row taking the ways from the one before and then the ways along
-    itself, worked out at once as running minima."""
-    height, width = costs.shape
-    ways = np.full((height, width), np.inf)
-    ways[y, x] = 0.0
+def ways_from(costs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The cost of the cheapest way from any of the `starts` (bool) to every pixel, each step
+    costing the pixel it enters (its length for a diagonal step); `costs` at BLOCKED are
+    walls. Rows are swept down and up, each row taking the ways from the one before and then
+    the ways along itself, worked out at once as running minima."""
+    height = costs.shape[0]
+    ways = np.where(starts, 0.0, np.inf)
     steps = costs.astype(np.float64)
     along = np.cumsum(steps, axis=1)  # the cost of walking each row from its left end
     back = np.cumsum(steps[:, ::-1], axis=1)  # and from its right end
@@ -102,3 +101,14 @@ def grown(area: np.ndarray) -> np.ndarray:
         for column in range(3):
             result |= padded[row : row + height, column : column + width]
     return result
+
+
+def enclosed(area: np.ndarray) -> np.ndarray:
+    """The pixels `area` (bool) closes in: those no way reaches from the picture's border
+    without crossing it."""
+    border = np.zeros(area.shape, bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    costs = np.where(area, BLOCKED, 1.0)
+    outside = ways_from(costs, border & ~area) < BLOCKED
+    closed_in: np.ndarray = ~area & ~outside
+    return closed_in

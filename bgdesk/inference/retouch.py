@@ -71,13 +71,10 @@ class MaskPainting:
         self._drawing: Stroke | None = None
         self._drawn: Box | None = None
         self._before_drawing: np.ndarray | None = None
-        for mark in marks:
+        nothing = np.zeros((0, 0), np.uint8)
+        for mark in marks:  # each a step to undo, those that changed nothing too
             change = self.work_out(mark)
-            if change is not None:
-                self.accept(change)
-            else:
-                self.marks.append(mark)
-        self._redo.clear()
+            self.accept(change or Change((*self.marks, mark), (0, 0, 0, 0), nothing, nothing))
 
     @property
     def can_undo(self) -> bool:
@@ -110,6 +107,9 @@ class MaskPainting:
         """What laying `mark` would change, without changing the mask; None when nothing."""
         trial = self.mask.copy()
         box = self.layer.lay(trial, mark)
+        if box is None:
+            return None
+        box = _changed_within(self.mask, trial, box)
         if box is None:
             return None
         left, top, right, bottom = box
@@ -213,3 +213,19 @@ class MaskPainting:
         kept = self.history_bytes
         while len(self._undo) > 1 and kept > HISTORY_BYTES:
             kept -= self._undo.pop(0)[1].size
+
+
+def _changed_within(before: np.ndarray, after: np.ndarray, box: Box) -> Box | None:
+    """The smallest box holding every pixel that differs between `before` and `after` inside
+    `box` (a view redraws only that), or None when none does."""
+    left, top, right, bottom = box
+    changed = before[top:bottom, left:right] != after[top:bottom, left:right]
+    rows, columns = np.nonzero(changed.any(axis=1))[0], np.nonzero(changed.any(axis=0))[0]
+    if rows.size == 0:
+        return None
+    return (
+        left + int(columns[0]),
+        top + int(rows[0]),
+        left + int(columns[-1]) + 1,
+        top + int(rows[-1]) + 1,
+    )

@@ -26,11 +26,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bgdesk.inference.reach import BLOCKED, EDGE_PIXEL, depth_at, edge_cost, grown, ways_from
+from bgdesk.inference.reach import (
+    BLOCKED,
+    EDGE_PIXEL,
+    depth_at,
+    edge_cost,
+    enclosed,
+    grown,
+    ways_from,
+)
 from bgdesk.inference.strokes import Box
 
 WORK_SIDE = 640  # the long side of the copy of the photo a click is worked out on
 REACH = 3.0  # a click changes pixels up to this many times its depth away (measured)
+FAINT = 32  # a remove click counts what is more opaque than this as kept: ghosts go too
 EDGE_BAND = 2  # pixels of edge a click's region takes in along its border
 BOX_CONTEXT = 0.1  # the model sees this share of the box's size beyond each of its sides
 
@@ -128,7 +137,8 @@ class PhotoSelection:
             working = np.asarray(small)
         x = min(work_width - 1, max(0, int(click.x * work_width / width)))
         y = min(work_height - 1, max(0, int(click.y * work_height / height)))
-        region = clicked_region(working >= 128, self.cost, (x, y), click.keep)
+        kept = working >= (128 if click.keep else FAINT)
+        region = clicked_region(kept, self.cost, (x, y), click.keep)
         if region is None:
             return None
         return _lay_region(mask, region, click.keep)
@@ -177,13 +187,20 @@ def clicked_region(
     left, top = max(0, x - span), max(0, y - span)
     right, bottom = min(width, x + span + 1), min(height, y + span + 1)
     costs = np.where(wrong[top:bottom, left:right], cost[top:bottom, left:right], BLOCKED)
+    start = np.zeros(costs.shape, bool)
+    start[y - top, x - left] = True
     region = np.zeros(kept.shape, bool)
-    region[top:bottom, left:right] = ways_from(costs, x - left, y - top) <= reach
+    region[top:bottom, left:right] = ways_from(costs, start) <= reach
     # The way stops where an edge's cost rises, a pixel or two before the edge itself: the
     # region takes in the band of edge pixels along its border.
     band = wrong & (cost >= EDGE_PIXEL)
     for _ in range(EDGE_BAND):
         region |= grown(region) & band
+    # What the region closes in on its side (a glint on a visor, a patch on a shirt) is
+    # part of what the click pointed at.
+    rows, columns = np.nonzero(region)
+    inside = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
+    region[inside] |= enclosed(region[inside]) & wrong[inside]
     return region
 
 

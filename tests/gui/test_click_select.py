@@ -63,8 +63,8 @@ def test_clicks_and_a_box_fix_the_cutout_and_undo_across_a_restart(
 ) -> None:
     job = cut_out(qtbot, window, tmp_path)
     original = exported(window, job, tmp_path)[..., 3]
-    touch_up(qtbot, window)
-    QTest.keyClick(window.preview, Qt.Key.Key_W)
+    QTest.keyClick(window.preview, Qt.Key.Key_W)  # from the list: touch up with clicks
+    qtbot.waitUntil(lambda: window.preview.touching_up, timeout=WAIT)
     assert window.preview.selecting and window.menu_actions[Command.CLICK_SELECT].isChecked()
     painting = window.preview.painting
     assert painting is not None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bgdesk.core.app import Core
-from bgdesk.inference.assess import DOUBTFUL, confidence, subject_warning
+from bgdesk.inference.assess import DOUBTFUL, agreement, confidence, subject_warning
 from bgdesk.request.options import OutputOptions
 from tests.conftest import photo
 
@@ -35,6 +35,16 @@ def test_crisp_subjects_score_high_and_doubtful_ones_are_marked() -> None:
     speck = disc(0.99, 2, radius=15)
     assert "nearly empty" in str(subject_warning(confidence(speck), mask_of(speck)))
     assert confidence(np.zeros((320, 320), np.float32)) == 0.0
+
+
+def test_two_models_overlapping_by_two_thirds_are_marked_as_disagreeing() -> None:
+    subject = disc(0.99, 2)
+    first = mask_of(subject)
+    nearby, aside = np.roll(first, 10, axis=1), np.roll(first, 30, axis=1)
+    assert agreement(first, nearby) > 0.85 and 0.65 < agreement(first, aside) < 0.7
+    assert subject_warning(confidence(subject), first, agreement(first, nearby)) is None
+    warning = subject_warning(confidence(subject), first, agreement(first, aside))
+    assert "disagree" in str(warning)
 
 
 @pytest.mark.slow

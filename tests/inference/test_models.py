@@ -132,7 +132,7 @@ def test_a_model_bundled_with_the_app_counts_as_installed_and_stays(
         (["silueta"], Plan("u2netp")),
     ],
 )
-def test_best_is_the_installed_plan_that_measured_best(
+def test_best_is_the_first_best_plan_whose_models_are_installed(
     tmp_path: Path, installed: list[str], best: Plan
 ) -> None:
     for name in installed:

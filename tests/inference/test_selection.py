@@ -4,14 +4,18 @@ marks undoes, redoes and lays again to the same pixels."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from bgdesk.core.job_records import marks_of
 from bgdesk.inference.marks import Mark, MarkLayer, mark_from_dict, mark_to_dict
 from bgdesk.inference.retouch import MaskPainting
 from bgdesk.inference.selection import Click, PhotoSelection, SubjectBox
 from bgdesk.inference.strokes import Stroke
+from bgdesk.storage.models import Job
 
 BODY = (slice(40, 120), slice(40, 120))  # rows, columns of the red subject
 ARM = (slice(70, 90), slice(120, 170))  # its arm, of the same red, that the model missed
@@ -126,6 +130,8 @@ def test_marks_keep_their_kind_through_json_and_old_strokes_still_read() -> None
     assert [mark_from_dict(mark_to_dict(mark)) for mark in marks] == marks
     legacy = {"restore": False, "size": 8, "hardness": 1, "points": [[1, 1]]}
     assert mark_from_dict(legacy) == Stroke(False, 8.0, 1.0, ((1.0, 1.0),))
+    edited_before_clicks = Job(edits=json.dumps({"strokes": [legacy], "background": {}}))
+    assert marks_of(edited_before_clicks) == (Stroke(False, 8.0, 1.0, ((1.0, 1.0),)),)
     with pytest.raises(ValueError, match="click, box"):
         mark_from_dict({"kind": "lasso"})
     with pytest.raises(ValueError, match="right"):
