@@ -6,7 +6,7 @@
     screenshot.png    a finished before/after
     touch-up.png      the brush at work on a cutout
     clicks-before.png a cutout that kept too much, in click-and-box selection
-    clicks-after.png  the same after two clicks
+    clicks-after.png  the same after two remove clicks on the helmet
     background.png    the cutout on another picture, before/after
     settings.png      the Settings dialog
 

@@ -39,7 +39,6 @@ from bgdesk.inference.strokes import Box
 
 WORK_SIDE = 640  # the long side of the copy of the photo a click is worked out on
 REACH = 3.0  # a click changes pixels up to this many times its depth away (measured)
-FAINT = 32  # a remove click counts what is more opaque than this as kept: ghosts go too
 EDGE_BAND = 2  # pixels of edge a click's region takes in along its border
 BOX_CONTEXT = 0.1  # the model sees this share of the box's size beyond each of its sides
 
@@ -137,8 +136,7 @@ class PhotoSelection:
             working = np.asarray(small)
         x = min(work_width - 1, max(0, int(click.x * work_width / width)))
         y = min(work_height - 1, max(0, int(click.y * work_height / height)))
-        kept = working >= (128 if click.keep else FAINT)
-        region = clicked_region(kept, self.cost, (x, y), click.keep)
+        region = clicked_region(working >= 128, self.cost, (x, y), click.keep)
         if region is None:
             return None
         return _lay_region(mask, region, click.keep)
