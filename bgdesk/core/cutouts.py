@@ -82,6 +82,10 @@ class CutoutService:
         if picture is not None:
             check_background(self.engine, picture)
         if marks is not None:
+            if len(marks) > MAX_MARKS:
+                raise InvalidRequest(
+                    f"A cutout takes at most {MAX_MARKS:,} marks; {len(marks):,} sent."
+                )
             marks = self._with_box_models(marks)
         job.edits = _edits_with(job, marks, background)
         options = rendered_options(job)
@@ -114,10 +118,6 @@ class CutoutService:
     def _with_box_models(self, marks: Sequence[Mark]) -> list[Mark]:
         """`marks` with each box naming the model that looks inside it, so the cutout is
         made the same way again whatever is installed later."""
-        if len(marks) > MAX_MARKS:
-            raise InvalidRequest(
-                f"A cutout takes at most {MAX_MARKS:,} marks; {len(marks):,} sent."
-            )
         return [
             replace(mark, model=self.engine.box_model(mark.model))
             if isinstance(mark, SubjectBox)

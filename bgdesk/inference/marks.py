@@ -33,11 +33,6 @@ def mark_to_dict(mark: Mark) -> dict[str, Any]:
     return values if "kind" in values else {"kind": "stroke"} | values
 
 
-def needs_photo(marks: Iterable[Mark]) -> bool:
-    """Whether laying `marks` needs the photo itself (clicks and boxes do; strokes do not)."""
-    return any(not isinstance(mark, Stroke) for mark in marks)
-
-
 def box_models(marks: Iterable[Mark]) -> list[str | None]:
     """The models the boxes among `marks` ask to look (None: the job's own)."""
     return [mark.model for mark in marks if isinstance(mark, SubjectBox)]

@@ -60,9 +60,6 @@ class Click:
     def from_dict(cls, values: dict[str, Any]) -> Click:
         return cls(float(values["x"]), float(values["y"]), bool(values["keep"]))
 
-    def scaled(self, across: float, down: float) -> Click:
-        return Click(self.x * across, self.y * down, self.keep)
-
 
 @dataclass(frozen=True)
 class SubjectBox:
@@ -100,15 +97,6 @@ class SubjectBox:
             float(values["right"]),
             float(values["bottom"]),
             str(model) if model else None,
-        )
-
-    def scaled(self, across: float, down: float) -> SubjectBox:
-        return SubjectBox(
-            self.left * across,
-            self.top * down,
-            self.right * across,
-            self.bottom * down,
-            self.model,
         )
 
 

@@ -12,7 +12,7 @@ around it: the cost follows the brush, not the photo.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,15 +49,6 @@ class Stroke:
             float(values["size"]),
             float(values["hardness"]),
             tuple((float(x), float(y)) for x, y in values["points"]),
-        )
-
-    def scaled(self, across: float, down: float) -> Stroke:
-        """The same stroke on a copy of the photo scaled by `across` and `down` (a squeezed
-        copy gets a round brush of the mean size)."""
-        return replace(
-            self,
-            size=self.size * (across * down) ** 0.5,
-            points=tuple((x * across, y * down) for x, y in self.points),
         )
 
     def pixel_box(self, within: Box) -> Box | None:

@@ -22,7 +22,7 @@ from bgdesk.paths import Paths
 from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, JobSource, WebhookAttempt, WebhookDelivery
-from tests.api.conftest import ServeFactory, upload_path
+from tests.api.conftest import Served, ServeFactory, upload_path
 from tests.conftest import FakeEngine, Receiver, decode, photo
 
 pytestmark = pytest.mark.slow  # a real server on a port
@@ -405,13 +405,18 @@ def test_a_background_picture_is_uploaded_with_the_photo(serve: ServeFactory) ->
         assert client.get("/api/v1/account").json()["credits"] == 98
 
 
+def astronaut_done(served: Served, client: httpx.Client, side: int) -> dict[str, Any]:
+    """The astronaut, `side` pixels square, uploaded and cut out: its finished job."""
+    answer = client.post(
+        "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (side, side)))}
+    )
+    return served.wait(client, answer.json()["jobId"])
+
+
 def test_an_edit_is_what_the_job_serves_after_a_restart(serve: ServeFactory) -> None:
     served = serve(keep_uploads=True)
     with served.client() as client:
-        answer = client.post(
-            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (256, 256)))}
-        )
-        done = served.wait(client, answer.json()["jobId"])
+        done = astronaut_done(served, client, 256)
         assert done["edited"] is False
         before = np.asarray(decode(httpx_get(done["outputUrl"]).content))
         served.core.cutouts.edit(done["jobId"], [Stroke(False, 60, 1.0, ((100.0, 60.0),))])
@@ -430,10 +435,7 @@ def test_the_edits_route_fixes_a_cutout_with_clicks_and_a_box_for_free(
 ) -> None:
     served = serve(keep_uploads=True)
     with served.client() as client:
-        answer = client.post(
-            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (256, 256)))}
-        )
-        done = served.wait(client, answer.json()["jobId"])
+        done = astronaut_done(served, client, 256)
         route = f"/api/v1/jobs/{done['jobId']}/edits"
         before = np.asarray(decode(httpx_get(done["outputUrl"]).content))
         click = {"kind": "click", "x": 230, "y": 20, "keep": True}
@@ -473,10 +475,7 @@ def test_the_edits_route_fixes_a_cutout_with_clicks_and_a_box_for_free(
 def test_the_edits_route_says_what_to_do_when_the_photo_is_gone(serve: ServeFactory) -> None:
     served = serve(keep_uploads=False)
     with served.client() as client:
-        answer = client.post(
-            "/api/v1/remove-bg", files={"image_file": ("a.png", photo("astronaut", (128, 128)))}
-        )
-        done = served.wait(client, answer.json()["jobId"])
+        done = astronaut_done(served, client, 128)
         refused = client.post(
             f"/api/v1/jobs/{done['jobId']}/edits",
             json={"marks": [{"kind": "click", "x": 5, "y": 5, "keep": False}]},
