@@ -300,6 +300,7 @@ class FakeEngine:
         self.device = "auto"
         self.memory_budget = MEMORY_BUDGET
         self.fail = fail
+        self.stronger: str | None = None  # what `stronger_model` answers, whatever is asked
         self.calls = 0
         self.asked: list[OutputOptions] = []
         self.gate = threading.Event()  # cleared: jobs wait inside the engine until it is set
@@ -341,6 +342,9 @@ class FakeEngine:
     def box_model(self, model: str | None = None) -> str:
         return model or self.default_model
 
+    def stronger_model(self, model: str | None) -> str | None:
+        return self.stronger
+
     def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray:
         """The middle half of `picture` kept: a subject the fake 'sees' in any box."""
         mask = np.zeros((picture.height, picture.width), np.uint8)
@@ -364,7 +368,10 @@ class FakeEngine:
         if self.fail:
             raise RuntimeError("the fake engine was told to fail")
         data = fake_cutout(options.format)
-        return Cutout(data, options.media_type, options.extension, *FAKE_SIZE, mask=FAKE_MASK)
+        model = retouch.model if retouch else options.model or self.default_model
+        return Cutout(
+            data, options.media_type, options.extension, *FAKE_SIZE, model=model, mask=FAKE_MASK
+        )
 
 
 def fake_engine(core: Core) -> FakeEngine:

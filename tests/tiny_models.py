@@ -4,10 +4,12 @@ logits scales that to a ramp of logits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import onnx
 from onnx import TensorProto, helper
 
-from bgdesk.inference.catalog import ModelSpec
+from bgdesk.inference.catalog import CATALOG, DEFAULT_MODEL, ModelSpec
 
 LOGIT_SCALE, LOGIT_SHIFT = 8.0, 4.0
 
@@ -46,3 +48,14 @@ def tiny_model(spec: ModelSpec) -> bytes:
     onnx.checker.check_model(model)
     serialized: bytes = model.SerializeToString()
     return serialized
+
+
+def store_with_stand_in(folder: Path, models_dir: Path, stand_in: str = "u2net") -> Path:
+    """`folder` made a model store holding the real default model (linked from
+    `models_dir`) and a tiny model in place of `stand_in`, so a test can have a second
+    model installed without downloading it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shipped = CATALOG[DEFAULT_MODEL].file
+    (folder / shipped).symlink_to(models_dir / shipped)
+    (folder / CATALOG[stand_in].file).write_bytes(tiny_model(CATALOG[stand_in]))
+    return folder

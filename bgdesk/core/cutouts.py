@@ -1,6 +1,6 @@
 """`CutoutService`: what people do with a made cutout — touch it up and change its background
-(made again from the photo and the model's mask, nothing charged), save it elsewhere in any
-format, or delete it."""
+(made again from the photo and the model's mask, nothing charged), have a stronger model cut it
+out again, save it elsewhere in any format, or delete it."""
 
 from __future__ import annotations
 
@@ -107,6 +107,50 @@ class CutoutService:
                 write_atomic(Path(job.output_path), cutout.data)
                 Job.update(
                     edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
+                ).where(Job.id == job.id).execute()
+        except OSError as exc:
+            raise InvalidRequest(
+                f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
+            ) from None
+        announce(self.events, JobEventKind.EDITED, job)
+        return self.queries.get(public_id)
+
+    def recut(self, public_id: str, model: str | None = None) -> Job:
+        """Cut job `public_id`'s photo out again with `model` (None: the installed model
+        measured to fail less often than the one that made it), in place of the model's mask
+        and the marks laid on it; its background stays. Nothing is charged."""
+        job = self.queries.get(public_id)
+        reason = self.editable(job)
+        if reason:
+            raise Conflict(reason)
+        model = model or self.engine.stronger_model(job.model)
+        if model is None:
+            raise Conflict(
+                f"No model that does better than {job.model} is installed; fix the cutout of "
+                f"{job.input_name} with clicks and the brush instead."
+            )
+        job.edits = _edits_with(job, (), None)
+        options = replace(rendered_options(job), model=model, quality=None)
+        cutout = self.engine.remove_background(
+            self.files.read_input(Path(job.input_path)),
+            options,
+            self.files.background_of(job) if options.bg_image else None,
+        )
+        try:
+            with passing_trouble():
+                write_atomic(Path(job.output_path), cutout.data)
+                if cutout.mask is None:  # the new cutout cannot be touched up
+                    self.files.mask(public_id).unlink(missing_ok=True)
+                else:
+                    write_atomic(self.files.mask(public_id), cutout.mask)
+                Job.update(
+                    edits=job.edits,
+                    edited_at=utcnow(),
+                    width=cutout.width,
+                    height=cutout.height,
+                    model=cutout.model,
+                    confidence=cutout.confidence,
+                    warning=cutout.warning,
                 ).where(Job.id == job.id).execute()
         except OSError as exc:
             raise InvalidRequest(

@@ -1,4 +1,4 @@
-"""What the Edit and File menus do to the jobs selected in the queue: one row or many."""
+"""What the menus do to the jobs selected in the queue: one row or many."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from bgdesk.core.app import Core
+from bgdesk.core.job_records import marks_of
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.exporter import CutoutExporter
 from bgdesk.gui.queue import JobQueue
@@ -18,7 +19,8 @@ def plural(count: int, noun: str) -> str:
 
 
 class JobActions:
-    """Save, export, copy, reveal, retry, cancel and remove the selected jobs."""
+    """Save, export, copy, reveal, retry, cancel, cut out again and remove the selected
+    jobs."""
 
     def __init__(
         self,
@@ -28,10 +30,13 @@ class JobActions:
         parent: QWidget,
         tell: Callable[[str], None],
         settle: Callable[[], None] = lambda: None,
+        recut_later: Callable[[str], None] = lambda job_id: None,
     ) -> None:
-        """`settle` is called before a cutout is read: edits still being saved are written."""
+        """`settle` is called before a cutout is read: edits still being saved are written;
+        `recut_later` has a job cut out again off the GUI thread."""
         self.core = core
         self.settle = settle
+        self.recut_later = recut_later
         self.queue = queue
         self.exporter = exporter
         self.parent = parent
@@ -84,6 +89,35 @@ class JobActions:
             lambda job: self.core.intake.cancel(job.public_id),
             "cancelled; their credits are back",
         )
+
+    def recut(self) -> None:
+        """Have the installed model that does better cut the selected cutouts out again (a
+        doubtful cutout's second chance); touch-ups made on them go, once agreed to."""
+        finished = [job for job in self.selected() if job.has_output]
+        if not finished:
+            self.tell("Choose a finished cutout first.")
+            return
+        stronger = self.core.engine.stronger_model
+        ready = [(job, model) for job in finished if (model := stronger(job.model))]
+        if not ready:
+            self.tell(
+                f"No model that does better than {finished[0].model} is installed; "
+                "W fixes the cutout with clicks."
+            )
+            return
+        what = ready[0][0].input_name if len(ready) == 1 else plural(len(ready), "cutout")
+        if any(marks_of(job) for job, _ in ready):
+            answer = QMessageBox.question(
+                self.parent,
+                "Cut out again",
+                f"Cut {what} out again with {ready[0][1]}? The touch-ups made on it are "
+                "replaced by the new cutout.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        for job, _ in ready:
+            self.recut_later(job.public_id)
+        self.tell(f"Cutting {what} out again with {ready[0][1]}…")
 
     def remove(self) -> None:
         """Drop the selected finished jobs; cutouts in folders of the person's own stay."""

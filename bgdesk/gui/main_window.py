@@ -128,7 +128,13 @@ class MainWindow(QMainWindow):
         self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
         self.touch_up = TouchUp(core, self.preview, self.show_message)
         self.job_actions = JobActions(
-            core, self.queue, self.exporter, self, self.show_message, self.touch_up.flush
+            core,
+            self.queue,
+            self.exporter,
+            self,
+            self.show_message,
+            self.touch_up.flush,
+            self.touch_up.recut_later,
         )
         self.backgrounds = BackgroundMenu(
             core,
@@ -405,8 +411,17 @@ class MainWindow(QMainWindow):
             None if before.isNull() else QPixmap.fromImage(before),
             None if after.isNull() else QPixmap.fromImage(after),
             note,
-            job.warning or "",
+            self._warning_of(job),
         )
+
+    def _warning_of(self, job: Job) -> str:
+        """What the preview says over a doubtful cutout, with the fixes on offer."""
+        if not job.warning:
+            return ""
+        fixes = "W fixes it with clicks"
+        if stronger := self.core.engine.stronger_model(job.model):
+            fixes += f", Shift+W cuts it out again with {stronger}"
+        return f"{job.warning} Check the cutout before using it; {fixes}."
 
     def _show_welcome_when_empty(self) -> None:
         """An empty history: the drop target fills the window, with no empty list beside it

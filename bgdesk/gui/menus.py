@@ -112,6 +112,9 @@ class Command(Enum):
     CLICK_SELECT = Item(
         "Select with Clic&ks and a Box", lambda w: w.fix_with_clicks(), "W", checkable=True
     )
+    CUT_OUT_AGAIN = Item(
+        "Cut Out A&gain with a Stronger Model", lambda w: w.job_actions.recut(), "Shift+W"
+    )
     ERASE_BRUSH = Item("&Erase Brush", lambda w: w.touch_up.use(restore=False), "E", checkable=True)
     RESTORE_BRUSH = Item(
         "&Restore Brush", lambda w: w.touch_up.use(restore=True), "R", checkable=True
@@ -169,6 +172,7 @@ MENUS: dict[str, list[Command | None]] = {
     "&Image": [
         Command.TOUCH_UP,
         Command.CLICK_SELECT,
+        Command.CUT_OUT_AGAIN,
         Command.ERASE_BRUSH,
         Command.RESTORE_BRUSH,
         Command.SMALLER_BRUSH,

@@ -517,7 +517,7 @@ class BeforeAfterView(QWidget):
         )
 
     def _paint_warning(self, painter: QPainter) -> None:
-        text = f"⚠ {self.warning} Check the cutout before using it; W fixes it with clicks."
+        text = f"⚠ {self.warning}"
         metrics = painter.fontMetrics()
         width = min(self.width() - 24, metrics.horizontalAdvance(text) + 24)
         box = QRectF((self.width() - width) / 2, 12, width, metrics.height() + 12)

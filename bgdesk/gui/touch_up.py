@@ -54,7 +54,7 @@ class TouchUp(QObject):
     selected = Signal()  # a click or a box was laid (or changed nothing)
     _read = Signal(object)  # Material, from the reading thread
     _worked_out = Signal(object, object, object)  # the painting, the mark, a Change or None
-    _trouble = Signal(str)
+    _told = Signal(str)  # a message for the person, from a worker thread
 
     def __init__(self, core: Core, view: BeforeAfterView, tell: Callable[[str], None]) -> None:
         super().__init__(view)
@@ -72,7 +72,7 @@ class TouchUp(QObject):
         self._save_timer.timeout.connect(self._save)
         self._read.connect(self._begin)
         self._worked_out.connect(self._lay_selection)
-        self._trouble.connect(tell)
+        self._told.connect(tell)
         view.stroke_ended.connect(self._painted)
         view.clicked.connect(lambda x, y, keep: self.select(Click(x, y, keep)))
         view.boxed.connect(self._boxed)
@@ -109,7 +109,7 @@ class TouchUp(QObject):
             painted = PaintedCutout(pixels, kept.mask)
             painted.prepare()
         except (BgdeskError, OSError) as exc:
-            self._trouble.emit(getattr(exc, "message", None) or str(exc))
+            self._told.emit(getattr(exc, "message", None) or str(exc))
             return
         self._read.emit(Material(job.public_id, kept, painted))
 
@@ -177,7 +177,7 @@ class TouchUp(QObject):
         try:
             change = painting.work_out(mark)
         except (BgdeskError, OSError) as exc:
-            self._trouble.emit(getattr(exc, "message", None) or str(exc))
+            self._told.emit(getattr(exc, "message", None) or str(exc))
             change = None
         self._worked_out.emit(painting, mark, change)
 
@@ -257,7 +257,25 @@ class TouchUp(QObject):
         try:
             self.core.cutouts.edit(job_id, marks, background, picture)
         except BgdeskError as exc:
-            self._trouble.emit(exc.message)
+            self._told.emit(exc.message)
+
+    def recut_later(self, job_id: str) -> None:
+        """Have a stronger model cut `job_id` out again on the writing thread, after the edits
+        asked for before; a touch-up of it ends first, and the history kept for it goes (it
+        was of the old mask)."""
+        if self.job_id == job_id:
+            self.stop()
+        self._paintings.pop(job_id, None)
+        self._writes = [write for write in self._writes if not write.done()]
+        self._writes.append(self._writer.submit(self._recut, job_id))
+
+    def _recut(self, job_id: str) -> None:
+        try:
+            job = self.core.cutouts.recut(job_id)
+        except BgdeskError as exc:
+            self._told.emit(exc.message)
+            return
+        self._told.emit(f"{job.input_name} was cut out again with {job.model}.")
 
     def flush(self) -> None:
         """Save now what is waiting to be saved, and wait until every edit is written."""

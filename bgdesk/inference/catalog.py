@@ -249,3 +249,9 @@ BEST_PLANS: tuple[Plan, ...] = (
     Plan("u2net"),
     Plan("u2netp"),
 )
+
+# Single models by their failed share on `bench/quality.py`'s 509 photos, fewest first (u2net
+# 16.7 %, u2netp 18.7 %, its 8-bit copy close behind): a doubtful cutout is offered
+# again with the first one installed that is ahead of the one that made it. Models not
+# measured here are left out rather than guessed at.
+RANKED_MODELS: tuple[str, ...] = ("u2net", "u2netp", "u2netp-int8")

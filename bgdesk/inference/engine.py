@@ -123,6 +123,8 @@ class CutoutEngine(Protocol):
 
     def box_model(self, model: str | None = None) -> str: ...
 
+    def stronger_model(self, model: str | None) -> str | None: ...
+
     def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray: ...
 
     def remove_background(
@@ -328,6 +330,10 @@ class Engine:
         if model and model in self.models.installed():
             return model
         return self.models.resolve(Preset.FAST).model
+
+    def stronger_model(self, model: str | None) -> str | None:
+        """An installed model measured to fail less often than `model`, or None."""
+        return self.models.stronger_than(model)
 
     def predict_with(self, image: Decoded, plan: Plan) -> tuple[Prediction, float]:
         """The plan's prediction for `image` and how far its two models agreed (1.0 when

@@ -8,7 +8,14 @@ from pathlib import Path
 
 from bgdesk.errors import ChecksumMismatch, InvalidRequest, ModelDownloadFailed, ModelUnavailable
 from bgdesk.inference import quantize
-from bgdesk.inference.catalog import BEST_PLANS, CATALOG, FAST_MODEL, ModelSpec, Plan
+from bgdesk.inference.catalog import (
+    BEST_PLANS,
+    CATALOG,
+    FAST_MODEL,
+    RANKED_MODELS,
+    ModelSpec,
+    Plan,
+)
 from bgdesk.inference.download import (
     Progress,
     copy_file,
@@ -92,6 +99,14 @@ class ModelStore:
             )
             return next(ready, Plan(FAST_MODEL))
         return Plan(self.spec(choice).name)
+
+    def stronger_than(self, model: str | None) -> str | None:
+        """The installed model ranked ahead of `model` (the first of the catalog's
+        RANKED_MODELS), or None when `model` is the strongest installed or is not ranked."""
+        if model not in RANKED_MODELS:
+            return None
+        ahead = RANKED_MODELS[: RANKED_MODELS.index(model)]
+        return next((name for name in ahead if self.path(name).is_file()), None)
 
     def require(self, name: str) -> Path:
         """The path of an installed model, or an error that says how to get it."""

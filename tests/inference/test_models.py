@@ -143,3 +143,23 @@ def test_best_is_the_first_best_plan_whose_models_are_installed(
     assert store.resolve("silueta") == Plan("silueta")
     with pytest.raises(InvalidRequest, match="Unknown model 'superb'"):
         store.resolve("superb")
+
+
+@pytest.mark.parametrize(
+    ("installed", "model", "stronger"),
+    [
+        (["u2netp", "u2net"], "u2netp", "u2net"),
+        (["u2netp", "u2net"], "u2net", None),
+        (["u2netp"], "u2netp", None),
+        (["u2netp", "u2netp-int8"], "u2netp-int8", "u2netp"),
+        (["u2netp", "u2net", "u2netp-int8"], "u2netp-int8", "u2net"),
+        (["u2netp", "u2net"], "silueta", None),  # not measured: not second-guessed
+        (["u2netp", "u2net"], None, None),
+    ],
+)
+def test_a_stronger_model_is_one_ranked_ahead_and_installed(
+    tmp_path: Path, installed: list[str], model: str | None, stronger: str | None
+) -> None:
+    for name in installed:
+        (tmp_path / CATALOG[name].file).write_bytes(b"model")
+    assert ModelStore(tmp_path).stronger_than(model) == stronger
