@@ -16,9 +16,9 @@ from its own cutout, not from nothing as the published click models do: an advan
 in mind when comparing. `--megapixels` scales every photo (and its mask) up to that size first,
 to time clicks on large photos. `--without` measures the tool with a part of it left out
 (what each part buys): `edges` (a click reaches as far in every direction), `band` (its region
-stops short of the edges), `enclosed` (what its region closes in stays), `look` (a box only
-clears what is outside it). With `--json` the
-last line is one JSON object.
+stops short of the edges), `enclosed` (what its region closes in stays), `snap` (the cutout's
+edge near a click does not move to where the colours change), `look` (a box only clears what
+is outside it). With `--json` the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def leave_out(parts: list[str]) -> None:
         selection.EDGE_BAND = 0
     if "enclosed" in parts:
         selection.enclosed = lambda area: np.zeros_like(area)
+    if "snap" in parts:
+        selection.snapped_region = lambda *arguments: None
 
 
 def nothing_seen(picture: Image.Image, model: str | None) -> np.ndarray:
@@ -207,7 +209,7 @@ def main() -> None:
         "--without",
         nargs="*",
         default=[],
-        choices=["edges", "band", "enclosed", "look"],
+        choices=["edges", "band", "enclosed", "snap", "look"],
         help="parts of the click tool to leave out",
     )
     args = parser.parse_args()

@@ -35,6 +35,7 @@ from bgdesk.inference.reach import (
     grown,
     ways_from,
 )
+from bgdesk.inference.snapping import snapped_region
 from bgdesk.inference.strokes import Box
 
 WORK_SIDE = 640  # the long side of the copy of the photo a click is worked out on
@@ -112,6 +113,7 @@ class PhotoSelection:
         if self.work_size != (width, height):
             picture = picture.resize(self.work_size, Image.Resampling.BOX)
         self.cost = edge_cost(picture)
+        self.colours = np.asarray(picture, np.float32)
 
     def click(self, mask: np.ndarray, click: Click) -> Box | None:
         """Lay `click` onto `mask` (h x w uint8, the photo's size) in place; the box it
@@ -124,7 +126,7 @@ class PhotoSelection:
             working = np.asarray(small)
         x = min(work_width - 1, max(0, int(click.x * work_width / width)))
         y = min(work_height - 1, max(0, int(click.y * work_height / height)))
-        region = clicked_region(working >= 128, self.cost, (x, y), click.keep)
+        region = clicked_region(working >= 128, self.cost, self.colours, (x, y), click.keep)
         if region is None:
             return None
         return _lay_region(mask, region, click.keep)
@@ -157,7 +159,11 @@ class PhotoSelection:
 
 
 def clicked_region(
-    kept: np.ndarray, cost: np.ndarray, point: tuple[int, int], keep: bool
+    kept: np.ndarray,
+    cost: np.ndarray,
+    colours: np.ndarray,
+    point: tuple[int, int],
+    keep: bool,
 ) -> np.ndarray | None:
     """The pixels a click at `point` (x, y) changes on a mask that keeps `kept` (bool), or
     None when the point is already on the side the click asks for."""
@@ -165,7 +171,8 @@ def clicked_region(
     x, y = point
     if not wrong[y, x]:
         return None
-    reach = REACH * max(1.0, depth_at(wrong, x, y))
+    depth = max(1.0, depth_at(wrong, x, y))
+    reach = REACH * depth
     # Every step costs at least 1, so nothing farther than `reach` in a straight line can be
     # reached: the ways are worked out inside that square only.
     height, width = kept.shape
@@ -187,6 +194,10 @@ def clicked_region(
     rows, columns = np.nonzero(region)
     inside = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
     region[inside] |= enclosed(region[inside]) & wrong[inside]
+    # Along the cutout's edge nearby, what looks like the click's side joins it.
+    snapped = snapped_region(kept, colours, point, keep, depth)
+    if snapped is not None:
+        region |= snapped
     return region
 
 

@@ -57,7 +57,8 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
     QTest.keyClick(window.preview, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
 
     assert asked == [
-        "Cut grass.jpg out again with u2net? The touch-ups made on it are replaced by the new cutout."
+        "Cut grass.jpg out again with u2net? The touch-ups made on it are replaced by the "
+        "new cutout."
     ]
     assert not window.preview.touching_up
     qtbot.waitUntil(lambda: window.core.jobs.get(job.public_id).model == "u2net", timeout=WAIT)

@@ -76,6 +76,21 @@ def test_a_keep_click_brings_back_the_missed_part_and_nothing_else(scale: int) -
     assert np.array_equal(mask[outside], before[outside]), "the box holds every change"
 
 
+def test_a_click_on_a_thin_miss_moves_the_edge_along_it_and_no_further() -> None:
+    """A model that cut the subject short by a 3-pixel strip down one side: a click on the
+    strip, where a click's own reach is a few pixels, brings back the strip as far as the
+    colours say it is subject, and leaves the backdrop beside it alone."""
+    photo = drawn_photo()
+    mask = model_mask()
+    mask[40:120, 40:43] = 0  # the strip the model missed, of the subject's red
+    before = mask.copy()
+    PhotoSelection(photo).click(mask, Click(41.5, 80.0, True))
+    strip = mask[40:120, 40:43] >= 128
+    assert strip[:, 1].mean() > 0.5, "the strip came back far beyond the click"
+    assert not (mask[:, :38] != before[:, :38]).any(), "the grey backdrop beside it stayed"
+    assert np.array_equal(mask[:, 44:], before[:, 44:]), "the rest of the edge stayed"
+
+
 def test_a_remove_click_drops_the_kept_thing_it_points_at() -> None:
     mask = model_mask()
     before = mask.copy()
