@@ -93,7 +93,7 @@ class JobActions:
     def recut(self) -> None:
         """Have the installed model that does better cut the selected cutouts out again (a
         doubtful cutout's second chance); touch-ups made on them go, once agreed to."""
-        finished = [job for job in self.selected() if job.has_output]
+        finished = self._finished()
         if not finished:
             self.tell("Choose a finished cutout first.")
             return

@@ -92,13 +92,20 @@ class TouchUp(QObject):
         if self.job_id is not None:
             self.stop()
         self.job_id = job.public_id
-        self._reader.submit(self._gather, job, self._paintings.pop(job.public_id, None))
+        saving = tuple(self._writes)
+        self._reader.submit(self._gather, job, self._paintings.pop(job.public_id, None), saving)
         return True
 
-    def _gather(self, job: Job, kept: MaskPainting | None) -> None:
-        """Read and make, off the GUI thread, all a touch-up of `job` needs; `kept` is its
-        painting from earlier in this session, with its history."""
+    def _gather(
+        self, job: Job, kept: MaskPainting | None, saving: tuple[Future[None], ...]
+    ) -> None:
+        """Read and make, off the GUI thread, all a touch-up of `job` needs, from what it is
+        once the edits and cut-outs `saving` are written; `kept` is its painting from earlier
+        in this session, with its history."""
         try:
+            for write in saving:
+                write.result()
+            job = self.core.jobs.get(job.public_id)
             photo = decode_image(Path(job.input_path).read_bytes(), self.core.settings.input_limits)
             marks = marks_of(job)
             pixels = np.asarray(photo.rgb)
