@@ -53,6 +53,8 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", agree)
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
 
     QTest.keyClick(window.preview, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
 
@@ -61,12 +63,14 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
         "new cutout."
     ]
     assert not window.preview.touching_up
-    qtbot.waitUntil(lambda: window.core.jobs.get(job.public_id).model == "u2net", timeout=WAIT)
+    QTest.keyClick(window.preview, Qt.Key.Key_T)  # at once: it starts from the new cutout
+    qtbot.waitUntil(lambda: window.preview.touching_up, timeout=WAIT)
     again = window.core.jobs.get(job.public_id)
-    assert marks_of(again) == ()
-    qtbot.waitUntil(
-        lambda: window.statusBar().currentMessage() == "grass.jpg was cut out again with u2net."
-    )
+    assert again.model == "u2net" and marks_of(again) == ()
+    painting = window.preview.painting
+    assert painting is not None and tuple(painting.marks) == ()
+    window.touch_up.stop()
+    qtbot.waitUntil(lambda: "grass.jpg was cut out again with u2net." in said, timeout=WAIT)
     qtbot.waitUntil(lambda: "Shift+W" not in window.preview.warning, timeout=WAIT)
     assert window.core.ledger.balance(window.core.accounts.owner()) == 99, "nothing charged"
 
