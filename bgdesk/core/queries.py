@@ -1,16 +1,53 @@
-"""`JobQueries`: jobs as every face reads them — one, many, the recent ones, what changed,
-what has not ended, and how long a queued one will take."""
+"""`JobQueries`: jobs as every face reads them — one, many, the recent ones, the history a page
+at a time and searched, what changed, what has not ended, and how long a queued one will
+take."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from peewee import Expression, ModelSelect
+
+from bgdesk.core.job_records import CANCELLED
 from bgdesk.errors import NotFound
 from bgdesk.storage.models import UNFINISHED, Account, Job, JobState
 
 DEFAULT_PACE = 2.0  # seconds a cutout is guessed to take before any was timed
+
+
+@dataclass(frozen=True)
+class HistorySearch:
+    """What the history is narrowed to: jobs whose name, source or error holds `text`, or
+    that are in one of `states`, or (each when asked) doubtful, edited or cancelled. Nothing
+    asked: every job."""
+
+    text: str = ""
+    states: Collection[str] = field(default_factory=tuple)
+    flagged: bool = False
+    edited: bool = False
+    cancelled: bool = False
+
+    def condition(self) -> Expression | None:
+        if not self.text:
+            return None
+        condition = (
+            Job.input_name.contains(self.text)
+            | Job.source.contains(self.text)
+            | Job.error_message.contains(self.text)
+        )
+        if self.states:
+            condition |= Job.status.in_(list(self.states))
+        if self.flagged:
+            condition |= Job.warning.is_null(False) & (Job.status == JobState.COMPLETED)
+        if self.edited:
+            condition |= Job.edits.is_null(False)
+        if self.cancelled:
+            condition |= Job.error_code == CANCELLED
+        return condition
 
 
 class JobQueries:
@@ -52,6 +89,25 @@ class JobQueries:
         if status:
             query = query.where(Job.status == status)
         return list(query.order_by(Job.id.desc()).limit(limit).offset(offset))
+
+    def history(
+        self, search: HistorySearch, before: int | None = None, limit: int = 200
+    ) -> list[Job]:
+        """Up to `limit` jobs `search` finds, newest first, older than the job numbered
+        `before` when given (the next page); deleted ones left out."""
+        query = self._history(search)
+        if before is not None:
+            query = query.where(Job.id < before)
+        return list(query.order_by(Job.id.desc()).limit(limit))
+
+    def history_count(self, search: HistorySearch) -> int:
+        """How many jobs `search` finds in the whole history."""
+        return int(self._history(search).count())
+
+    def _history(self, search: HistorySearch) -> ModelSelect[Job]:
+        query = Job.select().where(Job.output_deleted_at.is_null())
+        condition = search.condition()
+        return query if condition is None else query.where(condition)
 
     def count(self, account: Account | None = None) -> int:
         query = Job.select()

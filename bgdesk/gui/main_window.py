@@ -48,6 +48,7 @@ from bgdesk.gui.batch import Batch, BatchStatus, Outcome
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
+from bgdesk.gui.history import History
 from bgdesk.gui.images import PreviewLoader
 from bgdesk.gui.job_actions import JobActions
 from bgdesk.gui.keys_dialog import KeysDialog
@@ -147,7 +148,8 @@ class MainWindow(QMainWindow):
         self.preview_loader = PreviewLoader(self)
         self._build()
         self._connect()
-        self._load_history()
+        self.history = History(core, self.queue)
+        self.history.reload()
         self._update_status()
         self._last_refresh = utcnow()
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
@@ -329,10 +331,6 @@ class MainWindow(QMainWindow):
 
     # -- the queue, live ----------------------------------------------------------------
 
-    def _load_history(self) -> None:
-        for job in reversed(self.core.jobs.recent(limit=200)):
-            self.queue.upsert(job)
-
     def _on_job_changed(self, kind: str, job_id: str) -> None:
         try:
             job = self.core.jobs.get(job_id)
@@ -341,6 +339,8 @@ class MainWindow(QMainWindow):
             self._show_welcome_when_empty()
             return
         self.queue.upsert(job)
+        if kind in (JobEventKind.QUEUED, JobEventKind.DELETED):
+            self.history.tell()
         self._follow_batch(kind, job)
         self._update_status()
         if kind == JobEventKind.QUEUED and not self.queue.current_id():

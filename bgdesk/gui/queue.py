@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from PySide6.QtCore import QItemSelectionModel, QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +29,9 @@ STATUS_TEXT = {
     JobState.COMPLETED: "Done",
     JobState.FAILED: "Failed",
 }
+EDITED_TEXT = "Done ✎ edited"
+FLAGGED_TEXT = "Done ⚠ check it"
+CANCELLED_TEXT = "Cancelled"
 JOB_ID = Qt.ItemDataRole.UserRole
 CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 
@@ -35,11 +40,11 @@ def row_text(job: Job) -> str:
     when = local_time(job.created_at)
     status = STATUS_TEXT[JobState(job.status)]
     if job.has_output and job.edited:
-        status = "Done ✎ edited"
+        status = EDITED_TEXT
     elif job.has_output and job.warning:
-        status = "Done ⚠ check it"
+        status = FLAGGED_TEXT
     elif job.error_code == CANCELLED:
-        status = "Cancelled"
+        status = CANCELLED_TEXT
     elif job.status == JobState.FAILED and job.error_message:
         status = f"Failed: {plain_words(job.error_message)}"
     return f"{job.input_name}\n{status} · {job.source} · {when}"
@@ -91,11 +96,15 @@ class JobQueue(QWidget):
         # job id → the path its thumbnail was made from, and when that cutout was edited
         self._shown: dict[str, tuple[str, object]] = {}
         self._rows: dict[str, QListWidgetItem] = {}
-        self._order: list[int] = []  # database ids of the rows, top to bottom
+        self._order: list[int] = []  # the rows' database ids, negated: ascending top to bottom
+        self.note = QLabel()  # how much of the history is shown
+        self.note.setWordWrap(True)
+        self.note.hide()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.filter)
         column.addWidget(self.list)
+        column.addWidget(self.note)
         self.list.currentItemChanged.connect(lambda *_: self.selected.emit(self.current_id()))
 
     def current_id(self) -> str:
@@ -113,6 +122,17 @@ class JobQueue(QWidget):
 
     def ids(self) -> list[str]:
         return [str(self.list.item(row).data(JOB_ID)) for row in range(self.list.count())]
+
+    def holds(self, job_id: str) -> bool:
+        return job_id in self._rows
+
+    def visible_count(self) -> int:
+        """Rows the filter lets through."""
+        return sum(not self.list.item(row).isHidden() for row in range(self.list.count()))
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def texts(self) -> list[str]:
         return [self.list.item(row).text() for row in range(self.list.count())]
@@ -139,11 +159,10 @@ class JobQueue(QWidget):
             self.thumbnails.request(job.public_id, picture)
 
     def _position_for(self, job: Job) -> int:
-        """Newest first by id, so jobs found late (another process's) still sort right."""
-        row = 0
-        while row < len(self._order) and self._order[row] > job.id:
-            row += 1
-        self._order.insert(row, job.id)
+        """Newest first by id, so jobs found late (another process's, an older page of the
+        history) still sort right."""
+        row = bisect.bisect_left(self._order, -job.id)
+        self._order.insert(row, -job.id)
         return row
 
     def remove(self, job_id: str) -> None:

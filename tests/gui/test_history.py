@@ -1,0 +1,107 @@
+"""A history of 5,000 jobs in the real window: it starts with one page, loads the next as the
+list is scrolled to its end, says how much is shown, and the filter finds the oldest job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from bgdesk.bootstrap import build_core, start_embedded_api
+from bgdesk.core.app import Core
+from bgdesk.core.job_records import new_job_id
+from bgdesk.gui.embedded_api import EmbeddedApi
+from bgdesk.gui.history import PAGE
+from bgdesk.gui.main_window import MainWindow
+from bgdesk.paths import Paths
+from bgdesk.settings import Settings
+from bgdesk.storage.dialects import writing
+from bgdesk.storage.models import Job, JobSource, JobState
+from tests.processes import free_port
+
+pytestmark = pytest.mark.slow  # the real window over the real core
+
+JOBS = 5_000
+
+
+def fill_history(core: Core, folder: Path) -> None:
+    """JOBS failed jobs, the oldest named needle.jpg, the rest photo-N.jpg."""
+    owner = core.accounts.owner()
+    rows = []
+    for n in range(JOBS):
+        name = "needle.jpg" if n == 0 else f"photo-{n}.jpg"
+        public_id = new_job_id()
+        rows.append(
+            {
+                "public_id": public_id,
+                "account": owner.id,
+                "source": JobSource.CLI,
+                "status": JobState.FAILED,
+                "input_path": str(folder / name),
+                "input_name": name,
+                "output_path": str(folder / f"{public_id}.png"),
+                "output_token": new_job_id(),
+                "error_message": "The photo could not be read.",
+            }
+        )
+    with writing():
+        for start in range(0, JOBS, 500):
+            Job.insert_many(rows[start : start + 500]).execute()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, home: Paths, tmp_path: Path) -> Iterator[MainWindow]:
+    """The window started over a history of JOBS jobs."""
+    core = build_core(home, Settings(api_port=free_port()))
+    fill_history(core, tmp_path)
+    api = EmbeddedApi(core, start_embedded_api)
+    api.start()
+    core.start()
+    main = MainWindow(core, api)
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()
+    api.stop()
+    core.close()
+
+
+def test_a_long_history_loads_a_page_at_a_time_and_the_filter_searches_all_of_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    queue = window.queue
+    assert queue.list.count() == PAGE
+    assert queue.note.text() == "200 of 5,000 jobs shown; scroll for more"
+    assert queue.texts()[0].startswith(f"photo-{JOBS - 1}.jpg"), "newest first"
+
+    bar = queue.list.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert queue.list.count() == 2 * PAGE
+    assert queue.note.text() == "400 of 5,000 jobs shown; scroll for more"
+    assert queue.texts()[-1].startswith(f"photo-{JOBS - 2 * PAGE}.jpg"), "in order"
+
+    queue.filter.setText("needle")
+    qtbot.waitUntil(lambda: queue.note.text() == "1 found")
+    rows = zip(queue.texts(), hidden_rows(window), strict=True)
+    (shown,) = [text for text, hidden in rows if not hidden]
+    assert shown.startswith("needle.jpg\nFailed")
+
+    queue.filter.setText("nothing like it")
+    qtbot.waitUntil(lambda: queue.note.text() == "Nothing found in the history.")
+    queue.filter.clear()
+    qtbot.waitUntil(lambda: queue.note.text().endswith("jobs shown; scroll for more"))
+    assert queue.visible_count() == queue.list.count() == 2 * PAGE + 1, "the needle stays"
+    assert queue.note.text() == "401 of 5,000 jobs shown; scroll for more"
+    while queue.list.count() < JOBS:  # to the end of the history
+        before = queue.list.count()
+        QApplication.processEvents()  # the list lays its new rows out
+        bar.setValue(bar.maximum())
+        assert queue.list.count() > before, "each scroll to the end loads more"
+    assert queue.note.isHidden()
+
+
+def hidden_rows(window: MainWindow) -> list[bool]:
+    return [window.queue.list.item(row).isHidden() for row in range(window.queue.list.count())]
