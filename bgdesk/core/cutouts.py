@@ -136,22 +136,28 @@ class CutoutService:
             options,
             self.files.background_of(job) if options.bg_image else None,
         )
+        mask = self.files.mask(public_id)
+        previous = mask.read_bytes()
         try:
             with passing_trouble():
+                # The mask and the record change together (the record's marks were laid on
+                # the old mask); the cutout's file follows, made again by the next edit if
+                # writing it fails.
+                write_atomic(mask, cutout.mask or previous)
+                try:
+                    Job.update(
+                        edits=job.edits,
+                        edited_at=utcnow(),
+                        width=cutout.width,
+                        height=cutout.height,
+                        model=cutout.model,
+                        confidence=cutout.confidence,
+                        warning=cutout.warning,
+                    ).where(Job.id == job.id).execute()
+                except BaseException:
+                    write_atomic(mask, previous)
+                    raise
                 write_atomic(Path(job.output_path), cutout.data)
-                if cutout.mask is None:  # the new cutout cannot be touched up
-                    self.files.mask(public_id).unlink(missing_ok=True)
-                else:
-                    write_atomic(self.files.mask(public_id), cutout.mask)
-                Job.update(
-                    edits=job.edits,
-                    edited_at=utcnow(),
-                    width=cutout.width,
-                    height=cutout.height,
-                    model=cutout.model,
-                    confidence=cutout.confidence,
-                    warning=cutout.warning,
-                ).where(Job.id == job.id).execute()
         except OSError as exc:
             raise InvalidRequest(
                 f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"

@@ -97,20 +97,25 @@ class JobActions:
         if not finished:
             self.tell("Choose a finished cutout first.")
             return
+        editable = [job for job in finished if self.core.cutouts.editable(job) is None]
+        if not editable:
+            self.tell(self.core.cutouts.editable(finished[0]) or "")
+            return
         stronger = self.core.engine.stronger_model
-        ready = [(job, model) for job in finished if (model := stronger(job.model))]
+        ready = [(job, model) for job in editable if (model := stronger(job.model))]
         if not ready:
             self.tell(
-                f"No model that does better than {finished[0].model} is installed; "
-                "W fixes the cutout with clicks."
+                f"No model that does better than {editable[0].model or 'the one used'} is "
+                "installed; W fixes the cutout with clicks."
             )
             return
         what = ready[0][0].input_name if len(ready) == 1 else plural(len(ready), "cutout")
         if any(marks_of(job) for job, _ in ready):
+            them = "it" if len(ready) == 1 else "them"
             answer = QMessageBox.question(
                 self.parent,
                 "Cut out again",
-                f"Cut {what} out again with {ready[0][1]}? The touch-ups made on it are "
+                f"Cut {what} out again with {ready[0][1]}? The touch-ups made on {them} are "
                 "replaced by the new cutout.",
             )
             if answer != QMessageBox.StandardButton.Yes:

@@ -419,7 +419,8 @@ class MainWindow(QMainWindow):
         if not job.warning:
             return ""
         fixes = "W fixes it with clicks"
-        if stronger := self.core.engine.stronger_model(job.model):
+        stronger = self.core.engine.stronger_model(job.model)
+        if stronger and self.core.cutouts.editable(job) is None:
             fixes += f", Shift+W cuts it out again with {stronger}"
         return f"{job.warning} Check the cutout before using it; {fixes}."
 

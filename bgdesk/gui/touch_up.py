@@ -7,6 +7,7 @@ a box is worked out off the GUI thread too, one at a time, in the order they wer
 from __future__ import annotations
 
 import io
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,8 @@ from bgdesk.inference.marks import Mark, MarkLayer
 from bgdesk.inference.retouch import Change, MaskPainting, full_mask
 from bgdesk.inference.selection import Click, SubjectBox
 from bgdesk.storage.models import Job
+
+log = logging.getLogger(__name__)
 
 SIZE_STEP = 1.25  # `[` and `]` change the brush's size by this factor
 MIN_SIZE, MAX_SIZE = 1.0, 2000.0
@@ -65,6 +68,10 @@ class TouchUp(QObject):
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-read")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-save")
         self._selector = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-select")
+        # Cutting out again takes a model's run: it has a thread of its own, so saving an
+        # edit of another job never waits for it.
+        self._recutter = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-recut")
+        self._recuts: dict[str, Future[None]] = {}  # by job id, until done
         self._waiting: list[Click | SubjectBox] = []  # made while one is worked out
         self._writes: list[Future[None]] = []
         self._paintings: OrderedDict[str, MaskPainting] = OrderedDict()
@@ -92,7 +99,7 @@ class TouchUp(QObject):
         if self.job_id is not None:
             self.stop()
         self.job_id = job.public_id
-        saving = tuple(self._writes)
+        saving = (*self._writes, *self._recut_of(job.public_id))
         self._reader.submit(self._gather, job, self._paintings.pop(job.public_id, None), saving)
         return True
 
@@ -100,8 +107,8 @@ class TouchUp(QObject):
         self, job: Job, kept: MaskPainting | None, saving: tuple[Future[None], ...]
     ) -> None:
         """Read and make, off the GUI thread, all a touch-up of `job` needs, from what it is
-        once the edits and cut-outs `saving` are written; `kept` is its painting from earlier
-        in this session, with its history."""
+        once the edits and the cutting out again `saving` are written; `kept` is its painting
+        from earlier in this session, with its history."""
         try:
             for write in saving:
                 write.result()
@@ -121,12 +128,12 @@ class TouchUp(QObject):
         self._read.emit(Material(job.public_id, kept, painted))
 
     def _begin(self, material: Material) -> None:
+        if material.job_id != self.job_id:  # stopped, moved on or cut out again meanwhile
+            return
         painting = material.painting
         self._paintings[material.job_id] = painting
         while len(self._paintings) > KEPT_PAINTINGS:
             self._paintings.popitem(last=False)
-        if material.job_id != self.job_id:  # stopped, or moved on, while it was read
-            return
         height, width = painting.mask.shape
         size = min(MAX_SIZE, max(MIN_SIZE, round(min(width, height) / 20)))
         self.view.set_brush(replace(self.view.brush, size=size))
@@ -252,7 +259,10 @@ class TouchUp(QObject):
     ) -> None:
         """Save an edit of `job_id` on the writing thread, after those asked for before."""
         self._writes = [write for write in self._writes if not write.done()]
-        self._writes.append(self._writer.submit(self._write, job_id, marks, background, picture))
+        after = self._recut_of(job_id)
+        self._writes.append(
+            self._writer.submit(self._write, job_id, marks, background, picture, after)
+        )
 
     def _write(
         self,
@@ -260,7 +270,10 @@ class TouchUp(QObject):
         marks: tuple[Mark, ...] | None,
         background: Mapping[str, Any] | None,
         picture: bytes | None,
+        after: tuple[Future[None], ...],
     ) -> None:
+        for recut in after:  # an edit is laid on the new cutout, not raced by it
+            recut.result()
         try:
             self.core.cutouts.edit(job_id, marks, background, picture)
         except BgdeskError as exc:
@@ -273,14 +286,29 @@ class TouchUp(QObject):
         if self.job_id == job_id:
             self.stop()
         self._paintings.pop(job_id, None)
-        self._writes = [write for write in self._writes if not write.done()]
-        self._writes.append(self._writer.submit(self._recut, job_id))
+        self._recuts = {job: recut for job, recut in self._recuts.items() if not recut.done()}
+        self._recuts[job_id] = self._recutter.submit(
+            self._recut, job_id, tuple(self._writes), self._recut_of(job_id)
+        )
 
-    def _recut(self, job_id: str) -> None:
+    def _recut_of(self, job_id: str) -> tuple[Future[None], ...]:
+        """The cutting out again of `job_id` under way, if any."""
+        recut = self._recuts.get(job_id)
+        return () if recut is None or recut.done() else (recut,)
+
+    def _recut(
+        self, job_id: str, saving: tuple[Future[None], ...], before: tuple[Future[None], ...]
+    ) -> None:
+        for earlier in (*saving, *before):
+            earlier.result()
         try:
             job = self.core.cutouts.recut(job_id)
         except BgdeskError as exc:
             self._told.emit(exc.message)
+            return
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            log.exception("Cutting job %s out again failed", job_id)
+            self._told.emit(f"The photo could not be cut out again: {exc}")
             return
         self._told.emit(f"{job.input_name} was cut out again with {job.model}.")
 
@@ -297,4 +325,5 @@ class TouchUp(QObject):
         self.flush()
         self._reader.shutdown(wait=True, cancel_futures=True)
         self._selector.shutdown(wait=True, cancel_futures=True)
+        self._recutter.shutdown(wait=True)
         self._writer.shutdown(wait=True)

@@ -24,8 +24,11 @@ def snapped_region(
     kept: np.ndarray, colours: np.ndarray, point: tuple[int, int], keep: bool, depth: float
 ) -> np.ndarray | None:
     """The pixels near `point` (x, y) that a click for `keep` moves to its side by colour, as
-    a bool mask of `kept`'s shape, or None when the window holds too little of either side.
+    a bool mask of `kept`'s shape, or None when the click lies deeper than the band or the
+    window holds too little of either side.
     `colours` is the working photo as float32, `depth` the click's depth."""
+    if depth > (SNAP_BAND + 1) * 2**0.5:  # no pixel next to the click can change side
+        return None
     x, y = point
     height, width = kept.shape
     side = max(SNAP_SIDE, round(SNAP_REACH * depth))

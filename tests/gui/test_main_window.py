@@ -98,6 +98,7 @@ def test_a_dropped_non_image_is_explained_and_free(
     assert window.refusals.title.text() == "3 items not added"
     assert window.credits.text() == "Credits: 100" and Job.select().count() == 0
     dismiss = next(b for b in window.refusals.findChildren(QPushButton) if b.text() == "Dismiss")
+    qtbot.waitUntil(lambda: not dismiss.visibleRegion().isEmpty())  # laid out, to be clicked
     qtbot.mouseClick(dismiss, Qt.MouseButton.LeftButton)
     assert not window.refusals.isVisible() and window.refusals.items.count() == 0
 

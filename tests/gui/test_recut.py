@@ -5,6 +5,7 @@ for u2net, run for real."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from bgdesk.core.job_records import marks_of
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
+from bgdesk.storage.models import Job
 from tests.conftest import photo
 from tests.gui.test_click_select import click
 from tests.gui.test_touch_up import WAIT, cut_out
@@ -78,3 +80,34 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
     assert window.statusBar().currentMessage() == (
         "No model that does better than u2net is installed; W fixes the cutout with clicks."
     )
+
+
+def test_the_window_waits_for_no_recut_while_it_saves_and_touches_up(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.core.settings.default_model = "fast"
+    window.core.apply_settings()
+    lawn = tmp_path / "grass.jpg"
+    lawn.write_bytes(photo("grass", (320, 240)))
+    job = cut_out(qtbot, window, tmp_path, path=lawn)
+    entered, gate, finished = threading.Event(), threading.Event(), threading.Event()
+    recut = window.core.cutouts.recut
+
+    def held(public_id: str, model: str | None = None) -> Job:
+        entered.set()
+        gate.wait(WAIT / 1000)
+        try:
+            return recut(public_id, model)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(window.core.cutouts, "recut", held)
+    QTest.keyClick(window.preview, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
+    assert entered.wait(WAIT / 1000)
+    window.job_actions.copy()  # saving first: not held up by the model's run
+    QTest.keyClick(window.preview, Qt.Key.Key_T)
+    assert not finished.is_set(), "Copy and Touch Up did not wait for the model's run"
+    assert not window.preview.touching_up, "the touch-up starts from the new cutout"
+    gate.set()
+    qtbot.waitUntil(lambda: window.preview.touching_up, timeout=WAIT)
+    assert window.core.jobs.get(job.public_id).model == "u2net"
