@@ -33,14 +33,19 @@ def home(home: Paths, tmp_path: Path, models_dir: Path, monkeypatch: pytest.Monk
     return Paths.from_env()
 
 
+def doubtful_lawn(qtbot: QtBot, window: MainWindow, folder: Path) -> Job:
+    """A lawn cut out with u2netp alone, which doubts it."""
+    window.core.settings.default_model = "fast"
+    window.core.apply_settings()
+    lawn = folder / "grass.jpg"
+    lawn.write_bytes(photo("grass", (320, 240)))
+    return cut_out(qtbot, window, folder, path=lawn)
+
+
 def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window.core.settings.default_model = "fast"
-    window.core.apply_settings()
-    lawn = tmp_path / "grass.jpg"
-    lawn.write_bytes(photo("grass", (320, 240)))
-    job = cut_out(qtbot, window, tmp_path, path=lawn)
+    job = doubtful_lawn(qtbot, window, tmp_path)
     assert job.model == "u2netp" and job.warning
     qtbot.waitUntil(lambda: "Shift+W cuts it out again with u2net" in window.preview.warning)
     QTest.keyClick(window.preview, Qt.Key.Key_W)
@@ -85,11 +90,7 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
 def test_the_window_waits_for_no_recut_while_it_saves_and_touches_up(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window.core.settings.default_model = "fast"
-    window.core.apply_settings()
-    lawn = tmp_path / "grass.jpg"
-    lawn.write_bytes(photo("grass", (320, 240)))
-    job = cut_out(qtbot, window, tmp_path, path=lawn)
+    job = doubtful_lawn(qtbot, window, tmp_path)
     entered, gate, finished = threading.Event(), threading.Event(), threading.Event()
     recut = window.core.cutouts.recut
 
