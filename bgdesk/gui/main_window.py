@@ -67,7 +67,7 @@ from bgdesk.gui.welcome import Welcome
 from bgdesk.gui.wording import plain_words
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
-from bgdesk.storage.models import Job, JobState, utcnow
+from bgdesk.storage.models import Job, JobSource, JobState, utcnow
 
 BACKDROPS = {
     "Checkerboard": None,
@@ -341,9 +341,15 @@ class MainWindow(QMainWindow):
         self.queue.upsert(job)
         if kind in (JobEventKind.QUEUED, JobEventKind.DELETED):
             self.history.tell()
+        # A photo added to an idle window is shown (a script's jobs leave the view alone).
+        first_of_batch = (
+            kind == JobEventKind.QUEUED and not self.batch.waiting and job.source != JobSource.API
+        )
         self._follow_batch(kind, job)
         self._update_status()
-        if kind == JobEventKind.QUEUED and not self.queue.current_id():
+        if first_of_batch and self.touch_up.job_id is None and self.queue.shows(job_id):
+            self.queue.select_id(job_id)  # new photos are shown, as they arrive
+        elif kind == JobEventKind.QUEUED and not self.queue.current_id():
             self.queue.select_only(0)
         elif self.queue.current_id() == job_id:
             self._show_selected()

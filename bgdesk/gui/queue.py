@@ -123,6 +123,15 @@ class JobQueue(QWidget):
     def ids(self) -> list[str]:
         return [str(self.list.item(row).data(JOB_ID)) for row in range(self.list.count())]
 
+    def select_id(self, job_id: str) -> None:
+        """Make job `job_id`'s row the current and only selected one."""
+        self.select_only(self.list.row(self._rows[job_id]))
+
+    def shows(self, job_id: str) -> bool:
+        """Whether job `job_id` has a row the filter lets through."""
+        item = self._rows.get(job_id)
+        return item is not None and not item.isHidden()
+
     def holds(self, job_id: str) -> bool:
         return job_id in self._rows
 

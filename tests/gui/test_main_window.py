@@ -783,3 +783,20 @@ def test_the_status_bar_says_where_models_run(
     notice = shown_notice(window)
     assert notice is not None and "CUDAExecutionProvider" in notice.text()
     assert window.credits.text() == "Credits: 100", "refused, not charged"
+
+
+def test_a_photo_added_to_an_idle_window_is_shown(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    first = tmp_path / "coffee.jpg"
+    first.write_bytes(photo("coffee", (64, 64)))
+    drop(window, [first])
+    qtbot.waitUntil(lambda: "Done" in "".join(rows(window)), timeout=60_000)
+    assert window.queue.current_id() == window.queue.ids()[0]
+    later = tmp_path / "rocket.jpg"
+    later.write_bytes(photo("rocket", (64, 64)))
+    drop(window, [later])
+    qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=60_000)
+    qtbot.waitUntil(lambda: window.queue.current_id() == window.queue.ids()[0])
+    current = window.queue.list.currentItem()
+    assert current is not None and current.text().startswith("rocket.jpg")
