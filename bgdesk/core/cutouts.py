@@ -5,7 +5,8 @@ out again, save it elsewhere in any format, or delete it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -100,18 +101,13 @@ class CutoutService:
                 mask, job.model or self.engine.default_model, job.confidence or 0.0, marks_of(job)
             ),
         )
-        try:
-            with passing_trouble():
-                if options.bg_image and picture is not None:
-                    self.files.keep_background(public_id, picture)
-                write_atomic(Path(job.output_path), cutout.data)
-                Job.update(
-                    edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
-                ).where(Job.id == job.id).execute()
-        except OSError as exc:
-            raise InvalidRequest(
-                f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
-            ) from None
+        with _rewriting(job):
+            if options.bg_image and picture is not None:
+                self.files.keep_background(public_id, picture)
+            write_atomic(Path(job.output_path), cutout.data)
+            Job.update(
+                edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
+            ).where(Job.id == job.id).execute()
         announce(self.events, JobEventKind.EDITED, job)
         return self.queries.get(public_id)
 
@@ -138,30 +134,25 @@ class CutoutService:
         )
         mask = self.files.mask(public_id)
         previous = mask.read_bytes()
-        try:
-            with passing_trouble():
-                # The mask and the record change together (the record's marks were laid on
-                # the old mask); the cutout's file follows, made again by the next edit if
-                # writing it fails.
-                write_atomic(mask, cutout.mask or previous)
-                try:
-                    Job.update(
-                        edits=job.edits,
-                        edited_at=utcnow(),
-                        width=cutout.width,
-                        height=cutout.height,
-                        model=cutout.model,
-                        confidence=cutout.confidence,
-                        warning=cutout.warning,
-                    ).where(Job.id == job.id).execute()
-                except BaseException:
-                    write_atomic(mask, previous)
-                    raise
-                write_atomic(Path(job.output_path), cutout.data)
-        except OSError as exc:
-            raise InvalidRequest(
-                f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
-            ) from None
+        with _rewriting(job):
+            # The mask and the record change together (the record's marks were laid on the
+            # old mask); the cutout's file follows, made again by the next edit if writing
+            # it fails.
+            write_atomic(mask, cutout.mask or previous)
+            try:
+                Job.update(
+                    edits=job.edits,
+                    edited_at=utcnow(),
+                    width=cutout.width,
+                    height=cutout.height,
+                    model=cutout.model,
+                    confidence=cutout.confidence,
+                    warning=cutout.warning,
+                ).where(Job.id == job.id).execute()
+            except BaseException:
+                write_atomic(mask, previous)
+                raise
+            write_atomic(Path(job.output_path), cutout.data)
         announce(self.events, JobEventKind.EDITED, job)
         return self.queries.get(public_id)
 
@@ -221,6 +212,19 @@ class CutoutService:
         Job.update(output_deleted_at=utcnow(), edits=None).where(Job.id == job.id).execute()
         announce(self.events, JobEventKind.DELETED, job)
         return self.queries.get(public_id)
+
+
+@contextmanager
+def _rewriting(job: Job) -> Iterator[None]:
+    """Write `job`'s cutout again: the database's troubles said as ours, a file that cannot
+    be written as a request that cannot be met."""
+    try:
+        with passing_trouble():
+            yield
+    except OSError as exc:
+        raise InvalidRequest(
+            f"Cannot write the cutout of {job.input_name}: {exc.strerror or exc}"
+        ) from None
 
 
 def _edits_with(

@@ -23,7 +23,11 @@ from tests.processes import free_port
 
 @pytest.fixture
 def window(qtbot: QtBot, home: Paths) -> Iterator[MainWindow]:
-    core: Core = build_core(home, Settings(api_port=free_port()))
+    yield from opened(qtbot, build_core(home, Settings(api_port=free_port())))
+
+
+def opened(qtbot: QtBot, core: Core) -> Iterator[MainWindow]:
+    """The window over `core`, with its API, shown; closed with both after the test."""
     api = EmbeddedApi(core, start_embedded_api)
     api.start()
     core.start()

@@ -10,16 +10,16 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from bgdesk.bootstrap import build_core, start_embedded_api
+from bgdesk.bootstrap import build_core
 from bgdesk.core.app import Core
 from bgdesk.core.job_records import new_job_id
-from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.history import PAGE
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Job, JobSource, JobState
+from tests.gui.conftest import opened
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -57,16 +57,7 @@ def window(qtbot: QtBot, home: Paths, tmp_path: Path) -> Iterator[MainWindow]:
     """The window started over a history of JOBS jobs."""
     core = build_core(home, Settings(api_port=free_port()))
     fill_history(core, tmp_path)
-    api = EmbeddedApi(core, start_embedded_api)
-    api.start()
-    core.start()
-    main = MainWindow(core, api)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.close()
-    api.stop()
-    core.close()
+    yield from opened(qtbot, core)
 
 
 def test_a_long_history_loads_a_page_at_a_time_and_the_filter_searches_all_of_it(
