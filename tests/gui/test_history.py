@@ -20,6 +20,7 @@ from bgdesk.settings import Settings
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Job, JobSource, JobState
 from tests.gui.conftest import opened
+from tests.gui.test_soak import resident_mib
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -96,3 +97,24 @@ def test_a_long_history_loads_a_page_at_a_time_and_the_filter_searches_all_of_it
 
 def hidden_rows(window: MainWindow) -> list[bool]:
     return [window.queue.list.item(row).isHidden() for row in range(window.queue.list.count())]
+
+
+def test_searching_and_scrolling_thousands_of_times_keeps_memory_flat(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    queue, history = window.queue, window.history
+    bar = queue.list.verticalScrollBar()
+
+    def rounds(count: int) -> None:
+        for n in range(count):
+            queue.filter.setText(("needle", "photo-4", "failed", "")[n % 4])
+            history.reload()  # what the filter's timer does once typing stops
+            QApplication.processEvents()
+            bar.setValue(bar.maximum())  # and a scroll to the end
+        assert queue.visible_count() == queue.list.count(), "the filter cleared shows all"
+
+    rounds(200)  # the rows and thumbnails of the pages these reach are all loaded by now
+    assert queue.list.count() == JOBS
+    before = resident_mib()
+    rounds(2_000)
+    assert resident_mib() - before < 50, "a leak grows with every search"
