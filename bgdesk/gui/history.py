@@ -49,6 +49,7 @@ class History(QObject):
         self.search = search_for(self.queue.filter.text())
         self._oldest, self._ended = None, False
         self._load_page()
+        self.queue.follow_filter()
         self.tell()
 
     def more(self) -> None:

@@ -341,6 +341,8 @@ class MainWindow(QMainWindow):
         self.queue.upsert(job)
         if kind in (JobEventKind.QUEUED, JobEventKind.DELETED):
             self.history.tell()
+        if kind == JobEventKind.QUEUED:
+            self.queue.added_behind_filter(job_id)
         # A photo added to an idle window is shown (a script's jobs leave the view alone).
         first_of_batch = (
             kind == JobEventKind.QUEUED and not self.batch.waiting and job.source != JobSource.API
@@ -350,7 +352,7 @@ class MainWindow(QMainWindow):
         if first_of_batch and self.touch_up.job_id is None and self.queue.shows(job_id):
             self.queue.select_id(job_id)  # new photos are shown, as they arrive
         elif kind == JobEventKind.QUEUED and not self.queue.current_id():
-            self.queue.select_only(0)
+            self.queue.follow_filter()
         elif self.queue.current_id() == job_id:
             self._show_selected()
         if kind == JobEventKind.FAILED and issubclass(

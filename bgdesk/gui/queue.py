@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelectionModel, QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -62,6 +64,27 @@ class JobList(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._typed = ""
+        self._since_typed = QElapsedTimer()
+
+    def keyboardSearch(self, search: str) -> None:
+        """Type-ahead over the rows the filter lets through only (Qt's own would select a
+        hidden row): the next name starting with what was typed, from the current row on."""
+        quick = self._since_typed.isValid() and (
+            self._since_typed.elapsed() < QApplication.keyboardInputInterval()
+        )
+        self._since_typed.start()
+        self._typed = self._typed + search if quick else search
+        wanted = self._typed.lower()
+        start = max(self.currentRow(), 0)
+        # a longer prefix may still be the current row; a single key moves on past it
+        first = start if len(self._typed) > 1 else start + 1
+        for offset in range(self.count()):
+            row = (first + offset) % self.count()
+            item = self.item(row)
+            if not item.isHidden() and item.text().lower().startswith(wanted):
+                self.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                return
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list", "image/png"]
@@ -97,9 +120,13 @@ class JobQueue(QWidget):
         self._shown: dict[str, tuple[str, object]] = {}
         self._rows: dict[str, QListWidgetItem] = {}
         self._order: list[int] = []  # the rows' database ids, negated: ascending top to bottom
-        self.note = QLabel()  # how much of the history is shown
+        self.note = QLabel()  # how much of the history is shown; new rows the filter hides
         self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self.note.linkActivated.connect(lambda _: self.filter.clear())
         self.note.hide()
+        self._history_note = ""
+        self._hidden_new: set[str] = set()  # jobs added since, which the filter hides
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.filter)
@@ -116,8 +143,9 @@ class JobQueue(QWidget):
         self.list.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def selected_ids(self) -> list[str]:
-        """The selected jobs, top to bottom."""
-        rows = sorted(self.list.row(item) for item in self.list.selectedItems())
+        """The selected jobs the filter lets through, top to bottom."""
+        shown = [item for item in self.list.selectedItems() if not item.isHidden()]
+        rows = sorted(self.list.row(item) for item in shown)
         return [str(self.list.item(row).data(JOB_ID)) for row in rows]
 
     def ids(self) -> list[str]:
@@ -140,8 +168,41 @@ class JobQueue(QWidget):
         return sum(not self.list.item(row).isHidden() for row in range(self.list.count()))
 
     def set_note(self, text: str) -> None:
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
+        """Say how much of the history is shown (`text`), or nothing when all of it is."""
+        self._history_note = text
+        self._show_note()
+
+    def added_behind_filter(self, job_id: str) -> None:
+        """Job `job_id` is new: when the filter hides it, say so under the list."""
+        if not self.shows(job_id) and job_id in self._rows:
+            self._hidden_new.add(job_id)
+            self._show_note()
+
+    def _show_note(self) -> None:
+        lines = [html.escape(self._history_note)] if self._history_note else []
+        if self._hidden_new:
+            lines.append(
+                f"{len(self._hidden_new):,} new (hidden by the filter) — "
+                '<a href="clear">show all</a>'
+            )
+        self.note.setText("<br>".join(lines))
+        self.note.setVisible(bool(lines))
+
+    def follow_filter(self) -> None:
+        """Nothing hidden stays selected: a hidden current row gives way to the first row the
+        filter lets through, so the preview and the menus never act on what is not shown."""
+        for item in self.list.selectedItems():
+            if item.isHidden():
+                item.setSelected(False)
+        current = self.list.currentItem()
+        if current is not None and not current.isHidden():
+            return
+        visible = (row for row in range(self.list.count()) if not self.list.item(row).isHidden())
+        row = next(visible, -1)
+        if row < 0:
+            self.list.setCurrentRow(-1, QItemSelectionModel.SelectionFlag.Clear)
+        else:
+            self.select_only(row)
 
     def texts(self) -> list[str]:
         return [self.list.item(row).text() for row in range(self.list.count())]
@@ -181,6 +242,9 @@ class JobQueue(QWidget):
             del self._order[row]
             self.list.takeItem(row)
             self._shown.pop(job_id, None)
+            if job_id in self._hidden_new:
+                self._hidden_new.discard(job_id)
+                self._show_note()
 
     def _set_thumbnail(self, job_id: str, path: str, image: QImage) -> None:
         item = self._rows.get(job_id)
@@ -195,6 +259,9 @@ class JobQueue(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             item.setHidden(not self._matches(item.text()))
+        self._hidden_new = {job_id for job_id in self._hidden_new if not self.shows(job_id)}
+        self._show_note()
+        self.follow_filter()
 
     def close_loader(self) -> None:
         self.thumbnails.close()
