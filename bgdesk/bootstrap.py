@@ -96,7 +96,7 @@ def start_embedded_api(core: Core) -> tuple[ApiStatus, Callable[[], None]]:
     from bgdesk.gui.embedded_api import ApiStatus
 
     if not core.settings.api_enabled:
-        return ApiStatus(None, "turned off in Settings"), lambda: None
+        return ApiStatus(None, "turned off in Settings", "turned off"), lambda: None
     server = ApiServer(core, core.settings.api_host, core.settings.api_port)
     server.start()
     return ApiStatus(server.url), server.stop

@@ -196,6 +196,12 @@ class ProcessingFailed(BgdeskError):
     default_message = "Processing failed."
 
 
+class PortUnavailable(BgdeskError):
+    """The API's port cannot be listened on: another program has it, or it is not allowed."""
+
+    code = "port_unavailable"
+
+
 class SettingsError(BgdeskError):
     code = "settings_error"
     default_message = "The settings are not valid."

@@ -17,14 +17,10 @@ import uvicorn
 from bgdesk.api.app import create_app
 from bgdesk.api.protocol import BoundedHttp
 from bgdesk.core.app import Core
-from bgdesk.errors import BgdeskError
+from bgdesk.errors import PortUnavailable
 
 log = logging.getLogger(__name__)
 MAX_REQUESTS = 512  # under way at once; connections still sending headers are not counted
-
-
-class PortUnavailable(BgdeskError):
-    code = "port_unavailable"
 
 
 def is_loopback(host: str) -> bool:

@@ -9,19 +9,30 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from bgdesk.core.app import Core
-from bgdesk.errors import BgdeskError
+from bgdesk.errors import BgdeskError, PortUnavailable
 
 
 @dataclass(frozen=True)
 class ApiStatus:
-    """The API's address, or why it is not running."""
+    """The API's address, or why it is not running: `problem` in full, `cause` in a few
+    words for the toolbar, which a long message would widen past the screen, and the
+    `setting` to change to mend it, if one would."""
 
     url: str | None
     problem: str = ""
+    cause: str = "not running"
+    setting: str = ""
 
     @property
     def text(self) -> str:
-        return f"API on {self.url}" if self.url else f"API off: {self.problem}"
+        return f"API on {self.url}" if self.url else f"API off — {self.cause}"
+
+    @property
+    def details(self) -> str:
+        """The toolbar label's tooltip."""
+        if self.url:
+            return f"The REST API answers at {self.url}; Account → API Keys makes a key."
+        return f"The REST API is off: {self.problem}"
 
 
 ApiStarter = Callable[[Core], tuple[ApiStatus, Callable[[], None]]]
@@ -37,7 +48,7 @@ class EmbeddedApi(QObject):
         super().__init__(parent)
         self.core = core
         self.starter = starter
-        self.status = ApiStatus(None, "not started")
+        self.status = ApiStatus(None, "not started yet", "not started")
         self._stop: Callable[[], None] = lambda: None
         self._serving: tuple[bool, str, int] | None = None
 
@@ -47,10 +58,13 @@ class EmbeddedApi(QObject):
 
     def start(self) -> ApiStatus:
         self._serving = self._wanted()
+        self._stop = lambda: None
         try:
             self.status, self._stop = self.starter(self.core)
+        except PortUnavailable as exc:
+            self.status = ApiStatus(None, exc.message, "port in use", "api_port")
         except BgdeskError as exc:
-            self.status, self._stop = ApiStatus(None, exc.message), lambda: None
+            self.status = ApiStatus(None, exc.message, "cannot start")
         self.changed.emit(self.status)
         return self.status
 
@@ -65,4 +79,4 @@ class EmbeddedApi(QObject):
     def stop(self) -> None:
         stop, self._stop = self._stop, lambda: None
         stop()
-        self.status = ApiStatus(None, "stopped")
+        self.status = ApiStatus(None, "stopped", "stopped")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.credits = QLabel()
         self.progress = QLabel()
-        self.api_state = QLabel(api.status.text)
+        self.api_state = QLabel()
         self.backdrop_choice = QComboBox()
         self.zoom_level = QLabel()
         self.device_state = QLabel()
@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         actions[Command.API_DOCUMENTATION].setEnabled(self.api.status.url is not None)
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setMovable(False)
+        toolbar.installEventFilter(self)
         self.addToolBar(toolbar)
         toolbar.addAction(actions[Command.OPEN])
         toolbar.addAction(actions[Command.PASTE])
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.credits)
         toolbar.addWidget(QLabel("   "))
         toolbar.addWidget(self.api_state)
+        self._show_api(self.api.status)
         self._build_panes()
         self._build_touch_bar()
         self._build_status_bar()
@@ -444,7 +446,6 @@ class MainWindow(QMainWindow):
         balance = self.core.ledger.balance(self.core.accounts.owner())
         self.credits.setText(f"Credits: {balance}")
         self.refusals.credits_available(balance)
-        self._keep_toolbar_whole()
         self._show_device()
         running, waiting = self.core.jobs.unfinished()
         parts = [f"{running} working"] if running else []
@@ -509,7 +510,9 @@ class MainWindow(QMainWindow):
         WebhooksDialog(self.core, self).exec()
 
     def open_settings(self) -> None:
-        if SettingsDialog(self.core, self).exec():
+        status = self.api.status
+        notes = {status.setting: status.problem} if status.setting else {}
+        if SettingsDialog(self.core, self, notes).exec():
             self._show_device()
             self.api.apply_settings()
             self.watched.apply()
@@ -520,17 +523,19 @@ class MainWindow(QMainWindow):
         folders = self.watched.folders
         self.pause_watching.setVisible(bool(folders))
         self.pause_watching.setStatusTip("Watching " + ", ".join(str(f) for f in folders))
-        self._keep_toolbar_whole()
 
     def _show_api(self, status: ApiStatus) -> None:
         self.api_state.setText(status.text)
+        self.api_state.setToolTip(status.details)
         self.menu_actions[Command.API_DOCUMENTATION].setEnabled(status.url is not None)
-        self._keep_toolbar_whole()
 
-    def _keep_toolbar_whole(self) -> None:
-        """The window is never narrower than its toolbar, so the credits and the API state
-        are never pushed into the toolbar's overflow menu."""
-        self.setMinimumWidth(self.toolbar.sizeHint().width())
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Each time the toolbar lays itself out, the window becomes no narrower than it, so
+        the credits and the API state are never pushed into its overflow menu (their texts
+        are kept short, so that never makes the window wider than a screen)."""
+        if watched is self.toolbar and event.type() == QEvent.Type.LayoutRequest:
+            self.setMinimumWidth(self.toolbar.sizeHint().width())
+        return super().eventFilter(watched, event)
 
     def open_api_docs(self) -> None:
         QDesktopServices.openUrl(QUrl(f"{self.api_url}/docs"))

@@ -235,9 +235,12 @@ class ModelPicker(QWidget):
 
 
 class SettingsDialog(QDialog):
-    """Edits `core.settings`, one editor per declared setting, and saves them."""
+    """Edits `core.settings`, one editor per declared setting, and saves them; `notes` says,
+    under a setting's editor, what is wrong with its value now (the API's port in use)."""
 
-    def __init__(self, core: Core, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, core: Core, parent: QWidget | None = None, notes: dict[str, str] | None = None
+    ) -> None:
         super().__init__(parent)
         self.core = core
         self.setWindowTitle("Settings")
@@ -249,8 +252,13 @@ class SettingsDialog(QDialog):
             for name in Settings.editable()
         }
         form = QFormLayout()
-        for editor in self.editors.values():
+        for name, editor in self.editors.items():
             form.addRow(editor.label, editor.widget)
+            if note := (notes or {}).get(name):
+                problem = QLabel(f"⚠ {note}")
+                problem.setWordWrap(True)
+                problem.setObjectName(f"{name}_problem")
+                form.addRow("", problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QInputDialog,
+    QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -422,17 +423,36 @@ def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
     assert window.preview.after.size().toTuple() == (200, 300)
 
 
-def test_a_taken_port_leaves_the_window_working_and_says_why(qtbot: QtBot, home: Paths) -> None:
+def test_a_taken_port_leaves_the_window_working_and_says_why_in_few_words(
+    qtbot: QtBot, home: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        core = build_core(home, Settings(api_port=taken.getsockname()[1]))
+        port = taken.getsockname()[1]
+        core = build_core(home, Settings(api_port=port))
         api = EmbeddedApi(core, start_embedded_api)
         api.start()
         main = MainWindow(core, api)
         qtbot.addWidget(main)
-        assert main.api_state.text().startswith("API off: Cannot listen on 127.0.0.1:")
+        main.show()
+        assert main.api_state.text() == "API off — port in use"
+        assert f"Cannot listen on 127.0.0.1:{port}" in main.api_state.toolTip()
         assert not main.menu_actions[Command.API_DOCUMENTATION].isEnabled()
+        assert main.minimumWidth() <= 900, "the message does not widen the window"
+        main.resize(900, 600)
+        qtbot.waitUntil(lambda: main.width() == 900)
+
+        seen: list[str] = []
+
+        def look(dialog: SettingsDialog) -> int:
+            note = dialog.findChild(QLabel, "api_port_problem")
+            seen.append(note.text() if note is not None and note.isVisibleTo(dialog) else "")
+            return 0
+
+        monkeypatch.setattr(SettingsDialog, "exec", look)
+        main.open_settings()
+        assert seen and f"Cannot listen on 127.0.0.1:{port}" in seen[0], "said by the port"
         main.close()
         core.close()
 
@@ -460,7 +480,7 @@ def test_changing_the_api_port_or_switch_applies_at_once(
         httpx.get(f"{old_url}/openapi.json")
     assert window.core.public_url == f"http://127.0.0.1:{new_port}", "output URLs follow"
     settings_changed(lambda dialog: dialog.editors["api_enabled"].set_value(False))
-    assert window.api_state.text() == "API off: turned off in Settings"
+    assert window.api_state.text() == "API off — turned off"
     assert not window.menu_actions[Command.API_DOCUMENTATION].isEnabled()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{new_port}/openapi.json")
