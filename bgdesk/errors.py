@@ -31,6 +31,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     │   ├── ServerBusy               503 server_busy
     │   └── TooManyUploads           429 too_many_uploads
     ├── ProcessingFailed             500 processing_failed
+    ├── PortUnavailable              500 port_unavailable
     └── SettingsError                500 settings_error
 """
 

@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         )
         self.folders = FolderMemory(self.window_state)
         self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
-        self.touch_up = TouchUp(core, self.preview, self.show_message)
+        self.touch_up = TouchUp(core, self.preview, self.show_message, self.window_state)
         self.job_actions = JobActions(
             core,
             self.queue,
@@ -556,8 +556,8 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self.bridge.job_changed.disconnect(self._on_job_changed)
         self.window_state.setValue("geometry", self.saveGeometry())
-        self.window_state.sync()
         self.touch_up.close()
+        self.window_state.sync()
         self.submissions.close()
         self.watched.close()
         self.queue.close_loader()

@@ -107,6 +107,13 @@ class Command(Enum):
     FIT_IN_WINDOW = Item("&Fit in Window", lambda w: w.preview.reset_view(), "0")
     ACTUAL_SIZE = Item("&Actual Size", lambda w: w.preview.actual_size(), "1")
     NEXT_BACKDROP = Item("Next &Backdrop", next_backdrop, "B")
+    NEXT_MASK_VIEW = Item("Next &Mask View", lambda w: w.touch_up.next_view(), "F")
+    FAINT_PHOTO = Item(
+        "Faint &Photo Behind the Cutout",
+        lambda w: w.touch_up.show_faint_photo(not w.preview.faint_photo),
+        "P",
+        checkable=True,
+    )
 
     TOUCH_UP = Item("&Touch Up", lambda w: w.toggle_touch_up(), "T", checkable=True)
     CLICK_SELECT = Item(
@@ -168,6 +175,8 @@ MENUS: dict[str, list[Command | None]] = {
         Command.ACTUAL_SIZE,
         SEPARATOR,
         Command.NEXT_BACKDROP,
+        Command.NEXT_MASK_VIEW,
+        Command.FAINT_PHOTO,
     ],
     "&Image": [
         Command.TOUCH_UP,
@@ -193,6 +202,8 @@ MENUS: dict[str, list[Command | None]] = {
 # Keys the preview takes itself, beside the menus' shortcuts.
 PREVIEW_KEYS = [
     ("Arrows", "pan the picture"),
+    ("Space+drag", "pan the picture"),
+    ("Shift+Left, Shift+Right", "move the before/after divider"),
     ("Double-click", "fit the picture"),
     ("Left-drag", "touching up: paint with the brush"),
     ("Esc", "touching up: done"),

@@ -9,9 +9,11 @@ Painting touches only what is on screen: the visible part of each picture is dra
 copy no larger than needed, and the checkerboard is one tiled fill, so a 12 MP pair zoomed
 16 times costs no more to paint than one fitted in the view.
 
-While a cutout is touched up, the view shows it whole over a faint copy of the photo, left-
+While a cutout is touched up, the view shows it whole in one of the mask views (over a faint
+copy of the photo, with what was removed tinted red, or as a black and white mask), left-
 drag paints with the brush (whose circle follows the mouse), and only the box a stroke
-touched is drawn again.
+touched is drawn again. Space held down turns left-drag into panning, as a photo editor's hand
+does; Shift with the left or right arrow moves the divider.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -34,6 +38,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.images import paint_checkerboard
+from bgdesk.gui.mask_views import REMOVED_TINT, MaskView, paint_alpha_as
 from bgdesk.inference.retouch import MaskPainting
 from bgdesk.inference.strokes import Box
 
@@ -41,6 +46,7 @@ CHECKER = 12
 MAX_ZOOM = 16.0  # times the fitted size; at least 4x the picture's actual pixels
 ZOOM_STEP = 1.25  # per wheel notch or key press
 PAN_STEP = 0.1  # share of the view moved per arrow key press
+DIVIDER_STEP = 0.05  # share of the picture the divider moves per Shift+arrow
 GHOST = 0.3  # how strongly the photo shows under a cutout being touched up
 DRAG = 4  # screen pixels a press must move to draw a box rather than click
 
@@ -97,10 +103,13 @@ class BeforeAfterView(QWidget):
         self.zoom = 1.0
         self.pan = QPointF(0, 0)
         self._pan_from: QPointF | None = None
+        self._hand = False  # Space is held: left-drag pans
         self.backdrop: QColor | None = None  # None: checkerboard
         self.note = ""  # said over the cutout's side while there is no cutout
         self.warning = ""  # shown above a doubtful cutout
         self.brush = Brush()
+        self.mask_view = MaskView.CUTOUT  # how a cutout being touched up is shown
+        self.faint_photo = True  # the cutout view shows the photo faintly behind the cutout
         self.painting: MaskPainting | None = None  # set while a cutout is touched up
         self.painted: PaintedCutout | None = None
         self._cursor: QPointF | None = None  # where the brush's circle is drawn
@@ -115,7 +124,8 @@ class BeforeAfterView(QWidget):
         self.setAccessibleName("Before and after")
         self.setAccessibleDescription(
             "The photo left of the divider, its cutout right of it. Plus and minus zoom, "
-            "0 fits, 1 shows actual pixels, the arrows pan."
+            "0 fits, 1 shows actual pixels, the arrows pan, Shift with the left or right "
+            "arrow moves the divider, Space and drag pans."
         )
 
     def show_images(
@@ -142,6 +152,10 @@ class BeforeAfterView(QWidget):
         self.backdrop = colour
         self.update()
 
+    def set_mask_view(self, view: MaskView, faint_photo: bool) -> None:
+        self.mask_view, self.faint_photo = view, faint_photo
+        self.update()
+
     # -- touching up ----------------------------------------------------------------------
 
     @property
@@ -161,7 +175,7 @@ class BeforeAfterView(QWidget):
     def stop_touch_up(self) -> None:
         self.painting = self.painted = None
         self._cursor = None
-        self.setCursor(Qt.CursorShape.SplitHCursor)
+        self._show_tool()
         self.setMouseTracking(False)
         self.update()
 
@@ -185,11 +199,18 @@ class BeforeAfterView(QWidget):
         self.update()
 
     def _show_tool(self) -> None:
-        """The cursor of the tool in hand: a cross to click with, else the brush's circle."""
-        shape = Qt.CursorShape.CrossCursor if self.selecting else Qt.CursorShape.BlankCursor
-        self.setCursor(shape)
-        if self.selecting:
+        """The cursor of the tool in hand: the hand while Space is held, a cross to click
+        with, the brush's circle to paint with, the divider's arrows outside touch-up."""
+        if self._hand:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
             self._move_cursor(None)
+        elif self.painting is None:
+            self.setCursor(Qt.CursorShape.SplitHCursor)
+        elif self.selecting:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+            self._move_cursor(None)
+        else:
+            self.setCursor(Qt.CursorShape.BlankCursor)
 
     def image_point(self, point: QPointF) -> tuple[float, float]:
         """The picture's pixel coordinates under the view's `point`."""
@@ -323,13 +344,37 @@ class BeforeAfterView(QWidget):
             Qt.Key.Key_Up: (0, 1),
             Qt.Key.Key_Down: (0, -1),
         }
-        if event.key() in steps:
+        shifted = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        sideways = event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+        if shifted and sideways:
+            step = DIVIDER_STEP if event.key() == Qt.Key.Key_Right else -DIVIDER_STEP
+            self.divider = min(1.0, max(0.0, self.divider + step))
+            self.update()
+        elif event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._hand = True
+                self._show_tool()
+        elif event.key() in steps:
             x, y = steps[Qt.Key(event.key())]
             self.pan_by(x * self.width() * PAN_STEP, y * self.height() * PAN_STEP)
         elif event.key() == Qt.Key.Key_Escape and self.touching_up:
             self.leave_requested.emit()
         else:
             super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._hand = False
+            self._show_tool()
+        else:
+            super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        """A Space released elsewhere never leaves the hand in place."""
+        if self._hand:
+            self._hand = False
+            self._show_tool()
+        super().focusOutEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.reset_view()
@@ -338,6 +383,10 @@ class BeforeAfterView(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         button = event.button()
         pressing = button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
+        if self._hand and button == Qt.MouseButton.LeftButton:
+            self._pan_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
         if self.painting is not None and self.selecting and pressing:
             self._press = (event.position(), button)
         if button in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
@@ -353,6 +402,9 @@ class BeforeAfterView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pan_from = None
+        if self._hand:
+            self._show_tool()
+            return
         if self._press is not None and event.button() == self._press[1]:
             self._selected(event)
         left = event.button() == Qt.MouseButton.LeftButton
@@ -367,7 +419,7 @@ class BeforeAfterView(QWidget):
                 self._band = QRectF(start, event.position()).normalized()
                 self.update(self._band_on_screen())
             return
-        if self.painting is not None and not self.selecting:
+        if self.painting is not None and not self.selecting and not self._hand:
             self._move_cursor(event.position())
         if self._pan_from is not None:
             moved = event.position() - self._pan_from
@@ -449,17 +501,12 @@ class BeforeAfterView(QWidget):
             self._paint_warning(painter)
 
     def _paint_touch_up(self, painter: QPainter, region: QRectF) -> None:
-        """The cutout whole over the backdrop and a faint photo, in `region` only, and the
-        brush's circle."""
+        """The cutout whole, in the mask view chosen, in `region` only, and the brush's
+        circle."""
         assert self.painted is not None
         rect = self.image_rect()
-        area = rect.intersected(region)
+        area = rect.intersected(region).toAlignedRect().intersected(self.rect())
         if not area.isEmpty():
-            self._paint_backdrop(painter, area, rect)
-            if self._before_levels is not None:
-                painter.setOpacity(GHOST)
-                self._draw_part(painter, self._before_levels, rect, area)
-                painter.setOpacity(1.0)
             image, factor = self.painted.image(self.scale())
             per = 1 / (self.scale() * factor)
             source = QRectF(
@@ -468,7 +515,7 @@ class BeforeAfterView(QWidget):
                 area.width() * per,
                 area.height() * per,
             )
-            painter.drawImage(area, image, source)
+            self._paint_mask_view(painter, rect, area, image, source)
         if self._band is not None:
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for colour, style in (
@@ -484,6 +531,26 @@ class BeforeAfterView(QWidget):
             for colour, grown in ((QColor(0, 0, 0, 160), 1.0), (QColor("white"), 0.0)):
                 painter.setPen(QPen(colour, 1))
                 painter.drawEllipse(self._cursor, radius + grown, radius + grown)
+
+    def _paint_mask_view(
+        self, painter: QPainter, rect: QRectF, area: QRect, cutout: QImage, source: QRectF
+    ) -> None:
+        """Paint `area` of the cutout (shown whole at `rect`; `source` of `cutout`) as the
+        mask view chosen shows it."""
+        if self.mask_view is MaskView.MASK:
+            painter.fillRect(area, QColor("black"))
+            paint_alpha_as(painter, area, cutout, source, QColor("white"), kept=True)
+            return
+        self._paint_backdrop(painter, QRectF(area), rect)
+        overlay = self.mask_view is MaskView.OVERLAY
+        if self._before_levels is not None and (overlay or self.faint_photo):
+            painter.setOpacity(1.0 if overlay else GHOST)
+            self._draw_part(painter, self._before_levels, rect, QRectF(area))
+            painter.setOpacity(1.0)
+        if overlay:
+            paint_alpha_as(painter, area, cutout, source, REMOVED_TINT, kept=False)
+        else:
+            painter.drawImage(QRectF(area), cutout, source)
 
     def _draw_part(self, painter: QPainter, picture: Pyramid, rect: QRectF, target: QRectF) -> None:
         """Draw the part of `picture` (shown whole at `rect`) that falls in `target`."""

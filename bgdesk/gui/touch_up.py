@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from bgdesk.core.app import Core
 from bgdesk.core.job_records import marks_of
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.brush import PaintedCutout
+from bgdesk.gui.mask_views import MaskView
 from bgdesk.gui.preview import BeforeAfterView
 from bgdesk.inference.decode import decode_image
 from bgdesk.inference.marks import Mark, MarkLayer
@@ -36,6 +37,7 @@ SIZE_STEP = 1.25  # `[` and `]` change the brush's size by this factor
 MIN_SIZE, MAX_SIZE = 1.0, 2000.0
 SAVE_AFTER_MS = 300  # a change is saved this long after the last one
 KEPT_PAINTINGS = 4  # jobs whose undo history stays in memory while the window is open
+BRUSH_SHARE = 1 / 20  # the brush's first size, as a share of the picture's shorter side
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,25 @@ class TouchUp(QObject):
     _worked_out = Signal(object, object, object)  # the painting, the mark, a Change or None
     _told = Signal(str)  # a message for the person, from a worker thread
 
-    def __init__(self, core: Core, view: BeforeAfterView, tell: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        view: BeforeAfterView,
+        tell: Callable[[str], None],
+        choices: QSettings | None = None,
+    ) -> None:
+        """`choices` keeps the brush and the mask view from one start of the window to the
+        next."""
         super().__init__(view)
         self.core = core
         self.view = view
         self.tell = tell
+        self.choices = choices
         self.job_id: str | None = None  # the job touched up, or being read for it
+        # The brush's size beside the picture: kept from one cutout to the next, so a brush
+        # chosen on a 12 MP photo is not a speck on the next one (nor a flood on a small one).
+        self.brush_share = BRUSH_SHARE
+        self._recall()
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-read")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-save")
         self._selector = ThreadPoolExecutor(1, thread_name_prefix="bgdesk-touch-up-select")
@@ -134,8 +149,7 @@ class TouchUp(QObject):
         self._paintings[material.job_id] = painting
         while len(self._paintings) > KEPT_PAINTINGS:
             self._paintings.popitem(last=False)
-        height, width = painting.mask.shape
-        size = min(MAX_SIZE, max(MIN_SIZE, round(min(width, height) / 20)))
+        size = min(MAX_SIZE, max(MIN_SIZE, round(self.brush_share * min(painting.mask.shape))))
         self.view.set_brush(replace(self.view.brush, size=size))
         self.view.start_touch_up(painting, material.painted)
         self.started.emit(material.job_id)
@@ -211,6 +225,8 @@ class TouchUp(QObject):
     def grow(self, factor: float) -> None:
         size = min(MAX_SIZE, max(MIN_SIZE, self.view.brush.size * factor))
         self.view.set_brush(replace(self.view.brush, size=size))
+        if self.painting is not None:  # the next cutout gets a brush as large beside it
+            self.brush_share = size / min(self.painting.mask.shape)
         self.changed.emit()
 
     def set_size(self, size: float) -> None:
@@ -218,6 +234,19 @@ class TouchUp(QObject):
 
     def set_hardness(self, hardness: float) -> None:
         self.view.set_brush(replace(self.view.brush, hardness=min(1.0, max(0.0, hardness))))
+        self.changed.emit()
+
+    # -- how the cutout is shown --------------------------------------------------------
+
+    def show_as(self, view: MaskView) -> None:
+        self.view.set_mask_view(view, self.view.faint_photo)
+        self.changed.emit()
+
+    def next_view(self) -> None:
+        self.show_as(self.view.mask_view.next())
+
+    def show_faint_photo(self, shown: bool) -> None:
+        self.view.set_mask_view(self.view.mask_view, shown)
         self.changed.emit()
 
     # -- history ------------------------------------------------------------------------
@@ -321,7 +350,33 @@ class TouchUp(QObject):
             write.result()
         self._writes.clear()
 
+    def _recall(self) -> None:
+        """Take up the brush and the mask view chosen at the window's last start."""
+        if self.choices is None:
+            return
+        remembered = self.choices.value
+        try:
+            share = float(str(remembered("touch-up/brush", BRUSH_SHARE)))
+            hardness = float(str(remembered("touch-up/hardness", self.view.brush.hardness)))
+            view = MaskView(remembered("touch-up/view", MaskView.CUTOUT.value))
+        except (TypeError, ValueError):  # a state file edited by hand: the defaults
+            return
+        faint = str(remembered("touch-up/faint photo", "true")).lower() != "false"
+        self.brush_share = min(1.0, max(0.0, share)) or BRUSH_SHARE
+        hardness = min(1.0, max(0.0, hardness))
+        self.view.set_brush(replace(self.view.brush, hardness=hardness))
+        self.view.set_mask_view(view, faint)
+
+    def _remember(self) -> None:
+        if self.choices is None:
+            return
+        self.choices.setValue("touch-up/brush", self.brush_share)
+        self.choices.setValue("touch-up/hardness", self.view.brush.hardness)
+        self.choices.setValue("touch-up/view", self.view.mask_view.value)
+        self.choices.setValue("touch-up/faint photo", self.view.faint_photo)
+
     def close(self) -> None:
+        self._remember()
         self.flush()
         self._reader.shutdown(wait=True, cancel_futures=True)
         self._selector.shutdown(wait=True, cancel_futures=True)

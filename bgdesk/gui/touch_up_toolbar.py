@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QLabel, QSlider, QStatusBar, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QStatusBar, QToolBar
 
+from bgdesk.gui.mask_views import MaskView
 from bgdesk.gui.menus import Command
 from bgdesk.gui.touch_up import MAX_SIZE, MIN_SIZE, TouchUp
 
@@ -24,13 +25,15 @@ BRUSH_COMMANDS = (
     Command.REDO_STROKE,
     Command.RESET_TO_MODEL_MASK,
     Command.DONE_TOUCHING_UP,
+    Command.NEXT_MASK_VIEW,
+    Command.FAINT_PHOTO,
 )
 TOOLS = (Command.CLICK_SELECT, Command.ERASE_BRUSH, Command.RESTORE_BRUSH)  # one is in hand
 HISTORY = (Command.UNDO_STROKE, Command.REDO_STROKE, Command.RESET_TO_MODEL_MASK)
 SIZE_STEPS = 1000  # the size slider's positions, on a log scale from MIN_SIZE to MAX_SIZE
 HINT = (
     "Touching up: paint with the left button; [ and ] size the brush, E erases, R restores, "
-    "W selects by clicks, Ctrl+Z undoes, Esc is done."
+    "W selects by clicks, F changes the view, Space+drag pans, Ctrl+Z undoes, Esc is done."
 )
 SELECT_HINT = (
     "Selecting: click what belongs to the subject, Alt+click or right-click what does not, "
@@ -76,6 +79,16 @@ class TouchUpBar(QToolBar):
             self.hardness_slider,
         ):
             self.addWidget(widget)
+        self.view_choice = QComboBox()
+        self.view_choice.addItems([view.value for view in MaskView])
+        self.view_choice.setAccessibleName("Mask view")
+        self.view_choice.setToolTip("How the cutout is shown while touching up (F)")
+        self.view_choice.activated.connect(lambda index: touch_up.show_as(list(MaskView)[index]))
+        self.addSeparator()
+        self.addWidget(QLabel(" View "))
+        self.addWidget(self.view_choice)
+        commands[Command.FAINT_PHOTO].setIconText("Faint photo")
+        self.addAction(commands[Command.FAINT_PHOTO])
         self.addSeparator()
         for command in (*HISTORY, Command.DONE_TOUCHING_UP):
             self.addAction(commands[command])
@@ -107,6 +120,10 @@ class TouchUpBar(QToolBar):
             control.setValue(value)
             control.blockSignals(False)
         self.size_text.setText(f"{brush.size:.0f} px")
+        view = self.touch_up.view
+        self.view_choice.setCurrentIndex(list(MaskView).index(view.mask_view))
+        self.commands[Command.FAINT_PHOTO].setChecked(view.faint_photo)
+        self.commands[Command.FAINT_PHOTO].setEnabled(on and view.mask_view is MaskView.CUTOUT)
         hint = SELECT_HINT if selecting else HINT
         if on:
             self.status.showMessage(hint)
