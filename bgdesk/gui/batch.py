@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
@@ -67,6 +68,18 @@ class Batch:
         return ", ".join(parts)
 
 
+def saved_where(cutouts: list[Path]) -> str:
+    """Where a batch's cutouts were written, for the status bar: one folder named, or how
+    many folders beside their photos."""
+    if not cutouts:
+        return ""
+    folders = {path.parent for path in cutouts}
+    count = f"{len(cutouts)} cutout{'' if len(cutouts) == 1 else 's'}"
+    if len(folders) == 1:
+        return f"{count} saved in {folders.pop()}"
+    return f"{count} saved beside their photos, in {len(folders)} folders"
+
+
 def duration_text(seconds: float) -> str:
     if seconds < 60:
         return f"about {max(1, round(seconds))} s left"
@@ -109,8 +122,10 @@ class BatchStatus(QWidget):
             widget.setVisible(visible)
         self.show()
 
-    def ended(self, batch: Batch) -> None:
+    def ended(self, batch: Batch, where: str = "") -> None:
+        """Sum `batch` up; `where` says where its cutouts were written."""
         self.label.setText(f"Batch finished: {batch.summary()}")
+        self.label.setToolTip(where)
         self.bar.hide()
         self.show_button.setVisible(bool(batch.failed))
         self.dismiss_button.show()

@@ -1,4 +1,5 @@
-"""Taking cutouts away from the window: Save, Save As, Copy, Show in Folder, Export.
+"""Taking cutouts away from the window: Save, Save As, Copy, Copy Path, Show in Folder,
+Export.
 
 File dialogs open where the person last was (remembered across sessions), else in the
 photo's own folder.
@@ -10,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPixmap
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from bgdesk.core.app import Core
 from bgdesk.core.naming import cutout_stem
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.export_dialog import ExportAllDialog
+from bgdesk.gui.notices import Notices
 from bgdesk.request.formats import FORMATS, format_named
 from bgdesk.storage.models import Job
 
@@ -46,10 +48,16 @@ class CutoutExporter:
     `tell`."""
 
     def __init__(
-        self, core: Core, parent: QWidget, folders: FolderMemory, tell: Callable[[str], None]
+        self,
+        core: Core,
+        parent: QWidget,
+        folders: FolderMemory,
+        tell: Callable[[str], None],
+        notices: Notices,
     ) -> None:
         self.core = core
         self.parent = parent
+        self.notices = notices
         self.folders = folders
         self.tell = tell
 
@@ -87,7 +95,17 @@ class CutoutExporter:
     def reveal(self, job: Job) -> None:
         """Open the folder holding the cutout (or the photo, while there is no cutout)."""
         shown = Path(job.output_path if job.has_output else job.input_path)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(shown.parent)))
+        self.notices.open_outside(
+            QUrl.fromLocalFile(str(shown.parent)),
+            "No file manager could be opened to show the folder.",
+            self.tell,
+        )
+
+    def copy_path(self, job: Job) -> None:
+        """The cutout's path (or the photo's, while there is no cutout) to the clipboard."""
+        shown = job.output_path if job.has_output else job.input_path
+        QGuiApplication.clipboard().setText(shown)
+        self.tell(f"Copied {shown}")
 
     def export_all(self, job_ids: list[str]) -> None:
         dialog = ExportAllDialog(

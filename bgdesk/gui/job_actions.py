@@ -70,6 +70,10 @@ class JobActions:
         if chosen := self.selected():
             self.exporter.reveal(chosen[0])
 
+    def copy_path(self) -> None:
+        if chosen := self.selected():
+            self.exporter.copy_path(chosen[0])
+
     def export(self) -> None:
         """The selected cutouts when several are selected, else every cutout in the list."""
         chosen = [job.public_id for job in self._finished()]

@@ -10,7 +10,6 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -44,7 +43,7 @@ from bgdesk.errors import (
     error_class,
 )
 from bgdesk.gui.backgrounds import BackgroundMenu
-from bgdesk.gui.batch import Batch, BatchStatus, Outcome
+from bgdesk.gui.batch import Batch, BatchStatus, Outcome, saved_where
 from bgdesk.gui.bridge import CoreBridge
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
@@ -126,7 +125,7 @@ class MainWindow(QMainWindow):
             str(core.paths.config_dir / "window.ini"), QSettings.Format.IniFormat
         )
         self.folders = FolderMemory(self.window_state)
-        self.exporter = CutoutExporter(core, self, self.folders, self.show_message)
+        self.exporter = CutoutExporter(core, self, self.folders, self.show_message, self.notices)
         self.touch_up = TouchUp(core, self.preview, self.show_message, self.window_state)
         self.job_actions = JobActions(
             core,
@@ -387,7 +386,11 @@ class MainWindow(QMainWindow):
             left = [self.core.jobs.estimate_seconds(j) for j in last.values()]
             self.batch_status.running(self.batch, left[0] if left else None)
         else:
-            self.batch_status.ended(self.batch)
+            done = self.core.jobs.get_many(self.batch.ended[Outcome.DONE]).values()
+            where = saved_where([Path(job.output_path) for job in done if job.has_output])
+            self.batch_status.ended(self.batch, where)
+            if where:
+                self.statusBar().showMessage(where)
 
     def _refresh(self) -> None:
         """Pick up jobs that other bgdesk processes (the CLI, a second server) changed."""
@@ -538,7 +541,11 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def open_api_docs(self) -> None:
-        QDesktopServices.openUrl(QUrl(f"{self.api_url}/docs"))
+        self.notices.open_outside(
+            QUrl(f"{self.api_url}/docs"),
+            "No web browser could be opened for the API's documentation.",
+            self.show_message,
+        )
 
     def grant_credits(self) -> None:
         amount, ok = QInputDialog.getInt(

@@ -91,6 +91,7 @@ class Command(Enum):
     QUIT = Item("&Quit", lambda w: w.close(), StandardKey.Quit)
 
     COPY_CUTOUT = Item("&Copy Cutout", lambda w: w.job_actions.copy(), StandardKey.Copy)
+    COPY_PATH = Item("Copy Cutout's Pat&h", lambda w: w.job_actions.copy_path(), "Ctrl+Alt+C")
     PASTE = Item("&Paste", lambda w: w.paste(), StandardKey.Paste)
     SELECT_ALL_JOBS = Item(
         "Select &All Jobs", lambda w: w.queue.list.selectAll(), StandardKey.SelectAll
@@ -159,6 +160,7 @@ MENUS: dict[str, list[Command | None]] = {
     ],
     "&Edit": [
         Command.COPY_CUTOUT,
+        Command.COPY_PATH,
         Command.PASTE,
         SEPARATOR,
         Command.SELECT_ALL_JOBS,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from bgdesk.gui.wording import has_details, plain_words
@@ -48,3 +50,21 @@ class Notices:
         box.buttonClicked.connect(lambda button: handler() if button is forward else None)
         box.open()
         self.current = box
+
+    def open_outside(self, url: QUrl, failure: str, tell: Callable[[str], None]) -> bool:
+        """Open `url` in the system's app for it (a file manager, a browser); when none can be
+        opened — Qt says so only on stderr — say `failure` and offer to copy the path or
+        link instead. True when it opened."""
+        if QDesktopServices.openUrl(url):
+            return True
+        local = url.isLocalFile()
+        shown = url.toLocalFile() if local else url.toString()
+
+        def copy() -> None:
+            QGuiApplication.clipboard().setText(shown)
+            tell(f"Copied {shown}")
+
+        self.ask(
+            "Cannot open", f"{failure}\n\n{shown}", "Copy Path" if local else "Copy Link", copy
+        )
+        return False

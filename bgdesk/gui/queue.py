@@ -52,6 +52,15 @@ def row_text(job: Job) -> str:
     return f"{job.input_name}\n{status} · {job.source} · {when}"
 
 
+def row_tip(job: Job) -> str:
+    """What a row's tooltip says: what went wrong or needs a look, the photo, the cutout."""
+    lines = [plain_words(problem)] if (problem := job.error_message or job.warning) else []
+    lines.append(f"Photo: {job.input_path}")
+    if job.has_output:
+        lines.append(f"Cutout: {job.output_path}")
+    return "\n".join(lines)
+
+
 class JobList(QListWidget):
     """The rows; finished ones can be dragged out to a file manager or another app, as
     their cutout files and, for one, the picture itself."""
@@ -220,7 +229,7 @@ class JobQueue(QWidget):
             self.list.insertItem(self._position_for(job), item)
         text = row_text(job)
         item.setText(text)
-        item.setToolTip(job.error_message or job.warning or job.input_path)
+        item.setToolTip(row_tip(job))
         item.setHidden(not self._matches(text))
         item.setData(CUTOUT, job.output_path if job.has_output else None)
         picture = job.output_path if job.has_output else job.input_path

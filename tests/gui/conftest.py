@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -62,3 +62,15 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
         Qt.KeyboardModifier.NoModifier,
     )
     assert QApplication.sendEvent(window, release)
+
+
+def record_opening(monkeypatch: pytest.MonkeyPatch, opens: bool = True) -> list[QUrl]:
+    """What the window asks the system to open (a folder, a link), answered with `opens`."""
+    asked: list[QUrl] = []
+
+    def open_url(url: QUrl) -> bool:
+        asked.append(url)
+        return opens
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
+    return asked

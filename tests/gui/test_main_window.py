@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QAction, QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -39,7 +39,7 @@ from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import Receiver, decode, photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import drop, record_opening
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -302,10 +302,9 @@ def test_cutouts_land_beside_their_photos_as_name_nobg(
     window.queue.select_only(0)
     window.job_actions.save()
     assert window.statusBar().currentMessage() == f"Saved as {shoot / 'chelsea-nobg-2.png'}"
-    opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    opened = record_opening(monkeypatch)
     window.job_actions.reveal()
-    assert opened == [QUrl.fromLocalFile(str(shoot)).toString()]
+    assert opened == [QUrl.fromLocalFile(str(shoot))]
 
 
 def test_a_pasted_picture_lands_in_bgdesks_folder_under_a_readable_name(
@@ -590,11 +589,10 @@ def test_menu_actions_through_their_dialogs(
     ]
     assert window.folders.get("export") == tmp_path / "all", "the next export starts there"
 
-    opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    opened = record_opening(monkeypatch)
     window.job_actions.reveal()
     window.open_api_docs()
-    assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString(), f"{window.api_url}/docs"]
+    assert opened == [QUrl.fromLocalFile(str(tmp_path)), QUrl(f"{window.api_url}/docs")]
 
     window.core.runner.stop()  # the photo is moved away before its turn: the job fails
     window.core.intake.submit_file(

@@ -29,6 +29,10 @@ def seen(window: MainWindow, point: QPoint) -> QColor:
     return window.preview.grab().toImage().pixelColor(point)
 
 
+def mask_view(window: MainWindow) -> MaskView:
+    return window.preview.mask_view
+
+
 def inside(mask: np.ndarray, value: int) -> tuple[int, int]:
     """A pixel (x, y) of `mask` that is `value` and whose 9 x 9 neighbourhood is too."""
     solid = mask == value
@@ -53,7 +57,7 @@ def test_mask_views_cycle_and_show_what_was_removed(
     photo = view.before.toImage() if view.before is not None else None
     assert photo is not None
     original = photo.pixelColor(*backdrop)
-    assert view.mask_view is MaskView.CUTOUT and view.faint_photo
+    assert mask_view(window) is MaskView.CUTOUT and view.faint_photo
 
     faint = seen(window, backdrop_at)
     assert 0 < faint.value() < original.value(), "the photo faint behind the cutout"
@@ -61,7 +65,7 @@ def test_mask_views_cycle_and_show_what_was_removed(
     assert seen(window, backdrop_at).value() == 0, "no photo: the backdrop alone"
 
     QTest.keyClick(view, Qt.Key.Key_F)
-    assert view.mask_view is MaskView.OVERLAY
+    assert mask_view(window) is MaskView.OVERLAY
     assert window.touch_bar.view_choice.currentText() == MaskView.OVERLAY.value
     tinted = seen(window, backdrop_at)
     assert tinted.red() > original.red() + 60 and tinted.green() < original.green() + 5
@@ -69,13 +73,13 @@ def test_mask_views_cycle_and_show_what_was_removed(
     assert abs(kept.red() - photo.pixelColor(*subject).red()) < 8, "what is kept untinted"
 
     QTest.keyClick(view, Qt.Key.Key_F)
-    assert view.mask_view is MaskView.MASK
+    assert mask_view(window) is MaskView.MASK
     assert seen(window, subject_at).value() > 250 and seen(window, backdrop_at).value() < 5
 
     QTest.keyClick(view, Qt.Key.Key_F)
-    assert view.mask_view is MaskView.CUTOUT, "F cycles back to the cutout"
+    assert mask_view(window) is MaskView.CUTOUT, "F cycles back to the cutout"
     window.touch_bar.view_choice.activated.emit(2)
-    assert view.mask_view is MaskView.MASK, "the toolbar's choice"
+    assert mask_view(window) is MaskView.MASK, "the toolbar's choice"
 
 
 def test_space_drag_pans_without_painting_and_keys_move_the_divider(
@@ -132,7 +136,7 @@ def test_the_brush_and_view_are_remembered_at_the_next_start(
         qtbot.waitUntil(lambda: again.preview.touching_up, timeout=WAIT)
         assert again.preview.brush.size == pytest.approx(chosen, abs=1)
         assert again.preview.brush.hardness == pytest.approx(0.35)
-        assert again.preview.mask_view is MaskView.OVERLAY
+        assert mask_view(again) is MaskView.OVERLAY
     finally:
         again.close()
         core.close()
