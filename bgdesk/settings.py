@@ -20,7 +20,7 @@ from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.devices import AUTO, DEVICES
 from bgdesk.request.formats import FORMATS, names_text
-from bgdesk.request.options import OutputOptions, parse_bool
+from bgdesk.request.options import CANVAS_PRESETS, OutputOptions, parse_bool
 from bgdesk.request.presets import PRESETS, Preset
 from bgdesk.storage.database import POSTGRESQL_SCHEMES
 from bgdesk.storage.files import write_atomic
@@ -43,6 +43,7 @@ def _setting(
     shown: str = "",
     env: str = "",
     option: str = "",
+    suggestions: Callable[[], Mapping[str, str]] | None = None,
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
@@ -51,7 +52,8 @@ def _setting(
     list of them (separated by `os.pathsep`, as PATH is), `shown` is how docs/settings.md writes
     the default when the value itself says little, `env` names an environment variable that
     overrides the file (for servers started by systemd or a container), `option` names the
-    output option whose value for the window's cutouts the setting holds."""
+    output option whose value for the window's cutouts the setting holds, `suggestions` are
+    values of a text setting offered in a list (each with what it is), others typed in."""
     return field(
         default=default,
         metadata={
@@ -66,6 +68,7 @@ def _setting(
             "shown": shown,
             "env": env,
             "option": option,
+            "suggestions": suggestions,
         },
     )
 
@@ -77,6 +80,7 @@ def option_setting(
     label: str,
     choices: Callable[[], Mapping[str, str]] | None = None,
     shown: str = "",
+    suggestions: Callable[[], Mapping[str, str]] | None = None,
 ) -> Any:
     """A setting holding the window's choice of the output option `name`, with the option's
     default, bounds, allowed values and spelling ('' for an option that may be unset);
@@ -95,11 +99,21 @@ def option_setting(
         high=declared.high,
         shown=shown,
         option=name,
+        suggestions=suggestions,
     )
 
 
 def _unless_empty(spelling: Callable[[str], str], text: str) -> str:
     return spelling(text) if text.strip() else ""
+
+
+def canvas_suggestions() -> dict[str, str]:
+    """The canvases the Settings dialog lists: none, square and the presets, by size."""
+    return {
+        "": "None: the photo's own frame",
+        "square": "Square: the subject at its own size",
+        **{size: f"{what} ({size})" for size, what in CANVAS_PRESETS.values()},
+    }
 
 
 def _database_url(url: str) -> str:
@@ -144,9 +158,11 @@ class Settings:
     canvas: str = option_setting(
         "canvas",
         "Cutouts made in the window as product shots: the subject centred on a canvas, "
-        "square or WIDTHxHEIGHT (empty: the photo's own frame).",
+        "square (the subject at its own size), WIDTHxHEIGHT or a preset's name (empty: the "
+        "photo's own frame).",
         label="Product shot canvas",
-        shown="(none: the photo's own frame; or square, 1200x1200)",
+        shown="(none: the photo's own frame; or square, 1200x1200, amazon)",
+        suggestions=canvas_suggestions,
     )
     padding: int = option_setting(
         "padding",
@@ -155,6 +171,11 @@ class Settings:
     )
     shadow: bool = option_setting(
         "shadow", "A soft shadow under the subject of cutouts made in the window.", label="Shadow"
+    )
+    shadow_strength: int = option_setting(
+        "shadow_strength",
+        "With a shadow: how dark it is at its darkest, in percent.",
+        label="Shadow strength (%)",
     )
     decontaminate: bool = _setting(
         True,

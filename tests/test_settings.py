@@ -108,7 +108,7 @@ def test_a_canvas_that_is_no_size_is_refused_with_the_reason() -> None:
     settings = Settings()
     settings.set("canvas", " 1200X800 ")
     assert settings.output_options().canvas == "1200x800"
-    with pytest.raises(SettingsError, match="canvas must be square or WIDTHxHEIGHT"):
+    with pytest.raises(SettingsError, match="canvas must be square, WIDTHxHEIGHT"):
         settings.set("canvas", "huge")
 
 

@@ -73,9 +73,36 @@ def _editor(declared: Field[Any], value: Any) -> SettingEditor:
         real.setRange(meta["low"] or 0.0, meta["high"] or 1e9)
         real.setValue(value)
         return SettingEditor(name, real, meta["label"], real.value, real.setValue)
+    if meta["suggestions"] is not None:
+        return _suggested(name, meta, value)
     line = QLineEdit(str(value))
     line.setPlaceholderText(meta["shown"].strip("()").capitalize())
     return SettingEditor(name, line, meta["label"], lambda: line.text().strip(), line.setText)
+
+
+def _suggested(name: str, meta: Any, value: Any) -> SettingEditor:
+    """A text setting whose usual values are listed by what they are; others are typed."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    for suggested, shown in meta["suggestions"]().items():
+        if combo.findData(suggested) < 0:  # two presets of one size: the first names it
+            combo.addItem(shown, suggested)
+
+    def read() -> str:
+        typed = combo.currentText().strip()
+        listed = combo.findText(typed)
+        return str(combo.itemData(listed)) if listed >= 0 else typed
+
+    def show(chosen: Any) -> None:
+        listed = combo.findData(str(chosen))
+        if listed >= 0:
+            combo.setCurrentIndex(listed)
+        else:
+            combo.setEditText(str(chosen))
+
+    show(value)
+    return SettingEditor(name, combo, meta["label"], read, show)
 
 
 def _choice(name: str, meta: Any, value: Any) -> SettingEditor:

@@ -58,7 +58,9 @@ def compose(
         placed = place(subject, options.canvas, options.padding)
         colour = None if backdrop is not None else _background_colour(options)
         size = placed.size
-        return _encode_pixels(stage(placed, options.shadow, colour, backdrop), fmt, icc, pool), size
+        darkest = options.shadow_strength / 100 if options.shadow else 0.0
+        laid = stage(placed, darkest, colour, backdrop)
+        return _encode_pixels(laid, fmt, icc, pool), size
     background = _background_colour(options)
     streamed = background is None and fmt.encoder is None
     if edges is not None and not streamed:

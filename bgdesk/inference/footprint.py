@@ -46,7 +46,7 @@ def output_size(size: tuple[int, int], options: OutputOptions) -> tuple[int, int
     as if the subject filled the photo), else the photo's."""
     if options.mask_only or not options.canvas:
         return size
-    return canvas_size(options.canvas, size)
+    return canvas_size(options.canvas, size, options.padding)
 
 
 def footprint(

@@ -18,7 +18,6 @@ from PIL import Image, ImageFilter
 
 from bgdesk.request.options import canvas_size
 
-SHADOW_OPACITY = 0.45
 SHADOW_SOFTNESS = 0.02  # of the canvas's longer side: the blur's radius
 SHADOW_FALL = 0.8  # of the softness: how far below the subject its shadow falls
 SHADOW_WORK_RADIUS = 4  # pixels of blur on the small copy the shadow is made on
@@ -37,30 +36,34 @@ class Placed:
 
 
 def place(subject: Image.Image, canvas: str | None, padding: int) -> Placed:
-    """`subject` scaled to fit `canvas` inside `padding` percent on each side and centred;
-    without a canvas, as it is on a canvas of its own size."""
+    """`subject` scaled to fit `canvas` inside `padding` percent on each side and centred
+    (on `square`, which is made for it, at its own size); without a canvas, as it is on a
+    canvas of its own size."""
     if canvas is None:
         return Placed(subject, 0, 0, subject.size)
-    width, height = canvas_size(canvas, subject.size)
+    width, height = canvas_size(canvas, subject.size, padding)
     room = (width * (100 - 2 * padding) / 100, height * (100 - 2 * padding) / 100)
     scale = min(room[0] / subject.width, room[1] / subject.height)
+    if canvas == "square":
+        scale = min(scale, 1.0)
     size = (max(1, round(subject.width * scale)), max(1, round(subject.height * scale)))
-    scaled = subject.resize(size, Image.Resampling.LANCZOS)
+    scaled = subject if size == subject.size else subject.resize(size, Image.Resampling.LANCZOS)
     return Placed(scaled, (width - size[0]) // 2, (height - size[1]) // 2, (width, height))
 
 
 def stage(
     placed: Placed,
-    shadow: bool,
+    shadow: float,
     colour: Rgb | None = None,
     backdrop: Image.Image | None = None,
 ) -> np.ndarray:
-    """The placed subject over its shadow (when asked), on `backdrop` scaled to cover the
-    canvas, else on `colour`, else on nothing: rows x columns x RGB, or RGBA on nothing."""
+    """The placed subject over its shadow (`shadow`: its darkest opacity, 0 for none), on
+    `backdrop` scaled to cover the canvas, else on `colour`, else on nothing: rows x columns
+    x RGB, or RGBA on nothing."""
     width, height = placed.size
     opaque = colour is not None or backdrop is not None
     result = np.zeros((height, width, 3 if opaque else 4), dtype=np.uint8)
-    soft = _shadow(placed) if shadow else None
+    soft = _shadow(placed, shadow) if shadow > 0 else None
     rows = max(1, STRIP_PIXELS // width)
     for top in range(0, height, rows):
         bottom = min(height, top + rows)
@@ -84,7 +87,7 @@ class _Shadow:
     scale: float
 
 
-def _shadow(placed: Placed) -> _Shadow:
+def _shadow(placed: Placed, darkest: float) -> _Shadow:
     """The subject's shape fallen a little below it and blurred, made on a copy of the canvas
     so small that the blur is `SHADOW_WORK_RADIUS` pixels wide there."""
     width, height = placed.size
@@ -103,7 +106,7 @@ def _shadow(placed: Placed) -> _Shadow:
         shape, (round(placed.left / scale), round((placed.top + softness * SHADOW_FALL) / scale))
     )
     blurred = fallen.filter(ImageFilter.GaussianBlur(softness / scale))
-    opacity = blurred.point(lambda value: round(value * SHADOW_OPACITY))
+    opacity = blurred.point(lambda value: round(value * darkest))
     return _Shadow(opacity, width / small_size[0])
 
 

@@ -3,6 +3,7 @@ colours, canvas. Each option is declared once, here; validated on the way in."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -37,6 +38,20 @@ _SIZE = re.compile(r"^([0-9]{1,5})x([0-9]{1,5})$")
 
 Rgb = tuple[int, int, int]
 
+# Named canvases a request may give in place of a size: common square sizes and the shapes
+# marketplaces and social networks ask product photos to have.
+CANVAS_PRESETS: dict[str, tuple[str, str]] = {
+    "square-1000": ("1000x1000", "a 1000-pixel square"),
+    "square-1600": ("1600x1600", "a 1600-pixel square"),
+    "square-2000": ("2000x2000", "a 2000-pixel square"),
+    "amazon": ("2000x2000", "Amazon's main image: a zoomable square"),
+    "ebay": ("1600x1600", "eBay: a 1600-pixel square"),
+    "etsy": ("2700x2025", "Etsy: 4:3 landscape"),
+    "shopify": ("2048x2048", "Shopify: a 2048-pixel square"),
+    "instagram": ("1080x1080", "Instagram: a square post"),
+    "instagram-portrait": ("1080x1350", "Instagram: a 4:5 portrait post"),
+}
+
 
 def parse_color(value: str) -> Rgb:
     """'#RRGGBB', 'RRGGBB' or a CSS colour name → an RGB triple."""
@@ -61,11 +76,12 @@ def _color(value: Any) -> Rgb:
     return parse_color(str(value))
 
 
-def canvas_size(canvas: str, subject: tuple[int, int]) -> tuple[int, int]:
-    """The size of the canvas `canvas` names for a subject of `subject` pixels: `square`
-    (as wide as the subject is long, up to `MAX_CANVAS`) or `WIDTHxHEIGHT`."""
+def canvas_size(canvas: str, subject: tuple[int, int], padding: int) -> tuple[int, int]:
+    """The size of the canvas `canvas` names for a subject of `subject` pixels kept `padding`
+    percent clear of each side: `square` (large enough for the subject at its own size, up
+    to `MAX_CANVAS`) or `WIDTHxHEIGHT`."""
     if canvas == "square":
-        side = min(max(subject), MAX_CANVAS)
+        side = min(math.ceil(max(subject) * 100 / (100 - 2 * padding)), MAX_CANVAS)
         return side, side
     match = _SIZE.match(canvas)
     assert match is not None  # checked when the options were made
@@ -77,7 +93,8 @@ def _check_canvas(canvas: str) -> None:
     sized = match is not None and all(1 <= int(n) <= MAX_CANVAS for n in match.groups())
     if canvas != "square" and not sized:
         raise InvalidOption(
-            f"canvas must be square or WIDTHxHEIGHT (up to {MAX_CANVAS} each), not {canvas!r}."
+            f"canvas must be square, WIDTHxHEIGHT (up to {MAX_CANVAS} each) or one of "
+            f"{', '.join(CANVAS_PRESETS)}, not {canvas!r}."
         )
 
 
@@ -118,8 +135,9 @@ def _format_name(name: str) -> str:
 
 
 def _canvas(canvas: str) -> str:
-    """`square` or `WIDTHxHEIGHT`, any case."""
+    """`square`, `WIDTHxHEIGHT` or a preset's name (stored as its size), any case."""
     canvas = canvas.strip().lower()
+    canvas = CANVAS_PRESETS[canvas][0] if canvas in CANVAS_PRESETS else canvas
     _check_canvas(canvas)
     return canvas
 
@@ -182,9 +200,11 @@ class OutputOptions:
     )
     canvas: str | None = option(
         None,
-        "centre the subject on a canvas: square, or WIDTHxHEIGHT such as 1200x1200",
-        notes=f"; a product shot of the cropped subject: `square` is as wide as the subject is "
-        f"long (up to {MAX_CANVAS} pixels), `WIDTHxHEIGHT` up to {MAX_CANVAS} each",
+        "centre the subject on a canvas: square, WIDTHxHEIGHT such as 1200x1200, or a preset",
+        notes=f"; a product shot of the cropped subject: `square` keeps the subject at its own "
+        f"size, with `padding` around it (up to {MAX_CANVAS} pixels), `WIDTHxHEIGHT` up to "
+        f"{MAX_CANVAS} each; presets: "
+        + ", ".join(f"{name} ({size})" for name, (size, _) in CANVAS_PRESETS.items()),
         spelling=_canvas,
         metavar="SIZE",
     )
@@ -196,6 +216,14 @@ class OutputOptions:
         metavar="PCT",
     )
     shadow: bool = option(False, "a soft shadow under the subject")
+    shadow_strength: int = option(
+        45,
+        "with `shadow`: how dark the shadow is at its darkest",
+        notes=" in percent",
+        low=1,
+        high=100,
+        metavar="PCT",
+    )
     bg_image: bool = option(
         False,
         "lay the subject on this picture, scaled to cover the cutout",

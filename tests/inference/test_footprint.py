@@ -20,7 +20,8 @@ BUDGET = 2 << 30
 
 def test_a_square_canvas_is_bounded_whatever_the_photo() -> None:
     assert output_size((30000, 1), OutputOptions(canvas="square")) == (MAX_CANVAS, MAX_CANVAS)
-    assert output_size((640, 480), OutputOptions(canvas="square")) == (640, 640)
+    # room for the subject at its own size and 8 % clear on each side
+    assert output_size((640, 480), OutputOptions(canvas="square")) == (762, 762)
     assert output_size((640, 480), OutputOptions(canvas="300x200")) == (300, 200)
     assert output_size((640, 480), OutputOptions(canvas="square", mask_only=True)) == (640, 480)
 

@@ -43,12 +43,14 @@ def subject_box(picture: Image.Image) -> tuple[int, int, int, int]:
     return box
 
 
-def test_a_square_canvas_centres_the_subject_inside_its_padding() -> None:
+def test_a_square_canvas_keeps_the_subjects_pixels_inside_its_padding() -> None:
     shot = render(OutputOptions(canvas="square", padding=10))
-    assert shot.size == (100, 100) and shot.mode == "RGBA"
+    assert shot.size == (125, 125) and shot.mode == "RGBA", "grown: 10 % clear on each side"
     left, top, right, bottom = subject_box(shot)
-    assert abs((left + right) / 2 - 50) <= 1 and abs((top + bottom) / 2 - 50) <= 1
-    assert 78 <= right - left <= 82, "80 % of the canvas: 10 % clear on each side"
+    assert abs((left + right) / 2 - 62.5) <= 1 and abs((top + bottom) / 2 - 62.5) <= 1
+    assert right - left == 100 and bottom - top == 100, "the subject at its own size"
+    disc = np.asarray(render(OutputOptions(crop=True)))
+    assert np.array_equal(np.asarray(shot)[12:112, 12:112], disc), "pixel for pixel"
 
 
 def test_a_sized_canvas_fits_the_subject_and_keeps_its_shape() -> None:
@@ -60,14 +62,18 @@ def test_a_sized_canvas_fits_the_subject_and_keeps_its_shape() -> None:
     assert abs((left + right) / 2 - 300) <= 1
 
 
-def test_a_shadow_falls_under_the_subject_and_nowhere_far() -> None:
+def test_a_shadow_falls_under_the_subject_as_dark_as_asked_and_nowhere_far() -> None:
     plain = np.asarray(render(OutputOptions(canvas="square")))
+    assert plain.shape == (120, 120, 4)  # the disc at 10..110
     shaded = np.asarray(render(OutputOptions(canvas="square", shadow=True)))
-    below = (slice(92, 97), slice(45, 55))  # just under the disc's lowest point
+    below = (slice(111, 116), slice(55, 65))  # just under the disc's lowest point
     assert plain[below][..., 3].max() == 0
     assert shaded[below][..., 3].mean() > 10 and shaded[below][..., :3].max() < 40
     assert shaded[0:3, 0:3, 3].max() == 0, "the corners stay clear"
-    assert np.array_equal(plain[40:60, 40:60], shaded[40:60, 40:60]), "the subject unchanged"
+    assert np.array_equal(plain[50:70, 50:70], shaded[50:70, 50:70]), "the subject unchanged"
+    strong = np.asarray(render(OutputOptions(canvas="square", shadow=True, shadow_strength=90)))
+    darker = strong[below][..., 3].astype(float).mean() / shaded[below][..., 3].mean()
+    assert 1.8 < darker < 2.2, "twice the strength, twice as dark"
 
 
 def test_the_blurred_photo_stays_behind_the_subject() -> None:
@@ -92,7 +98,7 @@ def test_a_background_picture_covers_the_shot_keeping_its_shape() -> None:
     square = decode(
         compose(*disc_on_green(), OutputOptions(canvas="square", bg_image=True), backdrop=halves)[0]
     )
-    assert square.size == (100, 100) and square.getpixel((2, 2)) == (0, 0, 255)
+    assert square.size == (120, 120) and square.getpixel((2, 2)) == (0, 0, 255)
 
 
 def test_jpeg_product_shots_are_on_white_or_the_chosen_colour() -> None:

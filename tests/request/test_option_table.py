@@ -101,7 +101,7 @@ def test_every_face_offers_exactly_the_options(fake_core: Core) -> None:
             wanted = found.default if found.kind in (Kind.WHOLE, Kind.YES_NO) else None
             assert action.default == wanted, (command, found.name)
     windowed = {f.metadata["option"]: f for f in fields(Settings) if f.metadata["option"]}
-    assert set(windowed) == {"format", "canvas", "padding", "shadow"}
+    assert set(windowed) == {"format", "canvas", "padding", "shadow", "shadow_strength"}
     for found in declared:
         if found.name in windowed:
             setting = windowed[found.name]
