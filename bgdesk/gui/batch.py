@@ -31,6 +31,7 @@ class Batch:
         default_factory=lambda: {outcome: [] for outcome in Outcome}
     )
     to_check: list[str] = field(default_factory=list)  # done, but with no clear subject
+    refused: int = 0  # photos of the same drop or open that never became jobs
 
     @property
     def finished(self) -> int:
@@ -57,7 +58,8 @@ class Batch:
         return True
 
     def summary(self) -> str:
-        """`12 done (2 to check), 1 failed`: every outcome that happened, done always."""
+        """`12 done (2 to check), 1 failed, 3 not added`: every outcome that happened, done
+        always."""
         parts = [
             f"{len(ids)} {outcome}"
             for outcome, ids in self.ended.items()
@@ -65,6 +67,8 @@ class Batch:
         ]
         if self.to_check:
             parts[0] += f" ({len(self.to_check)} to check)"
+        if self.refused:
+            parts.append(f"{self.refused} not added")
         return ", ".join(parts)
 
 

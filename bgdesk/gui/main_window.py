@@ -49,7 +49,7 @@ from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.history import History
 from bgdesk.gui.images import PreviewLoader
-from bgdesk.gui.job_actions import JobActions
+from bgdesk.gui.job_actions import JobActions, plural
 from bgdesk.gui.keys_dialog import KeysDialog
 from bgdesk.gui.menus import Command, build_menus
 from bgdesk.gui.notices import Notices
@@ -63,10 +63,10 @@ from bgdesk.gui.touch_up_toolbar import TouchUpBar
 from bgdesk.gui.watching import WatchedFolders
 from bgdesk.gui.webhooks_dialog import WebhooksDialog
 from bgdesk.gui.welcome import Welcome
-from bgdesk.gui.wording import plain_words
+from bgdesk.gui.wording import plain_words, window_words
 from bgdesk.inference.decode import IMAGE_SUFFIXES
 from bgdesk.paths import resource
-from bgdesk.storage.models import Job, JobSource, JobState, utcnow
+from bgdesk.storage.models import UNFINISHED, Job, JobSource, JobState, utcnow
 
 BACKDROPS = {
     "Checkerboard": None,
@@ -81,6 +81,7 @@ PREVIEW_NOTES = {
 OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
+WINDOW_SOURCES = (JobSource.DESKTOP,)  # the jobs a window follows as its batches
 
 
 class MainWindow(QMainWindow):
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.history = History(core, self.queue)
         self.history.reload()
+        self._follow_resumed()
         self._update_status()
         self._last_refresh = utcnow()
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
@@ -359,7 +361,9 @@ class MainWindow(QMainWindow):
         if kind == JobEventKind.FAILED and issubclass(
             error_class(job.error_code), ModelUnavailable | DeviceUnavailable
         ):
-            self._offer_settings(job.error_message or "The model cannot run here.")
+            full = job.error_message or "The model cannot run here."
+            code = job.error_code or ""
+            self._offer_settings(code, window_words(code, full, self.core.settings.device), full)
 
     def _follow_batch(self, kind: str, job: Job) -> None:
         """Count the job into the batch under way (or a new one); show progress or the end."""
@@ -392,11 +396,27 @@ class MainWindow(QMainWindow):
             if where:
                 self.statusBar().showMessage(where)
 
+    def _follow_resumed(self) -> None:
+        """Photos added in the window and left unfinished when it last closed are finished
+        now: followed as a batch, with progress and a summary."""
+        unfinished = self.core.jobs.unfinished_by_output().values()
+        resumed = [job for job in unfinished if job.source in WINDOW_SOURCES]
+        if not resumed:
+            return
+        for job in resumed:
+            self.batch.add(job.public_id)
+        self.batch_status.running(self.batch, None)
+        self.statusBar().showMessage(f"Finishing {plural(len(resumed), 'photo')} from last time")
+
     def _refresh(self) -> None:
-        """Pick up jobs that other bgdesk processes (the CLI, a second server) changed."""
+        """Pick up jobs that other bgdesk processes (the CLI, a second server, a worker)
+        changed, counting those that ended into the batch under way."""
         since, self._last_refresh = self._last_refresh - timedelta(seconds=1), utcnow()
         for job in self.core.jobs.changed_since(since):
             self.queue.upsert(job)
+            if job.public_id in self.batch.waiting and job.status not in UNFINISHED:
+                ending = JobEventKind.COMPLETED if job.has_output else JobEventKind.FAILED
+                self._follow_batch(ending, job)
         self._update_status()
 
     def _show_selected(self) -> None:
@@ -478,6 +498,9 @@ class MainWindow(QMainWindow):
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
         self.refusals.add(refusal)
+        self.batch.refused += len(refusal.names)
+        if self.batch.total and not self.batch.waiting:  # ended already: sum it up again
+            self.batch_status.ended(self.batch, self.batch_status.label.toolTip())
         self._update_status()
         family = error_class(refusal.code)
         if issubclass(family, InsufficientCredits):
@@ -488,16 +511,22 @@ class MainWindow(QMainWindow):
                 "on.",
                 "Grant Credits…",
                 self.grant_credits,
+                details=refusal.details,
             )
         elif issubclass(family, ModelUnavailable | DeviceUnavailable):
-            self._offer_settings(refusal.message)
+            self._offer_settings(refusal.code, refusal.message, refusal.details)
 
-    def _offer_settings(self, message: str) -> None:
+    def _offer_settings(self, code: str, message: str, details: str) -> None:
+        """A notice for a model or device that cannot cut out, with the way to mend it."""
+        if issubclass(error_class(code), DeviceUnavailable):
+            hint = (
+                "Choose Automatic (whatever this computer has) or CPU as the device in "
+                "Settings, then add the photos again."
+            )
+        else:
+            hint = "Install or import a model in Settings, then add the photos again."
         self.notices.ask(
-            "Cannot cut out",
-            f"{message}\n\nInstall or import a model, or choose the device, in Settings.",
-            "Open Settings…",
-            self.open_settings,
+            "Cannot cut out", message, "Open Settings…", self.open_settings, hint, details
         )
 
     # -- account, settings, help --------------------------------------------------------

@@ -14,17 +14,18 @@ from bgdesk.gui.wording import has_details, plain_words
 
 
 def notice(
-    parent: QWidget, title: str, text: str, hint: str = "", action: str = ""
+    parent: QWidget, title: str, text: str, hint: str = "", action: str = "", details: str = ""
 ) -> tuple[QMessageBox, QPushButton | None]:
-    """A warning over `parent` saying `text` plainly, `hint` beneath it, and a button named
-    `action` when there is a way forward; returns the box and that button (None without)."""
+    """A warning over `parent` saying `text` plainly, `hint` beneath it, `details` (or what
+    `text` holds for a terminal) under Details, and a button named `action` when there is a
+    way forward; returns the box and that button (None without)."""
     box = QMessageBox(
         QMessageBox.Icon.Warning, title, plain_words(text), QMessageBox.StandardButton.Close, parent
     )
     if hint:
         box.setInformativeText(hint)
-    if has_details(text):
-        box.setDetailedText(text)
+    if details or has_details(text):
+        box.setDetailedText(details or text)
     forward = box.addButton(action, QMessageBox.ButtonRole.AcceptRole) if action else None
     return box, forward
 
@@ -43,10 +44,18 @@ class Notices:
         self.parent = parent
         self.current: QMessageBox | None = None
 
-    def ask(self, title: str, text: str, action: str, handler: Callable[[], object]) -> None:
+    def ask(
+        self,
+        title: str,
+        text: str,
+        action: str,
+        handler: Callable[[], object],
+        hint: str = "",
+        details: str = "",
+    ) -> None:
         if self.current is not None and self.current.isVisible():
             return
-        box, forward = notice(self.parent, title, text, action=action)
+        box, forward = notice(self.parent, title, text, hint, action, details)
         box.buttonClicked.connect(lambda button: handler() if button is forward else None)
         box.open()
         self.current = box

@@ -16,20 +16,27 @@ from PySide6.QtGui import QImage
 
 from bgdesk.core.app import Core
 from bgdesk.core.naming import cutout_stem, free_path, is_cutout
-from bgdesk.errors import BgdeskError, InsufficientCredits
+from bgdesk.errors import BgdeskError, DeviceUnavailable, InsufficientCredits, ModelUnavailable
+from bgdesk.gui.wording import window_words
 from bgdesk.inference.decode import images_in
 from bgdesk.request.options import OutputOptions
 from bgdesk.storage.models import Account, JobSource
 
+# Refusals every later item would meet too, until credits are granted or Settings changed:
+# said once for all of them, which can be added again.
+FOR_ALL = (InsufficientCredits, ModelUnavailable, DeviceUnavailable)
+
 
 @dataclass(frozen=True)
 class Refusal:
-    """Things that did not become jobs, and why, in words."""
+    """Things that did not become jobs, and why: in the window's words (`message`), and in
+    full for a notice's Details (`details`)."""
 
     names: list[str]
     message: str
     code: str
     targets: list[str] = field(default_factory=list)  # what can be submitted again, if any
+    details: str = ""
 
     def summary(self) -> str:
         if len(self.names) == 1:
@@ -138,19 +145,22 @@ class Submissions(QObject):
         """
         try:
             submit()
-        except InsufficientCredits as exc:
-            # Every later item would meet the same answer: say it once for all of them.
+        except FOR_ALL as exc:
             self.refused.emit(
                 Refusal(
                     [display_name(t) for t in remaining],
-                    exc.message,
+                    window_words(exc.code, exc.message, self.core.settings.device),
                     exc.code,
                     remaining if resubmittable else [],
+                    exc.message,
                 )
             )
             return False
         except BgdeskError as exc:
-            self.refused.emit(Refusal([display_name(remaining[0])], exc.message, exc.code))
+            words = window_words(exc.code, exc.message, self.core.settings.device)
+            self.refused.emit(
+                Refusal([display_name(remaining[0])], words, exc.code, [], exc.message)
+            )
         except Exception as exc:  # never a traceback in the window
             self.refused.emit(Refusal([display_name(remaining[0])], str(exc), "internal_error"))
         return True

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from bgdesk.errors import DeviceUnavailable
+from bgdesk.inference.devices import DEVICES
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -17,3 +20,14 @@ def plain_words(message: str) -> str:
 def has_details(message: str) -> bool:
     """Whether `message` says more than `plain_words` shows."""
     return plain_words(message) != message.strip()
+
+
+def window_words(code: str, message: str, device: str) -> str:
+    """`message` of an error with `code` as the window says it: a device that cannot run the
+    model is named as Settings names it (`device` is the setting's value), without the
+    runtime's internals, which stay for Details."""
+    if code == DeviceUnavailable.code:
+        named = DEVICES.get(device)
+        label = named.label if named is not None else device
+        return f"This computer cannot run models on {label}, the device chosen in Settings."
+    return plain_words(message)

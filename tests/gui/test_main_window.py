@@ -237,7 +237,8 @@ def test_no_credits_asks_to_grant_and_charges_nothing(
     assert Job.select().count() == 0 and window.credits.text() == "Credits: 0"
     assert "bgdesk credits" not in notice.text(), "no terminal commands in notices"
     assert "`bgdesk credits grant`" in notice.detailedText()
-    assert window.refusals.isVisible() and window.refusals.items.count() == 2
+    assert window.refusals.isVisible() and window.refusals.title.text() == "2 items not added"
+    assert window.refusals.items.item(0).text().startswith("2 items (one.jpg, two.jpg): ")
     assert not window.refusals.again_button.isVisible(), "nothing to add while credits are 0"
     monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (5, True))
     grant = next(b for b in notice.buttons() if b.text() == "Grant Credits…")
@@ -799,7 +800,8 @@ def test_the_status_bar_says_where_models_run(
     drop(window, [path])
     qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=10_000)
     notice = shown_notice(window)
-    assert notice is not None and "CUDAExecutionProvider" in notice.text()
+    assert notice is not None and "NVIDIA GPU (CUDA)" in notice.text()
+    assert "CUDAExecutionProvider" in notice.detailedText(), "the runtime's words in Details"
     assert window.credits.text() == "Credits: 100", "refused, not charged"
 
 
