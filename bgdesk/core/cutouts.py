@@ -14,7 +14,7 @@ from typing import Any
 from bgdesk.core.events import EventBus, JobEventKind
 from bgdesk.core.job_files import JobFiles, check_background
 from bgdesk.core.job_records import announce, edits_of, marks_of, options_of, rendered_options
-from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
+from bgdesk.core.naming import OUTPUT_SUFFIX, free_path, named_for_background
 from bgdesk.core.queries import JobQueries
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.compose import reencode
@@ -76,8 +76,9 @@ class CutoutService:
         """Make job `public_id`'s cutout again from its photo and the model's mask, with
         `marks` (strokes, clicks and boxes, all of them in order: none resets to the model's
         mask) and `background` (output option fields, `picture` with `bg_image`) in place of
-        what it has; None keeps what it has. The cutout is written where it was; nothing is
-        charged."""
+        what it has; None keeps what it has. The cutout is written where it was — renamed
+        `NAME-newbg` when it gains a background, `NAME-nobg` when it loses it, if bgdesk
+        named it; nothing is charged."""
         job = self.queries.get(public_id, account)
         mask = self._model_mask_of(job)
         if picture is not None:
@@ -101,13 +102,27 @@ class CutoutService:
                 mask, job.model or self.engine.default_model, job.confidence or 0.0, marks_of(job)
             ),
         )
+        written = Path(job.output_path)
+        if background is not None:
+            written = named_for_background(written, bool(options.background)) or written
         with _rewriting(job):
             if options.bg_image and picture is not None:
                 self.files.keep_background(public_id, picture)
-            write_atomic(Path(job.output_path), cutout.data)
-            Job.update(
-                edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
-            ).where(Job.id == job.id).execute()
+            write_atomic(written, cutout.data)
+            try:
+                Job.update(
+                    edits=job.edits,
+                    edited_at=utcnow(),
+                    width=cutout.width,
+                    height=cutout.height,
+                    output_path=str(written),
+                ).where(Job.id == job.id).execute()
+            except BaseException:
+                if written != Path(job.output_path):
+                    written.unlink(missing_ok=True)
+                raise
+        if written != Path(job.output_path):  # renamed: the old name goes
+            Path(job.output_path).unlink(missing_ok=True)
         announce(self.events, JobEventKind.EDITED, job)
         return self.queries.get(public_id)
 
@@ -185,16 +200,19 @@ class CutoutService:
         pattern: str = "{name}" + OUTPUT_SUFFIX,
         fmt: str = PNG.name,
     ) -> list[Path]:
-        """Save many cutouts into `folder`, named by `pattern` ({name}, {n}, {id}); two that
-        would get the same name are numbered rather than one overwriting the other."""
+        """Save many cutouts into `folder`, named by `pattern` ({name}, {n} — zero-padded to
+        as many digits as the last number has, so the files sort in order — and {id}); two
+        that would get the same name are numbered rather than one overwriting the other."""
         written: list[Path] = []
         extension = format_named(fmt).extension
-        for n, public_id in enumerate(public_ids, start=1):
-            job = self.queries.get(public_id)
-            if not job.has_output:
-                continue
-            stem = _name_by(pattern, job, n)
-            written.append(self.export(public_id, free_path(folder, stem, extension, written)))
+        jobs = [job for job in self.queries.get_many(public_ids).values() if job.has_output]
+        order = {public_id: n for n, public_id in enumerate(public_ids)}
+        jobs.sort(key=lambda job: order[job.public_id])
+        digits = len(str(len(jobs)))
+        for n, job in enumerate(jobs, start=1):
+            stem = _name_by(pattern, job, f"{n:0{digits}d}")
+            target = free_path(folder, stem, extension, written)
+            written.append(self.export(job.public_id, target))
         return written
 
     def delete(
@@ -246,7 +264,7 @@ def _edits_with(
     return json.dumps(edits) if edits else None
 
 
-def _name_by(pattern: str, job: Job, n: int) -> str:
+def _name_by(pattern: str, job: Job, n: str) -> str:
     """The file name (without extension) `pattern` gives job `job`, the `n`th exported."""
     try:
         stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)

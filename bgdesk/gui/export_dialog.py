@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -34,7 +35,10 @@ class ExportAllDialog(QDialog):
         row.addWidget(self.folder)
         row.addWidget(browse)
         self.pattern = QLineEdit("{name}" + OUTPUT_SUFFIX)
-        self.pattern.setToolTip("{name}: the photo's name, {n}: its number in the export")
+        self.pattern.setToolTip(
+            "{name}: the photo's name, {n}: its number in the export (01, 02… as many "
+            "digits as the last one needs)"
+        )
         self.pattern.setAccessibleName("Name pattern")
         self.format = QComboBox()
         self.format.setAccessibleName("Format")
@@ -42,7 +46,9 @@ class ExportAllDialog(QDialog):
             self.format.addItem(spec.label, spec.name)
         self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
         form = QFormLayout(self)
-        form.addRow("&Folder", row)
+        folder_label = QLabel("&Folder")  # a row of two widgets: the label needs its buddy
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, row)
         form.addRow("&Names", self.pattern)
         form.addRow("F&ormat", self.format)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

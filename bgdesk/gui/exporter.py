@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from bgdesk.core.app import Core
-from bgdesk.core.naming import cutout_stem
+from bgdesk.core.naming import cutout_stem, free_path
 from bgdesk.errors import BgdeskError
 from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.notices import Notices
@@ -37,6 +37,11 @@ class FolderMemory:
 
     def remember(self, kind: str, folder: Path) -> None:
         self.state.setValue(f"folders/{kind}", str(folder))
+
+
+def photo_folder(job: Job) -> Path | None:
+    """The folder of `job`'s photo, unless the photo is bgdesk's own copy (an upload)."""
+    return None if job.owns_input else Path(job.input_path).parent
 
 
 def save_filters() -> str:
@@ -73,10 +78,10 @@ class CutoutExporter:
             self.save_as(job)
 
     def save_as(self, job: Job) -> None:
-        photo_folder = None if job.owns_input else Path(job.input_path).parent
-        folder = self.folders.get("save", photo_folder)
+        folder = self.folders.get("save", photo_folder(job))
         extension = format_named(self.core.settings.output_format).extension
-        suggested = folder / f"{cutout_stem(job.input_name)}.{extension}"
+        # Never the cutout's own file, nor another one there: the next free name.
+        suggested = free_path(folder, cutout_stem(job.input_name), extension)
         target, _ = QFileDialog.getSaveFileName(
             self.parent, "Save cutout", str(suggested), save_filters()
         )
@@ -107,14 +112,20 @@ class CutoutExporter:
         QGuiApplication.clipboard().setText(shown)
         self.tell(f"Copied {shown}")
 
-    def export_all(self, job_ids: list[str]) -> None:
+    def export_all(self, jobs: list[Job]) -> None:
+        """Ask where, how named and how made, then export `jobs` (the first time, into their
+        photos' folder)."""
         dialog = ExportAllDialog(
-            self.folders.get("export"), self.core.settings.output_format, len(job_ids), self.parent
+            self.folders.get("export", photo_folder(jobs[0])),
+            self.core.settings.output_format,
+            len(jobs),
+            self.parent,
         )
         if not dialog.exec():
             return
         folder, pattern, fmt = dialog.choice()
         self.folders.remember("export", folder)
+        job_ids = [job.public_id for job in jobs]
         self._attempt(lambda: self._export(job_ids, folder, pattern, fmt))
 
     def _export(self, job_ids: list[str], folder: Path, pattern: str, fmt: str) -> None:

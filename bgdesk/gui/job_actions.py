@@ -56,7 +56,7 @@ class JobActions:
         if len(finished) == 1:
             self.exporter.save(finished[0])
         elif finished:
-            self.exporter.export_all([job.public_id for job in finished])
+            self.exporter.export_all(finished)
 
     def save_as(self) -> None:
         if finished := self._finished():
@@ -75,9 +75,18 @@ class JobActions:
             self.exporter.copy_path(chosen[0])
 
     def export(self) -> None:
-        """The selected cutouts when several are selected, else every cutout in the list."""
-        chosen = [job.public_id for job in self._finished()]
-        self.exporter.export_all(chosen if len(chosen) > 1 else self.queue.ids())
+        """The selected cutouts, one or many; with none selected, every one the list shows."""
+        if self.queue.selected_ids():
+            chosen = self._finished()
+        else:
+            self.settle()
+            shown = self.queue.visible_ids()
+            found = self.core.jobs.get_many(shown)
+            chosen = [found[i] for i in shown if i in found and found[i].has_output]
+        if not chosen:
+            self.tell("No finished cutouts to export.")
+            return
+        self.exporter.export_all(chosen)
 
     def retry(self) -> None:
         failed = [job for job in self.selected() if job.status == JobState.FAILED]

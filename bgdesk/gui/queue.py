@@ -160,6 +160,15 @@ class JobQueue(QWidget):
     def ids(self) -> list[str]:
         return [str(self.list.item(row).data(JOB_ID)) for row in range(self.list.count())]
 
+    def visible_ids(self) -> list[str]:
+        """The rows the filter lets through, top to bottom."""
+        rows = range(self.list.count())
+        return [
+            str(self.list.item(row).data(JOB_ID))
+            for row in rows
+            if not self.list.item(row).isHidden()
+        ]
+
     def select_id(self, job_id: str) -> None:
         """Make job `job_id`'s row the current and only selected one."""
         self.select_only(self.list.row(self._rows[job_id]))

@@ -304,9 +304,13 @@ class TouchUp(QObject):
         for recut in after:  # an edit is laid on the new cutout, not raced by it
             recut.result()
         try:
-            self.core.cutouts.edit(job_id, marks, background, picture)
+            job = self.core.cutouts.edit(job_id, marks, background, picture)
         except BgdeskError as exc:
             self._told.emit(exc.message)
+            return
+        if background is not None:  # a background is a choice made once: confirmed
+            laid = "Background removed" if not background else "Background applied"
+            self._told.emit(f"{laid}: {job.input_name} saved as {job.output_path}")
 
     def recut_later(self, job_id: str) -> None:
         """Have a stronger model cut `job_id` out again on the writing thread, after the edits

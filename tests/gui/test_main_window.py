@@ -583,6 +583,7 @@ def test_menu_actions_through_their_dialogs(
         return True
 
     monkeypatch.setattr(ExportAllDialog, "exec", answer_export)
+    window.queue.list.clearSelection()  # nothing selected: every cutout the list shows
     window.job_actions.export()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
         "1-chelsea.webp",
