@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from bgdesk.errors import InvalidOption, SettingsError
 from bgdesk.inference.catalog import CATALOG
 from bgdesk.inference.decode import Limits
-from bgdesk.inference.devices import AUTO, DEVICES
+from bgdesk.inference.devices import AUTO, DEVICES, devices_here
 from bgdesk.request.formats import FORMATS, names_text
 from bgdesk.request.options import CANVAS_PRESETS, OutputOptions, parse_bool
 from bgdesk.request.presets import PRESETS, Preset
@@ -44,6 +44,7 @@ def _setting(
     env: str = "",
     option: str = "",
     suggestions: Callable[[], Mapping[str, str]] | None = None,
+    offered: Callable[[], Mapping[str, str]] | None = None,
 ) -> Any:
     """A declared setting: `label` names it in the Settings dialog (which edits only labelled
     ones), `choices` maps each allowed value to what a person is shown (asked when checked, so
@@ -53,7 +54,9 @@ def _setting(
     the default when the value itself says little, `env` names an environment variable that
     overrides the file (for servers started by systemd or a container), `option` names the
     output option whose value for the window's cutouts the setting holds, `suggestions` are
-    values of a text setting offered in a list (each with what it is), others typed in."""
+    values of a text setting offered in a list (each with what it is), others typed in, and
+    `offered` the choices the Settings dialog lists (those that make sense on this system),
+    when not all of them."""
     return field(
         default=default,
         metadata={
@@ -69,6 +72,7 @@ def _setting(
             "env": env,
             "option": option,
             "suggestions": suggestions,
+            "offered": offered,
         },
     )
 
@@ -192,7 +196,7 @@ class Settings:
     max_input_bytes: int = _setting(
         64 * 1024 * 1024,
         "Largest accepted input file, in bytes.",
-        label="Largest file (bytes)",
+        label="Largest file",
         low=1,
         high=2**31 - 1,
     )
@@ -270,6 +274,7 @@ class Settings:
         "is then used or nothing runs (never the CPU in its place).",
         label="Device",
         choices=lambda: {AUTO: "Automatic", **{d.name: d.label for d in DEVICES.values()}},
+        offered=lambda: {AUTO: "Automatic", **{d.name: d.label for d in devices_here()}},
     )
     device_index: int = _setting(
         0,

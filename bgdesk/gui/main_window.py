@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QColor,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDropEvent,
     QGuiApplication,
     QImage,
@@ -45,6 +46,7 @@ from bgdesk.errors import (
 from bgdesk.gui.backgrounds import BackgroundMenu
 from bgdesk.gui.batch import Batch, BatchStatus, Outcome, saved_where
 from bgdesk.gui.bridge import CoreBridge
+from bgdesk.gui.drop_highlight import DropHighlight
 from bgdesk.gui.embedded_api import ApiStatus, EmbeddedApi
 from bgdesk.gui.exporter import CutoutExporter, FolderMemory
 from bgdesk.gui.history import History
@@ -82,6 +84,18 @@ OPEN_FILTER = "Photos (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFF
 REFRESH_MS = 2000  # how often jobs changed by other bgdesk processes are looked for
 SAMPLE_PHOTO = "sample-photo.jpg"  # in resources/
 WINDOW_SOURCES = (JobSource.DESKTOP,)  # the jobs a window follows as its batches
+NEEDS_A_CUTOUT = (  # offered only while a finished job (or several jobs) is selected
+    Command.TOUCH_UP,
+    Command.CLICK_SELECT,
+    Command.CUT_OUT_AGAIN,
+    Command.SAVE,
+    Command.SAVE_AS,
+    Command.COPY_CUTOUT,
+    Command.TRANSPARENT_BACKGROUND,
+    Command.BACKGROUND_COLOUR,
+    Command.BACKGROUND_PICTURE,
+    Command.BLURRED_PHOTO_BACKGROUND,
+)
 
 
 class MainWindow(QMainWindow):
@@ -147,9 +161,12 @@ class MainWindow(QMainWindow):
         )
         self.preview_loader = PreviewLoader(self)
         self._build()
+        self.drop_highlight = DropHighlight(self)
         self._connect()
         self.history = History(core, self.queue)
         self.history.reload()
+        self._select_remembered()
+        self._enable_for_selection()
         self._follow_resumed()
         self._update_status()
         self._last_refresh = utcnow()
@@ -169,6 +186,8 @@ class MainWindow(QMainWindow):
         self.submissions.refused.connect(self._on_refused)
         self.preview_loader.loaded.connect(self._show_loaded)
         self.queue.selected.connect(lambda _: self._selection_moved())
+        self.queue.list.itemSelectionChanged.connect(self._enable_for_selection)
+        self.touch_up.changed.connect(self._enable_for_selection)
         self.touch_up.stopped.connect(self._show_selected)
         self.preview.leave_requested.connect(self.touch_up.stop)
 
@@ -183,7 +202,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(actions[Command.PASTE])
         actions[Command.TOUCH_UP].setToolTip("Fix the cutout with a brush (T)")
         toolbar.addAction(actions[Command.TOUCH_UP])
-        background = QToolButton()
+        self.background_button = background = QToolButton()
         background.setText("Background")
         background.setToolTip("What is behind the selected cutouts, in the saved files too")
         background.setMenu(self.backgrounds)
@@ -192,7 +211,7 @@ class MainWindow(QMainWindow):
         self.pause_watching = toolbar.addAction("Pause watching")
         self.pause_watching.setCheckable(True)
         self.pause_watching.setToolTip("Stop taking new photos from the watched folders")
-        self.pause_watching.toggled.connect(self.watched.set_paused)
+        self.pause_watching.toggled.connect(self._pause_watching)
         self.watched.taken.connect(self.show_message)
         self._show_watching()
         self.backdrop_choice.addItems(list(BACKDROPS))
@@ -273,6 +292,17 @@ class MainWindow(QMainWindow):
         self.touch_up.use_selection()
         self.touch_bar.refresh()
 
+    def _enable_for_selection(self) -> None:
+        """What needs a cutout is offered only while one is selected (or touched up)."""
+        chosen = self.queue.selected_ids()
+        one = self.core.jobs.get_many(chosen[:1]).get(chosen[0]) if len(chosen) == 1 else None
+        has_cutout = len(chosen) > 1 or (one is not None and one.has_output)
+        for command in NEEDS_A_CUTOUT:
+            self.menu_actions[command].setEnabled(has_cutout)
+        self.background_button.setEnabled(has_cutout)
+        if self.touch_up.job_id is not None:
+            self.menu_actions[Command.TOUCH_UP].setEnabled(True)
+
     def _selection_moved(self) -> None:
         if self.touch_up.job_id is not None and self.touch_up.job_id != self.queue.current_id():
             self.touch_up.stop()
@@ -282,10 +312,15 @@ class MainWindow(QMainWindow):
     # -- input --------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() or event.mimeData().hasText():
+        if event.source() is None and (event.mimeData().hasUrls() or event.mimeData().hasText()):
             event.acceptProposedAction()
+            self.drop_highlight.appear()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_highlight.hide()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_highlight.hide()
         if event.source() is not None:  # a cutout dragged from this window's own list
             event.ignore()
             return
@@ -358,6 +393,8 @@ class MainWindow(QMainWindow):
             self.queue.follow_filter()
         elif self.queue.current_id() == job_id:
             self._show_selected()
+        if job_id in self.queue.selected_ids():  # finished, failed or gone: what it offers
+            self._enable_for_selection()
         if kind == JobEventKind.FAILED and issubclass(
             error_class(job.error_code), ModelUnavailable | DeviceUnavailable
         ):
@@ -395,6 +432,20 @@ class MainWindow(QMainWindow):
             self.batch_status.ended(self.batch, where)
             if where:
                 self.statusBar().showMessage(where)
+
+    def _select_remembered(self) -> None:
+        """The job selected when the window last closed is selected again (fetched, when it
+        is older than the first page of the history)."""
+        remembered = self.window_state.value("selected job")
+        if not isinstance(remembered, str) or not remembered:
+            return
+        if not self.queue.holds(remembered):
+            try:
+                self.queue.upsert(self.core.jobs.get(remembered))
+            except NotFound:  # removed since, or another home's
+                return
+        if self.queue.shows(remembered):
+            self.queue.select_id(remembered)
 
     def _follow_resumed(self) -> None:
         """Photos added in the window and left unfinished when it last closed are finished
@@ -550,6 +601,16 @@ class MainWindow(QMainWindow):
             self.watched.apply()
             self._show_watching()
 
+    def _pause_watching(self, paused: bool) -> None:
+        """The button says what pressing it does next."""
+        self.watched.set_paused(paused)
+        self.pause_watching.setText("Resume watching" if paused else "Pause watching")
+        self.pause_watching.setToolTip(
+            "Take new photos from the watched folders again"
+            if paused
+            else "Stop taking new photos from the watched folders"
+        )
+
     def _show_watching(self) -> None:
         """The pause button only while folders are watched, naming them."""
         folders = self.watched.folders
@@ -592,6 +653,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self.bridge.job_changed.disconnect(self._on_job_changed)
         self.window_state.setValue("geometry", self.saveGeometry())
+        self.window_state.setValue("selected job", self.queue.current_id())
         self.touch_up.close()
         self.window_state.sync()
         self.submissions.close()

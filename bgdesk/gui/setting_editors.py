@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from bgdesk.settings import Settings
 
 INT_RANGE = (-(2**31), 2**31 - 1)  # what a spin box holds
+MEGABYTE = 1024 * 1024
 
 
 @dataclass
@@ -59,6 +60,8 @@ def _editor(declared: Field[Any], value: Any) -> SettingEditor:
         box = QCheckBox(meta["label"])
         box.setChecked(value)
         return SettingEditor(name, box, "", box.isChecked, box.setChecked)
+    if isinstance(value, int) and name.endswith("_bytes"):
+        return _megabytes(name, meta, value)
     if isinstance(value, int):
         spin = QSpinBox()
         spin.setRange(
@@ -105,10 +108,34 @@ def _suggested(name: str, meta: Any, value: Any) -> SettingEditor:
     return SettingEditor(name, combo, meta["label"], read, show)
 
 
+def _megabytes(name: str, meta: Any, value: int) -> SettingEditor:
+    """A size in bytes, shown and typed in megabytes; a size that is no whole number of them
+    is kept as it is unless changed."""
+    spin = QSpinBox()
+    spin.setSuffix(" MB")
+    spin.setRange(1, max(1, int(meta["high"]) // MEGABYTE))
+    kept = [value]
+
+    def show(size: int) -> None:
+        kept[0] = size
+        spin.setValue(max(1, round(size / MEGABYTE)))
+
+    def read() -> int:
+        shown = spin.value()
+        return kept[0] if shown == max(1, round(kept[0] / MEGABYTE)) else shown * MEGABYTE
+
+    show(value)
+    return SettingEditor(name, spin, meta["label"], read, show)
+
+
 def _choice(name: str, meta: Any, value: Any) -> SettingEditor:
+    """The allowed values (those offered on this system, and the one set) in a list."""
     combo = QComboBox()
-    for allowed, shown in meta["choices"]().items():
-        combo.addItem(shown, allowed)
+    allowed = meta["choices"]()
+    offered = meta["offered"]() if meta["offered"] is not None else allowed
+    for choice, shown in allowed.items():
+        if choice in offered or choice == value:
+            combo.addItem(shown, choice)
 
     def choose(chosen: Any) -> None:
         combo.setCurrentIndex(max(0, combo.findData(chosen)))

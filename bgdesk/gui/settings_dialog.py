@@ -93,8 +93,9 @@ class ModelPicker(QWidget):
             self.model.addItem(choice, choice)
         self._relabel()
         self.model.setAccessibleName("Model")
+        # Line by line, unwrapped: a wrapped label inside a form row is given the height of
+        # fewer lines than it wraps to, and its last lines are cut off.
         self.model_info = QLabel()
-        self.model_info.setWordWrap(True)
         self._probes: list[SpeedProbe] = []
         self.install = QPushButton("Install")
         self.install.clicked.connect(self.pull_selected)
@@ -234,6 +235,17 @@ class ModelPicker(QWidget):
         )
 
 
+def labelled(message: str, name: str, label: str) -> str:
+    """A setting's error as the dialog says it: by the label a person sees, not the name a
+    settings file uses ("Setting canvas: canvas must be…" → "Product shot canvas must be…")."""
+    if not label:
+        return message
+    for prefix in (f"Setting {name}: {name} ", f"Setting {name}: ", f"Setting {name} "):
+        if message.startswith(prefix):
+            return f"{label} {message.removeprefix(prefix)}"
+    return message
+
+
 class SettingsDialog(QDialog):
     """Edits `core.settings`, one editor per declared setting, and saves them; `notes` says,
     under a setting's editor, what is wrong with its value now (the API's port in use)."""
@@ -272,12 +284,13 @@ class SettingsDialog(QDialog):
         settings = self.core.settings
         if not self.models.confirm(settings.default_model):
             return
-        try:
-            for name, editor in self.editors.items():
+        for name, editor in self.editors.items():
+            try:
                 settings.set(name, editor.value())
-        except SettingsError as exc:
-            warn(self, "Settings not saved", exc.message)
-            return
+            except SettingsError as exc:
+                warn(self, "Settings not saved", labelled(exc.message, name, editor.label))
+                editor.widget.setFocus()
+                return
         try:
             settings.save(self.core.paths.settings_file)
         except OSError as exc:

@@ -1,8 +1,8 @@
 """Turn untrusted bytes into pixels, or into a clear error: limits first, then decoding.
 
 Accepted: the formats of `INPUT_FORMATS` (JPEG with the MPO variant cameras write, PNG, WEBP,
-HEIC as phones save it, AVIF) in any of Pillow's modes. The result is upright (orientation
-applied) RGB plus an optional alpha channel.
+HEIC as phones save it, AVIF, TIFF, BMP) in any of Pillow's modes. The result is upright
+(orientation applied) RGB plus an optional alpha channel.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ INPUT_FORMATS = (
     InputFormat("WEBP", "WEBP", (".webp",)),
     InputFormat("HEIC", HEIF, (".heic", ".heif")),
     InputFormat("AVIF", "AVIF", (".avif",)),
+    InputFormat("TIFF", "TIFF", (".tif", ".tiff")),  # scans and camera exports; first page
+    InputFormat("BMP", "BMP", (".bmp",)),
 )
 IMAGE_SUFFIXES = frozenset(suffix for spec in INPUT_FORMATS for suffix in spec.suffixes)
 ACCEPTED_FORMATS = tuple(spec.plugin for spec in INPUT_FORMATS)

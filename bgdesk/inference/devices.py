@@ -4,6 +4,7 @@ in silence; `auto` takes the best this ONNX Runtime offers and says why."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class Device:
     label: str
     install: str
     index_option: str | None = None  # the provider option that picks one of several devices
+    systems: tuple[str, ...] = ()  # the `sys.platform`s it exists on; none: every one
 
     def options(self, index: int) -> dict[str, str]:
         """The provider options for the device numbered `index` (0: the first)."""
@@ -40,6 +42,7 @@ DEVICES = {
             "onnxruntime-gpu; remove the plain onnxruntime package) and NVIDIA's CUDA 12 and "
             "cuDNN 9 libraries",
             "device_id",
+            ("linux", "win32"),
         ),
         Device(
             "directml",
@@ -48,12 +51,14 @@ DEVICES = {
             "install bgdesk's directml extra (`pip install 'bgdesk[directml]'`, which brings "
             "onnxruntime-directml; remove the plain onnxruntime package), on Windows 10 or later",
             "device_id",
+            ("win32",),
         ),
         Device(
             "coreml",
             "CoreMLExecutionProvider",
             "Apple GPU and Neural Engine (Core ML)",
             "use bgdesk on macOS, whose onnxruntime package includes Core ML",
+            systems=("darwin",),
         ),
         Device(
             "openvino",
@@ -61,11 +66,19 @@ DEVICES = {
             "Intel CPU, GPU or NPU (OpenVINO)",
             "install bgdesk's openvino extra (`pip install 'bgdesk[openvino]'`, which brings "
             "onnxruntime-openvino; remove the plain onnxruntime package)",
+            systems=("linux", "win32"),
         ),
         Device("cpu", "CPUExecutionProvider", "CPU", "nothing: every onnxruntime has it"),
     )
 }
 CPU = DEVICES["cpu"]
+
+
+def devices_here() -> list[Device]:
+    """The devices that exist on this kind of system, to offer in the window."""
+    return [d for d in DEVICES.values() if not d.systems or sys.platform in d.systems]
+
+
 AUTO_ORDER = ("cuda", "directml", "coreml", "openvino")  # the first one offered wins
 CHOICES = (AUTO, *DEVICES)
 

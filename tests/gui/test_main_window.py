@@ -592,6 +592,7 @@ def test_menu_actions_through_their_dialogs(
     assert window.folders.get("export") == tmp_path / "all", "the next export starts there"
 
     opened = record_opening(monkeypatch)
+    window.queue.select_only(0)
     window.job_actions.reveal()
     window.open_api_docs()
     assert opened == [QUrl.fromLocalFile(str(tmp_path)), QUrl(f"{window.api_url}/docs")]
