@@ -345,6 +345,9 @@ class FakeEngine:
     def stronger_model(self, model: str | None) -> str | None:
         return self.stronger
 
+    def release_memory(self) -> None:
+        """Nothing held: the fake loads no model."""
+
     def mask_of(self, picture: Image.Image, model: str | None = None) -> np.ndarray:
         """The middle half of `picture` kept: a subject the fake 'sees' in any box."""
         mask = np.zeros((picture.height, picture.width), np.uint8)

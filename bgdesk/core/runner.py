@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from bgdesk.core.fetches import PhotoFetches
 from bgdesk.core.housekeeping import Housekeeping
@@ -13,6 +14,7 @@ from bgdesk.storage.failures import LoopFailures, storage_error
 from bgdesk.storage.models import Job
 
 log = logging.getLogger(__name__)
+REST_AFTER = 3.0  # seconds of an empty queue after work before `idle` is called
 SWEEP_EVERY = 600.0  # seconds between removals of expired cutouts and leftover files
 
 
@@ -40,6 +42,12 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         self.executions = 0
         self._executions_lock = threading.Lock()
+        # Called on a runner's thread once the queue has been empty for `rest_after` seconds
+        # after work: the window gives the cutouts' memory back there. Not at once, so a
+        # script sending one photo after another keeps its models loaded.
+        self.idle: Callable[[], None] | None = None
+        self.rest_after = REST_AFTER
+        self.rested_at = 0  # `executions` when `idle` last returned
 
     def start(self) -> None:
         if not self._threads:
@@ -83,6 +91,7 @@ class JobRunner:
 
     def _run(self, sweeper: bool) -> None:
         next_check = next_sweep = 0.0
+        worked_at: float | None = None  # when the last job ended, until the queue rests
         failures = LoopFailures()
         while not self._stopping.is_set():
             try:
@@ -98,7 +107,13 @@ class JobRunner:
                 failures.passed()
                 if job is not None:
                     self._execute(job)
+                    worked_at = time.monotonic()
                     continue
+                if worked_at is not None and time.monotonic() - worked_at >= self.rest_after:
+                    worked_at = None
+                    if self.idle is not None:
+                        self.idle()
+                        self.rested_at = self.executions
                 if not self.running.work_available.wait(self.poll):
                     next_check = 0.0
             except Exception as exc:  # keep the runner alive through a database hiccup
