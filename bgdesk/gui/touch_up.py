@@ -36,7 +36,11 @@ log = logging.getLogger(__name__)
 SIZE_STEP = 1.25  # `[` and `]` change the brush's size by this factor
 MIN_SIZE, MAX_SIZE = 1.0, 2000.0
 SAVE_AFTER_MS = 300  # a change is saved this long after the last one
-KEPT_PAINTINGS = 4  # jobs whose undo history stays in memory while the window is open
+# The undo histories kept while the window is open, with the photos they need: up to this
+# many jobs, and this many pixels of photo in all (about 10 bytes a pixel: two 12 MP photos,
+# or dozens of small ones). The cutout touched up now is always kept.
+KEPT_PAINTINGS = 8
+KEPT_PIXELS = 24_000_000
 BRUSH_SHARE = 1 / 20  # the brush's first size, as a share of the picture's shorter side
 
 
@@ -147,7 +151,10 @@ class TouchUp(QObject):
             return
         painting = material.painting
         self._paintings[material.job_id] = painting
-        while len(self._paintings) > KEPT_PAINTINGS:
+        while len(self._paintings) > 1 and (
+            len(self._paintings) > KEPT_PAINTINGS
+            or sum(kept.mask.size for kept in self._paintings.values()) > KEPT_PIXELS
+        ):
             self._paintings.popitem(last=False)
         size = min(MAX_SIZE, max(MIN_SIZE, round(self.brush_share * min(painting.mask.shape))))
         self.view.set_brush(replace(self.view.brush, size=size))

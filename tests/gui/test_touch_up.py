@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from bgdesk.bootstrap import build_core, start_embedded_api
+from bgdesk.gui import touch_up as touch_up_module
 from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.menus import Command
@@ -230,3 +231,16 @@ def test_backgrounds_chosen_in_the_window_are_in_the_saved_file(
     window.touch_up.flush()
     assert not edited(window, job), "back to the cutout as it was made"
     assert exported(window, job, tmp_path).shape[2] == 4
+
+
+def test_undo_histories_kept_are_bounded_by_the_pixels_of_their_photos(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(touch_up_module, "KEPT_PIXELS", 2 * 256 * 256)  # two of these photos
+    jobs = [cut_out(qtbot, window, tmp_path, name) for name in ("astronaut", "coffee", "rocket")]
+    for job in jobs:
+        window.queue.select_id(job.public_id)
+        touch_up(qtbot, window)
+        window.touch_up.stop()
+    kept = list(window.touch_up._paintings)
+    assert kept == [jobs[1].public_id, jobs[2].public_id], "the oldest history given up"
