@@ -151,15 +151,26 @@ class JobIntake:
         options: OutputOptions,
         output_path: Path | None = None,
         background: bytes | None = None,
+        watched_from: Path | None = None,
     ) -> Job:
-        """Queue an image file in place (CLI, files dropped on the window)."""
+        """Queue an image file in place (CLI, files dropped on the window; `watched_from`:
+        the watched folder it arrived in)."""
         path = path.resolve()
         image = self.engine.inspect(self.files.read_input(path))
         self.engine.check_model(options)
         public_id = new_job_id()
         with passing_trouble(), self._background_kept(public_id, options, background, image):
             return self._create(
-                account, public_id, path, path.name, False, output_path, source, options, None
+                account,
+                public_id,
+                path,
+                path.name,
+                False,
+                output_path,
+                source,
+                options,
+                None,
+                watched_from=watched_from,
             )
 
     def retry(self, public_id: str) -> Job:
@@ -189,7 +200,13 @@ class JobIntake:
                 background,
             )
         return self.submit_file(
-            account, Path(job.input_path), source, options, Path(job.output_path), background
+            account,
+            Path(job.input_path),
+            source,
+            options,
+            Path(job.output_path),
+            background,
+            Path(job.watched_from) if job.watched_from else None,
         )
 
     def cancel(self, public_id: str) -> Job:
@@ -256,6 +273,7 @@ class JobIntake:
         options: OutputOptions,
         webhook_url: str | None,
         input_url: str | None = None,
+        watched_from: Path | None = None,
     ) -> Job:
         """The job, created and charged in one transaction with its account's checks."""
         output = (
@@ -285,6 +303,7 @@ class JobIntake:
                 options=json.dumps(options.to_dict()),
                 webhook_url=webhook_url,
                 input_url=input_url,
+                watched_from=str(watched_from) if watched_from else None,
                 input_ready=input_url is None,
             )
             self.ledger.charge(job)

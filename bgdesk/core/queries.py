@@ -22,14 +22,15 @@ DEFAULT_PACE = 2.0  # seconds a cutout is guessed to take before any was timed
 @dataclass(frozen=True)
 class HistorySearch:
     """What the history is narrowed to: jobs whose name, source or error holds `text`, or
-    that are in one of `states`, or (each when asked) doubtful, edited or cancelled. Nothing
-    asked: every job."""
+    that are in one of `states`, or (each when asked) doubtful, edited, cancelled or from a
+    watched folder. Nothing asked: every job."""
 
     text: str = ""
     states: Collection[str] = field(default_factory=tuple)
     flagged: bool = False
     edited: bool = False
     cancelled: bool = False
+    watched: bool = False  # photos that arrived in a watched folder
 
     def condition(self) -> Expression | None:
         if not self.text:
@@ -47,6 +48,8 @@ class HistorySearch:
             condition |= Job.edits.is_null(False)
         if self.cancelled:
             condition |= Job.error_code == CANCELLED
+        if self.watched:
+            condition |= Job.watched_from.is_null(False)
         return condition
 
 

@@ -186,7 +186,13 @@ class FolderWatcher:
             return None
         try:
             job = self.intake.submit_file(
-                self.account(), photo, self.source, options, target, self.background
+                self.account(),
+                photo,
+                self.source,
+                options,
+                target,
+                self.background,
+                next((f for f in self.folders if photo.is_relative_to(f)), None),
             )
         except InsufficientCredits as exc:
             if not self._told_no_credits:  # said once; tried again at every look

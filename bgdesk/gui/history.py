@@ -8,7 +8,14 @@ from PySide6.QtCore import QObject, QTimer
 
 from bgdesk.core.app import Core
 from bgdesk.core.queries import HistorySearch
-from bgdesk.gui.queue import CANCELLED_TEXT, EDITED_TEXT, FLAGGED_TEXT, STATUS_TEXT, JobQueue
+from bgdesk.gui.queue import (
+    CANCELLED_TEXT,
+    EDITED_TEXT,
+    FLAGGED_TEXT,
+    STATUS_TEXT,
+    WATCHED_TEXT,
+    JobQueue,
+)
 
 PAGE = 200  # jobs loaded at a time
 SEARCH_AFTER_MS = 150  # the filter searches the history this long after the last key
@@ -25,6 +32,7 @@ def search_for(text: str) -> HistorySearch:
         flagged=wanted in FLAGGED_TEXT.lower(),
         edited=wanted in EDITED_TEXT.lower(),
         cancelled=wanted in CANCELLED_TEXT.lower(),
+        watched=wanted in WATCHED_TEXT,
     )
 
 

@@ -34,6 +34,7 @@ STATUS_TEXT = {
 EDITED_TEXT = "Done ✎ edited"
 FLAGGED_TEXT = "Done ⚠ check it"
 CANCELLED_TEXT = "Cancelled"
+WATCHED_TEXT = "watched folder"  # the source shown for a photo that arrived in one
 JOB_ID = Qt.ItemDataRole.UserRole
 CUTOUT = Qt.ItemDataRole.UserRole + 1  # the cutout's file, once there is one
 
@@ -49,13 +50,16 @@ def row_text(job: Job) -> str:
         status = CANCELLED_TEXT
     elif job.status == JobState.FAILED and job.error_message:
         status = f"Failed: {plain_words(job.error_message)}"
-    return f"{job.input_name}\n{status} · {job.source} · {when}"
+    source = WATCHED_TEXT if job.watched_from else job.source
+    return f"{job.input_name}\n{status} · {source} · {when}"
 
 
 def row_tip(job: Job) -> str:
     """What a row's tooltip says: what went wrong or needs a look, the photo, the cutout."""
     lines = [plain_words(problem)] if (problem := job.error_message or job.warning) else []
     lines.append(f"Photo: {job.input_path}")
+    if job.watched_from:
+        lines.append(f"Arrived in the watched folder {job.watched_from}")
     if job.has_output:
         lines.append(f"Cutout: {job.output_path}")
     return "\n".join(lines)

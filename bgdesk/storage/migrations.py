@@ -129,7 +129,12 @@ V6 = [
     "ALTER TABLE job ADD COLUMN runner_host TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6]
+V7 = [
+    # The watched folder a photo arrived in, when it did: the window says so on its row.
+    "ALTER TABLE job ADD COLUMN watched_from TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6, V7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -124,6 +124,7 @@ class Job(BaseModel):
     output_deleted_at = DateTimeField(null=True)
     edits = TextField(null=True)  # brush strokes laid on the model's mask, as JSON
     edited_at = DateTimeField(null=True)  # when the cutout was last changed by a person
+    watched_from = TextField(null=True)  # the watched folder the photo arrived in, if one
 
     @property
     def edited(self) -> bool:

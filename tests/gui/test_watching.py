@@ -44,6 +44,11 @@ def test_a_watched_folder_is_cut_out_paused_and_watched_again_after_a_restart(
     (inbox / "coffee.jpg").write_bytes(photo("coffee"))
     qtbot.waitUntil(lambda: (inbox / "coffee-nobg.png").exists(), timeout=60_000)
     qtbot.waitUntil(lambda: len(window.queue.ids()) == 1, timeout=10_000)
+    row = window.queue.list.item(0)
+    assert " · watched folder · " in row.text() and str(inbox) in row.toolTip()
+    window.queue.filter.setText("watched")
+    assert window.queue.visible_count() == 1, "found by where it came from"
+    window.queue.filter.clear()
 
     window.pause_watching.trigger()  # paused
     (inbox / "rocket.jpg").write_bytes(photo("rocket"))
