@@ -113,10 +113,13 @@ def _unless_empty(spelling: Callable[[str], str], text: str) -> str:
 
 def canvas_suggestions() -> dict[str, str]:
     """The canvases the Settings dialog lists: none, square and the presets, by size."""
+    named: dict[str, list[str]] = {}
+    for size, what in CANVAS_PRESETS.values():
+        named.setdefault(size, []).append(what)
     return {
         "": "None: the photo's own frame",
         "square": "Square: the subject at its own size",
-        **{size: f"{what} ({size})" for size, what in CANVAS_PRESETS.values()},
+        **{size: f"{', '.join(names)} ({size})" for size, names in named.items()},
     }
 
 

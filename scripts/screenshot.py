@@ -7,10 +7,14 @@
     touch-up.png      the brush at work on a cutout
     clicks-before.png a cutout that kept too much, in click-and-box selection
     clicks-after.png  the same after two remove clicks on the helmet
+    mask-overlay.png  touch-up's Overlay view: what the cutout leaves out tinted red
+    mask-black-white.png  the mask itself, in black and white
     background.png    the cutout on another picture, before/after
     settings.png      the Settings dialog
+    history-search.png  a long history searched from the filter
+    refusals.png      photos that were not added, each with its reason
 
-    .venv/bin/python scripts/screenshot.py          # all eight
+    .venv/bin/python scripts/screenshot.py          # all twelve
     .venv/bin/python scripts/screenshot.py --dark   # the same in a dark palette, in /tmp
 
 Starts Xvfb unless a display is already set, cuts out scikit-image's photos with the real
@@ -67,6 +71,68 @@ def dark_palette(app) -> None:  # type: ignore[no-untyped-def]
     app.setPalette(palette)
 
 
+def shoot_history(window, settle, shoot) -> None:  # type: ignore[no-untyped-def]
+    """A season's history: 300 earlier jobs, and a search that reaches past the loaded page."""
+    from bgdesk.core.job_records import new_job_id
+    from bgdesk.storage.dialects import writing
+    from bgdesk.storage.models import Job, JobSource, JobState
+
+    made = window.selected_job()
+    with writing():
+        Job.insert_many(
+            [
+                {
+                    "public_id": new_job_id(),
+                    "account": made.account_id,
+                    "source": JobSource.DESKTOP,
+                    "status": JobState.COMPLETED,
+                    "input_path": made.input_path,
+                    "input_name": f"{'rocket' if n % 25 == 0 else 'product'}-{n:03d}.jpg",
+                    "output_path": made.output_path,
+                    "output_token": new_job_id(),
+                    "created_at": made.created_at,
+                    "completed_at": made.created_at,
+                }
+                for n in range(300)
+            ]
+        ).execute()
+    window.history.reload()
+    window.queue.filter.setText("rocket")
+    queue = window.queue
+    rows = [queue.list.item(row) for row in range(queue.list.count())]
+    settle(
+        lambda: (
+            queue.note.text().endswith("found")
+            and all(row.isHidden() or not row.icon().isNull() for row in rows)
+        )
+    )
+    shoot("history-search.png")
+    window.queue.filter.clear()
+
+
+def shoot_refusals(window, settle, shoot, folder, photos) -> None:  # type: ignore[no-untyped-def]
+    """Not added: two files that are not photos, and photos met by an empty balance."""
+    from PySide6.QtCore import QUrl
+
+    from bgdesk.storage.models import CreditEntry
+
+    core = window.core
+    owner = core.accounts.owner()
+    CreditEntry.delete().where(CreditEntry.job.is_null()).execute()  # the grants, gone
+    if (owed := -core.ledger.balance(owner)) > 0:
+        core.ledger.grant(owner, owed, "to nought")
+    refused = []
+    for name in ("notes.jpg", "order-list-from-the-client.png"):
+        (folder / name).write_text("not a photo")
+        refused.append(QUrl.fromLocalFile(str(folder / name)))
+    window.add_urls(refused + photos)
+    settle(lambda: window.refusals.count == 2 + len(photos))
+    if window.notices.current is not None:
+        window.notices.current.close()
+    settle()
+    shoot("refusals.png")
+
+
 def main(dark: bool) -> int:
     server = start_display()
     os.environ["QT_QPA_PLATFORM"] = "xcb"
@@ -84,6 +150,7 @@ def main(dark: bool) -> int:
     from bgdesk.bootstrap import build_core, start_embedded_api
     from bgdesk.gui.embedded_api import EmbeddedApi
     from bgdesk.gui.main_window import MainWindow
+    from bgdesk.gui.mask_views import MaskView
     from bgdesk.gui.preview import Brush
     from bgdesk.gui.settings_dialog import SettingsDialog
     from bgdesk.inference.selection import Click
@@ -177,6 +244,14 @@ def main(dark: bool) -> int:
         settle(lambda laid=laid: len(painting.marks) > laid and not window.touch_up.busy)
     settle()
     shoot("clicks-after.png")
+    for view, name in (
+        (MaskView.OVERLAY, "mask-overlay.png"),
+        (MaskView.MASK, "mask-black-white.png"),
+    ):
+        window.touch_up.show_as(view)
+        settle()
+        shoot(name)
+    window.touch_up.show_as(MaskView.CUTOUT)
     window.touch_up.stop()
 
     wall = home / "photos" / "wall.jpg"
@@ -193,6 +268,9 @@ def main(dark: bool) -> int:
     dialog.grab().save(str(folder / "settings.png"))
     print(f"Saved {folder / 'settings.png'}")
     dialog.close()
+
+    shoot_history(window, settle, shoot)
+    shoot_refusals(window, settle, shoot, home / "photos", photos[:3])
     window.close()
     api.stop()
     core.close()

@@ -146,9 +146,6 @@ class Core:
         headless server, which keeps stored cutouts for a limited time by default;
         `run_jobs` False: only take jobs in, for other machines' workers to run."""
         self.serving = serving
-        # A window gives back the cutouts' memory between batches; a server keeps its
-        # models warm for the next request.
-        self.runner.idle = None if serving else self.engine.release_memory
         self.apply_settings()
         self.notices.start()
         if run_jobs:

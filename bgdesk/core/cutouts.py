@@ -14,7 +14,7 @@ from typing import Any
 from bgdesk.core.events import EventBus, JobEventKind
 from bgdesk.core.job_files import JobFiles, check_background
 from bgdesk.core.job_records import announce, edits_of, marks_of, options_of, rendered_options
-from bgdesk.core.naming import OUTPUT_SUFFIX, free_path, named_for_background
+from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
 from bgdesk.core.queries import JobQueries
 from bgdesk.errors import Conflict, InvalidRequest
 from bgdesk.inference.compose import reencode
@@ -76,9 +76,9 @@ class CutoutService:
         """Make job `public_id`'s cutout again from its photo and the model's mask, with
         `marks` (strokes, clicks and boxes, all of them in order: none resets to the model's
         mask) and `background` (output option fields, `picture` with `bg_image`) in place of
-        what it has; None keeps what it has. The cutout is written where it was — renamed
-        `NAME-newbg` when it gains a background, `NAME-nobg` when it loses it, if bgdesk
-        named it; nothing is charged."""
+        what it has; None keeps what it has. The cutout is written where it was, under the
+        same name (watched folders and reruns of `bgdesk remove` know a photo is done by its
+        cutout's name); nothing is charged."""
         job = self.queries.get(public_id, account)
         mask = self._model_mask_of(job)
         if picture is not None:
@@ -102,27 +102,13 @@ class CutoutService:
                 mask, job.model or self.engine.default_model, job.confidence or 0.0, marks_of(job)
             ),
         )
-        written = Path(job.output_path)
-        if background is not None:
-            written = named_for_background(written, bool(options.background)) or written
         with _rewriting(job):
             if options.bg_image and picture is not None:
                 self.files.keep_background(public_id, picture)
-            write_atomic(written, cutout.data)
-            try:
-                Job.update(
-                    edits=job.edits,
-                    edited_at=utcnow(),
-                    width=cutout.width,
-                    height=cutout.height,
-                    output_path=str(written),
-                ).where(Job.id == job.id).execute()
-            except BaseException:
-                if written != Path(job.output_path):
-                    written.unlink(missing_ok=True)
-                raise
-        if written != Path(job.output_path):  # renamed: the old name goes
-            Path(job.output_path).unlink(missing_ok=True)
+            write_atomic(Path(job.output_path), cutout.data)
+            Job.update(
+                edits=job.edits, edited_at=utcnow(), width=cutout.width, height=cutout.height
+            ).where(Job.id == job.id).execute()
         announce(self.events, JobEventKind.EDITED, job)
         return self.queries.get(public_id)
 
@@ -210,7 +196,7 @@ class CutoutService:
         jobs.sort(key=lambda job: order[job.public_id])
         digits = len(str(len(jobs)))
         for n, job in enumerate(jobs, start=1):
-            stem = _name_by(pattern, job, f"{n:0{digits}d}")
+            stem = _name_by(pattern, job, Padded(n, digits))
             target = free_path(folder, stem, extension, written)
             written.append(self.export(job.public_id, target))
         return written
@@ -264,7 +250,22 @@ def _edits_with(
     return json.dumps(edits) if edits else None
 
 
-def _name_by(pattern: str, job: Job, n: str) -> str:
+class Padded(int):
+    """A number in an export's names: zero-padded to `digits` unless the pattern says how
+    (`{n}` → 07, `{n:3}` → "  7")."""
+
+    digits: int
+
+    def __new__(cls, value: int, digits: int) -> Padded:
+        number = super().__new__(cls, value)
+        number.digits = digits
+        return number
+
+    def __format__(self, spec: str) -> str:
+        return int.__format__(self, spec or f"0{self.digits}d")
+
+
+def _name_by(pattern: str, job: Job, n: int) -> str:
     """The file name (without extension) `pattern` gives job `job`, the `n`th exported."""
     try:
         stem = pattern.format(name=Path(job.input_name).stem, n=n, id=job.public_id)

@@ -19,8 +19,7 @@ from bgdesk.storage.files import NAME_MAX, NAME_UNITS, name_length
 from bgdesk.storage.models import Job
 
 OUTPUT_SUFFIX = "-nobg"
-BACKGROUND_SUFFIX = "-newbg"  # a cutout laid on a background of the person's choosing
-_CUTOUT_STEM = re.compile(rf"(.*)({OUTPUT_SUFFIX}|{BACKGROUND_SUFFIX})(-[0-9]+)?", re.DOTALL)
+_CUTOUT_STEM = re.compile(rf".*{OUTPUT_SUFFIX}(-[0-9]+)?", re.DOTALL)
 _BATCH = 500  # paths per query: SQLite takes at most 999 parameters in one
 
 
@@ -184,17 +183,6 @@ def free_path(
         if target not in taken and not target.exists():
             return target
         n += 1
-
-
-def named_for_background(path: Path, background: bool) -> Path | None:
-    """The name a cutout at `path` named by bgdesk takes when laid on a `background` (or
-    taken off it): `beach-nobg.png` ↔ `beach-newbg.png`, the next free one; None when its name
-    already says it, or is not bgdesk's (a name the person chose is kept)."""
-    named = _CUTOUT_STEM.fullmatch(path.stem)
-    wanted = BACKGROUND_SUFFIX if background else OUTPUT_SUFFIX
-    if named is None or named[2] == wanted:
-        return None
-    return free_path(path.parent, f"{named[1]}{wanted}", path.suffix.lstrip("."))
 
 
 def is_cutout(path: Path) -> bool:

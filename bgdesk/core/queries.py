@@ -17,6 +17,7 @@ from bgdesk.errors import NotFound
 from bgdesk.storage.models import UNFINISHED, Account, Job, JobState
 
 DEFAULT_PACE = 2.0  # seconds a cutout is guessed to take before any was timed
+MANY_AT_ONCE = 500  # jobs asked for in one query
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,13 @@ class JobQueries:
         return job
 
     def get_many(self, public_ids: list[str]) -> dict[str, Job]:
-        return {job.public_id: job for job in Job.select().where(Job.public_id.in_(public_ids))}
+        """The jobs of `public_ids` that exist, by id; asked a batch at a time (an old
+        SQLite takes at most 999 parameters in a query)."""
+        found: dict[str, Job] = {}
+        for start in range(0, len(public_ids), MANY_AT_ONCE):
+            batch = public_ids[start : start + MANY_AT_ONCE]
+            found |= {job.public_id: job for job in Job.select().where(Job.public_id.in_(batch))}
+        return found
 
     def recent(
         self,

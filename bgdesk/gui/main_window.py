@@ -163,6 +163,9 @@ class MainWindow(QMainWindow):
         self._build()
         self.drop_highlight = DropHighlight(self)
         self._connect()
+        # Between batches the window gives back the memory cutouts took (a server, or a
+        # script's `bgdesk watch`, keeps its models loaded for the next photo).
+        core.runner.idle = core.engine.release_memory
         self.history = History(core, self.queue)
         self.history.reload()
         self._select_remembered()
@@ -405,7 +408,7 @@ class MainWindow(QMainWindow):
     def _follow_batch(self, kind: str, job: Job) -> None:
         """Count the job into the batch under way (or a new one); show progress or the end."""
         if kind == JobEventKind.QUEUED:
-            if not self.batch.waiting:
+            if not self.batch.waiting and self.batch.finished:  # (refusals alone: the same)
                 self.batch = Batch()
             self.batch.add(job.public_id)
         elif kind in ENDINGS:
@@ -549,9 +552,9 @@ class MainWindow(QMainWindow):
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
         self.refusals.add(refusal)
+        if not self.batch.waiting and self.batch.finished:  # ended: this starts the next one
+            self.batch = Batch()
         self.batch.refused += len(refusal.names)
-        if self.batch.total and not self.batch.waiting:  # ended already: sum it up again
-            self.batch_status.ended(self.batch, self.batch_status.label.toolTip())
         self._update_status()
         family = error_class(refusal.code)
         if issubclass(family, InsufficientCredits):

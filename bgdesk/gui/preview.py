@@ -34,7 +34,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from bgdesk.gui.brush import PaintedCutout
 from bgdesk.gui.images import paint_checkerboard
@@ -104,6 +104,7 @@ class BeforeAfterView(QWidget):
         self.pan = QPointF(0, 0)
         self._pan_from: QPointF | None = None
         self._hand = False  # Space is held: left-drag pans
+        self._hand_drag = False  # a left-drag begun with the hand is under way
         self.backdrop: QColor | None = None  # None: checkerboard
         self.note = ""  # said over the cutout's side while there is no cutout
         self.warning = ""  # shown above a doubtful cutout
@@ -351,7 +352,9 @@ class BeforeAfterView(QWidget):
             self.divider = min(1.0, max(0.0, self.divider + step))
             self.update()
         elif event.key() == Qt.Key.Key_Space:
-            if not event.isAutoRepeat():
+            # Not in the middle of a stroke, a box or a drag: those end as they began.
+            pressed = QApplication.mouseButtons() != Qt.MouseButton.NoButton
+            if not event.isAutoRepeat() and not pressed:
                 self._hand = True
                 self._show_tool()
         elif event.key() in steps:
@@ -385,6 +388,7 @@ class BeforeAfterView(QWidget):
         pressing = button in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
         if self._hand and button == Qt.MouseButton.LeftButton:
             self._pan_from = event.position()
+            self._hand_drag = True
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
         if self.painting is not None and self.selecting and pressing:
@@ -402,7 +406,8 @@ class BeforeAfterView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pan_from = None
-        if self._hand:
+        if self._hand_drag:  # a drag the hand began ends as a pan, whatever is held now
+            self._hand_drag = False
             self._show_tool()
             return
         if self._press is not None and event.button() == self._press[1]:

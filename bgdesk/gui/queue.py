@@ -89,9 +89,10 @@ class JobList(QListWidget):
         self._since_typed.start()
         self._typed = self._typed + search if quick else search
         wanted = self._typed.lower()
-        start = max(self.currentRow(), 0)
-        # a longer prefix may still be the current row; a single key moves on past it
-        first = start if len(self._typed) > 1 else start + 1
+        # From the current row: a longer prefix may still be it, a single key moves on past
+        # it; with none current, from the top.
+        current = self.currentRow()
+        first = 0 if current < 0 else current if len(self._typed) > 1 else current + 1
         for offset in range(self.count()):
             row = (first + offset) % self.count()
             item = self.item(row)

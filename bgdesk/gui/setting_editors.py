@@ -89,8 +89,7 @@ def _suggested(name: str, meta: Any, value: Any) -> SettingEditor:
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     for suggested, shown in meta["suggestions"]().items():
-        if combo.findData(suggested) < 0:  # two presets of one size: the first names it
-            combo.addItem(shown, suggested)
+        combo.addItem(shown, suggested)
 
     def read() -> str:
         typed = combo.currentText().strip()

@@ -170,6 +170,7 @@ class Engine:
         self._sessions: dict[tuple[str, int], ort.InferenceSession] = {}
         self._used: dict[str, DeviceChoice] = {}  # by model: where its session runs
         self._sessions_lock = threading.Lock()
+        self._releasing = threading.Lock()
         self._pool = ThreadPoolExecutor(
             max_workers=os.cpu_count() or 2, thread_name_prefix="bgdesk-encode"
         )
@@ -370,23 +371,26 @@ class Engine:
         are closed (opened again when next needed, in a fraction of a second), the arena
         they shared is shrunk and the C heap trimmed. For a window between batches, where
         hundreds of megabytes matter more than the next photo's first second."""
+        with self._releasing:  # a second caller returns once the first has given it back
+            self._release()
+
+    def _release(self) -> None:
         with self._room:
             if self._under_way:
                 return
             with self._sessions_lock:
                 sessions, self._sessions = self._sessions, {}
-        if not sessions:
-            trim_heap()
-            return
-        # The smallest model's run asks the arena to shrink: the cheapest run there is.
-        (model, _), session = min(
-            sessions.items(), key=lambda item: self.models.spec(item[0][0]).size_mb
-        )
-        sessions.clear()
         try:
-            release(session, self.models.spec(model).input_size)
+            if sessions:  # the smallest model's run asks the arena to shrink: the cheapest
+                (model, _), session = min(
+                    sessions.items(), key=lambda item: self.models.spec(item[0][0]).size_mb
+                )
+                sessions.clear()
+                release(session, self.models.spec(model).input_size)
         except Exception:  # a failed shrink leaves memory held, nothing else
             log.warning("Could not give memory back after the cutouts", exc_info=True)
+        finally:
+            trim_heap()
 
     @contextmanager
     def _at_work(self) -> Iterator[None]:

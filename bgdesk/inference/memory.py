@@ -45,12 +45,11 @@ def shared_arena(options: ort.SessionOptions) -> None:
 def release(session: ort.InferenceSession, side: int) -> None:
     """Have the shared arena give back to the system all it holds that no run is using, by
     one run of `session` (a model taking `side`-pixel squares) asked to shrink it after:
-    ONNX Runtime shrinks an arena only at the end of a run. Then trim the C heap."""
+    ONNX Runtime shrinks an arena only at the end of a run."""
     shrink = ort.RunOptions()
     shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
     name = session.get_inputs()[0].name
     session.run(None, {name: np.zeros((1, 3, side, side), np.float32)}, shrink)
-    trim_heap()
 
 
 def trim_heap() -> None:

@@ -41,15 +41,15 @@ Rgb = tuple[int, int, int]
 # Named canvases a request may give in place of a size: common square sizes and the shapes
 # marketplaces and social networks ask product photos to have.
 CANVAS_PRESETS: dict[str, tuple[str, str]] = {
-    "square-1000": ("1000x1000", "a 1000-pixel square"),
-    "square-1600": ("1600x1600", "a 1600-pixel square"),
-    "square-2000": ("2000x2000", "a 2000-pixel square"),
-    "amazon": ("2000x2000", "Amazon's main image: a zoomable square"),
-    "ebay": ("1600x1600", "eBay: a 1600-pixel square"),
-    "etsy": ("2700x2025", "Etsy: 4:3 landscape"),
-    "shopify": ("2048x2048", "Shopify: a 2048-pixel square"),
-    "instagram": ("1080x1080", "Instagram: a square post"),
-    "instagram-portrait": ("1080x1350", "Instagram: a 4:5 portrait post"),
+    "square-1000": ("1000x1000", "1000-pixel square"),
+    "square-1600": ("1600x1600", "1600-pixel square"),
+    "square-2000": ("2000x2000", "2000-pixel square"),
+    "amazon": ("2000x2000", "Amazon"),
+    "ebay": ("1600x1600", "eBay"),
+    "etsy": ("2700x2025", "Etsy, 4:3"),
+    "shopify": ("2048x2048", "Shopify"),
+    "instagram": ("1080x1080", "Instagram post"),
+    "instagram-portrait": ("1080x1350", "Instagram portrait, 4:5"),
 }
 
 

@@ -1,6 +1,6 @@
-"""Between batches the window's core gives back the memory cutouts took: the runner calls it
-once the queue has rested, the engine closes its sessions and shrinks their arena, and the
-next cutout is made as before. A server keeps its models loaded."""
+"""Between batches the window gives back the memory cutouts took: the runner calls it once the
+queue has rested, the engine closes its sessions and shrinks their arena, and the next cutout
+is made as before. Without a window, models stay loaded."""
 
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ def test_the_engine_gives_its_memory_back_and_cuts_out_the_same_after(
     assert decode(after).tobytes() == decode(before).tobytes(), "the same cutout again"
 
 
-def test_the_runner_rests_after_work_in_the_window_only(fake_core: Core, tmp_path: Path) -> None:
+def test_the_runner_rests_after_work(fake_core: Core, tmp_path: Path) -> None:
     rested = threading.Event()
+    assert fake_core.runner.idle is None, "a server keeps its models loaded"
     fake_core.start()
-    assert fake_core.runner.idle is not None, "the window's core gives memory back"
     fake_core.runner.idle = rested.set
     fake_core.runner.rest_after = 0.0
     source = tmp_path / "rocket.jpg"
@@ -50,5 +50,3 @@ def test_the_runner_rests_after_work_in_the_window_only(fake_core: Core, tmp_pat
     assert rested.wait(30), "called once the queue was empty after the job"
     fake_core.runner.stop()  # its thread done with the call
     assert fake_core.runner.rested_at == fake_core.runner.executions == 1
-    fake_core.start(serving=True)
-    assert fake_core.runner.idle is None, "a server keeps its models loaded"

@@ -57,6 +57,17 @@ def test_a_batch_counts_the_photos_refused_for_credits_and_the_reasons_wrap(
     assert not panel.items.horizontalScrollBar().isVisible()
 
 
+def test_a_refusal_before_the_first_photo_counts_in_its_batch(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo")
+    drop(window, [notes, *photos(tmp_path, 1)])
+    status = window.batch_status
+    qtbot.waitUntil(lambda: status.label.text().startswith("Batch finished"), timeout=WAIT)
+    assert status.label.text() == "Batch finished: 1 done, 1 not added"
+
+
 def test_photos_refused_for_the_device_are_said_plainly_and_added_again(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
