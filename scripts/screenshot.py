@@ -171,6 +171,7 @@ def main(dark: bool) -> int:
     window.resize(*SIZE)
     window.move(0, 0)
     window.show()
+
     def settle(until: Callable[[], bool] = lambda: True, rounds: int = 20) -> None:
         deadline = time.monotonic() + 300
         while not until() and time.monotonic() < deadline:
