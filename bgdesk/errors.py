@@ -29,7 +29,8 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     │   ├── DatabaseBusy             503 database_busy
     │   ├── DatabaseUnreachable      503 database_unreachable
     │   ├── ServerBusy               503 server_busy
-    │   └── TooManyUploads           429 too_many_uploads
+    │   ├── TooManyUploads           429 too_many_uploads
+    │   └── TooManySignIns           429 too_many_sign_ins
     ├── ProcessingFailed             500 processing_failed
     ├── PortUnavailable              500 port_unavailable
     └── SettingsError                500 settings_error
@@ -190,6 +191,14 @@ class TooManyUploads(TemporarilyUnavailable):
     status, code = 429, "too_many_uploads"
     default_message = "This account has too many uploads arriving at once; try again shortly."
     retry_after = 2
+
+
+class TooManySignIns(TemporarilyUnavailable):
+    """Sign-in attempts from one address, failing faster than a person mistypes."""
+
+    status, code = 429, "too_many_sign_ins"
+    default_message = "Too many sign-in attempts from this address; wait a minute and try again."
+    retry_after = 60
 
 
 class ProcessingFailed(BgdeskError):
