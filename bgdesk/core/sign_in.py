@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bgdesk.errors import AccountSuspended, AuthenticationFailed, TooManySignIns
+from bgdesk.errors import AccountSuspended, NotSignedIn, TooManySignIns
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Account, AccountStatus, SignInLink, WebSession, utcnow
 
@@ -83,7 +83,7 @@ class SignIns:
             )
             if not taken or link is None:
                 self._failed(address)
-                raise AuthenticationFailed(
+                raise NotSignedIn(
                     "This sign-in link is not valid: it was used already, has expired or was "
                     "never made. Ask for a new one (`bgdesk accounts link NAME`)."
                 )
@@ -103,7 +103,7 @@ class SignIns:
         """The live session a cookie `token` stands for, its account with it; 401 when there
         is none (never was, expired, ended), 403 when its account is suspended."""
         if not token or not token.startswith(SESSION_PREFIX):
-            raise AuthenticationFailed("Not signed in.")
+            raise NotSignedIn("Not signed in.")
         session = (
             WebSession.select(WebSession, Account)
             .join(Account)
@@ -112,7 +112,7 @@ class SignIns:
         )
         now = utcnow()
         if session is None or session.revoked_at is not None or session.expires_at <= now:
-            raise AuthenticationFailed("The session has ended; sign in again.")
+            raise NotSignedIn("The session has ended; sign in again.")
         if session.account.status != AccountStatus.ACTIVE:
             raise AccountSuspended()
         if session.last_seen_at is None or now - session.last_seen_at > LAST_SEEN_RESOLUTION:
