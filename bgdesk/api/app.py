@@ -11,6 +11,7 @@ from bgdesk.api import docs, errors
 from bgdesk.api.credentials import account_for
 from bgdesk.api.hosts import AllowedHosts, names_of
 from bgdesk.api.limits import BodyLimit
+from bgdesk.api.page import page
 from bgdesk.api.routes import api, downloads
 from bgdesk.api.sessions import sessions
 from bgdesk.api.uploads import UploadGate
@@ -44,6 +45,7 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(api)
     app.include_router(sessions)
     app.include_router(downloads)
+    app.include_router(page)
     app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)
     app.add_middleware(UploadGate, authenticate=partial(account_for, core))
     app.add_middleware(
