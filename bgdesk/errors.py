@@ -13,6 +13,8 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     │   ├── InvalidUrl               400 invalid_url
     │   └── UnknownHost              400 unknown_host
     ├── AuthenticationFailed         401 invalid_api_key
+    │   └── NotSignedIn              401 not_signed_in
+    ├── CrossSiteRequest             403 csrf_token_invalid
     ├── InsufficientCredits          402 insufficient_credits
     ├── AccountSuspended             403 account_suspended
     ├── NotFound                     404 not_found
@@ -29,7 +31,8 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     │   ├── DatabaseBusy             503 database_busy
     │   ├── DatabaseUnreachable      503 database_unreachable
     │   ├── ServerBusy               503 server_busy
-    │   └── TooManyUploads           429 too_many_uploads
+    │   ├── TooManyUploads           429 too_many_uploads
+    │   └── TooManySignIns           429 too_many_sign_ins
     ├── ProcessingFailed             500 processing_failed
     ├── PortUnavailable              500 port_unavailable
     └── SettingsError                500 settings_error
@@ -98,6 +101,21 @@ class AuthenticationFailed(BgdeskError):
 class InsufficientCredits(BgdeskError):
     status, code = 402, "insufficient_credits"
     default_message = "Not enough credits. Grant more credits to this account."
+
+
+class NotSignedIn(AuthenticationFailed):
+    """The web page's request carries no live session (or its sign-in link is spent)."""
+
+    code = "not_signed_in"
+    default_message = "Not signed in."
+
+
+class CrossSiteRequest(BgdeskError):
+    """A change asked for with a session cookie but without the session's CSRF token: what a
+    page of another site would send."""
+
+    status, code = 403, "csrf_token_invalid"
+    default_message = "The request's X-CSRF-Token is missing or wrong; reload the page."
 
 
 class AccountSuspended(BgdeskError):
@@ -190,6 +208,14 @@ class TooManyUploads(TemporarilyUnavailable):
     status, code = 429, "too_many_uploads"
     default_message = "This account has too many uploads arriving at once; try again shortly."
     retry_after = 2
+
+
+class TooManySignIns(TemporarilyUnavailable):
+    """Sign-in attempts from one address, failing faster than a person mistypes."""
+
+    status, code = 429, "too_many_sign_ins"
+    default_message = "Too many sign-in attempts from this address; wait a minute and try again."
+    retry_after = 60
 
 
 class ProcessingFailed(BgdeskError):

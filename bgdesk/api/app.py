@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from bgdesk import __version__
 from bgdesk.api import docs, errors
+from bgdesk.api.credentials import account_for
 from bgdesk.api.hosts import AllowedHosts, names_of
 from bgdesk.api.limits import BodyLimit
+from bgdesk.api.page import page
 from bgdesk.api.routes import api, downloads
+from bgdesk.api.sessions import sessions
 from bgdesk.api.uploads import UploadGate
 from bgdesk.core.app import Core
 
@@ -38,9 +43,11 @@ def create_app(core: Core) -> FastAPI:
     errors.install(app)
     docs.install(app)
     app.include_router(api)
+    app.include_router(sessions)
     app.include_router(downloads)
+    app.include_router(page)
     app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)
-    app.add_middleware(UploadGate, authenticate=core.keys.authenticate)
+    app.add_middleware(UploadGate, authenticate=partial(account_for, core))
     app.add_middleware(
         AllowedHosts, names=lambda: names_of(core.settings.api_host, core.public_url)
     )

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from peewee import Database
 
+from bgdesk.api.credentials import CSRF_HEADER, SESSION_COOKIE, Credentials, account_for
 from bgdesk.core.app import Core
 from bgdesk.storage.models import Account
 from bgdesk.storage.threads import DatabaseThreads
@@ -29,12 +30,19 @@ async def current_account(
     core: CoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Account:
-    """The account the Bearer key names; for an upload, the one the upload gate let in."""
+    """The account the Bearer key names, or the web page's session (see sessions.py); for an
+    upload, the one the upload gate let in."""
     admitted: Account | None = getattr(request.state, "account", None)
     if admitted is not None:
         return admitted
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    return await database_threads(core).run(core.keys.authenticate, header)
+    shown = Credentials(
+        header or request.headers.get("authorization"),
+        request.cookies.get(SESSION_COOKIE),
+        request.headers.get(CSRF_HEADER),
+        request.method,
+    )
+    return await database_threads(core).run(account_for, core, shown)
 
 
 AccountDep = Annotated[Account, Depends(current_account)]

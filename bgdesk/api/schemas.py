@@ -207,6 +207,15 @@ class AccountInfo(BaseModel):
     webhookSecret: str = Field(description="Key of the HMAC-SHA256 webhook signatures.")
 
 
+class SessionInfo(BaseModel):
+    """Who is signed in to the web page on this browser."""
+
+    account: str
+    owner: bool = Field(description="The installation's owner: may manage every account.")
+    credits: int
+    csrfToken: str = Field(description="Send it as `X-CSRF-Token` with every change.")
+
+
 class JobDeleted(BaseModel):
     jobId: str
     deleted: bool = True

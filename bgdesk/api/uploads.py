@@ -10,14 +10,15 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bgdesk.api.credentials import Credentials
 from bgdesk.api.errors import refuse
-from bgdesk.core.keys import bearer_key
 from bgdesk.errors import AuthenticationFailed, BgdeskError, TooManyUploads
 from bgdesk.storage.failures import storage_error
 from bgdesk.storage.models import Account
 
 MAX_UPLOADS = 8  # an account's requests with a body under way at once
 GUARDED = "/api/"
+SIGN_IN_PATH = "/api/v1/session"  # POST: a one-time link's token, before any session
 
 
 class UploadGate:
@@ -25,7 +26,7 @@ class UploadGate:
     counts each account's requests with a body under way against `most`."""
 
     def __init__(
-        self, app: ASGIApp, authenticate: Callable[[str | None], Account], most: int = MAX_UPLOADS
+        self, app: ASGIApp, authenticate: Callable[[Credentials], Account], most: int = MAX_UPLOADS
     ) -> None:
         self.app = app
         self.authenticate = authenticate
@@ -36,13 +37,12 @@ class UploadGate:
         if scope["type"] != "http" or not _upload(scope):
             await self.app(scope, receive, send)
             return
-        header = dict(scope.get("headers") or []).get(b"authorization")
-        authorization = header.decode("latin-1") if header else None
-        if bearer_key(authorization) is None:  # no key at all: no need to ask the database
+        credentials = Credentials.of_headers(dict(scope.get("headers") or []), scope["method"])
+        if not credentials.any:  # no key or session at all: no need to ask the database
             await refuse(AuthenticationFailed(), scope, receive, send)
             return
         try:
-            account = await run_in_threadpool(self.authenticate, authorization)
+            account = await run_in_threadpool(self.authenticate, credentials)
         except Exception as exc:
             error = exc if isinstance(exc, BgdeskError) else storage_error(exc)
             if error is None:
@@ -71,8 +71,10 @@ class UploadGate:
 
 
 def _upload(scope: Scope) -> bool:
-    """Whether the request goes to the API with a body."""
-    if not str(scope.get("path", "")).startswith(GUARDED):
+    """Whether the request goes to the API with a body (a sign-in's, which brings its own
+    proof, aside)."""
+    path = str(scope.get("path", ""))
+    if not path.startswith(GUARDED) or path == SIGN_IN_PATH:
         return False
     headers = dict(scope.get("headers") or [])
     length = headers.get(b"content-length", b"0")

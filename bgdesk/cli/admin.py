@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import timedelta
 
 from bgdesk.cli.output import print_json, print_table
 from bgdesk.core.app import Core
 from bgdesk.core.job_records import as_utc_text
+from bgdesk.errors import InvalidRequest
 from bgdesk.storage.models import Account, AccountStatus
+
+MAX_LINK_MINUTES = 7 * 24 * 60  # a week
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +24,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     create.add_argument("--credits", type=int, default=0, help="initial grant")
     for verb in ("suspend", "resume"):
         verbs.add_parser(verb, help=f"{verb} an account's API access").add_argument("account")
+    link = verbs.add_parser(
+        "link", help="print a one-time link that signs the account in to the web page"
+    )
+    link.add_argument("account", nargs="?", help="account name or id (default: the owner)")
+    link.add_argument(
+        "--minutes", type=int, default=15, help="how long the link works (default: 15)"
+    )
     secret = verbs.add_parser("secret", help="print the key that signs the account's webhooks")
     secret.add_argument("account", nargs="?", help="account name or id (default: the owner)")
 
@@ -81,11 +93,28 @@ def run_accounts(args: argparse.Namespace, core: Core) -> int:
         print_json(record) if args.json else print(f"Created account {args.name}.")
     elif args.verb == "secret":
         print(_account(core, args.account).webhook_secret)
+    elif args.verb == "link":
+        _sign_in_link(args, core)
     else:
         status = AccountStatus.SUSPENDED if args.verb == "suspend" else AccountStatus.ACTIVE
         account = core.accounts.set_status(args.account, status)
         print(f"Account {account.name} is {status}.")
     return 0
+
+
+def _sign_in_link(args: argparse.Namespace, core: Core) -> None:
+    """A link into the web page for one person: its token in the fragment, which browsers
+    send to no server."""
+    if not 1 <= args.minutes <= MAX_LINK_MINUTES:
+        raise InvalidRequest(f"--minutes must be between 1 and {MAX_LINK_MINUTES}.")
+    account = _account(core, args.account)
+    token = core.sign_ins.link(account, timedelta(minutes=args.minutes))
+    print(f"{core.public_url}/#sign-in={token}")
+    print(
+        f"Opens the web page signed in as {account.name}: once, within {args.minutes} "
+        "minutes. Hand it over as you would a password.",
+        file=sys.stderr,
+    )
 
 
 def run_keys(args: argparse.Namespace, core: Core) -> int:

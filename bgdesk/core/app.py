@@ -22,6 +22,7 @@ from bgdesk.core.queries import JobQueries
 from bgdesk.core.runner import JobRunner
 from bgdesk.core.running import JobRunning
 from bgdesk.core.secrets import SecretStore
+from bgdesk.core.sign_in import SignIns
 from bgdesk.core.system import SystemReport, report
 from bgdesk.core.webhooks import WebhookSender
 from bgdesk.inference.devices import DeviceChoice
@@ -54,6 +55,7 @@ class Core:
         self.ledger = CreditLedger()
         self.accounts = AccountService(self.ledger)
         self.keys = ApiKeyService(secret_store)
+        self.sign_ins = SignIns()
         self.fetcher = ImageFetcher(self._fetch_limits())
         self.public_url = ""
         self.serve_at(f"http://127.0.0.1:{settings.api_port}")  # until a server is bound

@@ -134,7 +134,29 @@ V7 = [
     "ALTER TABLE job ADD COLUMN watched_from TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6, V7]
+V8 = [
+    # The web page's sign-in: one-time links an owner hands out, and the sessions they open.
+    # Only hashes of their tokens are kept.
+    """CREATE TABLE sign_in_link (
+        id {key},
+        account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at {time} NOT NULL,
+        expires_at {time} NOT NULL,
+        used_at {time})""",
+    """CREATE TABLE web_session (
+        id {key},
+        account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        csrf_token TEXT NOT NULL,
+        created_at {time} NOT NULL,
+        expires_at {time} NOT NULL,
+        last_seen_at {time},
+        revoked_at {time})""",
+    "CREATE INDEX web_session_account ON web_session (account_id)",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6, V7, V8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

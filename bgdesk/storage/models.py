@@ -67,6 +67,34 @@ class ApiKey(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class SignInLink(BaseModel):
+    """A one-time link that signs its holder in to the web page as `account`; only the
+    SHA-256 of its token is stored."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="sign_in_links", on_delete="CASCADE")
+    account_id: int
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class WebSession(BaseModel):
+    """A browser signed in to the web page: its cookie's token (hashed), the token its
+    changes must carry against cross-site requests, and how long it lasts."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="web_sessions", on_delete="CASCADE")
+    account_id: int
+    token_hash = CharField(unique=True)
+    csrf_token = CharField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    last_seen_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
 class JobState(StrEnum):
     """A job's life: queued → running → completed | failed (a crash sends running back to
     queued)."""
