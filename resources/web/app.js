@@ -4,7 +4,10 @@
 
 const API = "/api/v1";
 const WAIT_SECONDS = 20; // a status request is held this long while a job is processing
+const AT_ONCE = 4; // uploads under way together (the server takes 8 an account)
 let csrf = "";
+const waiting = []; // photos whose upload has not begun: [file, card]
+let uploading = 0;
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +62,7 @@ async function signOut() {
   try {
     await call("/session", { method: "DELETE" });
   } finally {
+    waiting.length = 0;
     show(null);
     $("results").replaceChildren();
   }
@@ -77,8 +81,25 @@ function card(file) {
   return item;
 }
 
-async function removeBackground(file) {
+function queue(file) {
   const item = card(file);
+  item.querySelector(".status").textContent = "Waiting…";
+  waiting.push([file, item]);
+  next();
+}
+
+function next() {
+  while (uploading < AT_ONCE && waiting.length) {
+    const [file, item] = waiting.shift();
+    uploading += 1;
+    removeBackground(file, item).finally(() => {
+      uploading -= 1;
+      next();
+    });
+  }
+}
+
+async function removeBackground(file, item) {
   const status = item.querySelector(".status");
   status.textContent = "Uploading…";
   try {
@@ -113,7 +134,7 @@ function take(files) {
   if (photos.length < files.length) {
     $("remove-error").textContent = "Only photos can be cut out; the other files were left.";
   }
-  photos.forEach(removeBackground);
+  photos.forEach(queue);
 }
 
 function listen() {
