@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
 from bgdesk.settings import Settings
+from tests.conftest import photo
 from tests.processes import free_port
 
 
@@ -40,10 +42,8 @@ def opened(qtbot: QtBot, core: Core) -> Iterator[MainWindow]:
     core.close()
 
 
-def drop(window: MainWindow, paths: list[Path]) -> None:
-    """What a file manager does: drag in over the window, then drop."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+def drag_in(window: MainWindow, mime: QMimeData) -> bool:
+    """What a file manager does first: drag `mime` in over the window; whether it took it."""
     with warnings.catch_warnings():  # PySide flags the only constructor Qt 6 offers
         warnings.simplefilter("ignore", DeprecationWarning)
         enter = QDragEnterEvent(
@@ -53,7 +53,11 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
             Qt.MouseButton.LeftButton,
             Qt.KeyboardModifier.NoModifier,
         )
-    assert QApplication.sendEvent(window, enter) and enter.isAccepted()
+    return QApplication.sendEvent(window, enter) and enter.isAccepted()
+
+
+def let_go(window: MainWindow, mime: QMimeData) -> None:
+    """Drop `mime` on the window, where it was dragged in."""
     release = QDropEvent(
         QPointF(10, 10),
         Qt.DropAction.CopyAction,
@@ -62,6 +66,37 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
         Qt.KeyboardModifier.NoModifier,
     )
     assert QApplication.sendEvent(window, release)
+
+
+def drop(window: MainWindow, paths: list[Path]) -> None:
+    """What a file manager does: drag in over the window, then drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    assert drag_in(window, mime)
+    let_go(window, mime)
+
+
+def cut_out_one(qtbot: QtBot, window: MainWindow, folder: Path, name: str = "coffee") -> Path:
+    """Drop a small photo called `name` and wait for its cutout; the photo's path."""
+    source = folder / f"{name}.jpg"
+    source.write_bytes(photo(name, (64, 64)))
+    drop(window, [source])
+    qtbot.waitUntil(lambda: "Done" in "".join(window.queue.texts()), timeout=60_000)
+    return source
+
+
+@contextmanager
+def reopened(qtbot: QtBot, home: Paths) -> Iterator[MainWindow]:
+    """Another start of the window over `home` (its API not started), closed after."""
+    core = build_core(home, Settings())
+    again = MainWindow(core, EmbeddedApi(core, start_embedded_api))
+    qtbot.addWidget(again)
+    again.show()
+    try:
+        yield again
+    finally:
+        again.close()
+        core.close()
 
 
 def record_opening(monkeypatch: pytest.MonkeyPatch, opens: bool = True) -> list[QUrl]:

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.main_window import MainWindow
 from tests.conftest import decode, photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import cut_out_one, drop
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -62,10 +62,7 @@ def test_export_takes_the_selection_from_the_photos_folder_with_sorting_numbers(
 def test_the_first_export_opens_in_the_photos_folder(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "coffee.jpg"
-    source.write_bytes(photo("coffee", (64, 64)))
-    drop(window, [source])
-    qtbot.waitUntil(lambda: "Done" in "".join(window.queue.texts()), timeout=WAIT)
+    cut_out_one(qtbot, window, tmp_path)
     folders: list[str] = []
     monkeypatch.setattr(ExportAllDialog, "exec", lambda d: folders.append(d.folder.text()))
     window.job_actions.export()

@@ -12,8 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.menus import Command
-from tests.conftest import photo
-from tests.gui.conftest import drop, record_opening
+from tests.gui.conftest import cut_out_one, record_opening
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -29,10 +28,7 @@ def answer_with(window: MainWindow, button: str) -> None:
 def test_nothing_to_open_with_is_said_and_the_path_or_link_offered(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "coffee.jpg"
-    source.write_bytes(photo("coffee", (64, 64)))
-    drop(window, [source])
-    qtbot.waitUntil(lambda: "Done" in "".join(window.queue.texts()), timeout=60_000)
+    cut_out_one(qtbot, window, tmp_path)
     job = window.selected_job()
     assert job is not None and job.has_output
     cutout = Path(job.output_path)

@@ -13,13 +13,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from bgdesk.bootstrap import build_core, start_embedded_api
-from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.mask_views import MaskView
 from bgdesk.gui.menus import Command
 from bgdesk.paths import Paths
-from bgdesk.settings import Settings
+from tests.gui.conftest import reopened
 from tests.gui.test_touch_up import WAIT, cut_out, on_screen, touch_up
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -124,17 +122,10 @@ def test_the_brush_and_view_are_remembered_at_the_next_start(
     QTest.keyClick(window.preview, Qt.Key.Key_F)
     window.close()
 
-    core = build_core(home, Settings())
-    again = MainWindow(core, EmbeddedApi(core, start_embedded_api))  # its API not started
-    qtbot.addWidget(again)
-    again.show()
-    try:
+    with reopened(qtbot, home) as again:
         again.queue.select_only(0)
         again.menu_actions[Command.TOUCH_UP].trigger()
         qtbot.waitUntil(lambda: again.preview.touching_up, timeout=WAIT)
         assert again.preview.brush.size == pytest.approx(chosen, abs=1)
         assert again.preview.brush.hardness == pytest.approx(0.35)
         assert mask_view(again) is MaskView.OVERLAY
-    finally:
-        again.close()
-        core.close()

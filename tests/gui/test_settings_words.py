@@ -6,26 +6,21 @@ from __future__ import annotations
 
 import io
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox
+from PySide6.QtCore import QMimeData, QUrl
+from PySide6.QtWidgets import QComboBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
-from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.gui import settings_dialog
-from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import OPEN_FILTER, MainWindow
 from bgdesk.gui.menus import Command
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.paths import Paths
-from bgdesk.settings import Settings
 from tests.conftest import photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import drag_in, drop, let_go, reopened
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -87,30 +82,11 @@ def test_watching_says_resume_and_commands_wait_for_a_cutout(
 def test_a_drag_over_the_window_is_highlighted_until_dropped(window: MainWindow) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile("/nowhere/photo.jpg")])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(
-            QPoint(10, 10),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
     assert not window.drop_highlight.isVisible()
-    QApplication.sendEvent(window, enter)
+    assert drag_in(window, mime)
     assert window.drop_highlight.isVisible()
     assert window.drop_highlight.geometry() == window.rect()
-    empty = QMimeData()
-    QApplication.sendEvent(
-        window,
-        QDropEvent(
-            QPointF(10, 10),
-            Qt.DropAction.CopyAction,
-            empty,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        ),
-    )
+    let_go(window, QMimeData())
     assert not window.drop_highlight.isVisible()
 
 
@@ -129,11 +105,5 @@ def test_tiff_and_bmp_open_and_the_selection_comes_back_after_a_restart(
     older = queue.ids()[-1]
     queue.select_id(older)
     window.close()
-    core = build_core(home, Settings())
-    again = MainWindow(core, EmbeddedApi(core, start_embedded_api))  # its API not started
-    qtbot.addWidget(again)
-    try:
+    with reopened(qtbot, home) as again:
         assert again.queue.current_id() == older, "selected as it was left"
-    finally:
-        again.close()
-        core.close()
