@@ -405,12 +405,17 @@ class MainWindow(QMainWindow):
             code = job.error_code or ""
             self._offer_settings(code, window_words(code, full, self.core.settings.device), full)
 
+    def _batch_for_new_work(self) -> Batch:
+        """The batch a new photo or refusal joins: the one under way (or holding refusals
+        alone), else a new one once the last has ended."""
+        if not self.batch.waiting and self.batch.finished:
+            self.batch = Batch()
+        return self.batch
+
     def _follow_batch(self, kind: str, job: Job) -> None:
         """Count the job into the batch under way (or a new one); show progress or the end."""
         if kind == JobEventKind.QUEUED:
-            if not self.batch.waiting and self.batch.finished:  # (refusals alone: the same)
-                self.batch = Batch()
-            self.batch.add(job.public_id)
+            self._batch_for_new_work().add(job.public_id)
         elif kind in ENDINGS:
             outcome = (
                 Outcome.DONE
@@ -552,9 +557,7 @@ class MainWindow(QMainWindow):
     def _on_refused(self, refusal: Refusal) -> None:
         self.show_message(refusal.summary())
         self.refusals.add(refusal)
-        if not self.batch.waiting and self.batch.finished:  # ended: this starts the next one
-            self.batch = Batch()
-        self.batch.refused += len(refusal.names)
+        self._batch_for_new_work().refused += len(refusal.names)
         self._update_status()
         family = error_class(refusal.code)
         if issubclass(family, InsufficientCredits):
