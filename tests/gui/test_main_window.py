@@ -246,7 +246,9 @@ def test_no_credits_asks_to_grant_and_charges_nothing(
     assert window.credits.text() == "Credits: 5"
     assert window.refusals.again_button.isVisible()
     assert window.refusals.again_button.text() == "Add 2 Photos Again"
-    qtbot.mouseClick(window.refusals.again_button, Qt.MouseButton.LeftButton)
+    again = window.refusals.again_button
+    qtbot.waitUntil(lambda: not again.visibleRegion().isEmpty())  # laid out, to be clicked
+    qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     assert window.credits.text() == "Credits: 3" and not window.refusals.isVisible()
 

@@ -89,6 +89,7 @@ def test_photos_refused_for_the_device_are_said_plainly_and_added_again(
 
     window.core.settings.device = "cpu"
     window.core.apply_settings()
+    qtbot.waitUntil(lambda: not panel.again_button.visibleRegion().isEmpty())  # laid out
     qtbot.mouseClick(panel.again_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "".join(window.queue.texts()).count("Done") == 2, timeout=WAIT)
     assert not panel.isVisible() and Job.select().count() == 2
