@@ -1,5 +1,6 @@
 """An afternoon of touching up: thousands of real brush strokes on a cutout in the real window,
-with undo and redo among them and every change saved as it goes. The process lives, what is
+with undo and redo, mask views, the faint photo and Space+drag panning among them, and every
+change saved as it goes. The process lives, what is
 shown is exactly the model's mask with the strokes in force, the saved job agrees, and the
 threads and the memory stay where they were."""
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -26,6 +27,13 @@ from tests.gui.test_touch_up import cut_out, on_screen, touch_up
 
 STROKES = 2000
 CTRL = Qt.KeyboardModifier.ControlModifier
+KEYS = (  # what each roll of the dice below a bound presses
+    (0.15, Qt.Key.Key_Z, CTRL),  # undo
+    (0.25, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier),  # redo
+    (0.30, Qt.Key.Key_F, Qt.KeyboardModifier.NoModifier),  # the next mask view
+    (0.33, Qt.Key.Key_P, Qt.KeyboardModifier.NoModifier),  # the faint photo on or off
+)
+HAND_DRAGS = 0.38  # rolls from the last key's bound to this one pan with Space held
 
 
 @pytest.mark.slow
@@ -49,12 +57,24 @@ def test_thousands_of_strokes_undos_and_redos(
             QTest.mouseMove(view, on_screen(window, x, y))
         QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=on_screen(window, x, y))
 
+    def hand_drag() -> None:
+        start = on_screen(window, chance.uniform(10, 246), chance.uniform(10, 246))
+        QTest.keyPress(view, Qt.Key.Key_Space)
+        QTest.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+        QTest.mouseMove(view, start + QPoint(chance.randint(-30, 30), chance.randint(-30, 30)))
+        QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start)
+        QTest.keyRelease(view, Qt.Key.Key_Space)
+
+    views_seen: set[object] = set()
+
     def act(n: int) -> None:
         roll = chance.random()
-        if roll < 0.15:
-            QTest.keyClick(view, Qt.Key.Key_Z, CTRL)
-        elif roll < 0.25:
-            QTest.keyClick(view, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+        pressed = next(((key, held) for below, key, held in KEYS if roll < below), None)
+        if pressed is not None:
+            QTest.keyClick(view, *pressed)
+            views_seen.add(view.mask_view)
+        elif roll < HAND_DRAGS:
+            hand_drag()  # pans; paints nothing
         else:
             stroke()
         if n % 100 == 0:
@@ -73,6 +93,7 @@ def test_thousands_of_strokes_undos_and_redos(
     assert np.array_equal(painting.mask, shown), "what is shown is what the strokes make"
     assert marks_of(window.core.jobs.get(job.public_id)) == tuple(painting.marks)
     assert len(painting.strokes) > 500
+    assert len(views_seen) == 3, "every mask view was shown among the strokes"
     gc.collect()
     # A binding that lost a reference per call would drift by tens of thousands here (each
     # stroke makes dozens of void Qt calls); a sound one moves by a few hundred at most.
