@@ -123,6 +123,13 @@ class AccountSuspended(BgdeskError):
     default_message = "This account is suspended."
 
 
+class OwnerOnly(BgdeskError):
+    """Something only the installation's owner may do: manage accounts and their credits."""
+
+    status, code = 403, "owner_only"
+    default_message = "Only the installation's owner may do this."
+
+
 class NotFound(BgdeskError):
     status, code = 404, "not_found"
     default_message = "Not found."

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from bgdesk import __version__
 from bgdesk.api import docs, errors
+from bgdesk.api.accounts import accounts
 from bgdesk.api.credentials import account_for
 from bgdesk.api.hosts import AllowedHosts, names_of
 from bgdesk.api.limits import BodyLimit
@@ -44,6 +45,7 @@ def create_app(core: Core) -> FastAPI:
     docs.install(app)
     app.include_router(api)
     app.include_router(sessions)
+    app.include_router(accounts)
     app.include_router(downloads)
     app.include_router(page)
     app.add_middleware(BodyLimit, max_bytes=core.settings.input_limits.max_bytes)

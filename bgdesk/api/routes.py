@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from bgdesk.api.deps import AccountDep, CoreDep
 from bgdesk.api.errors import ErrorBody
@@ -36,6 +36,7 @@ else:  # made from the output options' declarations when the API is imported
 
 api = APIRouter(prefix="/api/v1", tags=["jobs"])
 MAX_WAIT = 60  # seconds a status request may be held
+MAX_ARCHIVED = 200  # cutouts in one ZIP
 downloads = APIRouter(tags=["downloads"])
 
 
@@ -59,6 +60,7 @@ def _job_status(job: Job, public_url: str) -> JobStatus:
     )
     return JobStatus(
         jobId=job.public_id,
+        name=job.input_name,
         status=status,
         createdAt=as_utc_text(job.created_at) or "",
         completedAt=as_utc_text(job.completed_at),
@@ -148,14 +150,41 @@ def list_jobs(
     account: AccountDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    search: Annotated[str, Query(max_length=200)] = "",
 ) -> JobPage:
-    """The account's jobs, newest first, a page at a time."""
-    jobs = core.jobs.recent(account, limit=limit, offset=offset)
+    """The account's jobs, newest first, a page at a time; with `search`, those whose photo's
+    name or error message holds it."""
+    jobs = core.jobs.recent(account, limit=limit, offset=offset, search=search)
     return JobPage(
         jobs=[_job_status(job, core.public_url) for job in jobs],
-        total=core.jobs.count(account),
+        total=core.jobs.count(account, search),
         limit=limit,
         offset=offset,
+    )
+
+
+@api.get(
+    "/archive",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}, **_errors(400, 401, 403, 404, 409)},
+)
+def download_archive(
+    core: CoreDep,
+    account: AccountDep,
+    jobs: Annotated[str, Query(max_length=MAX_ARCHIVED * 64, description="Job ids, by commas.")],
+) -> StreamingResponse:
+    """Download the cutouts of up to 200 of the account's jobs as one ZIP, each named after
+    its photo. 409 names a job without a cutout."""
+    public_ids = [part.strip() for part in jobs.split(",") if part.strip()]
+    if not 1 <= len(public_ids) <= MAX_ARCHIVED:
+        raise InvalidRequest(f"Name 1 to {MAX_ARCHIVED} jobs, separated by commas.")
+    return StreamingResponse(
+        core.cutouts.archive(public_ids, account),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="cutouts.zip"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

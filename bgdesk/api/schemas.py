@@ -105,6 +105,7 @@ class JobStatus(BaseModel):
     """A job as its owner sees it; completedAt and outputUrl or errorMessage once it ended."""
 
     jobId: str
+    name: str | None = Field(None, description="The photo's file name, or its URL's last part.")
     status: PublicStatus
     createdAt: str
     completedAt: str | None = None

@@ -9,6 +9,7 @@ from datetime import timedelta
 from bgdesk.cli.output import print_json, print_table
 from bgdesk.core.app import Core
 from bgdesk.core.job_records import as_utc_text
+from bgdesk.core.sign_in import sign_in_url
 from bgdesk.errors import InvalidRequest
 from bgdesk.storage.models import Account, AccountStatus
 
@@ -109,7 +110,7 @@ def _sign_in_link(args: argparse.Namespace, core: Core) -> None:
         raise InvalidRequest(f"--minutes must be between 1 and {MAX_LINK_MINUTES}.")
     account = _account(core, args.account)
     token = core.sign_ins.link(account, timedelta(minutes=args.minutes))
-    print(f"{core.public_url}/#sign-in={token}")
+    print(sign_in_url(core.public_url, token))
     print(
         f"Opens the web page signed in as {account.name}: once, within {args.minutes} "
         "minutes. Hand it over as you would a password.",

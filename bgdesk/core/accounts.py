@@ -69,6 +69,8 @@ class AccountService:
         if status not in tuple(AccountStatus):
             raise InvalidRequest(f"Unknown account status {status!r}.")
         account = self.get(name_or_id)
+        if account.is_owner and status != AccountStatus.ACTIVE:
+            raise Conflict("The installation's owner cannot be suspended.")
         Account.update(status=status).where(Account.id == account.id).execute()
         account.status = status
         return account

@@ -6,7 +6,7 @@ pay for. The table's UNIQUE (job_id, kind) makes a second charge or refund of a 
 
 from __future__ import annotations
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from bgdesk.errors import InvalidRequest
 from bgdesk.storage.models import Account, CreditEntry, CreditKind, Job
@@ -61,10 +61,16 @@ class CreditLedger:
             return False
         return True
 
-    def entries(self, account: Account, limit: int = 100) -> list[CreditEntry]:
+    def entries(self, account: Account, limit: int = 100, offset: int = 0) -> list[CreditEntry]:
+        """The account's ledger rows, newest first, with the job each one pays for."""
         return list(
-            CreditEntry.select()
+            CreditEntry.select(CreditEntry, Job)
+            .join(Job, JOIN.LEFT_OUTER)
             .where(CreditEntry.account == account)
             .order_by(CreditEntry.id.desc())
             .limit(limit)
+            .offset(offset)
         )
+
+    def count(self, account: Account) -> int:
+        return int(CreditEntry.select().where(CreditEntry.account == account).count())

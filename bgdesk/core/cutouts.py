@@ -1,10 +1,11 @@
 """`CutoutService`: what people do with a made cutout — touch it up and change its background
 (made again from the photo and the model's mask, nothing charged), have a stronger model cut it
-out again, save it elsewhere in any format, or delete it."""
+out again, save it elsewhere in any format, take many away in one ZIP, or delete it."""
 
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -14,9 +15,9 @@ from typing import Any
 from bgdesk.core.events import EventBus, JobEventKind
 from bgdesk.core.job_files import JobFiles, check_background
 from bgdesk.core.job_records import announce, edits_of, marks_of, options_of, rendered_options
-from bgdesk.core.naming import OUTPUT_SUFFIX, free_path
+from bgdesk.core.naming import OUTPUT_SUFFIX, cutout_stem, free_path
 from bgdesk.core.queries import JobQueries
-from bgdesk.errors import Conflict, InvalidRequest
+from bgdesk.errors import Conflict, InvalidRequest, NotFound
 from bgdesk.inference.compose import reencode
 from bgdesk.inference.engine import CutoutEngine, Retouch
 from bgdesk.inference.marks import MAX_MARKS, Mark, mark_to_dict
@@ -201,6 +202,22 @@ class CutoutService:
             written.append(self.export(job.public_id, target))
         return written
 
+    def archive(self, public_ids: Sequence[str], account: Account) -> Iterator[bytes]:
+        """The cutouts of jobs `public_ids` of `account` as one ZIP, a piece at a time and
+        never wholly in memory or on disk, each named after its photo (a second
+        `coffee-nobg.png` as `coffee-nobg-2.png`). A job without a cutout is refused by
+        name before the first piece."""
+        found = self.queries.get_many(list(public_ids))
+        jobs = []
+        for public_id in dict.fromkeys(public_ids):
+            job = found.get(public_id)
+            if job is None or job.account_id != account.id:
+                raise NotFound(f"No job {public_id!r}.")
+            if not job.has_output or not Path(job.output_path).is_file():
+                raise Conflict(f"{job.input_name} has no cutout to take.")
+            jobs.append(job)
+        return _zipped(jobs)
+
     def delete(
         self, public_id: str, account: Account | None = None, keep_output: bool = False
     ) -> Job:
@@ -216,6 +233,40 @@ class CutoutService:
         Job.update(output_deleted_at=utcnow(), edits=None).where(Job.id == job.id).execute()
         announce(self.events, JobEventKind.DELETED, job)
         return self.queries.get(public_id)
+
+
+class _Pieces:
+    """What a ZIP writer writes, kept until it is handed on."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.pieces.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def taken(self) -> Iterator[bytes]:
+        yield from self.pieces
+        self.pieces.clear()
+
+
+def _zipped(jobs: Sequence[Job]) -> Iterator[bytes]:
+    pieces, names = _Pieces(), set[str]()
+    with zipfile.ZipFile(pieces, "w", zipfile.ZIP_STORED) as archive:  # PNGs are packed
+        for job in jobs:
+            stem, suffix, n = cutout_stem(job.input_name), Path(job.output_path).suffix, 1
+            while (name := f"{stem}{'' if n == 1 else f'-{n}'}{suffix}") in names:
+                n += 1
+            names.add(name)
+            archive.write(job.output_path, name)
+            yield from pieces.taken()
+    yield from pieces.taken()
 
 
 @contextmanager

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bgdesk.core.secrets import SecretStore
-from bgdesk.errors import AccountSuspended, AuthenticationFailed, NotFound
+from bgdesk.errors import AccountSuspended, AuthenticationFailed, InvalidRequest, NotFound
 from bgdesk.storage.models import Account, AccountStatus, ApiKey, utcnow
 
 KEY_PREFIX = "sk_live_"
 DISPLAY_CHARS = 12
+MAX_NAME = 100
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -44,7 +45,11 @@ class ApiKeyService:
     def __init__(self, secrets_store: SecretStore) -> None:
         self.secrets = secrets_store
 
-    def create(self, account: Account, name: str = "") -> NewKey:
+    def create(self, account: Account, name: str = "", remember: bool = True) -> NewKey:
+        """A new key for `account`; its plaintext is also kept in this computer's keyring when
+        `remember` (for the window's person, never for a browser's)."""
+        if len(name) > MAX_NAME:
+            raise InvalidRequest(f"A key's name has at most {MAX_NAME} characters.")
         plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey.create(
             account=account,
@@ -52,7 +57,7 @@ class ApiKeyService:
             prefix=plaintext[:DISPLAY_CHARS],
             key_hash=hash_key(plaintext),
         )
-        saved = self.secrets.save(f"api-key-{key.id}", plaintext)
+        saved = remember and self.secrets.save(f"api-key-{key.id}", plaintext)
         return NewKey(key, plaintext, saved)
 
     def list(self, account: Account | None = None) -> list[ApiKey]:
@@ -61,8 +66,12 @@ class ApiKeyService:
             query = query.where(ApiKey.account == account)
         return list(query.order_by(ApiKey.id))
 
-    def revoke(self, key_id: int) -> ApiKey:
-        key = ApiKey.get_or_none(ApiKey.id == key_id)
+    def revoke(self, key_id: int, account: Account | None = None) -> ApiKey:
+        """Revoke key `key_id`; of `account` when given (another's is as unknown as none)."""
+        query = ApiKey.id == key_id
+        if account is not None:
+            query &= ApiKey.account == account
+        key = ApiKey.get_or_none(query)
         if key is None:
             raise NotFound(f"No API key with id {key_id}.")
         if key.revoked_at is None:

@@ -92,10 +92,11 @@ class JobQueries:
         limit: int = 50,
         offset: int = 0,
         status: str | None = None,
+        search: str = "",
     ) -> list[Job]:
-        query = Job.select()
-        if account is not None:
-            query = query.where(Job.account == account)
+        """The newest jobs, of `account` when given, in `status` when given, whose name,
+        source or error holds `search` when given."""
+        query = self._of(account, search)
         if status:
             query = query.where(Job.status == status)
         return list(query.order_by(Job.id.desc()).limit(limit).offset(offset))
@@ -119,9 +120,16 @@ class JobQueries:
         condition = search.condition()
         return query if condition is None else query.where(condition)
 
-    def count(self, account: Account | None = None) -> int:
+    def count(self, account: Account | None = None, search: str = "") -> int:
+        return int(self._of(account, search).count())
+
+    @staticmethod
+    def _of(account: Account | None, search: str) -> ModelSelect[Job]:
         query = Job.select()
-        return (query.where(Job.account == account) if account else query).count()
+        if account is not None:
+            query = query.where(Job.account == account)
+        condition = HistorySearch(search).condition()
+        return query if condition is None else query.where(condition)
 
     def changed_since(self, moment: datetime) -> list[Job]:
         """Jobs created, started, finished or deleted at or after `moment`, by any process."""

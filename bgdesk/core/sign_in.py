@@ -34,6 +34,11 @@ FAILURES_PER_MINUTE = 10  # from one address
 REMEMBERED_ADDRESSES = 10_000  # beyond this many, addresses with no recent failure are forgotten
 
 
+def sign_in_url(base_url: str, token: str) -> str:
+    """The web page's address that signs in with `token`, carried in the fragment."""
+    return f"{base_url.rstrip('/')}/#sign-in={token}"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
