@@ -17,6 +17,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── CrossSiteRequest             403 csrf_token_invalid
     ├── InsufficientCredits          402 insufficient_credits
     ├── AccountSuspended             403 account_suspended
+    ├── OwnerOnly                    403 owner_only
     ├── NotFound                     404 not_found
     ├── MethodNotAllowed             405 method_not_allowed
     ├── Conflict                     409 conflict

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS, JobEventKind
 from bgdesk.core.job_records import CANCELLED
+from bgdesk.core.sign_in import LINK_LIFETIME, sign_in_url
 from bgdesk.errors import (
     BgdeskError,
     DeviceUnavailable,
@@ -96,6 +97,7 @@ NEEDS_A_CUTOUT = (  # offered only while a finished job (or several jobs) is sel
     Command.BACKGROUND_PICTURE,
     Command.BLURRED_PHOTO_BACKGROUND,
 )
+NEEDS_THE_API = (Command.API_DOCUMENTATION, Command.OPEN_IN_BROWSER)  # pages it serves
 
 
 class MainWindow(QMainWindow):
@@ -196,7 +198,6 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         self.menu_actions = actions = build_menus(self)
-        actions[Command.API_DOCUMENTATION].setEnabled(self.api.status.url is not None)
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setMovable(False)
         toolbar.installEventFilter(self)
@@ -626,7 +627,12 @@ class MainWindow(QMainWindow):
     def _show_api(self, status: ApiStatus) -> None:
         self.api_state.setText(status.text)
         self.api_state.setToolTip(status.details)
-        self.menu_actions[Command.API_DOCUMENTATION].setEnabled(status.url is not None)
+        for command in NEEDS_THE_API:
+            action = self.menu_actions[command]
+            action.setEnabled(status.url is not None)
+            action.setStatusTip(
+                command.value.tip if status.url else f"Needs the API, which is off — {status.cause}"
+            )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Each time the toolbar lays itself out, the window becomes no narrower than it, so
@@ -641,6 +647,27 @@ class MainWindow(QMainWindow):
             QUrl(f"{self.api_url}/docs"),
             "No web browser could be opened for the API's documentation.",
             self.show_message,
+        )
+
+    def open_in_browser(self) -> None:
+        """The web page of the window's API in the system's browser, signed in as the
+        window's person, the owner: with a fresh one-time link, which only the browser (or,
+        failing that, the clipboard when asked) ever gets."""
+        url = self.api.status.url
+        if url is None:  # the action is disabled then
+            self.show_message(
+                f"The web page is served by the API, which is off: {self.api.status.problem}"
+            )
+            return
+        token = self.core.sign_ins.link(self.core.accounts.owner())
+        minutes = LINK_LIFETIME // timedelta(minutes=1)
+        self.notices.open_outside(
+            QUrl(sign_in_url(url, token)),
+            "No web browser could be opened for the web page. Copy the sign-in link and "
+            f"paste it into a browser on this computer: it signs in once, within {minutes} "
+            "minutes.",
+            self.show_message,
+            secret=True,
         )
 
     def grant_credits(self) -> None:

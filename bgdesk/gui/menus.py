@@ -52,17 +52,19 @@ class MenuHost(Protocol):
     def grant_credits(self) -> None: ...
     def open_webhooks(self) -> None: ...
     def open_api_docs(self) -> None: ...
+    def open_in_browser(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class Item:
-    """A menu item: its label with its access key, what it does, its shortcut, and whether
-    it is on or off rather than done once."""
+    """A menu item: its label with its access key, what it does, its shortcut, whether
+    it is on or off rather than done once, and what the status bar says of it."""
 
     label: str
     run: Callable[[MenuHost], object]
     shortcut: QKeySequence.StandardKey | str | None = None
     checkable: bool = False
+    tip: str = ""
 
 
 def next_backdrop(window: MenuHost) -> None:
@@ -138,12 +140,21 @@ class Command(Enum):
     BACKGROUND_PICTURE = Item("Background &Picture…", lambda w: w.backgrounds.pick_picture())
     BLURRED_PHOTO_BACKGROUND = Item("&Blurred Photo Background", lambda w: w.backgrounds.blur())
 
+    OPEN_IN_BROWSER = Item(
+        "Open in &Browser",
+        lambda w: w.open_in_browser(),
+        tip="Open the web page of this window's API in your browser, signed in",
+    )
     API_KEYS = Item("API &Keys…", lambda w: w.open_keys())
     GRANT_CREDITS = Item("&Grant Credits…", lambda w: w.grant_credits())
     WEBHOOK_DELIVERIES = Item("&Webhook Deliveries…", lambda w: w.open_webhooks())
 
     QUICK_GUIDE = Item("&Quick Guide", quick_guide, StandardKey.HelpContents)
-    API_DOCUMENTATION = Item("API &Documentation", lambda w: w.open_api_docs())
+    API_DOCUMENTATION = Item(
+        "API &Documentation",
+        lambda w: w.open_api_docs(),
+        tip="The interactive documentation of this window's API, in your browser",
+    )
     ABOUT = Item("&About bgdesk", about)
 
 
@@ -198,7 +209,13 @@ MENUS: dict[str, list[Command | None]] = {
         Command.BACKGROUND_PICTURE,
         Command.BLURRED_PHOTO_BACKGROUND,
     ],
-    "&Account": [Command.API_KEYS, Command.GRANT_CREDITS, Command.WEBHOOK_DELIVERIES],
+    "&Account": [
+        Command.OPEN_IN_BROWSER,
+        SEPARATOR,
+        Command.API_KEYS,
+        Command.GRANT_CREDITS,
+        Command.WEBHOOK_DELIVERIES,
+    ],
     "&Help": [Command.QUICK_GUIDE, Command.API_DOCUMENTATION, SEPARATOR, Command.ABOUT],
 }
 # Keys the preview takes itself, beside the menus' shortcuts.
@@ -239,6 +256,7 @@ def build_menus(window: MenuHost) -> dict[Command, QAction]:
             item = command.value
             action = QAction(item.label, window.window())
             action.setCheckable(item.checkable)
+            action.setStatusTip(item.tip)
             if item.shortcut is not None:
                 action.setShortcut(QKeySequence(item.shortcut))
             action.triggered.connect(lambda _=False, run=item.run: run(window))

@@ -4,9 +4,11 @@ status bar (`Window.show_message`), or a notice that stops them — in the windo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QMessageLogContext, QtMsgType, QUrl, qInstallMessageHandler
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
@@ -60,20 +62,47 @@ class Notices:
         box.open()
         self.current = box
 
-    def open_outside(self, url: QUrl, failure: str, tell: Callable[[str], None]) -> bool:
+    def open_outside(
+        self, url: QUrl, failure: str, tell: Callable[[str], None], secret: bool = False
+    ) -> bool:
         """Open `url` in the system's app for it (a file manager, a browser); when none can be
         opened — Qt says so only on stderr — say `failure` and offer to copy the path or
-        link instead. True when it opened."""
-        if QDesktopServices.openUrl(url):
-            return True
+        link instead. True when it opened. A `secret` link (one that signs in) is shown
+        nowhere: not in the notice, not in the status bar, and Qt's warning has its
+        fragment cut; only the clipboard gets it, when asked to."""
+        with _unlogged(url.fragment(QUrl.ComponentFormattingOption.FullyEncoded) if secret else ""):
+            if QDesktopServices.openUrl(url):
+                return True
         local = url.isLocalFile()
         shown = url.toLocalFile() if local else url.toString()
+        said = "the link" if secret else shown
 
         def copy() -> None:
             QGuiApplication.clipboard().setText(shown)
-            tell(f"Copied {shown}")
+            tell(f"Copied {said}")
 
-        self.ask(
-            "Cannot open", f"{failure}\n\n{shown}", "Copy Path" if local else "Copy Link", copy
-        )
+        text = failure if secret else f"{failure}\n\n{shown}"
+        self.ask("Cannot open", text, "Copy Path" if local else "Copy Link", copy)
         return False
+
+
+@contextmanager
+def _unlogged(secret: str) -> Iterator[None]:
+    """Qt's messages meanwhile with `secret` cut out: Qt warns with the whole URL it could
+    not open, which may end up in a log."""
+    if not secret:
+        yield
+        return
+
+    def cut(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        message = message.replace(secret, "…")
+        if previous is not None:
+            previous(kind, context, message)
+        elif sys.stderr is not None:  # None in a windowed build
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(cut)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from bgdesk.bootstrap import build_core, start_embedded_api
@@ -109,3 +109,12 @@ def record_opening(monkeypatch: pytest.MonkeyPatch, opens: bool = True) -> list[
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     return asked
+
+
+def answer_with(window: MainWindow, button: str) -> None:
+    """Click `button` on the notice the window shows."""
+    notice = window.notices.current
+    assert isinstance(notice, QMessageBox) and notice.isVisible()
+    chosen = [b for b in notice.buttons() if b.text() == button]
+    assert chosen, [b.text() for b in notice.buttons()]
+    chosen[0].click()

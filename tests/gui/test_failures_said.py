@@ -7,22 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.menus import Command
-from tests.gui.conftest import cut_out_one, record_opening
+from tests.gui.conftest import answer_with, cut_out_one, record_opening
 
 pytestmark = pytest.mark.slow  # the real window over the real core
-
-
-def answer_with(window: MainWindow, button: str) -> None:
-    notice = window.notices.current
-    assert isinstance(notice, QMessageBox) and notice.isVisible()
-    chosen = [b for b in notice.buttons() if b.text() == button]
-    assert chosen, [b.text() for b in notice.buttons()]
-    chosen[0].click()
 
 
 def test_nothing_to_open_with_is_said_and_the_path_or_link_offered(
