@@ -28,8 +28,12 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+SCRIPT = "text/javascript; charset=utf-8"
 FILES = {  # what /web/ serves: name → (the file in resources/, its media type)
-    "app.js": ("web/app.js", "text/javascript; charset=utf-8"),
+    **{
+        f"{module}.js": (f"web/{module}.js", SCRIPT)
+        for module in ("app", "api", "ui", "remove", "history", "account", "installation")
+    },
     "app.css": ("web/app.css", "text/css; charset=utf-8"),
     "bgdesk.svg": ("bgdesk.svg", "image/svg+xml"),
 }

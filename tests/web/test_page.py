@@ -1,110 +1,206 @@
-"""The web page of a real `bgdesk serve` with the real model, in a real browser (Debian's
-chromium driven by Playwright): sign in with a link from `bgdesk accounts link`, drop three
-photos, watch them finish, compare, download real PNGs with alpha, sign out; a spent link
-is refused in words; the page runs under a CSP with no inline script."""
+"""The web page of a real `bgdesk serve` with the real model, in a real browser: sign in
+with a link from `bgdesk accounts link`, drop three photos, watch them finish, compare and
+zoom, download one and the ZIP (real PNGs with alpha), find them in the History, delete one,
+sign out; a spent link is refused in words; the page runs under a CSP with no inline script,
+fits a phone's width and is used from the keyboard."""
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
+import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bgdesk.paths import Paths
 from tests.conftest import photo
-from tests.processes import serve_on_free_port, serving
+from tests.web.conftest import WAIT_MS, Watched, sign_in_link
 
 pytestmark = pytest.mark.slow  # a real server, model and browser
 
-
-CHROMIUM = shutil.which("chromium")
-WAIT_MS = 120_000
+PHOTOS = ("coffee", "rocket", "astronaut")
 
 
-@pytest.fixture
-def server(home: Paths, models_dir: Path) -> Iterator[str]:
-    """`bgdesk serve` in a process of its own, on a free port; its base URL."""
-    port = serve_on_free_port(home.settings_file)
-    with serving([sys.executable, "-m", "bgdesk", "serve"], os.environ, port):
-        yield f"http://127.0.0.1:{port}"
+def assert_cutout(data: bytes) -> None:
+    cutout = Image.open(io.BytesIO(data))
+    assert cutout.format == "PNG" and cutout.mode == "RGBA"
+    assert cutout.getchannel("A").getextrema() == (0, 255), "a real cutout"
 
 
-def sign_in_link(*account: str) -> str:
-    made = subprocess.run(
-        [sys.executable, "-m", "bgdesk", "accounts", "link", *account],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "once, within 15 minutes" in made.stderr
-    return made.stdout.strip()
+def drop_photos(page: Page, folder: Path, names: tuple[str, ...] = PHOTOS) -> None:
+    """Drop photos on the page's drop zone, as a file manager's drag does."""
+    files = []
+    for name in names:
+        data = photo(name, (240, 180))
+        files.append({"name": f"{name}.jpg", "mimeType": "image/jpeg", "buffer": data})
+        (folder / f"{name}.jpg").write_bytes(data)
+    transfer = page.evaluate_handle("() => new DataTransfer()")
+    for file in files:
+        page.evaluate(
+            """([transfer, file]) => transfer.items.add(
+                new File([new Uint8Array(file.buffer)], file.name, {type: file.mimeType}))""",
+            [transfer, {**file, "buffer": list(file["buffer"])}],
+        )
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if CHROMIUM is None:  # as the PostgreSQL tests without its server: said, and CI has it
-        pytest.skip("Debian's chromium is missing: apt-get install chromium (.ci/run does)")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def test_sign_in_drop_three_photos_compare_download_and_sign_out(
-    server: str, browser: Browser, tmp_path: Path
+def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
+    server: str, browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
     link = sign_in_link()
     assert re.fullmatch(rf"{re.escape(server)}/#sign-in=si_[\w-]{{43}}", link), link
-    page = browser.new_page()
-    problems: list[str] = []  # script errors, CSP refusals (a signed-out 401 is expected)
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None,
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 820})
+    page = context.new_page()
+    watched = Watched(page)
 
     page.goto(link)
-    page.wait_for_selector("#remove:not([hidden])", timeout=WAIT_MS)
+    expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#who")).to_contain_text("100 credits")
     assert page.url == f"{server}/", "the spent token is taken out of the address"
 
-    photos = []
-    for name in ("coffee", "rocket", "astronaut"):
-        photos.append(tmp_path / f"{name}.jpg")
-        photos[-1].write_bytes(photo(name, (240, 180)))
-    page.set_input_files("#photos", [str(p) for p in photos])
-    expect(page.locator(".download:not([hidden])")).to_have_count(3, timeout=WAIT_MS)
+    drop_photos(page, tmp_path)
+    expect(page.locator(".download:visible")).to_have_count(3, timeout=WAIT_MS)
     expect(page.locator("#who")).to_contain_text("97 credits")
-    names = page.eval_on_selector_all(".result .name", "items => items.map(i => i.textContent)")
+    expect(page.locator("#batch-count")).to_have_text("3 cutouts done of 3")
+    names = page.locator(".result .name").all_text_contents()
     assert sorted(names) == ["astronaut.jpg", "coffee.jpg", "rocket.jpg"]
-    for href in page.eval_on_selector_all(".download", "links => links.map(a => a.href)"):
-        cutout = Image.open(io.BytesIO(httpx.get(href, timeout=60).content))
-        assert cutout.format == "PNG" and cutout.mode == "RGBA"
-        assert cutout.getchannel("A").getextrema() == (0, 255), "a real cutout"
 
+    page.screenshot(path=shots / "web-remove.png")
     first = page.locator(".result").first
     first.locator(".divider").fill("20")
     split = first.locator(".compare").evaluate("node => node.style.getPropertyValue('--split')")
     assert split == "20%", "the divider moves the split"
+    width = first.locator(".compare").bounding_box()["width"]  # type: ignore[index]
+    first.get_by_role("button", name="Zoom in").click()
+    first.get_by_role("button", name="Zoom in").click()
+    expect(first.locator(".zoom-level")).to_have_text("200%")
+    zoomed = first.locator(".compare").bounding_box()["width"]  # type: ignore[index]
+    assert zoomed == pytest.approx(2 * width, rel=0.02), "zoomed twice as wide, to scroll"
+
+    with page.expect_download() as one:
+        first.locator(".download").click()
+    assert_cutout(Path(one.value.path()).read_bytes())
+    with page.expect_download() as everything:
+        page.click("#download-all")
+    assert everything.value.suggested_filename == "cutouts.zip"
+    archive = zipfile.ZipFile(Path(everything.value.path()))
+    assert sorted(archive.namelist()) == [f"{n}-nobg.png" for n in sorted(PHOTOS)]
+    for name in archive.namelist():
+        assert_cutout(archive.read(name))
+
+    page.get_by_role("link", name="History").click()
+    expect(page.locator(".job")).to_have_count(3)
+    expect(page.locator("#history-count")).to_have_text("1–3 of 3")
+    page.fill("#search", "rocket")
+    page.press("#search", "Enter")
+    expect(page.locator(".job")).to_have_count(1)
+    expect(page.locator(".job .name")).to_have_text("rocket.jpg")
+    expect(page.locator("#history-count")).to_have_text("1–1 of 1 found for “rocket”")
+    page.get_by_role("button", name="Delete rocket.jpg").click()
+    expect(page.locator(".job .status")).to_have_text("Cutout deleted")
+    expect(page.locator(".job button:visible, .job a:visible")).to_have_count(0)
+    page.fill("#search", "")
+    page.press("#search", "Enter")
+    expect(page.locator(".job .download:visible")).to_have_count(2)
+    expect(page.locator(".job .delete:visible")).to_have_count(2)
+    page.screenshot(path=shots / "web-history.png")
 
     page.click("#sign-out")
-    page.wait_for_selector("#signed-out:not([hidden])")
+    expect(page.locator("#signed-out")).to_be_visible()
     page.reload()
-    page.wait_for_selector("#signed-out:not([hidden])")
-    assert problems == [], problems
+    expect(page.locator("#signed-out")).to_be_visible()
+    expect(page.locator(".result")).to_have_count(0)
+    assert watched.problems == [], watched.problems
 
     page.goto(link)  # the same link again: spent
-    page.wait_for_selector("#sign-in-error:not(:empty)")
     expect(page.locator("#sign-in-error")).to_contain_text("not valid")
+    context.close()
+
+
+def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
+    server: str, browser: Browser, tmp_path: Path
+) -> None:
+    """A photo's link is fetched by the server (this one's own cutout, on loopback, which a
+    server refuses unless allowed: said in words), and options chosen once are kept."""
+    page = browser.new_page()
+    watched = Watched(page, expected=("401", "400"))
+    page.goto(sign_in_link())
+    expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
+    page.click("#options summary")
+    page.select_option("[name=format]", "jpg")
+    page.select_option("[name=canvas]", "square-1000")
+    page.reload()
+    page.click("#options summary")
+    expect(page.locator("[name=canvas]")).to_have_value("square-1000"), "kept"
+    page.set_input_files("#photos", [str(write_photo(tmp_path, "coffee"))])
+    expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator(".result .before")).to_have_count(0), "a canvas does not lie over it"
+    href = page.locator(".download").get_attribute("href")
+    made = Image.open(io.BytesIO(httpx.get(str(href), timeout=60).content))
+    assert made.format == "JPEG" and made.size == (1000, 1000)
+
+    page.fill("#link", f"{server}/web/bgdesk.svg")
+    page.click("#by-link button")
+    expect(page.locator(".result .status.error")).to_contain_text("private", timeout=WAIT_MS)
+    expect(page.locator(".result .name").first).to_have_text("bgdesk.svg")
+    page.fill("#link", "not a link")
+    page.click("#by-link button")
+    expect(page.locator("#link:invalid")).to_have_count(1), "the browser says so first"
+    assert watched.problems == [], watched.problems
+
+
+def write_photo(folder: Path, name: str) -> Path:
+    path = folder / f"{name}.jpg"
+    path.write_bytes(photo(name, (240, 180)))
+    return path
+
+
+def test_the_page_fits_a_phone_and_is_used_from_the_keyboard(
+    server: str, browser: Browser, tmp_path: Path, shots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(sign_in_link())
+    expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
+    for view in ("remove", "history", "account", "installation"):
+        page.goto(f"{server}/#{view}")
+        expect(page.locator(f"#{view}")).to_be_visible()
+        scroll = page.evaluate("document.scrollingElement.scrollWidth")
+        assert scroll <= 390, f"{view} is {scroll} px wide on a 390 px phone"
+        unnamed = page.evaluate(
+            """view => [...document.querySelectorAll(`#${view} input, #${view} select,
+               #${view} button`)].filter(e => !e.closest('[hidden]') && !(e.labels?.length
+               || e.getAttribute('aria-label') || e.textContent.trim())).map(e => e.outerHTML)""",
+            view,
+        )
+        assert unnamed == [], f"controls without a name for a screen reader: {unnamed}"
+    page.goto(f"{server}/#remove")
+    page.set_input_files("#photos", [str(write_photo(tmp_path, "astronaut"))])
+    expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
+    page.screenshot(path=shots / "web-phone.png", full_page=True)
+
+    page.reload()
+    expect(page.locator("#remove")).to_be_visible()
+    reached = []
+    for _ in range(8):  # from the page's start: the skip link, the views, sign out, the drop
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert reached[:6] == [
+        "Skip to the page",
+        "Remove",
+        "History",
+        "Account",
+        "Installation",
+        "Sign out",
+    ], reached
+    page.get_by_role("link", name="History").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#history")).to_be_visible()
+    expect(page.locator("#history-title")).to_be_focused()
+    context.close()
 
 
 def test_the_page_allows_only_its_own_scripts(server: str) -> None:
@@ -115,10 +211,12 @@ def test_the_page_allows_only_its_own_scripts(server: str) -> None:
     assert answer.headers["x-content-type-options"] == "nosniff"
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", answer.text, re.S)
     assert scripts and all(not body.strip() for body in scripts), "no inline script"
-    assert (
-        httpx.get(f"{server}/web/app.js", timeout=60)
-        .headers["content-type"]
-        .startswith("text/javascript")
-    )
+    assert " on" not in re.sub(r"\s+", " ", answer.text).split("<body>")[1].split("=")[0]
+    for module in re.findall(r'from "\./(\w+\.js)"', httpx.get(f"{server}/web/app.js").text):
+        served = httpx.get(f"{server}/web/{module}", timeout=60)
+        assert served.status_code == 200 and served.headers["content-type"].startswith(
+            "text/javascript"
+        ), module
+        assert served.headers["content-security-policy"] == policy
     assert httpx.get(f"{server}/web/../settings.json", timeout=60).status_code == 404
     assert httpx.get(f"{server}/web/nothing.js", timeout=60).status_code == 404

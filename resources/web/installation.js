@@ -1,0 +1,124 @@
+// Installation, for its owner: where the models run, and every account — created, granted
+// credits, suspended and resumed, handed a one-time sign-in link.
+
+import { call } from "./api.js";
+import { $, button, cell, copyField, say, when } from "./ui.js";
+
+let onChange = () => {};
+
+function fail(error) {
+  say($("installation-error"), error);
+}
+
+async function loadSystem() {
+  const system = await call("/system");
+  const facts = [
+    ["Version", system.version],
+    ["Models run on", system.device || "no usable device"],
+    ["Why", system.deviceReason],
+    ["Default model", system.defaultModel || "not installed"],
+    ["Installed models", system.installedModels.join(", ") || "none"],
+    ["Runtime", system.runtime],
+  ];
+  $("system").replaceChildren(
+    ...facts.flatMap(([term, text]) => {
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      dt.textContent = term;
+      dd.textContent = text;
+      return [dt, dd];
+    }),
+  );
+}
+
+function grantCell(account) {
+  const td = document.createElement("td");
+  const amount = document.createElement("input");
+  Object.assign(amount, { type: "number", min: 1, max: 1000000, value: 100, className: "amount" });
+  amount.setAttribute("aria-label", `Credits to grant ${account.name}`);
+  const grant = button("Grant", () => change(`/accounts/${account.id}/credits`, "POST", {
+    amount: Number(amount.value),
+  }));
+  grant.setAttribute("aria-label", `Grant ${account.name} the credits`);
+  td.append(amount, grant);
+  return td;
+}
+
+function accountRow(account) {
+  const tr = document.createElement("tr");
+  tr.append(
+    cell(account.owner ? `${account.name} (owner)` : account.name),
+    cell(account.status === "active" ? "Active" : "Suspended"),
+    cell(account.credits.toLocaleString(), "number"),
+    grantCell(account),
+  );
+  const actions = document.createElement("td");
+  if (!account.owner) {
+    const suspend = account.status === "active";
+    const toggle = button(suspend ? "Suspend" : "Resume", () =>
+      change(`/accounts/${account.id}`, "PATCH", { status: suspend ? "suspended" : "active" }),
+    );
+    toggle.setAttribute("aria-label", `${suspend ? "Suspend" : "Resume"} ${account.name}`);
+    actions.append(toggle);
+  }
+  const link = button("Sign-in link", () => makeLink(account));
+  link.setAttribute("aria-label", `A sign-in link for ${account.name}`);
+  actions.append(link);
+  tr.append(actions);
+  return tr;
+}
+
+async function loadAccounts() {
+  const { accounts } = await call("/accounts");
+  $("accounts").replaceChildren(...accounts.map(accountRow));
+}
+
+async function change(path, method, json) {
+  fail(null);
+  try {
+    await call(path, { method, json });
+    await loadAccounts();
+    onChange();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function makeLink(account) {
+  fail(null);
+  try {
+    const made = await call(`/accounts/${account.id}/sign-in-link`, { method: "POST" });
+    $("made-link-for").textContent =
+      `A sign-in link for ${account.name}: it works once, until ${when(made.expiresAt)}. ` +
+      "Hand it over as you would a password.";
+    $("link-text").value = made.url;
+    $("made-link").hidden = false;
+    $("link-text").focus();
+    $("link-text").select();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function createAccount(event) {
+  event.preventDefault();
+  const json = { name: $("account-name").value.trim(), credits: Number($("account-credits").value) };
+  await change("/accounts", "POST", json);
+  if (!$("installation-error").textContent) $("account-name").value = "";
+}
+
+export async function showInstallation() {
+  fail(null);
+  await Promise.all([loadSystem(), loadAccounts()]);
+}
+
+export function forgetInstallation() {
+  $("made-link").hidden = true;
+  $("link-text").value = "";
+}
+
+export function setUpInstallation(changed) {
+  onChange = changed;
+  $("new-account").addEventListener("submit", createAccount);
+  $("copy-link").addEventListener("click", (event) => copyField($("link-text"), event.target));
+}
