@@ -52,13 +52,13 @@ def test_a_key_made_on_the_page_works_with_curl_until_it_is_revoked(
     key = page.input_value("#key-text")
     expect(page.locator("#keys tr")).to_have_count(1)
     expect(page.locator("#keys")).to_contain_text(f"{key[:12]}…")
-    expect(page.locator("#keys")).not_to_contain_text(key), "listed without its plaintext"
+    expect(page.locator("#keys")).not_to_contain_text(key)  # listed without its plaintext
     status, account = curl(f"{server}/api/v1/account", key)
     assert status == 200 and account["name"] == "owner" and account["credits"] == 99
 
     expect(page.locator("#balance")).to_contain_text("99 credits")
     expect(page.locator("#ledger tr").first).to_contain_text("Cutout of coffee.jpg")
-    expect(page.locator("#ledger tr").first).to_contain_text("−1")
+    expect(page.locator("#ledger tr").first).to_contain_text("\u22121")  # a minus sign
     expect(page.locator("#ledger tr").last).to_contain_text("Granted: welcome grant")
     page.screenshot(path=shots / "web-account.png", full_page=True)
 
@@ -67,7 +67,7 @@ def test_a_key_made_on_the_page_works_with_curl_until_it_is_revoked(
     status, refused = curl(f"{server}/api/v1/account", key)
     assert status == 401 and refused["error"]["code"] == "invalid_api_key"  # type: ignore[index]
     page.reload()
-    expect(page.locator("#made-key")).to_be_hidden(), "the plaintext is gone with the page"
+    expect(page.locator("#made-key")).to_be_hidden()  # the plaintext is gone with the page
     assert watched.problems == [], watched.problems
     context.close()
 
@@ -97,14 +97,14 @@ def test_the_owner_grants_credits_and_a_colleague_reads_the_402_in_words(
     heard = Watched(colleague, expected=("401", "402", "403"))
     colleague.goto(link)
     expect(colleague.locator("#who")).to_have_text("studio · 1 credit", timeout=WAIT_MS)
-    expect(colleague.locator("#installation-link")).to_be_hidden(), "not the owner's"
+    expect(colleague.locator("#installation-link")).to_be_hidden()  # not the owner's
     photos = [str(write_photo(tmp_path, name)) for name in ("coffee", "rocket")]
     colleague.set_input_files("#photos", photos)
     expect(colleague.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
     refused = colleague.locator(".result .status.error")
     expect(refused).to_have_count(1, timeout=WAIT_MS)
     expect(refused).to_contain_text("Not enough credits: the balance is 0")
-    expect(colleague.locator(".result .download:visible")).to_have_count(1), "none for it"
+    expect(colleague.locator(".result .download:visible")).to_have_count(1)  # none for it
     expect(colleague.locator("#who")).to_have_text("studio · 0 credits")
     colleague.screenshot(path=shots / "web-credits-out.png")
 

@@ -47,6 +47,27 @@ def drop_photos(page: Page, folder: Path, names: tuple[str, ...] = PHOTOS) -> No
     page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
 
 
+def find_and_delete_in_the_history(page: Page) -> None:
+    """The three cutouts in the History: searched, one deleted (its row stays, saying so)."""
+    page.get_by_role("link", name="History").click()
+    expect(page.locator(".job")).to_have_count(3)
+    expect(page.locator("#history-count")).to_have_text("1\u20133 of 3")
+    page.fill("#search", "rocket")
+    page.press("#search", "Enter")
+    expect(page.locator(".job")).to_have_count(1)
+    expect(page.locator(".job .name")).to_have_text("rocket.jpg")
+    expect(page.locator("#history-count")).to_have_text(
+        "1\u20131 of 1 found for \u201crocket\u201d"
+    )
+    page.get_by_role("button", name="Delete rocket.jpg").click()
+    expect(page.locator(".job .status")).to_have_text("Cutout deleted")
+    expect(page.locator(".job button:visible, .job a:visible")).to_have_count(0)
+    page.fill("#search", "")
+    page.press("#search", "Enter")
+    expect(page.locator(".job .download:visible")).to_have_count(2)
+    expect(page.locator(".job .delete:visible")).to_have_count(2)
+
+
 def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
     server: str, browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
@@ -91,21 +112,7 @@ def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
     for name in archive.namelist():
         assert_cutout(archive.read(name))
 
-    page.get_by_role("link", name="History").click()
-    expect(page.locator(".job")).to_have_count(3)
-    expect(page.locator("#history-count")).to_have_text("1–3 of 3")
-    page.fill("#search", "rocket")
-    page.press("#search", "Enter")
-    expect(page.locator(".job")).to_have_count(1)
-    expect(page.locator(".job .name")).to_have_text("rocket.jpg")
-    expect(page.locator("#history-count")).to_have_text("1–1 of 1 found for “rocket”")
-    page.get_by_role("button", name="Delete rocket.jpg").click()
-    expect(page.locator(".job .status")).to_have_text("Cutout deleted")
-    expect(page.locator(".job button:visible, .job a:visible")).to_have_count(0)
-    page.fill("#search", "")
-    page.press("#search", "Enter")
-    expect(page.locator(".job .download:visible")).to_have_count(2)
-    expect(page.locator(".job .delete:visible")).to_have_count(2)
+    find_and_delete_in_the_history(page)
     page.screenshot(path=shots / "web-history.png")
 
     page.click("#sign-out")
@@ -134,10 +141,10 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     page.select_option("[name=canvas]", "square-1000")
     page.reload()
     page.click("#options summary")
-    expect(page.locator("[name=canvas]")).to_have_value("square-1000"), "kept"
+    expect(page.locator("[name=canvas]")).to_have_value("square-1000")  # kept
     page.set_input_files("#photos", [str(write_photo(tmp_path, "coffee"))])
     expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
-    expect(page.locator(".result .before")).to_have_count(0), "a canvas does not lie over it"
+    expect(page.locator(".result .before")).to_have_count(0)  # a canvas does not lie over it
     href = page.locator(".download").get_attribute("href")
     made = Image.open(io.BytesIO(httpx.get(str(href), timeout=60).content))
     assert made.format == "JPEG" and made.size == (1000, 1000)
@@ -148,7 +155,7 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     expect(page.locator(".result .name").first).to_have_text("bgdesk.svg")
     page.fill("#link", "not a link")
     page.click("#by-link button")
-    expect(page.locator("#link:invalid")).to_have_count(1), "the browser says so first"
+    expect(page.locator("#link:invalid")).to_have_count(1)  # the browser says so first
     assert watched.problems == [], watched.problems
 
 
