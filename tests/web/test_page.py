@@ -142,8 +142,13 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     page.reload()
     page.click("#options summary")
     expect(page.locator("[name=canvas]")).to_have_value("square-1000")  # kept
-    page.set_input_files("#photos", [str(write_photo(tmp_path, "coffee"))])
+    named = "<img src=x onerror=alert(1)>.jpg"  # a name is shown as text, never as HTML
+    page.set_input_files(
+        "#photos", [{"name": named, "mimeType": "image/jpeg", "buffer": photo("coffee")}]
+    )
     expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator(".result .name")).to_have_text(named)
+    expect(page.locator("img[src=x]")).to_have_count(0)
     expect(page.locator(".result .before")).to_have_count(0)  # a canvas does not lie over it
     href = page.locator(".download").get_attribute("href")
     made = Image.open(io.BytesIO(httpx.get(str(href), timeout=60).content))
