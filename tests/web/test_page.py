@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.conftest import photo
 from tests.web.conftest import WAIT_MS, Watched, sign_in_link
@@ -143,9 +143,8 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     page.click("#options summary")
     expect(page.locator("[name=canvas]")).to_have_value("square-1000")  # kept
     named = "<img src=x onerror=alert(1)>.jpg"  # a name is shown as text, never as HTML
-    page.set_input_files(
-        "#photos", [{"name": named, "mimeType": "image/jpeg", "buffer": photo("coffee")}]
-    )
+    payload = FilePayload(name=named, mimeType="image/jpeg", buffer=photo("coffee"))
+    page.set_input_files("#photos", [payload])
     expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
     expect(page.locator(".result .name")).to_have_text(named)
     expect(page.locator("img[src=x]")).to_have_count(0)
