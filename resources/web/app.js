@@ -43,9 +43,12 @@ function route(moved = true) {
     if (link.hash === `#${name}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  document.body.dataset.shown = "";
   if (!session) return;
   if (moved) $(`${name}-title`).focus();
-  VIEWS[name]().catch((error) => say($(`${name}-error`), error));
+  VIEWS[name]()
+    .catch((error) => say($(`${name}-error`), error))
+    .finally(() => (document.body.dataset.shown = name)); // the view is loaded: for tests
 }
 
 async function refreshWho() {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -149,6 +150,11 @@ def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) ->
     assert download.status_code == 200 and download.headers["content-type"] == "image/png"
     assert decode(download.content).mode == "RGBA"
     assert httpx.get(f"{url}/docs").status_code == 200
+    page = httpx.get(f"{url}/")
+    assert page.status_code == 200 and 'src="/web/app.js"' in page.text, "the web page ships"
+    for module in re.findall(r'from "\./(\w+\.js)"', httpx.get(f"{url}/web/app.js").text):
+        assert httpx.get(f"{url}/web/{module}").status_code == 200, module
+    assert httpx.get(f"{url}/web/app.css").status_code == 200
 
 
 def test_the_window_opens_runs_a_photo_and_quits_cleanly(
