@@ -28,11 +28,11 @@ MiB = 1 << 20
 
 
 @pytest.fixture
-def server(home: Paths, models_dir: Path) -> Iterator[tuple[str, int]]:
-    """`bgdesk serve` on a free port: its base URL and process id."""
+def server_pid(home: Paths, models_dir: Path) -> Iterator[int]:
+    """`bgdesk serve` on a free port (sign-in links name it); its process id."""
     port = serve_on_free_port(home.settings_file)
     with serving([sys.executable, "-m", "bgdesk", "serve"], os.environ, port) as process:
-        yield f"http://127.0.0.1:{port}", process.pid
+        yield process.pid
 
 
 def resident(pid: int) -> int:
@@ -56,9 +56,8 @@ def switch_views(page: Page) -> None:
 
 
 def test_a_hundred_photos_and_a_thousand_view_switches_leave_nothing_behind(
-    server: tuple[str, int], browser: Browser, tmp_path: Path
+    server_pid: int, browser: Browser, tmp_path: Path
 ) -> None:
-    url, pid = server
     page = browser.new_page()
     watched = Watched(page)
     cdp = page.context.new_cdp_session(page)
@@ -84,11 +83,11 @@ def test_a_hundred_photos_and_a_thousand_view_switches_leave_nothing_behind(
 
     switch_views(page)  # the views now hold full pages of history and ledger
     before = page_metrics(cdp)
-    server_start = resident(pid)
+    server_start = resident(server_pid)
     for _ in range(ROUNDS):
         switch_views(page)
     after = page_metrics(cdp)
-    grown = resident(pid) - server_start
+    grown = resident(server_pid) - server_start
 
     assert after["Nodes"] <= before["Nodes"] + 50, (before["Nodes"], after["Nodes"])
     assert after["JSEventListeners"] <= before["JSEventListeners"] + 20, (
