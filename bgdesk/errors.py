@@ -18,6 +18,7 @@ message written for a person; the window shows `str(error)` in a dialog and the 
     ├── InsufficientCredits          402 insufficient_credits
     ├── AccountSuspended             403 account_suspended
     ├── OwnerOnly                    403 owner_only
+    ├── KeysNeedAPerson              403 session_required
     ├── NotFound                     404 not_found
     ├── MethodNotAllowed             405 method_not_allowed
     ├── Conflict                     409 conflict
@@ -129,6 +130,17 @@ class OwnerOnly(BgdeskError):
 
     status, code = 403, "owner_only"
     default_message = "Only the installation's owner may do this."
+
+
+class KeysNeedAPerson(BgdeskError):
+    """API keys made or revoked with an API key: a leaked key must not mint its successor or
+    revoke the keys that replace it."""
+
+    status, code = 403, "session_required"
+    default_message = (
+        "API keys are made and revoked on the web page, in the window or with `bgdesk keys`, "
+        "not with an API key."
+    )
 
 
 class NotFound(BgdeskError):

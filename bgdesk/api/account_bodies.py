@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from bgdesk.core.keys import MAX_NAME
-from bgdesk.storage.models import AccountStatus
-
-MAX_GRANT = 1_000_000
+from bgdesk.core.accounts import MAX_NAME as MAX_ACCOUNT_NAME
+from bgdesk.core.credits import MAX_GRANT
+from bgdesk.core.keys import MAX_NAME as MAX_KEY_NAME
+from bgdesk.storage.models import AccountStatus, CreditKind
 
 
 class KeyInfo(BaseModel):
@@ -27,7 +27,7 @@ class KeyList(BaseModel):
 
 
 class KeyRequest(BaseModel):
-    name: str = Field("", max_length=MAX_NAME, description="What the key is for.")
+    name: str = Field("", max_length=MAX_KEY_NAME, description="What the key is for.")
 
 
 class CreatedKey(KeyInfo):
@@ -39,7 +39,7 @@ class CreatedKey(KeyInfo):
 class CreditEntryInfo(BaseModel):
     """A row of the credit ledger."""
 
-    kind: str = Field(description="grant, charge or refund.")
+    kind: CreditKind
     amount: int = Field(description="Credits added (a charge is negative).")
     note: str
     jobId: str | None = None
@@ -73,7 +73,7 @@ class AccountList(BaseModel):
 
 
 class NewAccount(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=MAX_ACCOUNT_NAME)
     credits: int = Field(0, ge=0, le=MAX_GRANT, description="A first grant.")
 
 

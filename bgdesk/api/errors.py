@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -51,6 +52,11 @@ class ErrorBody(BaseModel):
     """The body of every error answer."""
 
     error: ErrorDetail
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that answers these statuses with an error body."""
+    return {code: {"model": ErrorBody} for code in codes}
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from bgdesk.api.deps import AccountDep, CoreDep
-from bgdesk.api.errors import ErrorBody
+from bgdesk.api.errors import error_responses
 from bgdesk.api.schemas import (
     AccountInfo,
     EditRequest,
@@ -38,10 +38,6 @@ api = APIRouter(prefix="/api/v1", tags=["jobs"])
 MAX_WAIT = 60  # seconds a status request may be held
 MAX_ARCHIVED = 200  # cutouts in one ZIP
 downloads = APIRouter(tags=["downloads"])
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in codes}
 
 
 def _public_status(job: Job) -> PublicStatus:
@@ -94,7 +90,7 @@ async def _each_field_once(request: Request) -> None:
     "/remove-bg",
     status_code=202,
     response_model=JobAccepted,
-    responses=_errors(400, 401, 402, 403, 408, 429, 503),
+    responses=error_responses(400, 401, 402, 403, 408, 429, 503),
     dependencies=[Depends(_each_field_once)],
 )
 def remove_background(
@@ -125,7 +121,7 @@ def remove_background(
     "/jobs/{job_id}",
     response_model=JobStatus,
     response_model_exclude_none=True,
-    responses=_errors(401, 403, 404),
+    responses=error_responses(401, 403, 404),
 )
 async def get_job(
     job_id: str,
@@ -142,7 +138,10 @@ async def get_job(
 
 
 @api.get(
-    "/jobs", response_model=JobPage, response_model_exclude_none=True, responses=_errors(401, 403)
+    "/jobs",
+    response_model=JobPage,
+    response_model_exclude_none=True,
+    responses=error_responses(401, 403),
 )
 def list_jobs(
     request: Request,
@@ -166,7 +165,10 @@ def list_jobs(
 @api.get(
     "/archive",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}, **_errors(400, 401, 403, 404, 409)},
+    responses={
+        200: {"content": {"application/zip": {}}},
+        **error_responses(400, 401, 403, 404, 409),
+    },
 )
 def download_archive(
     core: CoreDep,
@@ -188,7 +190,9 @@ def download_archive(
     )
 
 
-@api.delete("/jobs/{job_id}", response_model=JobDeleted, responses=_errors(401, 403, 404, 409))
+@api.delete(
+    "/jobs/{job_id}", response_model=JobDeleted, responses=error_responses(401, 403, 404, 409)
+)
 def delete_job(job_id: str, core: CoreDep, account: AccountDep) -> JobDeleted:
     """Delete a finished job's output; its outputUrl stops working."""
     return JobDeleted(jobId=core.cutouts.delete(job_id, account).public_id)
@@ -198,7 +202,7 @@ def delete_job(job_id: str, core: CoreDep, account: AccountDep) -> JobDeleted:
     "/jobs/{job_id}/edits",
     response_model=JobStatus,
     response_model_exclude_none=True,
-    responses=_errors(400, 401, 403, 404, 409),
+    responses=error_responses(400, 401, 403, 404, 409),
 )
 def edit_job(job_id: str, edit: EditRequest, core: CoreDep, account: AccountDep) -> JobStatus:
     """Fix a finished job's cutout with clicks, a box and brush strokes, or change its
@@ -216,7 +220,9 @@ def edit_job(job_id: str, edit: EditRequest, core: CoreDep, account: AccountDep)
     return _job_status(job, core.public_url)
 
 
-@api.get("/account", response_model=AccountInfo, tags=["account"], responses=_errors(401, 403))
+@api.get(
+    "/account", response_model=AccountInfo, tags=["account"], responses=error_responses(401, 403)
+)
 def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
     """The calling key's account: its credit balance and status."""
     return AccountInfo(
@@ -227,7 +233,9 @@ def get_account(core: CoreDep, account: AccountDep) -> AccountInfo:
     )
 
 
-@api.get("/system", response_model=SystemInfo, tags=["account"], responses=_errors(401, 403))
+@api.get(
+    "/system", response_model=SystemInfo, tags=["account"], responses=error_responses(401, 403)
+)
 def get_system(core: CoreDep, account: AccountDep) -> SystemInfo:
     """This server: its version and where its models run (the device, and why that one)."""
     found = core.system()
@@ -247,7 +255,7 @@ def get_system(core: CoreDep, account: AccountDep) -> SystemInfo:
     response_class=FileResponse,
     responses={
         200: {"content": {"image/png": {}, "image/webp": {}, "image/jpeg": {}}},
-        **_errors(404),
+        **error_responses(404),
     },
 )
 def download_output(token: str, filename: str, core: CoreDep) -> FileResponse:

@@ -7,6 +7,7 @@ and Secure when the server's public address is https; it lasts as long as the se
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
@@ -16,7 +17,7 @@ from bgdesk.api.deps import CoreDep, database_threads
 from bgdesk.api.schemas import SessionInfo
 from bgdesk.core.app import Core
 from bgdesk.core.sign_in import SESSION_LIFETIME
-from bgdesk.errors import NotSignedIn
+from bgdesk.errors import AccountSuspended, NotSignedIn
 from bgdesk.storage.models import Account, WebSession
 
 sessions = APIRouter(prefix="/api/v1", tags=["session"])
@@ -32,6 +33,11 @@ def _info(core: Core, session: WebSession) -> SessionInfo:
     )
 
 
+def _end_if_live(core: Core, token: str) -> None:
+    with suppress(NotSignedIn, AccountSuspended):
+        core.sign_ins.end(core.sign_ins.session(token))
+
+
 def _secure(core: Core) -> bool:
     return core.public_url.startswith("https://")
 
@@ -44,9 +50,13 @@ async def sign_in(
     token: Annotated[str, Body(embed=True, max_length=200)],
 ) -> SessionInfo:
     """Sign in with a one-time link's token; the session comes back as an HttpOnly cookie,
-    and the CSRF token its changes must carry in the body."""
+    and the CSRF token its changes must carry in the body. A session this browser had is
+    ended: the cookie is replaced."""
     address = request.client.host if request.client else "unknown"
     opened = await database_threads(core).run(core.sign_ins.redeem, token, address)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        await database_threads(core).run(_end_if_live, core, previous)
     response.set_cookie(
         SESSION_COOKIE,
         opened.token,

@@ -12,6 +12,7 @@ from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Account, AccountStatus
 
 OWNER_NAME = "owner"
+MAX_NAME = 64
 WELCOME_CREDITS = 100
 
 
@@ -35,8 +36,10 @@ class AccountService:
 
     def create(self, name: str, credits: int = 0) -> Account:
         name = name.strip()
-        if not name or len(name) > 64:
-            raise InvalidRequest("An account name needs 1 to 64 characters.")
+        if not name or len(name) > MAX_NAME:
+            raise InvalidRequest(f"An account name needs 1 to {MAX_NAME} characters.")
+        if name.isdigit():  # accounts are also found by number
+            raise InvalidRequest("An account name cannot be a number alone.")
         try:
             with writing():
                 return self._create(name, credits, is_owner=False)

@@ -12,6 +12,7 @@ from bgdesk.errors import InvalidRequest
 from bgdesk.storage.models import Account, CreditEntry, CreditKind, Job
 
 JOB_COST = 1
+MAX_GRANT = 1_000_000  # credits in one grant
 
 
 class CreditLedger:
@@ -73,4 +74,5 @@ class CreditLedger:
         )
 
     def count(self, account: Account) -> int:
+        """How many ledger rows the account has."""
         return int(CreditEntry.select().where(CreditEntry.account == account).count())

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from bgdesk.core.events import EventBus, JobEventKind
@@ -26,6 +26,8 @@ from bgdesk.request.formats import PNG, format_for_suffix, format_named
 from bgdesk.storage.failures import passing_trouble
 from bgdesk.storage.files import write_atomic
 from bgdesk.storage.models import UNFINISHED, Account, Job, utcnow
+
+ZIP_CHUNK = 1 << 20  # bytes of a cutout read into a ZIP at a time
 
 
 class CutoutService:
@@ -204,7 +206,7 @@ class CutoutService:
 
     def archive(self, public_ids: Sequence[str], account: Account) -> Iterator[bytes]:
         """The cutouts of jobs `public_ids` of `account` as one ZIP, a piece at a time and
-        never wholly in memory or on disk, each named after its photo (a second
+        a chunk in memory at a time, each named after its photo (a second
         `coffee-nobg.png` as `coffee-nobg-2.png`). A job without a cutout is refused by
         name before the first piece."""
         found = self.queries.get_many(list(public_ids))
@@ -257,16 +259,28 @@ class _Pieces:
 
 
 def _zipped(jobs: Sequence[Job]) -> Iterator[bytes]:
-    pieces, names = _Pieces(), set[str]()
+    pieces, taken = _Pieces(), set[str]()
     with zipfile.ZipFile(pieces, "w", zipfile.ZIP_STORED) as archive:  # PNGs are packed
         for job in jobs:
-            stem, suffix, n = cutout_stem(job.input_name), Path(job.output_path).suffix, 1
-            while (name := f"{stem}{'' if n == 1 else f'-{n}'}{suffix}") in names:
-                n += 1
-            names.add(name)
-            archive.write(job.output_path, name)
+            name = _entry_name(job, taken)
+            with open(job.output_path, "rb") as cutout, archive.open(name, "w") as entry:
+                while chunk := cutout.read(ZIP_CHUNK):
+                    entry.write(chunk)
+                    yield from pieces.taken()
             yield from pieces.taken()
     yield from pieces.taken()
+
+
+def _entry_name(job: Job, taken: set[str]) -> str:
+    """`coffee-nobg.png` for a photo named `coffee.jpg`, whatever folders, drive or `..` its
+    name carries (an archive opened on Windows reads `\\` as a folder too), and not one
+    taken, letter case aside (Windows and macOS folders ignore it)."""
+    base = PureWindowsPath(PurePosixPath(job.input_name).name).name.strip(" .") or "image"
+    stem, suffix, n = cutout_stem(base), Path(job.output_path).suffix, 1
+    while (name := f"{stem}{'' if n == 1 else f'-{n}'}{suffix}").casefold() in taken:
+        n += 1
+    taken.add(name.casefold())
+    return name
 
 
 @contextmanager

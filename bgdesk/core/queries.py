@@ -94,8 +94,8 @@ class JobQueries:
         status: str | None = None,
         search: str = "",
     ) -> list[Job]:
-        """The newest jobs, of `account` when given, in `status` when given, whose name,
-        source or error holds `search` when given."""
+        """The newest jobs, of `account` when given, in `status` when given, whose photo's
+        name or error holds `search` when given."""
         query = self._of(account, search)
         if status:
             query = query.where(Job.status == status)
@@ -128,8 +128,11 @@ class JobQueries:
         query = Job.select()
         if account is not None:
             query = query.where(Job.account == account)
-        condition = HistorySearch(search).condition()
-        return query if condition is None else query.where(condition)
+        if search:
+            query = query.where(
+                Job.input_name.contains(search) | Job.error_message.contains(search)
+            )
+        return query
 
     def changed_since(self, moment: datetime) -> list[Job]:
         """Jobs created, started, finished or deleted at or after `moment`, by any process."""

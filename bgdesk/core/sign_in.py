@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bgdesk.errors import AccountSuspended, NotSignedIn, TooManySignIns
+from bgdesk.errors import AccountSuspended, Conflict, NotSignedIn, TooManySignIns
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Account, AccountStatus, SignInLink, WebSession, utcnow
 
@@ -64,6 +64,8 @@ class SignIns:
 
     def link(self, account: Account, lifetime: timedelta = LINK_LIFETIME) -> str:
         """A new one-time sign-in token for `account`, valid for `lifetime`."""
+        if account.status != AccountStatus.ACTIVE:
+            raise Conflict(f"{account.name} is suspended: resume the account first.")
         token = LINK_PREFIX + secrets.token_urlsafe(32)
         SignInLink.create(account=account, token_hash=_hash(token), expires_at=utcnow() + lifetime)
         return token

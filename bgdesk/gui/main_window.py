@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from bgdesk.core.app import Core
+from bgdesk.core.credits import MAX_GRANT
 from bgdesk.core.events import ENDINGS, JobEventKind
 from bgdesk.core.job_records import CANCELLED
 from bgdesk.core.sign_in import LINK_LIFETIME, sign_in_url
@@ -672,7 +673,7 @@ class MainWindow(QMainWindow):
 
     def grant_credits(self) -> None:
         amount, ok = QInputDialog.getInt(
-            self, "Grant credits", "Credits to add:", 100, 1, 1_000_000
+            self, "Grant credits", "Credits to add:", 100, 1, MAX_GRANT
         )
         if ok:
             self.core.ledger.grant(self.core.accounts.owner(), amount, "granted in the window")

@@ -67,6 +67,21 @@ def test_keys_made_in_a_session_work_once_shown_and_stop_when_revoked(
         assert script.get("/api/v1/account").status_code == 401
     long_name = browser.post("/api/v1/keys", json={"name": "x" * 101}, headers={CSRF_HEADER: csrf})
     assert long_name.status_code == 400
+    for huge in (2**31, 10**30):
+        answer = browser.delete(f"/api/v1/keys/{huge}", headers={CSRF_HEADER: csrf})
+        assert answer.status_code == 400, answer.text
+
+
+def test_a_key_cannot_make_or_revoke_keys(serve: ServeFactory) -> None:
+    """A leaked key must not mint its successor or revoke the keys that replace it."""
+    served = serve(fake=True)
+    with served.client() as script:
+        made = script.post("/api/v1/keys", json={"name": "successor"})
+        assert made.status_code == 403 and made.json()["error"]["code"] == "session_required"
+        own = served.core.keys.list(served.core.accounts.owner())[0].id
+        assert script.delete(f"/api/v1/keys/{own}").status_code == 403
+        assert script.get("/api/v1/keys").status_code == 200, "listing them is harmless"
+    assert len(served.core.keys.list()) == 1 and served.core.keys.list()[0].revoked_at is None
 
 
 def test_the_ledger_shows_grants_and_charges_with_their_photos(
@@ -118,6 +133,14 @@ def test_only_the_owner_manages_accounts(
     csrf = signed_in(owner, core.sign_ins.link(core.accounts.owner()))
     change = {CSRF_HEADER: csrf}
     assert owner.post("/api/v1/accounts", json={"name": "studio"}).status_code == 403, "CSRF"
+    forged = owner.patch(f"/api/v1/accounts/{bob.id}", json={"status": "suspended"})
+    assert forged.status_code == 403 and forged.json()["error"]["code"] == "csrf_token_invalid"
+    number = owner.post("/api/v1/accounts", json={"name": "7"}, headers=change)
+    assert number.status_code == 400, "accounts are also found by number"
+    for path in (f"/api/v1/accounts/{2**31}", "/api/v1/accounts/0", "/api/v1/accounts/x"):
+        assert owner.patch(path, json={"status": "active"}, headers=change).status_code == 400
+    missing = owner.patch("/api/v1/accounts/999", json={"status": "active"}, headers=change)
+    assert missing.status_code == 404
     made = owner.post("/api/v1/accounts", json={"name": "studio", "credits": 5}, headers=change)
     assert made.status_code == 201 and made.json()["credits"] == 5, made.text
     studio = made.json()["id"]
@@ -146,6 +169,8 @@ def test_only_the_owner_manages_accounts(
     )
     assert suspended.json()["status"] == "suspended"
     assert studio_browser.get("/api/v1/session").status_code == 403, "its session stops"
+    no_link = owner.post(f"/api/v1/accounts/{studio}/sign-in-link", headers=change)
+    assert no_link.status_code == 409, "a suspended account gets no link"
     resumed = owner.patch(f"/api/v1/accounts/{studio}", json={"status": "active"}, headers=change)
     assert resumed.json()["status"] == "active"
     assert studio_browser.get("/api/v1/session").status_code == 200
@@ -163,6 +188,37 @@ def test_only_the_owner_manages_accounts(
     ]
 
 
+def test_a_zip_names_its_cutouts_without_folders_drives_or_twins(serve: ServeFactory) -> None:
+    served = serve(fake=True)
+    names = ("..\\..\\evil.jpg", "C:\\photos\\Coffee.jpg", "a/b/coffee.jpg", "..", " .jpg")
+    with served.client() as client:
+        ids = [submitted(served, client, name) for name in names]
+        for job_id in ids:
+            served.wait(client, job_id)
+        answer = client.get("/api/v1/archive", params={"jobs": ",".join(ids)})
+    assert zipfile.ZipFile(io.BytesIO(answer.content)).namelist() == [
+        "evil-nobg.png",
+        "Coffee-nobg.png",
+        "coffee-nobg-2.png",
+        "image-nobg.png",
+        "jpg-nobg.png",
+    ]
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(
+    serve: ServeFactory, browsers: Callable[[str], httpx.Client]
+) -> None:
+    served = serve(fake=True)
+    core = served.core
+    browser = browsers(served.url)
+    signed_in(browser, core.sign_ins.link(core.accounts.owner()))
+    first = browser.cookies["bgdesk_session"]
+    signed_in(browser, core.sign_ins.link(core.accounts.create("alice")))
+    assert browser.get("/api/v1/session").json()["account"] == "alice"
+    with httpx.Client(base_url=served.url, cookies={"bgdesk_session": first}) as old:
+        assert old.get("/api/v1/session").status_code == 401, "the owner's session ended"
+
+
 def test_the_history_is_searched_by_the_photos_name(serve: ServeFactory) -> None:
     served = serve(fake=True)
     with served.client() as client:
@@ -171,6 +227,8 @@ def test_the_history_is_searched_by_the_photos_name(serve: ServeFactory) -> None
         found = client.get("/api/v1/jobs", params={"search": "coffee"}).json()
         assert found["total"] == 2
         assert [job["name"] for job in found["jobs"]] == ["coffee-2.jpg", "coffee.jpg"]
+        assert client.get("/api/v1/jobs", params={"search": "api"}).json()["total"] == 0
+        assert client.get("/api/v1/jobs", params={"search": "%"}).json()["total"] == 0
         assert client.get("/api/v1/jobs", params={"search": "x" * 201}).status_code == 400
 
 
@@ -198,6 +256,6 @@ def test_many_cutouts_come_as_one_zip_of_the_accounts_own(serve: ServeFactory) -
         assert client.delete(f"/api/v1/jobs/{ids[1]}").status_code == 200
         gone = client.get("/api/v1/archive", params={"jobs": ",".join(ids)})
         assert gone.status_code == 409 and "rocket.png" in gone.json()["error"]["message"]
-        too_many = ",".join([ids[0]] * (MAX_ARCHIVED + 1))
+        too_many = ",".join(["x"] * (MAX_ARCHIVED + 1))
         assert client.get("/api/v1/archive", params={"jobs": too_many}).status_code == 400
         assert client.get("/api/v1/archive", params={"jobs": ","}).status_code == 400
