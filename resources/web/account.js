@@ -2,10 +2,14 @@
 // once; revoked here) and the credit ledger, a page at a time.
 
 import { call } from "./api.js";
-import { $, button, cell, copyField, plural, say, when } from "./ui.js";
+import { $, button, cell, copyField, Pager, plural, say, when, whileBusy } from "./ui.js";
 
 const PAGE = 20;
-let ledgerOffset = 0;
+let pager;
+
+function fail(error) {
+  say($("account-error"), error);
+}
 
 function keyRow(key) {
   const tr = document.createElement("tr");
@@ -19,7 +23,7 @@ function keyRow(key) {
   if (key.revokedAt) {
     last.textContent = `Revoked ${when(key.revokedAt)}`;
   } else {
-    const revoke = button("Revoke", () => revokeKey(key));
+    const revoke = button("Revoke", () => whileBusy(revoke, () => revokeKey(key)));
     revoke.setAttribute("aria-label", `Revoke ${key.name}`);
     last.append(revoke);
   }
@@ -37,14 +41,14 @@ async function revokeKey(key) {
   try {
     await call(`/keys/${key.id}`, { method: "DELETE" });
     await loadKeys();
+    $("keys-title").focus();
   } catch (error) {
-    say($("account-error"), error);
+    fail(error);
   }
 }
 
-async function createKey(event) {
-  event.preventDefault();
-  say($("account-error"), null);
+async function createKey() {
+  fail(null);
   try {
     const made = await call("/keys", { method: "POST", json: { name: $("key-name").value } });
     $("key-name").value = "";
@@ -54,7 +58,7 @@ async function createKey(event) {
     $("key-text").select();
     await loadKeys();
   } catch (error) {
-    say($("account-error"), error);
+    fail(error);
   }
 }
 
@@ -72,31 +76,32 @@ function entryRow(entry) {
 }
 
 async function loadLedger() {
-  const page = await call(`/account/credits?limit=${PAGE}&offset=${ledgerOffset}`);
+  const ticket = pager.ask();
+  const page = await call(`/account/credits?limit=${PAGE}&offset=${pager.offset}`);
+  if (!pager.settle(ticket, page.entries.length, page.total)) return;
   $("balance").textContent = `Balance: ${plural(page.balance, "credit")}. A cutout costs 1; a failed one is refunded.`;
   $("ledger").replaceChildren(...page.entries.map(entryRow));
-  $("ledger-newer").disabled = ledgerOffset === 0;
-  $("ledger-older").disabled = ledgerOffset + page.entries.length >= page.total;
-}
-
-function turn(step) {
-  ledgerOffset = Math.max(0, ledgerOffset + step * PAGE);
-  loadLedger().catch((error) => say($("account-error"), error));
 }
 
 export async function showAccount() {
-  say($("account-error"), null);
+  fail(null);
   await Promise.all([loadKeys(), loadLedger()]);
 }
 
 export function forgetAccount() {
   $("made-key").hidden = true;
   $("key-text").value = "";
+  pager.reset();
+  for (const id of ["keys", "ledger"]) $(id).replaceChildren();
+  $("balance").textContent = "";
 }
 
 export function setUpAccount() {
-  $("new-key").addEventListener("submit", createKey);
+  pager = new Pager(PAGE, $("ledger-newer"), $("ledger-older"), () => loadLedger().catch(fail));
+  $("keys-title").tabIndex = -1;
+  $("new-key").addEventListener("submit", (event) => {
+    event.preventDefault();
+    whileBusy($("new-key").querySelector("button"), createKey);
+  });
   $("copy-key").addEventListener("click", (event) => copyField($("key-text"), event.target));
-  $("ledger-newer").addEventListener("click", () => turn(-1));
-  $("ledger-older").addEventListener("click", () => turn(1));
 }

@@ -30,6 +30,15 @@ export async function call(path, options = {}) {
   return parsed;
 }
 
+export const MAX_ARCHIVED = 200; // cutouts in one ZIP, as the server takes them
+
 export function archiveUrl(jobIds) {
   return `${API}/archive?jobs=${jobIds.map(encodeURIComponent).join(",")}`;
+}
+
+// The server names its downloads by its public address, which may not be the one this
+// browser reached it by (a LAN name, localhost): the page asks its own origin.
+export function here(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.pathname + parsed.search + parsed.hash;
 }

@@ -4,10 +4,10 @@
 
 import { call, useSession } from "./api.js";
 import { forgetAccount, setUpAccount, showAccount } from "./account.js";
-import { setUpHistory, showHistory } from "./history.js";
+import { forgetHistory, setUpHistory, showHistory } from "./history.js";
 import { forgetInstallation, setUpInstallation, showInstallation } from "./installation.js";
-import { forgetRemoved, setUpRemove } from "./remove.js";
-import { $, plural, say } from "./ui.js";
+import { forgetJob, forgetRemoved, setUpRemove } from "./remove.js";
+import { $, plural, say, whileBusy } from "./ui.js";
 
 const VIEWS = {
   remove: async () => {},
@@ -17,7 +17,17 @@ const VIEWS = {
 };
 let session = null;
 
+// What one account saw is not left for the next: its cards, pages, keys and links.
+function forgetAll() {
+  forgetRemoved();
+  forgetHistory();
+  forgetAccount();
+  forgetInstallation();
+}
+
 function show(signedIn) {
+  if (signedIn?.account !== session?.account) forgetAll();
+  say($("page-error"), null);
   session = signedIn;
   useSession(signedIn);
   $("signed-out").hidden = Boolean(signedIn);
@@ -27,11 +37,6 @@ function show(signedIn) {
   $("who").textContent = signedIn
     ? `${signedIn.account} · ${plural(signedIn.credits, "credit")}`
     : "";
-  if (!signedIn) {
-    forgetRemoved();
-    forgetAccount();
-    forgetInstallation();
-  }
   route(false);
 }
 
@@ -55,9 +60,8 @@ async function refreshWho() {
   try {
     show(await call("/session"));
   } catch (error) {
-    if (error.status !== 401 && error.status !== 403) throw error;
-    show(null);
-    if (error.status === 403) say($("sign-in-error"), error);
+    show(null); // signed out, suspended, or the server cannot say: the reason is shown
+    if (error.status !== 401) say($("sign-in-error"), error);
   }
 }
 
@@ -74,34 +78,43 @@ async function signIn() {
   const token = new URLSearchParams(location.hash.slice(1)).get("sign-in");
   if (!token) return refreshWho();
   history.replaceState(null, "", location.pathname); // the token is spent: out of the address
+  say($("sign-in-error"), null);
   try {
-    say($("sign-in-error"), null);
     show(await call("/session", { method: "POST", json: { token } }));
   } catch (error) {
-    show(null);
-    say($("sign-in-error"), error);
+    await refreshWho().catch(() => show(null)); // a browser signed in before stays so
+    say($(session ? "page-error" : "sign-in-error"), error);
   }
 }
 
+// Signed out only once the server has ended the session: on a shared computer a page that
+// looked signed out while its cookie still worked would be a trap.
 async function signOut() {
+  say($("page-error"), null);
   try {
     await call("/session", { method: "DELETE" });
-  } finally {
-    show(null);
+  } catch (error) {
+    if (error.status !== 401) return say($("page-error"), error);
   }
+  show(null);
 }
 
 function listen() {
   for (const view of Object.keys(VIEWS)) $(`${view}-title`).tabIndex = -1;
   setUpRemove(updateCredits);
-  setUpHistory();
+  setUpHistory(forgetJob);
   setUpAccount();
   setUpInstallation(updateCredits);
-  $("sign-out").addEventListener("click", signOut);
+  $("sign-out").addEventListener("click", () => whileBusy($("sign-out"), signOut));
   window.addEventListener("hashchange", () =>
-    location.hash.startsWith("#sign-in=") ? signIn() : route(),
+    location.hash.startsWith("#sign-in=") ? signIn().catch(reportSignIn) : route(),
   );
 }
 
+function reportSignIn(error) {
+  show(null);
+  say($("sign-in-error"), error);
+}
+
 listen();
-signIn();
+signIn().catch(reportSignIn);

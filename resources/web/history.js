@@ -1,12 +1,17 @@
 // History: the account's jobs, newest first, a page at a time and searched by name, each
 // with its status in words (a cutout to check says why), its download and its deletion.
 
-import { call } from "./api.js";
-import { $, fromTemplate, range, say, when } from "./ui.js";
+import { call, here } from "./api.js";
+import { $, fromTemplate, Pager, range, say, when, whileBusy } from "./ui.js";
 
 const PAGE = 20;
-let offset = 0;
 let search = "";
+let pager;
+let onDeleted = () => {};
+
+function fail(error) {
+  say($("history-error"), error);
+}
 
 function statusOf(job) {
   if (job.status === "processing") return "Processing…";
@@ -27,16 +32,16 @@ function row(job) {
   status.classList.toggle("error", job.status === "failed");
   const thumb = item.querySelector(".thumb");
   if (job.outputUrl) {
-    thumb.src = job.outputUrl;
+    thumb.src = here(job.outputUrl);
     thumb.alt = `${name}, cut out`;
     const download = item.querySelector(".download");
-    download.href = job.outputUrl;
+    download.href = here(job.outputUrl);
     download.hidden = false;
     download.setAttribute("aria-label", `Download ${name}`);
     const remove = item.querySelector(".delete");
     remove.hidden = false;
     remove.setAttribute("aria-label", `Delete ${name}`);
-    remove.addEventListener("click", () => deleteJob(job, name));
+    remove.addEventListener("click", () => whileBusy(remove, () => deleteJob(job, name)));
   } else {
     thumb.classList.add("none");
   }
@@ -47,42 +52,46 @@ async function deleteJob(job, name) {
   if (!confirm(`Delete the cutout of ${name}? Its download stops working.`)) return;
   try {
     await call(`/jobs/${job.jobId}`, { method: "DELETE" });
+    onDeleted(job.jobId);
     await showHistory();
+    $("history-count").focus();
   } catch (error) {
-    say($("history-error"), error);
+    fail(error);
   }
 }
 
 export async function showHistory() {
-  say($("history-error"), null);
-  const query = new URLSearchParams({ limit: PAGE, offset, search });
+  fail(null);
+  const ticket = pager.ask();
+  const query = new URLSearchParams({ limit: PAGE, offset: pager.offset, search });
   const page = await call(`/jobs?${query}`);
-  if (!page.jobs.length && offset > 0) {
-    offset = Math.max(0, offset - PAGE); // the last row of the last page was deleted
-    return showHistory();
-  }
+  if (!pager.settle(ticket, page.jobs.length, page.total)) return;
   $("jobs").replaceChildren(...page.jobs.map(row));
   $("history-count").textContent = page.total
-    ? `${range(offset, page.jobs.length, page.total)}${search ? ` found for “${search}”` : ""}`
+    ? `${range(pager.offset, page.jobs.length, page.total)}${search ? ` found for “${search}”` : ""}`
     : search
       ? `Nothing found for “${search}”.`
       : "No photos yet: cut some out on Remove.";
-  $("history-newer").disabled = offset === 0;
-  $("history-older").disabled = offset + page.jobs.length >= page.total;
 }
 
-function turn(step) {
-  offset = Math.max(0, offset + step * PAGE);
-  showHistory().catch((error) => say($("history-error"), error));
+export function forgetHistory() {
+  search = "";
+  pager.reset();
+  $("search").value = "";
+  $("jobs").replaceChildren();
+  $("history-count").textContent = "";
 }
 
-export function setUpHistory() {
+export function setUpHistory(deleted) {
+  onDeleted = deleted;
+  pager = new Pager(PAGE, $("history-newer"), $("history-older"), () =>
+    showHistory().catch(fail),
+  );
+  $("history-count").tabIndex = -1;
   $("history-search").addEventListener("submit", (event) => {
     event.preventDefault();
     search = $("search").value.trim();
-    offset = 0;
-    showHistory().catch((error) => say($("history-error"), error));
+    pager.reset();
+    showHistory().catch(fail);
   });
-  $("history-newer").addEventListener("click", () => turn(-1));
-  $("history-older").addEventListener("click", () => turn(1));
 }

@@ -2,7 +2,7 @@
 // credits, suspended and resumed, handed a one-time sign-in link.
 
 import { call } from "./api.js";
-import { $, button, cell, copyField, say, when } from "./ui.js";
+import { $, button, cell, copyField, say, when, whileBusy } from "./ui.js";
 
 let onChange = () => {};
 
@@ -36,9 +36,11 @@ function grantCell(account) {
   const amount = document.createElement("input");
   Object.assign(amount, { type: "number", min: 1, max: 1000000, value: 100, className: "amount" });
   amount.setAttribute("aria-label", `Credits to grant ${account.name}`);
-  const grant = button("Grant", () => change(`/accounts/${account.id}/credits`, "POST", {
-    amount: Number(amount.value),
-  }));
+  const grant = button("Grant", () =>
+    whileBusy(grant, () =>
+      change(`/accounts/${account.id}/credits`, "POST", { amount: Number(amount.value) }),
+    ),
+  );
   grant.setAttribute("aria-label", `Grant ${account.name} the credits`);
   td.append(amount, grant);
   return td;
@@ -55,15 +57,18 @@ function accountRow(account) {
   const actions = document.createElement("td");
   if (!account.owner) {
     const suspend = account.status === "active";
+    const status = suspend ? "suspended" : "active";
     const toggle = button(suspend ? "Suspend" : "Resume", () =>
-      change(`/accounts/${account.id}`, "PATCH", { status: suspend ? "suspended" : "active" }),
+      whileBusy(toggle, () => change(`/accounts/${account.id}`, "PATCH", { status })),
     );
     toggle.setAttribute("aria-label", `${suspend ? "Suspend" : "Resume"} ${account.name}`);
     actions.append(toggle);
   }
-  const link = button("Sign-in link", () => makeLink(account));
-  link.setAttribute("aria-label", `A sign-in link for ${account.name}`);
-  actions.append(link);
+  if (account.status === "active") {
+    const link = button("Sign-in link", () => whileBusy(link, () => makeLink(account)));
+    link.setAttribute("aria-label", `A sign-in link for ${account.name}`);
+    actions.append(link);
+  }
   tr.append(actions);
   return tr;
 }
@@ -91,7 +96,8 @@ async function makeLink(account) {
     $("made-link-for").textContent =
       `A sign-in link for ${account.name}: it works once, until ${when(made.expiresAt)}. ` +
       "Hand it over as you would a password.";
-    $("link-text").value = made.url;
+    // This server as this browser reaches it, which its public address may not be.
+    $("link-text").value = `${location.origin}/${new URL(made.url).hash}`;
     $("made-link").hidden = false;
     $("link-text").focus();
     $("link-text").select();
@@ -100,8 +106,7 @@ async function makeLink(account) {
   }
 }
 
-async function createAccount(event) {
-  event.preventDefault();
+async function createAccount() {
   const json = { name: $("account-name").value.trim(), credits: Number($("account-credits").value) };
   await change("/accounts", "POST", json);
   if (!$("installation-error").textContent) $("account-name").value = "";
@@ -115,10 +120,14 @@ export async function showInstallation() {
 export function forgetInstallation() {
   $("made-link").hidden = true;
   $("link-text").value = "";
+  for (const id of ["accounts", "system"]) $(id).replaceChildren();
 }
 
 export function setUpInstallation(changed) {
   onChange = changed;
-  $("new-account").addEventListener("submit", createAccount);
+  $("new-account").addEventListener("submit", (event) => {
+    event.preventDefault();
+    whileBusy($("new-account").querySelector("button"), createAccount);
+  });
   $("copy-link").addEventListener("click", (event) => copyField($("link-text"), event.target));
 }

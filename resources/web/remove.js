@@ -3,7 +3,7 @@
 // ends, whichever worker runs it), then compares before and after and downloads. The
 // options are the API's own form fields, kept in this browser for next time.
 
-import { archiveUrl, call } from "./api.js";
+import { MAX_ARCHIVED, archiveUrl, call, here } from "./api.js";
 import { $, fromTemplate, plural, say } from "./ui.js";
 
 const WAIT_SECONDS = 20; // a status request is held this long while a job is processing
@@ -14,6 +14,7 @@ const SAVED_OPTIONS = "bgdesk.options";
 const waiting = []; // submissions whose upload has not begun: [submission, card]
 const done = new Map(); // card → its finished job's id, for the ZIP
 let uploading = 0;
+let generation = 0; // a new one when the cards are forgotten: work under way for older ones ends unseen
 let afterEach = () => {};
 
 function optionControls() {
@@ -75,6 +76,7 @@ function card(submission) {
     const before = item.querySelector(".before");
     before.src = URL.createObjectURL(submission.file);
     before.alt = `${submission.name}, before`;
+    divider.setAttribute("aria-label", `${submission.name}: before and after, the divider`);
     divider.addEventListener("input", () => compare.style.setProperty("--split", `${divider.value}%`));
   } else {
     item.querySelector(".before").remove();
@@ -88,13 +90,26 @@ function card(submission) {
   return item;
 }
 
+// One ZIP link for up to 200 finished cutouts, oldest first; more get a link each 200.
 function showBatch() {
   const cards = $("results").children.length;
   $("batch").hidden = cards === 0;
   $("batch-count").textContent = `${plural(done.size, "cutout")} done of ${cards}`;
-  const download = $("download-all");
-  download.hidden = done.size === 0;
-  if (done.size) download.href = archiveUrl([...done.values()].reverse());
+  const ids = [...done.values()].reverse();
+  const links = [];
+  for (let start = 0; start < ids.length; start += MAX_ARCHIVED) {
+    const link = document.createElement("a");
+    const part = ids.slice(start, start + MAX_ARCHIVED);
+    link.className = "button";
+    link.href = archiveUrl(part);
+    link.download = "cutouts.zip";
+    link.textContent =
+      ids.length > MAX_ARCHIVED
+        ? `Download ${start + 1}–${start + part.length} (ZIP)`
+        : "Download all (ZIP)";
+    links.push(link);
+  }
+  $("download-all").replaceChildren(...links);
 }
 
 function queue(submission) {
@@ -118,6 +133,7 @@ function next() {
 }
 
 async function removeBackground(submission, item) {
+  const mine = generation;
   const status = item.querySelector(".status");
   item.dataset.state = "working";
   status.textContent = submission.file ? "Uploading…" : "Fetching the photo…";
@@ -129,17 +145,18 @@ async function removeBackground(submission, item) {
     const accepted = await call("/remove-bg", { method: "POST", body: form });
     status.textContent = "Removing the background…";
     let job = accepted;
-    while (job.status === "processing") {
+    while (job.status === "processing" && mine === generation) {
       job = await call(`/jobs/${accepted.jobId}?wait=${WAIT_SECONDS}`);
     }
+    if (mine !== generation) return;
     if (job.status === "failed") throw new Error(job.errorMessage || "The cutout failed.");
     status.textContent = job.warning ? `Done. Check it: ${job.warning}` : "Done";
     const after = item.querySelector(".after");
-    after.src = job.outputUrl;
+    after.src = here(job.outputUrl);
     after.alt = `${submission.name}, cut out`;
     item.querySelector(".viewer").hidden = false;
     const download = item.querySelector(".download");
-    download.href = job.outputUrl;
+    download.href = here(job.outputUrl);
     download.hidden = false;
     done.set(item, job.jobId);
     item.dataset.state = "done";
@@ -148,7 +165,7 @@ async function removeBackground(submission, item) {
     status.classList.add("error");
     item.dataset.state = "failed";
   } finally {
-    afterEach();
+    if (mine === generation) afterEach();
   }
 }
 
@@ -170,26 +187,46 @@ function takeLink(text) {
     return false;
   }
   if (!["http:", "https:"].includes(url.protocol)) return false;
-  const name = decodeURIComponent(url.pathname.split("/").pop() || url.hostname);
+  const last = url.pathname.split("/").pop() || url.hostname;
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // a malformed escape: the name as written
+  }
   queue({ url: url.href, name, options: chosenOptions() });
   return true;
 }
 
+function discard(item) {
+  const before = item.querySelector(".before");
+  if (before?.src) URL.revokeObjectURL(before.src);
+  done.delete(item);
+  item.remove();
+}
+
 function clearEnded() {
   for (const item of [...$("results").children]) {
-    if (item.dataset.state === "done" || item.dataset.state === "failed") {
-      item.querySelector(".before")?.src && URL.revokeObjectURL(item.querySelector(".before").src);
-      done.delete(item);
-      item.remove();
-    }
+    if (item.dataset.state === "done" || item.dataset.state === "failed") discard(item);
+  }
+  showBatch();
+}
+
+// A cutout deleted elsewhere on the page leaves the ZIP and says so on its card.
+export function forgetJob(jobId) {
+  for (const [item, id] of done) {
+    if (id !== jobId) continue;
+    done.delete(item);
+    item.querySelector(".status").textContent = "Cutout deleted";
+    item.querySelector(".download").hidden = true;
   }
   showBatch();
 }
 
 export function forgetRemoved() {
+  generation += 1;
   waiting.length = 0;
-  done.clear();
-  $("results").replaceChildren();
+  [...$("results").children].forEach(discard);
   showBatch();
 }
 
@@ -197,6 +234,10 @@ export function setUpRemove(onEach) {
   afterEach = onEach;
   restoreOptions();
   $("options").addEventListener("change", keepOptions);
+  $("options").querySelector("[name=bg_color]").addEventListener("input", () => {
+    $("options").querySelector("[name=background][value=colour]").checked = true;
+    keepOptions();
+  });
   const drop = $("drop");
   $("photos").addEventListener("change", (event) => {
     take(event.target.files);
@@ -218,7 +259,8 @@ export function setUpRemove(onEach) {
     else say($("remove-error"), new Error("A photo's link starts with http:// or https://."));
   });
   document.addEventListener("paste", (event) => {
-    if ($("remove").hidden || event.target.closest?.("input, textarea")) return;
+    const typing = "textarea, [contenteditable], input:not([type=file], [type=checkbox], [type=radio], [type=color])";
+    if ($("remove").hidden || event.target.closest?.(typing)) return;
     const files = event.clipboardData?.files;
     if (files?.length) {
       event.preventDefault();

@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.conftest import photo
-from tests.web.conftest import WAIT_MS, Watched, sign_in_link
+from tests.web.conftest import WAIT_MS, Watched, bgdesk, sign_in_link
 
 pytestmark = pytest.mark.slow  # a real server, model and browser
 
@@ -105,7 +105,7 @@ def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
         first.locator(".download").click()
     assert_cutout(Path(one.value.path()).read_bytes())
     with page.expect_download() as everything:
-        page.click("#download-all")
+        page.click("#download-all a")
     assert everything.value.suggested_filename == "cutouts.zip"
     archive = zipfile.ZipFile(Path(everything.value.path()))
     assert sorted(archive.namelist()) == [f"{n}-nobg.png" for n in sorted(PHOTOS)]
@@ -114,6 +114,16 @@ def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
 
     find_and_delete_in_the_history(page)
     page.screenshot(path=shots / "web-history.png")
+
+    bgdesk("accounts", "create", "studio", "--credits", "5")
+    page.goto(sign_in_link("studio"))  # another person, in the same tab: nothing carried over
+    expect(page.locator("#who")).to_have_text("studio · 5 credits", timeout=WAIT_MS)
+    page.get_by_role("link", name="Remove").click()
+    expect(page.locator(".result")).to_have_count(0)
+    expect(page.locator("#download-all a")).to_have_count(0)
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#history-count")).to_contain_text("No photos yet")
+    expect(page.locator("#search")).to_have_value("")
 
     page.click("#sign-out")
     expect(page.locator("#signed-out")).to_be_visible()
@@ -134,9 +144,13 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     server refuses unless allowed: said in words), and options chosen once are kept."""
     page = browser.new_page()
     watched = Watched(page, expected=("401", "400"))
-    page.goto(sign_in_link())
+    # by another name than the server's own address: the page asks its own origin
+    page.goto(sign_in_link().replace("127.0.0.1", "localhost"))
     expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
     page.click("#options summary")
+    page.fill("[name=bg_color]", "#ff0000")
+    expect(page.locator("[name=background][value=colour]")).to_be_checked()
+    page.check("[name=background][value=transparent]")
     page.select_option("[name=format]", "jpg")
     page.select_option("[name=canvas]", "square-1000")
     page.reload()
@@ -150,13 +164,16 @@ def test_a_linked_photo_and_the_options_make_a_white_square_jpeg(
     expect(page.locator("img[src=x]")).to_have_count(0)
     expect(page.locator(".result .before")).to_have_count(0)  # a canvas does not lie over it
     href = page.locator(".download").get_attribute("href")
-    made = Image.open(io.BytesIO(httpx.get(str(href), timeout=60).content))
+    assert str(href).startswith("/outputs/"), href
+    shown = page.locator(".result .after").evaluate("image => image.naturalWidth")
+    assert shown == 1000, "the cutout loads from this origin"
+    made = Image.open(io.BytesIO(httpx.get(f"{server}{href}", timeout=60).content))
     assert made.format == "JPEG" and made.size == (1000, 1000)
 
-    page.fill("#link", f"{server}/web/bgdesk.svg")
+    page.fill("#link", f"{server}/web/%ZZbgdesk.svg")
     page.click("#by-link button")
     expect(page.locator(".result .status.error")).to_contain_text("private", timeout=WAIT_MS)
-    expect(page.locator(".result .name").first).to_have_text("bgdesk.svg")
+    expect(page.locator(".result .name").first).to_have_text("%ZZbgdesk.svg")
     page.fill("#link", "not a link")
     page.click("#by-link button")
     expect(page.locator("#link:invalid")).to_have_count(1)  # the browser says so first
