@@ -68,6 +68,18 @@ def find_and_delete_in_the_history(page: Page) -> None:
     expect(page.locator(".job .delete:visible")).to_have_count(2)
 
 
+def another_person_in_the_same_tab_sees_nothing_of_it(page: Page) -> None:
+    bgdesk("accounts", "create", "studio", "--credits", "5")
+    page.goto(sign_in_link("studio"))  # another person, in the same tab: nothing carried over
+    expect(page.locator("#who")).to_have_text("studio · 5 credits", timeout=WAIT_MS)
+    page.get_by_role("link", name="Remove").click()
+    expect(page.locator(".result")).to_have_count(0)
+    expect(page.locator("#download-all a")).to_have_count(0)
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#history-count")).to_contain_text("No photos yet")
+    expect(page.locator("#search")).to_have_value("")
+
+
 def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
     server: str, browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
@@ -115,15 +127,7 @@ def test_sign_in_drop_three_photos_compare_download_find_delete_and_sign_out(
     find_and_delete_in_the_history(page)
     page.screenshot(path=shots / "web-history.png")
 
-    bgdesk("accounts", "create", "studio", "--credits", "5")
-    page.goto(sign_in_link("studio"))  # another person, in the same tab: nothing carried over
-    expect(page.locator("#who")).to_have_text("studio · 5 credits", timeout=WAIT_MS)
-    page.get_by_role("link", name="Remove").click()
-    expect(page.locator(".result")).to_have_count(0)
-    expect(page.locator("#download-all a")).to_have_count(0)
-    page.get_by_role("link", name="History").click()
-    expect(page.locator("#history-count")).to_contain_text("No photos yet")
-    expect(page.locator("#search")).to_have_value("")
+    another_person_in_the_same_tab_sees_nothing_of_it(page)
 
     page.click("#sign-out")
     expect(page.locator("#signed-out")).to_be_visible()
