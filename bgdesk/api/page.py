@@ -32,7 +32,16 @@ SCRIPT = "text/javascript; charset=utf-8"
 FILES = {  # what /web/ serves: name → (the file in resources/, its media type)
     **{
         f"{module}.js": (f"web/{module}.js", SCRIPT)
-        for module in ("app", "api", "ui", "remove", "history", "account", "installation")
+        for module in (
+            "app",
+            "api",
+            "ui",
+            "remove",
+            "options",
+            "history",
+            "account",
+            "installation",
+        )
     },
     "app.css": ("web/app.css", "text/css; charset=utf-8"),
     "bgdesk.svg": ("bgdesk.svg", "image/svg+xml"),

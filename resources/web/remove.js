@@ -1,59 +1,20 @@
 // Remove: photos dropped, chosen, pasted or linked become cutouts, four uploads at a time;
 // each card follows its job to the end (the server holds each status request until the job
-// ends, whichever worker runs it), then compares before and after and downloads. The
-// options are the API's own form fields, kept in this browser for next time.
+// ends, whichever worker runs it), then compares before and after and downloads.
 
 import { MAX_ARCHIVED, archiveUrl, call, here } from "./api.js";
+import { chosenOptions, setUpOptions } from "./options.js";
 import { $, fromTemplate, plural, say } from "./ui.js";
 
 const WAIT_SECONDS = 20; // a status request is held this long while a job is processing
 const AT_ONCE = 4; // uploads under way together (the server takes 8 an account)
 const ZOOMS = [1, 1.5, 2, 3, 4, 6];
-const SAVED_OPTIONS = "bgdesk.options";
 
 const waiting = []; // submissions whose upload has not begun: [submission, card]
 const done = new Map(); // card → its finished job's id, for the ZIP
 let uploading = 0;
 let generation = 0; // a new one when the cards are forgotten: work under way for older ones ends unseen
 let afterEach = () => {};
-
-function optionControls() {
-  return [...$("options").querySelectorAll("[name]")];
-}
-
-function chosenOptions() {
-  const named = (name) => $("options").querySelector(`[name=${name}]`);
-  const form = { format: named("format").value };
-  if ($("options").querySelector("[name=background]:checked").value === "colour") {
-    form.bg_color = named("bg_color").value;
-  }
-  for (const name of ["canvas", "quality"]) if (named(name).value) form[name] = named(name).value;
-  for (const name of ["crop", "shadow"]) if (named(name).checked) form[name] = "true";
-  return form;
-}
-
-function keepOptions() {
-  const kept = optionControls().map((c) => [c.name, c.value, c.checked]);
-  localStorage.setItem(SAVED_OPTIONS, JSON.stringify(kept));
-}
-
-function restoreOptions() {
-  let kept = [];
-  try {
-    kept = JSON.parse(localStorage.getItem(SAVED_OPTIONS) || "[]");
-  } catch {
-    return;
-  }
-  const controls = optionControls();
-  for (const [name, value, checked] of kept) {
-    const control = controls.find((c) => c.name === name && (c.type !== "radio" || c.value === value));
-    if (!control) continue;
-    if (control.type === "checkbox" || control.type === "radio") control.checked = checked;
-    else if ([...(control.options || [])].some((o) => o.value === value) || !control.options) {
-      control.value = value;
-    }
-  }
-}
 
 function setZoom(item, step) {
   const level = Math.min(ZOOMS.length - 1, Math.max(0, Number(item.dataset.zoom || 0) + step));
@@ -232,12 +193,7 @@ export function forgetRemoved() {
 
 export function setUpRemove(onEach) {
   afterEach = onEach;
-  restoreOptions();
-  $("options").addEventListener("change", keepOptions);
-  $("options").querySelector("[name=bg_color]").addEventListener("input", () => {
-    $("options").querySelector("[name=background][value=colour]").checked = true;
-    keepOptions();
-  });
+  setUpOptions();
   const drop = $("drop");
   $("photos").addEventListener("change", (event) => {
     take(event.target.files);

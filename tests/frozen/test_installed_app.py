@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pillow_heif
 import pytest
 
 from bgdesk import __version__
+from bgdesk.api.page import FILES
 from bgdesk.inference.decode import Limits
 from bgdesk.inference.engine import Engine
 from bgdesk.inference.models import ModelStore
@@ -152,9 +152,8 @@ def test_serve_submit_poll_download(served: tuple[str, str], astronaut: Path) ->
     assert httpx.get(f"{url}/docs").status_code == 200
     page = httpx.get(f"{url}/")
     assert page.status_code == 200 and 'src="/web/app.js"' in page.text, "the web page ships"
-    for module in re.findall(r'from "\./(\w+\.js)"', httpx.get(f"{url}/web/app.js").text):
-        assert httpx.get(f"{url}/web/{module}").status_code == 200, module
-    assert httpx.get(f"{url}/web/app.css").status_code == 200
+    for name in FILES:
+        assert httpx.get(f"{url}/web/{name}").status_code == 200, name
 
 
 def test_the_window_opens_runs_a_photo_and_quits_cleanly(

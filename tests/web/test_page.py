@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
+from bgdesk.api.page import FILES
 from tests.conftest import photo
 from tests.web.conftest import WAIT_MS, Watched, bgdesk, sign_in_link
 
@@ -244,11 +245,11 @@ def test_the_page_allows_only_its_own_scripts(server: str) -> None:
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", answer.text, re.S)
     assert scripts and all(not body.strip() for body in scripts), "no inline script"
     assert " on" not in re.sub(r"\s+", " ", answer.text).split("<body>")[1].split("=")[0]
-    for module in re.findall(r'from "\./(\w+\.js)"', httpx.get(f"{server}/web/app.js").text):
-        served = httpx.get(f"{server}/web/{module}", timeout=60)
-        assert served.status_code == 200 and served.headers["content-type"].startswith(
-            "text/javascript"
-        ), module
+    for name, (_, media_type) in FILES.items():
+        served = httpx.get(f"{server}/web/{name}", timeout=60)
+        assert served.status_code == 200 and served.headers["content-type"] == media_type
         assert served.headers["content-security-policy"] == policy
+        imported = set(re.findall(r'from "\./(\w+\.js)"', served.text))
+        assert imported <= set(FILES), f"{name} imports a module the server does not serve"
     assert httpx.get(f"{server}/web/../settings.json", timeout=60).status_code == 404
     assert httpx.get(f"{server}/web/nothing.js", timeout=60).status_code == 404
