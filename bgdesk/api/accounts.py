@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from bgdesk.api.account_bodies import (
     AccountChange,
@@ -22,7 +22,7 @@ from bgdesk.api.account_bodies import (
     NewAccount,
     SignInLinkInfo,
 )
-from bgdesk.api.deps import AccountDep, CoreDep
+from bgdesk.api.deps import AccountDep, CoreDep, PageLimit, PageOffset
 from bgdesk.api.errors import error_responses
 from bgdesk.core.app import Core
 from bgdesk.core.job_records import as_utc_text
@@ -142,8 +142,8 @@ def revoke_key(key_id: KeyId, core: CoreDep, account: PersonDep) -> KeyInfo:
 def list_credits(
     core: CoreDep,
     account: AccountDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> CreditPage:
     """The account's credit ledger, newest first: grants, charges and refunds."""
     return CreditPage(

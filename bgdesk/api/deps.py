@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from anyio.lowlevel import RunVar
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from peewee import Database
 
@@ -46,6 +46,8 @@ async def current_account(
 
 
 AccountDep = Annotated[Account, Depends(current_account)]
+PageLimit = Annotated[int, Query(ge=1, le=200, description="Rows in the page.")]
+PageOffset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows before the page.")]
 
 _threads: RunVar[dict[Database, DatabaseThreads]] = RunVar("bgdesk_database_threads")
 

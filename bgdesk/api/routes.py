@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from bgdesk.api.deps import AccountDep, CoreDep
+from bgdesk.api.deps import AccountDep, CoreDep, PageLimit, PageOffset
 from bgdesk.api.errors import error_responses
 from bgdesk.api.schemas import (
     AccountInfo,
@@ -147,8 +147,8 @@ def list_jobs(
     request: Request,
     core: CoreDep,
     account: AccountDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
     search: Annotated[str, Query(max_length=200)] = "",
 ) -> JobPage:
     """The account's jobs, newest first, a page at a time; with `search`, those whose photo's
