@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,18 @@ def hanging_peer() -> Iterator[HangingPeer]:
 def hanging(hanging_peer: HangingPeer) -> str:
     """The URL of a `HangingPeer`."""
     return hanging_peer.url
+
+
+@pytest.fixture
+def browsers() -> Iterator[Callable[[str], httpx.Client]]:
+    """Cookie-keeping clients for a server's URL, closed after the test."""
+    with ExitStack() as opened:
+        yield lambda url: opened.enter_context(httpx.Client(base_url=url, timeout=60))
+
+
+def signed_in(browser: httpx.Client, token: str) -> str:
+    """Sign `browser` in to the web page's session with `token`; its CSRF token."""
+    answer = browser.post("/api/v1/session", json={"token": token})
+    assert answer.status_code == 200, answer.text
+    csrf: str = answer.json()["csrfToken"]
+    return csrf

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,17 +14,10 @@ from PIL import Image
 
 from bgdesk.api.credentials import CSRF_HEADER
 from bgdesk.api.routes import MAX_ARCHIVED
-from tests.api.conftest import Served, ServeFactory
-from tests.api.test_sessions import signed_in
+from tests.api.conftest import Served, ServeFactory, signed_in
 from tests.conftest import photo
 
 pytestmark = pytest.mark.slow  # a real server
-
-
-@pytest.fixture
-def browsers() -> Iterator[Callable[[str], httpx.Client]]:
-    with ExitStack() as opened:
-        yield lambda url: opened.enter_context(httpx.Client(base_url=url, timeout=60))
 
 
 def submitted(served: Served, client: httpx.Client, name: str, **headers: str) -> str:

@@ -4,8 +4,7 @@ nothing of this one's, sign-out ends it, and sign-in failures are slowed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -13,25 +12,10 @@ import pytest
 from bgdesk.api.credentials import CSRF_HEADER, SESSION_COOKIE
 from bgdesk.core.sign_in import FAILURES_PER_MINUTE
 from bgdesk.storage.models import Job
-from tests.api.conftest import ServeFactory
+from tests.api.conftest import ServeFactory, signed_in
 from tests.conftest import photo
 
 pytestmark = pytest.mark.slow  # a real server
-
-
-@pytest.fixture
-def browsers() -> Iterator[Callable[[str], httpx.Client]]:
-    """Cookie-keeping clients for a server's URL, closed after the test."""
-    with ExitStack() as opened:
-        yield lambda url: opened.enter_context(httpx.Client(base_url=url, timeout=60))
-
-
-def signed_in(browser: httpx.Client, token: str) -> str:
-    """Sign `browser` in with `token`; its CSRF token."""
-    answer = browser.post("/api/v1/session", json={"token": token})
-    assert answer.status_code == 200, answer.text
-    csrf: str = answer.json()["csrfToken"]
-    return csrf
 
 
 def test_a_link_signs_in_once_with_a_strict_http_only_cookie(
