@@ -23,9 +23,7 @@ function keyRow(key) {
   if (key.revokedAt) {
     last.textContent = `Revoked ${when(key.revokedAt)}`;
   } else {
-    const revoke = button("Revoke", () => whileBusy(revoke, () => revokeKey(key)));
-    revoke.setAttribute("aria-label", `Revoke ${key.name}`);
-    last.append(revoke);
+    last.append(button("Revoke", `Revoke ${key.name}`, () => revokeKey(key)));
   }
   tr.append(last);
   return tr;

@@ -36,12 +36,9 @@ function grantCell(account) {
   const amount = document.createElement("input");
   Object.assign(amount, { type: "number", min: 1, max: 1000000, value: 100, className: "amount" });
   amount.setAttribute("aria-label", `Credits to grant ${account.name}`);
-  const grant = button("Grant", () =>
-    whileBusy(grant, () =>
-      change(`/accounts/${account.id}/credits`, "POST", { amount: Number(amount.value) }),
-    ),
+  const grant = button("Grant", `Grant ${account.name} the credits`, () =>
+    change(`/accounts/${account.id}/credits`, "POST", { amount: Number(amount.value) }),
   );
-  grant.setAttribute("aria-label", `Grant ${account.name} the credits`);
   td.append(amount, grant);
   return td;
 }
@@ -58,16 +55,17 @@ function accountRow(account) {
   if (!account.owner) {
     const suspend = account.status === "active";
     const status = suspend ? "suspended" : "active";
-    const toggle = button(suspend ? "Suspend" : "Resume", () =>
-      whileBusy(toggle, () => change(`/accounts/${account.id}`, "PATCH", { status })),
+    const verb = suspend ? "Suspend" : "Resume";
+    actions.append(
+      button(verb, `${verb} ${account.name}`, () =>
+        change(`/accounts/${account.id}`, "PATCH", { status }),
+      ),
     );
-    toggle.setAttribute("aria-label", `${suspend ? "Suspend" : "Resume"} ${account.name}`);
-    actions.append(toggle);
   }
   if (account.status === "active") {
-    const link = button("Sign-in link", () => whileBusy(link, () => makeLink(account)));
-    link.setAttribute("aria-label", `A sign-in link for ${account.name}`);
-    actions.append(link);
+    actions.append(
+      button("Sign-in link", `A sign-in link for ${account.name}`, () => makeLink(account)),
+    );
   }
   tr.append(actions);
   return tr;

@@ -14,12 +14,15 @@ export function cell(text, className) {
   return td;
 }
 
-export function button(text, onClick, className = "quiet") {
+// A row's button: `label` names what it acts on for a screen reader, and `work` runs with
+// the button disabled, so a second click cannot do it twice.
+export function button(text, label, work) {
   const made = document.createElement("button");
   made.type = "button";
   made.textContent = text;
-  made.className = className;
-  made.addEventListener("click", onClick);
+  made.className = "quiet";
+  made.setAttribute("aria-label", label);
+  made.addEventListener("click", () => whileBusy(made, work));
   return made;
 }
 

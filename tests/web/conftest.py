@@ -10,9 +10,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from bgdesk.paths import Paths
 from tests.processes import serve_on_free_port, serving
@@ -74,3 +75,15 @@ class Watched:
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and not any(code in message.text for code in self.expected):
             self.problems.append(message.text)
+
+
+def open_signed_in(
+    browser: Browser, link: str, expected: tuple[str, ...] = ("401",), **context: Any
+) -> tuple[Page, Watched]:
+    """A page of a new browser context (`context` its options) signed in with `link`, and
+    its watch; close it with `page.context.close()`."""
+    page = browser.new_context(**context).new_page()
+    watched = Watched(page, expected)
+    page.goto(link)
+    expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
+    return page, watched

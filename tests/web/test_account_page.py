@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.web.conftest import WAIT_MS, Watched, sign_in_link
+from tests.web.conftest import WAIT_MS, open_signed_in, sign_in_link
 from tests.web.test_page import write_photo
 
 pytestmark = pytest.mark.slow  # a real server, model and browser
+
+WIDE = {"width": 1100, "height": 900}
 
 
 def curl(url: str, key: str) -> tuple[int, dict[str, object]]:
@@ -36,11 +38,7 @@ def curl(url: str, key: str) -> tuple[int, dict[str, object]]:
 def test_a_key_made_on_the_page_works_with_curl_until_it_is_revoked(
     server: str, browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    watched = Watched(page)
-    page.goto(sign_in_link())
-    expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
+    page, watched = open_signed_in(browser, sign_in_link(), viewport=WIDE)
     page.set_input_files("#photos", [str(write_photo(tmp_path, "coffee"))])
     expect(page.locator(".download:visible")).to_have_count(1, timeout=WAIT_MS)
 
@@ -69,17 +67,13 @@ def test_a_key_made_on_the_page_works_with_curl_until_it_is_revoked(
     page.reload()
     expect(page.locator("#made-key")).to_be_hidden()  # the plaintext is gone with the page
     assert watched.problems == [], watched.problems
-    context.close()
+    page.context.close()
 
 
 def test_the_owner_grants_credits_and_a_colleague_reads_the_402_in_words(
     server: str, browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
-    owner_context = browser.new_context(viewport={"width": 1100, "height": 900})
-    owner = owner_context.new_page()
-    watched = Watched(owner)
-    owner.goto(sign_in_link())
-    expect(owner.locator("#remove")).to_be_visible(timeout=WAIT_MS)
+    owner, watched = open_signed_in(browser, sign_in_link(), viewport=WIDE)
     owner.get_by_role("link", name="Installation").click()
     expect(owner.locator("#system")).to_contain_text("u2net")
     expect(owner.locator("#system")).to_contain_text("CPU")
@@ -92,11 +86,8 @@ def test_the_owner_grants_credits_and_a_colleague_reads_the_402_in_words(
     expect(owner.locator("#link-text")).to_have_value(re.compile(r"/#sign-in=si_"))
     link = owner.input_value("#link-text")
 
-    colleague_context = browser.new_context()
-    colleague = colleague_context.new_page()
-    heard = Watched(colleague, expected=("401", "402", "403"))
-    colleague.goto(link)
-    expect(colleague.locator("#who")).to_have_text("studio · 1 credit", timeout=WAIT_MS)
+    colleague, heard = open_signed_in(browser, link, expected=("401", "402", "403"))
+    expect(colleague.locator("#who")).to_have_text("studio · 1 credit")
     expect(colleague.locator("#installation-link")).to_be_hidden()  # not the owner's
     photos = [str(write_photo(tmp_path, name)) for name in ("coffee", "rocket")]
     colleague.set_input_files("#photos", photos)
@@ -125,5 +116,5 @@ def test_the_owner_grants_credits_and_a_colleague_reads_the_402_in_words(
     owner.get_by_role("button", name="Resume studio").click()
     expect(studio_row).to_contain_text("Active")
     assert watched.problems == [] and heard.problems == [], (watched.problems, heard.problems)
-    colleague_context.close()
-    owner_context.close()
+    colleague.context.close()
+    owner.context.close()
