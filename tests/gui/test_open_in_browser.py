@@ -23,6 +23,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import SignInLink
 from tests.gui.conftest import answer_with, opened, record_opening
+from tests.gui.test_soak import resident_mib
 
 pytestmark = pytest.mark.slow  # the real window with its API on a port
 
@@ -147,3 +148,35 @@ def test_the_action_follows_the_api_switch_in_settings(
     assert action.statusTip() == "Needs the API, which is off — turned off"
     switch(True)
     assert action.isEnabled() and action.statusTip() == Command.OPEN_IN_BROWSER.value.tip
+
+
+def test_opening_the_page_thousands_of_times_mints_a_fresh_link_each_time(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two thousand opens, half of them with no browser to take the link (a notice each
+    time, dismissed): every link is new and works, the window keeps running and its
+    memory stays put."""
+    opens = True
+
+    def open_url(url: QUrl) -> bool:
+        asked.append(url)
+        return opens
+
+    asked: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
+    action = window.menu_actions[Command.OPEN_IN_BROWSER]
+    action.trigger()  # what the first open loads
+    start = resident_mib()
+    for n in range(2_000):
+        opens = n % 2 == 0
+        action.trigger()
+        if not opens:
+            box = window.notices.current
+            assert box is not None and box.isVisible(), "the link is offered to copy"
+            box.reject()
+            QGuiApplication.processEvents()
+    tokens = {LINK.fullmatch(url.toString())[3] for url in asked}  # type: ignore[index]
+    assert len(tokens) == len(asked) == 2_001 == SignInLink.select().count()
+    assert resident_mib() - start < 40, "nothing is kept from one open to the next"
+    last = LINK.fullmatch(asked[-1].toString())
+    assert last is not None and sign_in(last[1], last[3]).status_code == 200
