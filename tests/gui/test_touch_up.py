@@ -69,6 +69,11 @@ def on_screen(window: MainWindow, x: float, y: float) -> QPoint:
 
 
 def touch_up(qtbot: QtBot, window: MainWindow) -> None:
+    """Press T, as a person does once the cutout is selected and the window has the keys
+    (a window's shortcuts work only in the active window; a busy machine activates late)."""
+    qtbot.waitUntil(window.menu_actions[Command.TOUCH_UP].isEnabled, timeout=WAIT)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
     QTest.keyClick(window.preview, Qt.Key.Key_T)
     qtbot.waitUntil(lambda: window.preview.touching_up, timeout=WAIT)
 
