@@ -41,6 +41,7 @@ def test_a_held_status_request_answers_when_the_job_ends(serve: ServeFactory) ->
             target=lambda: answers.append(client.get(f"/api/v1/jobs/{job['jobId']}?wait=30").json())
         )
         held.start()
+        assert served.core.engine.entered.wait(30), "the job reached the engine"
         with served.client() as other:
             brief = other.get(f"/api/v1/jobs/{job['jobId']}", params={"wait": 0.3}).json()
         assert brief["status"] == "processing"  # a wait that runs out gives the state as it is

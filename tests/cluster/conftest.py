@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -33,6 +35,7 @@ class Cluster:
     models: Path
     root: Path
     key: str = ""
+    said: dict[int, list[str]] = field(default_factory=dict)  # workers' log lines, by pid
 
     def environment(
         self, name: str, database_url: str | None = None, **settings: Any
@@ -41,7 +44,7 @@ class Cluster:
         database (or `database_url`, through a proxy) and the shared folder."""
         home = self.root / name
         home.mkdir(parents=True, exist_ok=True)
-        (home / "settings.json").write_text(json.dumps({"job_lease_seconds": 3, **settings}))
+        (home / "settings.json").write_text(json.dumps(settings))
         return {
             **os.environ,
             "BGDESK_HOME": str(home),
@@ -62,14 +65,19 @@ class Cluster:
     def worker(
         self, name: str, database_url: str | None = None, settings: dict[str, Any] | None = None
     ) -> Iterator[subprocess.Popen[str]]:
+        """A worker process; what it logs is kept in `said[its pid]` as it is written."""
         command = [sys.executable, "-m", "bgdesk", "worker"]
         process = subprocess.Popen(
             command,
             env=self.environment(name, database_url, **(settings or {})),
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
+        said = self.said[process.pid] = []
+        assert process.stderr is not None
+        reader = threading.Thread(target=_keep_lines, args=(process.stderr, said), daemon=True)
+        reader.start()
         try:
             yield process
         finally:
@@ -77,13 +85,22 @@ class Cluster:
             if stopped:
                 process.send_signal(signal.SIGTERM)  # finishes the jobs in hand, then exits
             try:
-                _, errors = process.communicate(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.communicate()
                 raise
+            finally:
+                reader.join(timeout=60)
+            errors = "".join(said)
             if stopped:
                 assert process.returncode == 0 and "Traceback" not in errors, errors
+
+    def wait_to_hear(self, process: subprocess.Popen[str], words: str, timeout: float) -> None:
+        """Wait until worker `process` has logged a line with `words` in it."""
+        deadline = time.monotonic() + timeout
+        while not any(words in line for line in self.said[process.pid]):
+            assert time.monotonic() < deadline, f"the worker never said {words!r}"
+            time.sleep(0.05)
 
     def client(self, base: str) -> httpx.Client:
         return httpx.Client(
@@ -104,3 +121,8 @@ def cluster(postgres: PostgresServer, models_dir: Path, tmp_path: Path) -> Itera
             yield Cluster(url, storage, models_dir, tmp_path / "machines", key)
         finally:
             db.close()
+
+
+def _keep_lines(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)

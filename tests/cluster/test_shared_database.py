@@ -35,6 +35,8 @@ from tests.postgres import PostgresServer
 pytestmark = pytest.mark.slow
 
 SMALL = photo("coffee", (64, 48))
+LEASE_SECONDS = 3  # where a test waits for a lease to lapse; elsewhere, the default's 30
+SHORT_LEASE = {"job_lease_seconds": LEASE_SECONDS}
 
 
 @cache
@@ -151,19 +153,21 @@ def test_a_worker_cut_off_past_its_lease_does_not_end_the_job_twice(
 ) -> None:
     with TcpProxy(postgres.port) as proxy, cluster.api("api") as base:
         through_proxy = cluster.url.replace(f":{postgres.port}/", f":{proxy.port}/")
-        with cluster.client(base) as client, cluster.worker("cut-off", through_proxy) as cut:
+        cut_off = cluster.worker("cut-off", through_proxy, SHORT_LEASE)
+        with cluster.client(base) as client, cut_off as cut:
             job_id = submit(client, large()).json()["jobId"]
             deadline = time.monotonic() + 120
             while Job.get(Job.public_id == job_id).status != JobState.RUNNING:
                 assert time.monotonic() < deadline, "the job never started"
                 time.sleep(0.02)
             proxy.cut()  # the network between the worker and the database goes down
-            with cluster.worker("other"):
+            with cluster.worker("other", settings=SHORT_LEASE):  # looks for lapsed ones often
                 body = wait_for(client, job_id)
                 cutout = client.get(body["outputUrl"]).content
-                time.sleep(4)  # more than the lease, still cut off
+                time.sleep(LEASE_SECONDS + 1)  # more than the lease, still cut off
                 proxy.restore()
-                time.sleep(8)  # the cut-off worker reaches the database again
+                # The cut-off worker reaches the database again and finds its job taken.
+                cluster.wait_to_hear(cut, "was taken over by another runner", timeout=120)
                 again = client.get(f"/api/v1/jobs/{job_id}").json()
                 cutout_again = client.get(body["outputUrl"]).content
             assert cut.poll() is None, "the cut-off worker lives on"

@@ -22,6 +22,8 @@ from bgdesk.settings import Settings
 from tests.conftest import photo
 from tests.processes import free_port
 
+WAIT = 60_000  # ms: how long a busy machine may take over what a test waits for
+
 
 @pytest.fixture
 def window(qtbot: QtBot, home: Paths) -> Iterator[MainWindow]:
@@ -36,6 +38,8 @@ def opened(qtbot: QtBot, core: Core) -> Iterator[MainWindow]:
     main = MainWindow(core, api)
     qtbot.addWidget(main)
     main.show()
+    main.activateWindow()  # a window's shortcuts work only once it is the active one
+    qtbot.waitUntil(main.isActiveWindow, timeout=WAIT)
     yield main
     main.close()
     api.stop()
@@ -74,6 +78,28 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
     assert drag_in(window, mime)
     let_go(window, mime)
+
+
+def rested(qtbot: QtBot, window: MainWindow) -> None:
+    """Have the window give back its model's memory now, as it does once its queue has
+    rested a while, and wait until it has: a soak measured across that moment would see it."""
+    runner = window.core.runner
+    runner.rest_after = 0.0
+    qtbot.waitUntil(lambda: runner.rested_at == runner.executions > 0, timeout=WAIT)
+
+
+@contextmanager
+def showing(qtbot: QtBot, window: MainWindow, job_id: str) -> Iterator[None]:
+    """Wait, after what the block does, until job `job_id`'s pictures are read and shown:
+    the picture shown before may be of any size, and is not a sign."""
+    assert window.queue.current_id() != job_id, "a row already current reads nothing"
+    with qtbot.waitSignal(
+        window.preview_loader.loaded,
+        timeout=WAIT,
+        check_params_cb=lambda read, *_: read == job_id,
+    ):
+        yield
+    assert window.queue.current_id() == job_id
 
 
 def cut_out_one(qtbot: QtBot, window: MainWindow, folder: Path, name: str = "coffee") -> Path:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.app import quit_on_signals
+from tests.gui.conftest import WAIT
 
 pytestmark = pytest.mark.slow  # the real window
 
@@ -25,7 +26,7 @@ def test_a_signal_before_the_event_loop_runs_still_closes_the_window(qtbot: QtBo
     try:
         os.kill(os.getpid(), signal.SIGTERM)  # as a logout would, while the window sets up
         assert window.isVisible(), "nothing is closed before the event loop runs"
-        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT)
     finally:
         waker.stop()
         for number, handler in previous.items():

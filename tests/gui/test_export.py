@@ -12,11 +12,10 @@ from pytestqt.qtbot import QtBot
 from bgdesk.gui.export_dialog import ExportAllDialog
 from bgdesk.gui.main_window import MainWindow
 from tests.conftest import decode, photo
-from tests.gui.conftest import cut_out_one, drop
+from tests.gui.conftest import WAIT, cut_out_one, drop
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
-WAIT = 60_000
 COUNT = 12
 
 
@@ -87,7 +86,7 @@ def test_a_background_is_confirmed_with_the_file_it_is_in(
     drop(window, [source])
     cutout = tmp_path / "coffee-nobg.png"
     qtbot.waitUntil(cutout.exists, timeout=WAIT)
-    qtbot.waitUntil(lambda: window.selected_job() is not None)
+    qtbot.waitUntil(lambda: window.selected_job() is not None, timeout=WAIT)
 
     window.backgrounds.use_colour("#ff0000")
     message = f"Background applied: coffee.jpg saved as {cutout}"

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.menus import Command
-from tests.gui.conftest import answer_with, cut_out_one, record_opening
+from tests.gui.conftest import WAIT, answer_with, cut_out_one, record_opening
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -35,7 +35,7 @@ def test_nothing_to_open_with_is_said_and_the_path_or_link_offered(
     assert notice is not None and "No file manager could be opened" in notice.text()
     answer_with(window, "Copy Path")
     assert QGuiApplication.clipboard().text() == str(cutout.parent)
-    qtbot.waitUntil(lambda: notice is not None and not notice.isVisible())
+    qtbot.waitUntil(lambda: notice is not None and not notice.isVisible(), timeout=WAIT)
 
     window.menu_actions[Command.API_DOCUMENTATION].trigger()
     docs = f"{window.api.status.url}/docs"
@@ -44,7 +44,7 @@ def test_nothing_to_open_with_is_said_and_the_path_or_link_offered(
     assert notice is not None and "No web browser could be opened" in notice.text()
     answer_with(window, "Copy Link")
     assert QGuiApplication.clipboard().text() == docs
-    qtbot.waitUntil(lambda: notice is not None and not notice.isVisible())
+    qtbot.waitUntil(lambda: notice is not None and not notice.isVisible(), timeout=WAIT)
 
     window.menu_actions[Command.COPY_PATH].trigger()
     assert QGuiApplication.clipboard().text() == str(cutout)

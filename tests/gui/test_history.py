@@ -19,7 +19,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.dialects import writing
 from bgdesk.storage.models import Job, JobSource, JobState
-from tests.gui.conftest import opened
+from tests.gui.conftest import WAIT, opened
 from tests.gui.test_soak import resident_mib
 from tests.processes import free_port
 
@@ -76,15 +76,15 @@ def test_a_long_history_loads_a_page_at_a_time_and_the_filter_searches_all_of_it
     assert queue.texts()[-1].startswith(f"photo-{JOBS - 2 * PAGE}.jpg"), "in order"
 
     queue.filter.setText("needle")
-    qtbot.waitUntil(lambda: queue.note.text() == "1 found")
+    qtbot.waitUntil(lambda: queue.note.text() == "1 found", timeout=WAIT)
     rows = zip(queue.texts(), hidden_rows(window), strict=True)
     (shown,) = [text for text, hidden in rows if not hidden]
     assert shown.startswith("needle.jpg\nFailed")
 
     queue.filter.setText("nothing like it")
-    qtbot.waitUntil(lambda: queue.note.text() == "Nothing found in the history.")
+    qtbot.waitUntil(lambda: queue.note.text() == "Nothing found in the history.", timeout=WAIT)
     queue.filter.clear()
-    qtbot.waitUntil(lambda: queue.note.text().endswith("jobs shown; scroll for more"))
+    qtbot.waitUntil(lambda: queue.note.text().endswith("jobs shown; scroll for more"), timeout=WAIT)
     assert queue.visible_count() == queue.list.count() == 2 * PAGE + 1, "the needle stays"
     assert queue.note.text() == "401 of 5,000 jobs shown; scroll for more"
     load_to_the_end(window)

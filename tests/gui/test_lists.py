@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from bgdesk.gui.main_window import MainWindow
 from tests.conftest import photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import WAIT, drop, showing
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -36,9 +36,10 @@ def test_type_ahead_the_preview_and_saving_follow_the_filter(
     qtbot.waitUntil(lambda: "".join(queue.texts()).count("Done") == 3, timeout=60_000)
 
     queue.select_id(queue.ids()[-1])  # astronaut, the first dropped
-    queue.filter.setText("rocket")
+    rocket = next(j for j in queue.ids() if window.core.jobs.get(j).input_name == "rocket.jpg")
+    with showing(qtbot, window, rocket):
+        queue.filter.setText("rocket")
     assert current_name(window) == "rocket", "the preview follows the filter"
-    qtbot.waitUntil(lambda: window.preview.after is not None)
     queue.list.setFocus()
     qtbot.keyClick(queue.list, Qt.Key.Key_A)
     assert current_name(window) == "rocket", "type-ahead passes over the hidden astronaut"
@@ -47,13 +48,13 @@ def test_type_ahead_the_preview_and_saving_follow_the_filter(
 
     queue.filter.setText("no such photo")
     assert queue.current_id() == "" and not queue.list.selectedItems()
-    qtbot.waitUntil(lambda: window.preview.after is None)
+    qtbot.waitUntil(lambda: window.preview.after is None, timeout=WAIT)
 
     queue.filter.setText("rocket")
     later = tmp_path / "camera.jpg"
     later.write_bytes(photo("camera", (64, 64)))
     drop(window, [later])
-    qtbot.waitUntil(lambda: "1 new (hidden by the filter)" in queue.note.text())
+    qtbot.waitUntil(lambda: "1 new (hidden by the filter)" in queue.note.text(), timeout=WAIT)
     assert current_name(window) == "rocket", "a hidden photo does not take the view"
     queue.note.linkActivated.emit("clear")
     assert queue.filter.text() == "" and queue.note.isHidden()

@@ -39,7 +39,7 @@ from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import Receiver, decode, photo
-from tests.gui.conftest import drop, record_opening
+from tests.gui.conftest import WAIT, drop, record_opening, showing
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -76,8 +76,8 @@ def test_dropped_photos_become_cutouts_in_the_list_and_preview(
     drop(window, files)
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     assert window.credits.text() == "Credits: 98"
-    window.queue.select_only(0)
-    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
+    with showing(qtbot, window, window.queue.ids()[0]):
+        window.queue.select_only(0)
     after = window.preview.after
     assert window.preview.before is not None and after is not None and not after.isNull()
     assert after.hasAlphaChannel()
@@ -90,7 +90,7 @@ def test_a_dropped_non_image_is_explained_and_free(
     for path in refused:
         path.write_text("not a photo")
     drop(window, refused)
-    qtbot.waitUntil(lambda: window.refusals.items.count() == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: window.refusals.items.count() == 3, timeout=WAIT)
     assert "plan.jpg" in window.statusBar().currentMessage()
     assert "not an image" in window.statusBar().currentMessage()
     listed = [window.refusals.items.item(n).text() for n in range(3)]
@@ -99,7 +99,8 @@ def test_a_dropped_non_image_is_explained_and_free(
     assert window.refusals.title.text() == "3 items not added"
     assert window.credits.text() == "Credits: 100" and Job.select().count() == 0
     dismiss = next(b for b in window.refusals.findChildren(QPushButton) if b.text() == "Dismiss")
-    qtbot.waitUntil(lambda: not dismiss.visibleRegion().isEmpty())  # laid out, to be clicked
+    # Laid out, to be clicked
+    qtbot.waitUntil(lambda: not dismiss.visibleRegion().isEmpty(), timeout=WAIT)
     qtbot.mouseClick(dismiss, Qt.MouseButton.LeftButton)
     assert not window.refusals.isVisible() and window.refusals.items.count() == 0
 
@@ -218,7 +219,7 @@ def test_rows_get_thumbnails_of_the_cutout(
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     item = window.queue.list.item(0)
-    qtbot.waitUntil(lambda: not item.icon().isNull(), timeout=10_000)
+    qtbot.waitUntil(lambda: not item.icon().isNull(), timeout=WAIT)
     assert item.icon().availableSizes()[0].width() == 56
 
 
@@ -230,7 +231,7 @@ def test_no_credits_asks_to_grant_and_charges_nothing(
     for file in files:
         file.write_bytes(photo("coffee", (300, 200)))
     drop(window, files)
-    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=WAIT)
     notice = shown_notice(window)
     assert notice is not None
     assert "Not enough credits" in notice.text() and "2 items" in notice.text()
@@ -247,7 +248,8 @@ def test_no_credits_asks_to_grant_and_charges_nothing(
     assert window.refusals.again_button.isVisible()
     assert window.refusals.again_button.text() == "Add 2 Photos Again"
     again = window.refusals.again_button
-    qtbot.waitUntil(lambda: not again.visibleRegion().isEmpty())  # laid out, to be clicked
+    # Laid out, to be clicked
+    qtbot.waitUntil(lambda: not again.visibleRegion().isEmpty(), timeout=WAIT)
     qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: sum("Done" in row for row in rows(window)) == 2, timeout=60_000)
     assert window.credits.text() == "Credits: 3" and not window.refusals.isVisible()
@@ -346,9 +348,9 @@ def test_jobs_of_another_process_show_up_without_events(
     other.intake.submit_file(other.accounts.owner(), source, JobSource.CLI, OutputOptions())
     qtbot.waitUntil(
         lambda: any("rocket.jpg" in r and "Waiting" in r and "cli" in r for r in rows(window)),
-        timeout=10_000,
+        timeout=WAIT,
     )
-    qtbot.waitUntil(lambda: window.credits.text() == "Credits: 99", timeout=5_000)
+    qtbot.waitUntil(lambda: window.credits.text() == "Credits: 99", timeout=WAIT)
     other.close()
 
 
@@ -368,7 +370,7 @@ def test_webhook_deliveries_show_each_try(
     assert receiver.arrived.wait(60)
     dialog = WebhooksDialog(core, window)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: cell(dialog.deliveries, 0, 3) == "delivered", timeout=5_000)
+    qtbot.waitUntil(lambda: cell(dialog.deliveries, 0, 3) == "delivered", timeout=WAIT)
     assert cell(dialog.deliveries, 0, 0) == "rocket.jpg"
     assert cell(dialog.deliveries, 0, 4) == "2"
     dialog.deliveries.selectRow(0)
@@ -377,8 +379,8 @@ def test_webhook_deliveries_show_each_try(
         "HTTP 200",
     ]
     dialog.send_again()
-    qtbot.waitUntil(lambda: len(receiver.posts) == 3, timeout=10_000)
-    qtbot.waitUntil(lambda: dialog.attempts.rowCount() == 3, timeout=5_000)
+    qtbot.waitUntil(lambda: len(receiver.posts) == 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.attempts.rowCount() == 3, timeout=WAIT)
 
 
 def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
@@ -389,7 +391,7 @@ def test_closing_with_jobs_waiting_loses_and_double_charges_nothing(
         files.append(tmp_path / f"{n}-{name}.jpg")
         files[-1].write_bytes(photo(name))
     drop(window, files)
-    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=WAIT)
     window.close()
     window.core.close()  # what quitting does: the job in hand finishes, the rest wait
     reopened = build_core(window.core.paths, Settings())
@@ -418,7 +420,7 @@ def test_a_rotated_phone_photo_and_its_cutout_stand_the_same_way_up(
     drop(window, [source])
     qtbot.waitUntil(lambda: any("Done" in row for row in rows(window)), timeout=60_000)
     window.queue.select_only(0)
-    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=WAIT)
     assert window.preview.before is not None
     assert window.preview.before.size().toTuple() == (200, 300)
     assert window.preview.after is not None
@@ -443,7 +445,7 @@ def test_a_taken_port_leaves_the_window_working_and_says_why_in_few_words(
         assert not main.menu_actions[Command.API_DOCUMENTATION].isEnabled()
         assert main.minimumWidth() <= 900, "the message does not widen the window"
         main.resize(900, 600)
-        qtbot.waitUntil(lambda: main.width() == 900)
+        qtbot.waitUntil(lambda: main.width() == 900, timeout=WAIT)
 
         seen: list[str] = []
 
@@ -505,13 +507,13 @@ def test_the_status_bar_counts_work_under_way(
     for file in files:
         file.write_bytes(photo("rocket", (300, 200)))
     drop(window, files)
-    qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=10_000)
+    qtbot.waitUntil(lambda: window.progress.text() == "3 waiting", timeout=WAIT)
     window.queue.select_only(1)
-    qtbot.waitUntil(lambda: window.preview.note == "Waiting for its turn…", timeout=5_000)
+    qtbot.waitUntil(lambda: window.preview.note == "Waiting for its turn…", timeout=WAIT)
     assert window.preview.before is not None and window.preview.after is None
     window.core.runner.start()
     qtbot.waitUntil(lambda: window.progress.text() == "", timeout=60_000)
-    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=WAIT)
     assert window.preview.note == ""
 
 
@@ -531,7 +533,7 @@ def test_remove_from_history_keeps_a_cutout_in_the_persons_folder(
     window.job_actions.remove()
     window.queue.select_only(0)
     window.job_actions.remove()
-    qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=5_000)
+    qtbot.waitUntil(lambda: window.queue.list.count() == 0, timeout=WAIT)
     assert Path(own.output_path).is_file() and not Path(stored.output_path).exists()
     assert source.is_file()
 
@@ -667,7 +669,7 @@ def test_first_start_offers_open_and_a_sample_photo(
     cutout = window.core.paths.outputs_dir / "sample-photo-nobg.png"
     assert decode(cutout.read_bytes()).mode == "RGBA"
     assert window.credits.text() == "Credits: 99"
-    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=WAIT)
 
 
 def test_help_has_a_guide_and_about(
@@ -702,7 +704,7 @@ def test_a_batch_shows_progress_cancels_waiting_jobs_and_sums_up(
         sources.append(tmp_path / f"{name}.jpg")
         sources[-1].write_bytes(photo(name, (300, 200)))
     drop(window, sources)
-    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: len(rows(window)) == 4, timeout=WAIT)
     assert (
         window.batch_status.isVisible()
         and window.batch_status.label.text() == "0 of 4 · about 4 s left"  # two at a time
@@ -769,7 +771,7 @@ def test_several_rows_at_once_and_dragging_cutouts_out(
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     select(window, [0, 1])
     window.job_actions.remove()
-    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=WAIT)
     assert rows(window)[0].startswith("coffee.jpg")
     assert cutouts[0].is_file() and cutouts[1].is_file(), "cutouts in the person's folder stay"
     assert window.statusBar().currentMessage() == "2 jobs removed."
@@ -785,7 +787,7 @@ def test_a_cutout_with_no_clear_subject_is_marked_in_the_list_and_preview(
     assert rows(window)[0].startswith("grass.jpg\nDone ⚠ check it")
     assert window.queue.list.item(0).toolTip().startswith("No clear subject")
     window.queue.select_only(0)
-    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.preview.after is not None, timeout=WAIT)
     assert window.preview.warning.startswith("No clear subject")
 
 
@@ -802,7 +804,7 @@ def test_the_status_bar_says_where_models_run(
     path = tmp_path / "coffee.jpg"
     path.write_bytes(photo("coffee", (64, 64)))
     drop(window, [path])
-    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: shown_notice(window) is not None, timeout=WAIT)
     notice = shown_notice(window)
     assert notice is not None and "NVIDIA GPU (CUDA)" in notice.text()
     assert "CUDAExecutionProvider" in notice.detailedText(), "the runtime's words in Details"
@@ -821,6 +823,6 @@ def test_a_photo_added_to_an_idle_window_is_shown(
     later.write_bytes(photo("rocket", (64, 64)))
     drop(window, [later])
     qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=60_000)
-    qtbot.waitUntil(lambda: window.queue.current_id() == window.queue.ids()[0])
+    qtbot.waitUntil(lambda: window.queue.current_id() == window.queue.ids()[0], timeout=WAIT)
     current = window.queue.list.currentItem()
     assert current is not None and current.text().startswith("rocket.jpg")

@@ -17,8 +17,8 @@ from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.mask_views import MaskView
 from bgdesk.gui.menus import Command
 from bgdesk.paths import Paths
-from tests.gui.conftest import reopened
-from tests.gui.test_touch_up import WAIT, cut_out, on_screen, touch_up
+from tests.gui.conftest import WAIT, reopened
+from tests.gui.test_touch_up import cut_out, on_screen, touch_up
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 

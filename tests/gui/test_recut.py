@@ -19,8 +19,9 @@ from bgdesk.gui.main_window import MainWindow
 from bgdesk.paths import Paths
 from bgdesk.storage.models import Job
 from tests.conftest import photo
+from tests.gui.conftest import WAIT
 from tests.gui.test_click_select import click
-from tests.gui.test_touch_up import WAIT, cut_out
+from tests.gui.test_touch_up import cut_out
 from tests.tiny_models import store_with_stand_in
 
 pytestmark = pytest.mark.slow  # the real window over the real core
@@ -47,7 +48,9 @@ def test_shift_w_cuts_a_doubtful_cutout_out_again_with_the_stronger_model(
 ) -> None:
     job = doubtful_lawn(qtbot, window, tmp_path)
     assert job.model == "u2netp" and job.warning
-    qtbot.waitUntil(lambda: "Shift+W cuts it out again with u2net" in window.preview.warning)
+    qtbot.waitUntil(
+        lambda: "Shift+W cuts it out again with u2net" in window.preview.warning, timeout=WAIT
+    )
     QTest.keyClick(window.preview, Qt.Key.Key_W)
     qtbot.waitUntil(lambda: window.preview.touching_up, timeout=WAIT)
     click(qtbot, window, 160, 120)

@@ -20,6 +20,7 @@ from bgdesk.inference.models import ModelStore
 from bgdesk.inference.speed import ModelSpeeds
 from bgdesk.request.formats import FORMATS
 from bgdesk.settings import Settings
+from tests.gui.conftest import WAIT
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -92,7 +93,7 @@ def test_a_failed_install_says_why_and_offers_to_import(
 
     monkeypatch.setattr(ModelStore, "pull", refuse)
     dialog.models.pull_selected()
-    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
     notice = shown[0]
     assert notice.text() == (
         "silueta could not be downloaded: Could not download it: no route to host."

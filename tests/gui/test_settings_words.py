@@ -20,11 +20,9 @@ from bgdesk.gui.menus import Command
 from bgdesk.gui.settings_dialog import SettingsDialog
 from bgdesk.paths import Paths
 from tests.conftest import photo
-from tests.gui.conftest import drag_in, drop, let_go, reopened
+from tests.gui.conftest import WAIT, drag_in, drop, let_go, reopened
 
 pytestmark = pytest.mark.slow  # the real window over the real core
-
-WAIT = 60_000
 
 
 def test_settings_speak_in_megabytes_devices_here_and_labels(

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.preview import BeforeAfterView
 from tests.conftest import photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import drop, rested
 
 ROUNDS = 1500  # of four events each: wheel, pan, divider, backdrop
 
@@ -64,6 +64,7 @@ def test_thousands_of_view_events_over_a_12_mp_pair(
     source.write_bytes(photo("astronaut", size=(4000, 3000)))
     drop(window, [source])
     qtbot.waitUntil(lambda: "Done" in "".join(window.queue.texts()), timeout=120_000)
+    rested(qtbot, window)
     window.queue.select_only(0)
     view = window.preview
     qtbot.waitUntil(lambda: view.after is not None, timeout=30_000)

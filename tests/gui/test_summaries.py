@@ -17,12 +17,10 @@ from bgdesk.request.options import OutputOptions
 from bgdesk.settings import Settings
 from bgdesk.storage.models import CreditEntry, Job, JobSource
 from tests.conftest import photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import WAIT, drop
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # the real window over the real core
-
-WAIT = 60_000
 
 
 def photos(folder: Path, count: int, prefix: str = "photo") -> list[Path]:
@@ -89,7 +87,8 @@ def test_photos_refused_for_the_device_are_said_plainly_and_added_again(
 
     window.core.settings.device = "cpu"
     window.core.apply_settings()
-    qtbot.waitUntil(lambda: not panel.again_button.visibleRegion().isEmpty())  # laid out
+    # Laid out, to be clicked
+    qtbot.waitUntil(lambda: not panel.again_button.visibleRegion().isEmpty(), timeout=WAIT)
     qtbot.mouseClick(panel.again_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "".join(window.queue.texts()).count("Done") == 2, timeout=WAIT)
     assert not panel.isVisible() and Job.select().count() == 2

@@ -12,22 +12,17 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from bgdesk.bootstrap import build_core, start_embedded_api
 from bgdesk.gui import touch_up as touch_up_module
-from bgdesk.gui.embedded_api import EmbeddedApi
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.gui.menus import Command
 from bgdesk.gui.preview import Brush
 from bgdesk.inference.strokes import Stroke
 from bgdesk.paths import Paths
-from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
 from tests.conftest import decode, photo
-from tests.gui.conftest import drop
+from tests.gui.conftest import WAIT, drop, reopened
 
 pytestmark = pytest.mark.slow  # the real window over the real core
-
-WAIT = 60_000
 
 
 def cut_out(
@@ -157,11 +152,7 @@ def test_restore_and_reset_and_another_start_keeps_the_edit(
     assert original[12, 220, 3] < 30 and restored[12, 220, 3] == 255
     window.touch_up.stop()
 
-    second = build_core(home, Settings())
-    again = MainWindow(second, EmbeddedApi(second, start_embedded_api))  # its API not started
-    qtbot.addWidget(again)
-    again.show()
-    try:
+    with reopened(qtbot, home) as again:
         assert "✎ edited" in again.queue.list.item(0).text()
         again.queue.select_only(0)
         # The toolbar's button: the first window has the keys.
@@ -173,9 +164,6 @@ def test_restore_and_reset_and_another_start_keeps_the_edit(
         again.touch_up.reset()
         qtbot.waitUntil(lambda: not edited(again, job), timeout=WAIT)
         assert np.array_equal(exported(again, job, tmp_path)[..., 3], original[..., 3])
-    finally:
-        again.close()
-        again.core.close()
 
 
 def test_undo_history_stays_with_each_job_while_the_window_is_open(

@@ -17,7 +17,7 @@ from skimage import data
 from bgdesk.gui.main_window import MainWindow
 from bgdesk.inference.memory import trim_heap
 from bgdesk.paths import Paths
-from tests.gui.conftest import drop
+from tests.gui.conftest import drop, rested, showing
 from tests.gui.test_soak import resident_mib
 
 pytestmark = pytest.mark.slow  # the real window, twenty 12 MP pairs
@@ -51,15 +51,10 @@ def settled_mib() -> float:
 
 
 def look_at(qtbot: QtBot, window: MainWindow, job_id: str) -> None:
-    """Select job `job_id` and wait until its pictures are read, shown and painted, as a
-    person stopping on it sees them: the copies scaled for the screen are made at the first
-    paint, and every measurement counts them."""
-    assert window.queue.current_id() != job_id, "a row already current reads nothing"
-    with qtbot.waitSignal(
-        window.preview_loader.loaded,
-        timeout=60_000,
-        check_params_cb=lambda read, *_: read == job_id,
-    ):
+    """Select job `job_id` and wait until its pictures are shown and painted, as a person
+    stopping on it sees them: the copies scaled for the screen are made at the first paint,
+    and every measurement counts them."""
+    with showing(qtbot, window, job_id):
         window.queue.select_id(job_id)
     after = window.preview.after
     assert after is not None and after.width() == SIZE[0]
@@ -77,8 +72,7 @@ def test_twenty_12_mp_cutouts_viewed_then_two_thousand_switches(
     drop(window, photos)
     qtbot.waitUntil(lambda: "".join(queue.texts()).count("Done") == PAIRS, timeout=600_000)
     held = resident_mib()
-    runner.rest_after = 0.0
-    qtbot.waitUntil(lambda: runner.rested_at == runner.executions == PAIRS, timeout=60_000)
+    rested(qtbot, window)
     made = resident_mib()
     print(f"\nRSS after cutting out {PAIRS} 12 MP photos: {held:.0f} MiB, rested {made:.0f}")
     assert held - made >= RELEASED_MIB, "the cutouts' memory given back"

@@ -17,6 +17,7 @@ from bgdesk.paths import Paths
 from bgdesk.settings import Settings
 from bgdesk.storage.models import Job
 from tests.conftest import photo
+from tests.gui.conftest import WAIT
 
 pytestmark = pytest.mark.slow  # the real window over the real core
 
@@ -43,7 +44,7 @@ def test_a_watched_folder_is_cut_out_paused_and_watched_again_after_a_restart(
 
     (inbox / "coffee.jpg").write_bytes(photo("coffee"))
     qtbot.waitUntil(lambda: (inbox / "coffee-nobg.png").exists(), timeout=60_000)
-    qtbot.waitUntil(lambda: len(window.queue.ids()) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.queue.ids()) == 1, timeout=WAIT)
     row = window.queue.list.item(0)
     assert " · watched folder · " in row.text() and str(inbox) in row.toolTip()
     window.queue.filter.setText("watched")

@@ -19,7 +19,8 @@ from bgdesk.paths import Paths
 from tests.processes import serve_on_free_port, serving
 
 CHROMIUM = shutil.which("chromium")
-WAIT_MS = 120_000
+WAIT_MS = 120_000  # what a cutout or a server's start may take on a busy machine
+EXPECT_MS = 30_000  # what any change on the page may take to show there (Playwright's is 5 s)
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def sign_in_link(*account: str) -> str:
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:  # as the PostgreSQL tests without its server: said, and CI has it
         pytest.skip("Debian's chromium is missing: apt-get install chromium (.ci/run does)")
+    expect.set_options(timeout=EXPECT_MS)
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield launched

@@ -200,6 +200,7 @@ def test_the_page_fits_a_phone_and_is_used_from_the_keyboard(
     expect(page.locator("#remove")).to_be_visible(timeout=WAIT_MS)
     for view in ("remove", "history", "account", "installation"):
         page.goto(f"{server}/#{view}")
+        expect(page.locator(f"body[data-shown={view}]")).to_have_count(1)  # its rows drawn too
         expect(page.locator(f"#{view}")).to_be_visible()
         scroll = page.evaluate("document.scrollingElement.scrollWidth")
         assert scroll <= 390, f"{view} is {scroll} px wide on a 390 px phone"
