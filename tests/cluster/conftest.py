@@ -88,9 +88,11 @@ class Cluster:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
                 raise
             finally:
                 reader.join(timeout=60)
+                process.stderr.close()
             errors = "".join(said)
             if stopped:
                 assert process.returncode == 0 and "Traceback" not in errors, errors
