@@ -55,10 +55,25 @@ def serving(
 
 
 def terminate(process: subprocess.Popen[str], timeout: float = 30) -> str:
-    """SIGTERM, as a logout or `kill` sends; returns what the process wrote to stderr."""
+    """SIGTERM, as a logout or `kill` sends; returns what the process wrote to stderr. One
+    that does not end in time is asked for its threads' stacks, killed, and shown."""
     process.send_signal(signal.SIGTERM)
-    _, errors = process.communicate(timeout=timeout)
+    try:
+        _, errors = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        dump = stacks(process)
+        raise AssertionError(f"still running {timeout:g} s after SIGTERM:\n{dump}") from None
     return errors
+
+
+def stacks(process: subprocess.Popen[str]) -> str:
+    """What each thread of stuck bgdesk `process` is doing (its SIGUSR1), and its stderr;
+    the process is killed."""
+    process.send_signal(signal.SIGUSR1)
+    time.sleep(2)  # the dump is written from the signal handler, at once
+    process.kill()
+    _, errors = process.communicate()
+    return errors or ""
 
 
 class Logged:
@@ -98,4 +113,10 @@ class Logged:
     def stop(self, timeout: float = 60) -> tuple[int, str]:
         """SIGTERM, as a logout or `kill` sends: (exit status, what it wrote to stderr)."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout), self.err.read_text()
+        try:
+            return self.process.wait(timeout), self.err.read_text()
+        except subprocess.TimeoutExpired:
+            stacks(self.process)
+            raise AssertionError(
+                f"still running {timeout:g} s after SIGTERM:\n{self.err.read_text()}"
+            ) from None

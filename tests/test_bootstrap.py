@@ -1,5 +1,6 @@
 """`bgdesk` hears a stop from its first moment: SIGTERM anywhere in `bgdesk watch`'s start-up
-ends it with status 0 and no traceback, as it does once it is watching."""
+ends it with status 0 and no traceback, as it does once it is watching. SIGUSR1 shows what
+each thread is doing, and the command goes on."""
 
 from __future__ import annotations
 
@@ -67,3 +68,21 @@ def test_a_stop_cuts_remove_short_and_says_so(
         remove.wait_until(lambda: catches(remove.process.pid, signal.SIGTERM), "a handler")
         status, errors = remove.stop()
     assert status == 128 + signal.SIGTERM and "Traceback" not in errors, errors
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="no SIGUSR1 on Windows")
+def test_sigusr1_shows_each_threads_stack_and_the_command_goes_on(
+    home: Paths, models_dir: Path, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    command = [sys.executable, "-m", "bgdesk", "watch", str(inbox), "-o", str(tmp_path / "out")]
+    with Logged(command, tmp_path / "logs") as watch:
+        watch.wait_for("Watching")
+        watch.process.send_signal(signal.SIGUSR1)
+        watch.wait_until(lambda: "Current thread" in watch.err.read_text(), "the stacks")
+        (inbox / "coffee.jpg").write_bytes(photo("coffee", (64, 48)))
+        watch.wait_until(lambda: (tmp_path / "out" / "coffee.png").exists(), "a cutout after")
+        status, errors = watch.stop()
+    assert status == 0
+    assert "Thread 0x" in errors and 'File "' in errors and "in wait" in errors, errors

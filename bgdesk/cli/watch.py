@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from pathlib import Path
 
 from bgdesk.cli.output import escaped
 from bgdesk.cli.output_options import add_output_arguments, background_picture, output_options
+from bgdesk.cli.until_stopped import Sigterm
 from bgdesk.core.app import Core
 from bgdesk.core.events import ENDINGS
 from bgdesk.core.watch import FolderWatcher, Watched
@@ -34,36 +34,33 @@ def run(args: argparse.Namespace, core: Core) -> int:
     options = output_options(args, core.settings)
     core.engine.check_model(options)
     report = _Report(core)
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    unsubscribe = core.events.subscribe(
-        lambda event: report.ended(event.job_id) if event.kind in ENDINGS else None
-    )
-    watcher = FolderWatcher(
-        core.intake,
-        core.jobs,
-        core.accounts.owner,
-        args.folders,
-        args.output,
-        lambda: options,
-        interval=args.interval,
-        on_found=report.found,
-        background=background_picture(args),
-        follow_links=core.settings.watch_follow_links,
-    )
-    watching = ", ".join(escaped(folder) for folder in args.folders)
-    print(f"Watching {watching} (Ctrl+C stops).", flush=True)
-    try:
-        core.start()
-        watcher.start()
-        while not stop.wait(0.2):
+    with Sigterm() as stop:
+        unsubscribe = core.events.subscribe(
+            lambda event: report.ended(event.job_id) if event.kind in ENDINGS else None
+        )
+        watcher = FolderWatcher(
+            core.intake,
+            core.jobs,
+            core.accounts.owner,
+            args.folders,
+            args.output,
+            lambda: options,
+            interval=args.interval,
+            on_found=report.found,
+            background=background_picture(args),
+            follow_links=core.settings.watch_follow_links,
+        )
+        watching = ", ".join(escaped(folder) for folder in args.folders)
+        print(f"Watching {watching} (Ctrl+C stops).", flush=True)
+        try:
+            core.start()
+            watcher.start()
+            stop.wait()
+        except KeyboardInterrupt:
             pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        watcher.stop()
-        unsubscribe()
-        signal.signal(signal.SIGTERM, previous)
+        finally:
+            watcher.stop()
+            unsubscribe()
     print("Stopped watching.", flush=True)
     return 0
 

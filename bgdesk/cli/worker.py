@@ -4,10 +4,9 @@ Started on each machine that shares one database (`database_url`) and one `stora
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
+from bgdesk.cli.until_stopped import Sigterm
 from bgdesk.core.app import Core
 from bgdesk.core.leases import HOST
 
@@ -26,20 +25,16 @@ def run(args: argparse.Namespace, core: Core) -> int:
             f"{core.public_url}, which clients may not reach.",
             file=sys.stderr,
         )
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        core.start(serving=True)
-        print(
-            f"bgdesk worker on {HOST}: running jobs from {core.database_shown}, "
-            f"{core.settings.parallel_jobs} at a time (Ctrl+C stops).",
-            flush=True,
-        )
-        while not stop.wait(0.2):
+    with Sigterm() as stop:
+        try:
+            core.start(serving=True)
+            print(
+                f"bgdesk worker on {HOST}: running jobs from {core.database_shown}, "
+                f"{core.settings.parallel_jobs} at a time (Ctrl+C stops).",
+                flush=True,
+            )
+            stop.wait()
+        except KeyboardInterrupt:
             pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print("Stopping: finishing the jobs in hand.", flush=True)
     return 0
