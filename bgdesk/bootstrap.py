@@ -119,13 +119,14 @@ def _core_unless_stopped(paths: Paths, settings: Settings) -> Core:
     return build_core(paths, settings)
 
 
-def stacks_on_request() -> None:
-    """`kill -USR1` makes the process write what each of its threads is doing to stderr (a
-    service's journal) and go on: how a process that seems stuck is looked into."""
-    usr1 = getattr(signal, "SIGUSR1", None)  # none on Windows
-    if usr1 is not None and sys.stderr is not None:
-        with contextlib.suppress(ValueError, OSError, AttributeError):  # stderr with no file
-            faulthandler.register(usr1, file=sys.stderr, all_threads=True)
+def stacks_on_crash() -> None:
+    """A crash (a fault in native code, an abort) writes what each thread was doing to
+    stderr (a service's journal) before the process ends: `kill -ABRT` on a process that
+    seems stuck shows where it was."""
+    if sys.stderr is None:  # a windowed app with nowhere to write
+        return
+    with contextlib.suppress(ValueError, OSError, AttributeError):  # stderr with no file
+        faulthandler.enable(file=sys.stderr, all_threads=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ends it without a traceback, as one that comes later does (see `_stopped_status`); Ctrl+C
     before the command could take it ends it with 130, also without a traceback."""
     arguments = sys.argv[1:] if argv is None else argv
-    stacks_on_request()
+    stacks_on_crash()
     try:  # outside the `with`: a stop may come while its handler is being put in place
         with stops_heard():
             from bgdesk.cli import run

@@ -67,12 +67,14 @@ def terminate(process: subprocess.Popen[str], timeout: float = 30) -> str:
 
 
 def stacks(process: subprocess.Popen[str]) -> str:
-    """What each thread of stuck bgdesk `process` is doing (its SIGUSR1), and its stderr;
-    the process is killed."""
-    process.send_signal(signal.SIGUSR1)
-    time.sleep(2)  # the dump is written from the signal handler, at once
-    process.kill()
-    _, errors = process.communicate()
+    """What each thread of stuck bgdesk `process` was doing, and its stderr: SIGABRT, which
+    bgdesk answers with its threads' stacks before it ends."""
+    process.send_signal(signal.SIGABRT)
+    try:
+        _, errors = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, errors = process.communicate()
     return errors or ""
 
 

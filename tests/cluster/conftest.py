@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ class Cluster:
     models: Path
     root: Path
     key: str = ""
-    said: dict[int, list[str]] = field(default_factory=dict)  # workers' log lines, by pid
+    said: dict[int, Said] = field(default_factory=dict)  # what each worker logs, by pid
 
     def environment(
         self, name: str, database_url: str | None = None, **settings: Any
@@ -74,9 +73,9 @@ class Cluster:
             stderr=subprocess.PIPE,
             text=True,
         )
-        said = self.said[process.pid] = []
+        said = self.said[process.pid] = Said()
         assert process.stderr is not None
-        reader = threading.Thread(target=_keep_lines, args=(process.stderr, said), daemon=True)
+        reader = threading.Thread(target=said.keep, args=(process.stderr,), daemon=True)
         reader.start()
         try:
             yield process
@@ -93,16 +92,13 @@ class Cluster:
             finally:
                 reader.join(timeout=60)
                 process.stderr.close()
-            errors = "".join(said)
+            errors = "".join(said.lines)
             if stopped:
                 assert process.returncode == 0 and "Traceback" not in errors, errors
 
     def wait_to_hear(self, process: subprocess.Popen[str], words: str, timeout: float) -> None:
         """Wait until worker `process` has logged a line with `words` in it."""
-        deadline = time.monotonic() + timeout
-        while not any(words in line for line in self.said[process.pid]):
-            assert time.monotonic() < deadline, f"the worker never said {words!r}"
-            time.sleep(0.05)
+        assert self.said[process.pid].wait_for(words, timeout), f"never said {words!r}"
 
     def client(self, base: str) -> httpx.Client:
         return httpx.Client(
@@ -125,6 +121,20 @@ def cluster(postgres: PostgresServer, models_dir: Path, tmp_path: Path) -> Itera
             db.close()
 
 
-def _keep_lines(stream: IO[str], lines: list[str]) -> None:
-    for line in stream:
-        lines.append(line)
+class Said:
+    """What a process logs, kept line by line as it is written, to be waited on."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._grown = threading.Condition()
+
+    def keep(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._grown:
+                self.lines.append(line)
+                self._grown.notify_all()
+
+    def wait_for(self, words: str, timeout: float) -> bool:
+        """Whether a line with `words` in it came within `timeout` seconds."""
+        with self._grown:
+            return self._grown.wait_for(lambda: any(words in x for x in self.lines), timeout)
